@@ -1,0 +1,168 @@
+/**
+ * Runs the rules over the trust graph and applies the policy: rule settings, suppressions
+ * (expired ones stop suppressing and are reported), stable fingerprints and ordering.
+ */
+import { createHash } from "node:crypto";
+import { atLeast, severityRank, SEVERITIES, type Finding, type Severity } from "../model/finding.ts";
+import type { Coverage, Inventory } from "../model/inventory.ts";
+import { buildTrustGraph, type TrustGraph } from "../graph/trust-graph.ts";
+import { EnvironmentClassifier } from "../policy/environments.ts";
+import { DEFAULT_POLICY, type Policy, type Suppression } from "../policy/policy.ts";
+import { normalizeScope } from "../azure/scope.ts";
+import { UsageError } from "../util/errors.ts";
+import type { Rule, RuleMeta, RuleResult } from "./rule.ts";
+
+/** Reported by the engine itself when a policy suppression has passed its expiry date. */
+export const EXPIRED_SUPPRESSION: RuleMeta = {
+  id: "expired-suppression",
+  title: "A suppression in the policy file has expired",
+  defaultSeverity: "low",
+  description:
+    "Suppressions in trustscope.yaml carry an expiry date so accepted risks get reviewed. Once the date has passed the suppression no longer hides its finding, and this finding asks for the suppression to be reviewed: renewed with a new date and reason, or removed.",
+  tags: ["policy"],
+};
+
+export interface EvaluationInput {
+  inventory: Inventory;
+  rules: Rule[];
+  policy?: Policy;
+  now?: Date;
+  /** Built from the inventory when not given. */
+  graph?: TrustGraph;
+  /** Coverage gaps found outside the inventory (e.g. a repository scan). */
+  extraGaps?: Coverage["gaps"];
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  coverage: Coverage;
+  summary: Record<Severity, number>;
+  graph: TrustGraph;
+  /** The metadata of every rule that ran (for reporters). */
+  rules: RuleMeta[];
+}
+
+export function fingerprintOf(ruleId: string, key: string[]): string {
+  return createHash("sha256").update([ruleId, ...key.map((k) => k.toLowerCase())].join("\u0000")).digest("hex").slice(0, 32);
+}
+
+/** Check that every rule id the policy names exists: a typo must not silently do nothing. */
+export function checkPolicyRuleIds(policy: Policy, known: Iterable<string>): void {
+  const ids = new Set(known);
+  ids.add(EXPIRED_SUPPRESSION.id);
+  for (const [id, setting] of Object.entries(policy.ruleSettings)) {
+    if (!ids.has(id)) throw new UsageError(`${setting.location?.file ?? "policy"}:${setting.location?.line ?? 1}: ruleSettings names unknown rule '${id}' (see 'trustscope rules')`);
+  }
+  for (const s of policy.suppressions) {
+    if (!ids.has(s.rule)) throw new UsageError(`${s.location?.file ?? "policy"}:${s.location?.line ?? 1}: suppression names unknown rule '${s.rule}' (see 'trustscope rules')`);
+  }
+}
+
+function suppressionMatches(s: Suppression, f: Finding): boolean {
+  if (s.rule !== f.ruleId) return false;
+  const eq = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+  if (s.identity && !(eq(s.identity, f.identity?.appId) || eq(s.identity, f.identity?.objectId) || eq(s.identity, f.identity?.displayName))) return false;
+  if (s.pipeline && !(eq(s.pipeline, f.pipeline?.slug) || eq(s.pipeline, f.pipeline?.uuid))) return false;
+  if (s.scope) {
+    if (!f.scope) return false;
+    const want = normalizeScope(s.scope);
+    const got = normalizeScope(f.scope);
+    if (!(got === want || got.startsWith(want + "/"))) return false;
+  }
+  if (s.fingerprint && s.fingerprint !== f.fingerprint) return false;
+  return true;
+}
+
+/** A suppression holds through its expiry day (UTC). */
+export function isExpired(s: Suppression, now: Date): boolean {
+  return now.getTime() >= Date.parse(`${s.expires}T00:00:00Z`) + 24 * 3600 * 1000;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
+    (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0)
+  );
+}
+
+export function summarize(findings: Finding[]): Record<Severity, number> {
+  const summary = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) if (!f.suppression) summary[f.severity]++;
+  return summary;
+}
+
+export function evaluate(input: EvaluationInput): Evaluation {
+  const policy = input.policy ?? DEFAULT_POLICY;
+  const now = input.now ?? new Date();
+  const graph = input.graph ?? buildTrustGraph(input.inventory);
+  const environments = new EnvironmentClassifier(input.inventory, policy, graph.pipelineUse);
+  const ctx = { graph, environments, policy, now };
+
+  const byFingerprint = new Map<string, Finding>();
+  const ran: RuleMeta[] = [];
+  for (const rule of input.rules) {
+    const setting = policy.ruleSettings[rule.meta.id];
+    if (setting?.enabled === false) continue;
+    ran.push(rule.meta);
+    for (const r of rule.check(ctx)) {
+      const f = toFinding(rule, r, setting?.severity);
+      if (!byFingerprint.has(f.fingerprint)) byFingerprint.set(f.fingerprint, f);
+    }
+  }
+  const findings = [...byFingerprint.values()];
+
+  // Expired suppressions stop suppressing and say so.
+  const active = policy.suppressions.filter((s) => !isExpired(s, now));
+  if (policy.ruleSettings[EXPIRED_SUPPRESSION.id]?.enabled !== false) ran.push(EXPIRED_SUPPRESSION);
+  for (const s of policy.suppressions) {
+    if (!isExpired(s, now) || policy.ruleSettings[EXPIRED_SUPPRESSION.id]?.enabled === false) continue;
+    const hidden = findings.filter((f) => suppressionMatches(s, f)).length;
+    const what = s.identity ?? s.pipeline ?? s.scope ?? s.fingerprint ?? "";
+    findings.push(
+      toFinding({ meta: EXPIRED_SUPPRESSION, check: () => [] }, {
+        message: `The suppression of ${s.rule} for '${what}' expired on ${s.expires}; it no longer hides ${hidden === 1 ? "its finding" : `${hidden} findings`}.`,
+        ...(s.location ? { location: s.location } : {}),
+        evidence: [`suppression reason: ${s.reason}`, `expired: ${s.expires}`, `findings it matched: ${hidden}`],
+        remediation: "Review the accepted risk: fix the finding, or renew the suppression with a new expiry date and an up-to-date reason.",
+        key: [s.rule, what, s.expires],
+      }, policy.ruleSettings[EXPIRED_SUPPRESSION.id]?.severity),
+    );
+  }
+  for (const f of findings) {
+    const s = active.find((x) => suppressionMatches(x, f));
+    if (s) f.suppression = { kind: "policy", reason: s.reason, expires: s.expires, ...(s.location ? { location: s.location } : {}) };
+  }
+
+  findings.sort(compareFindings);
+  const gaps = [...input.inventory.coverage.gaps, ...(input.extraGaps ?? [])];
+  return {
+    findings,
+    coverage: { complete: input.inventory.coverage.complete && gaps.length === 0, gaps },
+    summary: summarize(findings),
+    graph,
+    rules: ran,
+  };
+}
+
+function toFinding(rule: Rule, r: RuleResult, override: Severity | undefined): Finding {
+  const { key, severity, ...rest } = r;
+  return {
+    ruleId: rule.meta.id,
+    severity: override ?? severity ?? rule.meta.defaultSeverity,
+    ...rest,
+    fingerprint: fingerprintOf(rule.meta.id, key),
+  };
+}
+
+export type FailOn = Severity | "never";
+
+/**
+ * Exit code per CONTRACT.md: 3 when the scan is incomplete (it wins over 1), 1 when an
+ * unsuppressed finding is at or above `failOn`, else 0.
+ */
+export function exitCodeFor(evaluation: Pick<Evaluation, "findings" | "coverage">, failOn: FailOn): 0 | 1 | 3 {
+  if (!evaluation.coverage.complete) return 3;
+  if (failOn === "never") return 0;
+  return evaluation.findings.some((f) => !f.suppression && atLeast(f.severity, failOn)) ? 1 : 0;
+}

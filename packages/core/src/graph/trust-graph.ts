@@ -1,0 +1,166 @@
+/**
+ * The trust graph joins the three sides: for every federated credential, which pipelines can
+ * mint a token it accepts, which identity it unlocks, and what that identity may do in Azure.
+ */
+import type {
+  BuildkitePipeline,
+  EntraApplication,
+  FederatedCredential,
+  Inventory,
+  ManagedIdentity,
+} from "../model/inventory.ts";
+import type { FindingCredential, FindingIdentity } from "../model/finding.ts";
+import { RbacIndex, type Grant } from "../azure/rbac.ts";
+import {
+  BuildkiteIndex,
+  classifyIssuer,
+  readPipelineOidcUse,
+  type IssuerKind,
+  type PipelineOidcUse,
+  type SubjectResolution,
+} from "../buildkite/oidc.ts";
+
+export interface Identity {
+  /** Stable key: `application:<appId>` or `managedIdentity:<clientId>`. */
+  key: string;
+  kind: "application" | "managedIdentity";
+  appId: string;
+  /** Application object ID, or the managed identity's principal ID. */
+  objectId: string;
+  displayName: string;
+  /** Object ID of the service principal that role assignments name; undefined if unknown. */
+  principalId: string | undefined;
+  application?: EntraApplication;
+  managedIdentity?: ManagedIdentity;
+  credentials: TrustEdge[];
+  /** Every role assignment the identity holds, directly or through groups. */
+  grants: Grant[];
+  /** JSON pointer to the identity in the inventory. */
+  anchor: string;
+}
+
+export interface TrustEdge {
+  identity: Identity;
+  credential: FederatedCredential;
+  issuerKind: IssuerKind;
+  /** Undefined when the Buildkite side was not collected (nothing can be resolved). */
+  subject: SubjectResolution | undefined;
+  /** Pipelines that can mint a token this credential accepts (empty for a near-miss issuer's intent, see `intendedReach`). */
+  reach: BuildkitePipeline[];
+  /** JSON pointer to the credential in the inventory. */
+  anchor: string;
+}
+
+export interface TrustGraph {
+  inventory: Inventory;
+  identities: Identity[];
+  /** Credentials whose issuer is (or is nearly) Buildkite's. */
+  edges: TrustEdge[];
+  rbac: RbacIndex;
+  buildkite: BuildkiteIndex | undefined;
+  /** Facts from each pipeline's steps YAML, by lower-cased pipeline UUID. */
+  pipelineUse: Map<string, PipelineOidcUse>;
+  /** Edges whose tokens can reach the pipeline, by lower-cased pipeline UUID. */
+  edgesByPipeline: Map<string, TrustEdge[]>;
+}
+
+export function buildTrustGraph(inventory: Inventory): TrustGraph {
+  const rbac = new RbacIndex(inventory);
+  const buildkite = inventory.buildkite ? new BuildkiteIndex(inventory.buildkite) : undefined;
+  const spByAppId = new Map((inventory.entra?.servicePrincipals ?? []).map((sp) => [sp.appId.toLowerCase(), sp]));
+
+  const identities: Identity[] = [];
+  (inventory.entra?.applications ?? []).forEach((app, i) => {
+    const sp = spByAppId.get(app.appId.toLowerCase());
+    identities.push({
+      key: `application:${app.appId.toLowerCase()}`,
+      kind: "application",
+      appId: app.appId,
+      objectId: app.objectId,
+      displayName: app.displayName,
+      principalId: sp?.objectId,
+      application: app,
+      credentials: [],
+      grants: sp ? rbac.grantsOf(sp.objectId) : [],
+      anchor: `/entra/applications/${i}`,
+    });
+  });
+  (inventory.azure?.managedIdentities ?? []).forEach((mi, i) => {
+    identities.push({
+      key: `managedIdentity:${mi.clientId.toLowerCase()}`,
+      kind: "managedIdentity",
+      appId: mi.clientId,
+      objectId: mi.principalId,
+      displayName: mi.name,
+      principalId: mi.principalId,
+      managedIdentity: mi,
+      credentials: [],
+      grants: rbac.grantsOf(mi.principalId),
+      anchor: `/azure/managedIdentities/${i}`,
+    });
+  });
+
+  const edges: TrustEdge[] = [];
+  const edgesByPipeline = new Map<string, TrustEdge[]>();
+  for (const identity of identities) {
+    const fics = identity.application?.federatedIdentityCredentials ?? identity.managedIdentity?.federatedIdentityCredentials ?? [];
+    fics.forEach((credential, j) => {
+      const issuerKind = classifyIssuer(credential.issuer);
+      if (issuerKind === "other") return;
+      const subject = buildkite?.resolve(credential.subject);
+      // A near-miss issuer never matches a token: the credential reaches nobody.
+      const reach = subject && issuerKind === "buildkite" && !subject.caseMismatch && !subject.compound?.hasWildcard ? buildkite!.reach(subject) : [];
+      const edge: TrustEdge = {
+        identity,
+        credential,
+        issuerKind,
+        subject,
+        reach,
+        anchor: `${identity.anchor}/federatedIdentityCredentials/${j}`,
+      };
+      identity.credentials.push(edge);
+      edges.push(edge);
+      for (const p of reach) {
+        const key = p.uuid.toLowerCase();
+        edgesByPipeline.set(key, [...(edgesByPipeline.get(key) ?? []), edge]);
+      }
+    });
+  }
+
+  const pipelineUse = new Map<string, PipelineOidcUse>();
+  for (const p of inventory.buildkite?.pipelines ?? []) {
+    const use = readPipelineOidcUse(p.stepsYaml);
+    if (use) pipelineUse.set(p.uuid.toLowerCase(), use);
+  }
+
+  return { inventory, identities, edges, rbac, buildkite, pipelineUse, edgesByPipeline };
+}
+
+/** Identities that Buildkite can log in as (at least one credential with a Buildkite issuer). */
+export function federatedIdentities(graph: TrustGraph): Identity[] {
+  return graph.identities.filter((i) => i.credentials.some((e) => e.issuerKind === "buildkite"));
+}
+
+/** Every pipeline that can log in as the identity, with the credential that lets it. */
+export function pipelinesReaching(identity: Identity): { pipeline: BuildkitePipeline; edge: TrustEdge }[] {
+  const out = new Map<string, { pipeline: BuildkitePipeline; edge: TrustEdge }>();
+  for (const edge of identity.credentials) {
+    for (const p of edge.reach) if (!out.has(p.uuid)) out.set(p.uuid, { pipeline: p, edge });
+  }
+  return [...out.values()];
+}
+
+export function findingIdentity(identity: Identity): FindingIdentity {
+  return { kind: identity.kind, appId: identity.appId, objectId: identity.objectId, displayName: identity.displayName };
+}
+
+export function findingCredential(edge: TrustEdge): FindingCredential {
+  const c = edge.credential;
+  return { name: c.name, issuer: c.issuer, subject: c.subject, audiences: [...c.audiences] };
+}
+
+export function describeIdentity(identity: Identity): string {
+  return identity.kind === "application"
+    ? `app registration '${identity.displayName}' (client ID ${identity.appId})`
+    : `managed identity '${identity.displayName}' (client ID ${identity.appId})`;
+}

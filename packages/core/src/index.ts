@@ -1,0 +1,24 @@
+/**
+ * @trustscope/core: the inventory model and its loader, the trust graph, RBAC evaluation, the
+ * rule engine, the policy and the reporters. It knows no specific rule.
+ */
+export * from "./model/inventory.ts";
+export * from "./model/finding.ts";
+export { parseInventory, inventorySchema } from "./inventory/load-inventory.ts";
+export { JsonLocator } from "./util/json-locate.ts";
+export { UsageError, errorMessage } from "./util/errors.ts";
+export * from "./azure/scope.ts";
+export * from "./azure/rbac.ts";
+export * from "./buildkite/oidc.ts";
+export * from "./graph/trust-graph.ts";
+export * from "./graph/queries.ts";
+export * from "./policy/policy.ts";
+export { parsePolicy } from "./policy/load-policy.ts";
+export { EnvironmentClassifier, nameLooksProduction, type Verdict } from "./policy/environments.ts";
+export * from "./engine/rule.ts";
+export * from "./engine/evaluate.ts";
+export * from "./report/report.ts";
+export { renderJson } from "./report/json.ts";
+export { renderSarif, type SarifOptions } from "./report/sarif.ts";
+export { renderMarkdown } from "./report/markdown.ts";
+export { renderTable } from "./report/table.ts";

@@ -1,0 +1,70 @@
+/**
+ * Loads a snapshot file: strict JSON, then the inventory JSON Schema. Any problem is a
+ * UsageError naming the file, line and JSON path of the first problems: never a stack trace.
+ */
+import { Ajv, type ErrorObject } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { parse, printParseErrorCode, type ParseError } from "jsonc-parser";
+import schema from "../../schema/inventory.schema.json" with { type: "json" };
+import type { Inventory } from "../model/inventory.ts";
+import { UsageError } from "../util/errors.ts";
+import { JsonLocator } from "../util/json-locate.ts";
+
+export const inventorySchema = schema;
+
+// ajv-formats is CommonJS with a default export; under NodeNext its type is the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats(ajv);
+const validate = ajv.compile<Inventory>(schema);
+
+const MAX_ERRORS = 3;
+
+function describe(e: ErrorObject): string {
+  const path = e.instancePath || "/";
+  if (e.keyword === "additionalProperties") return `${path}: unknown key '${String(e.params.additionalProperty)}'`;
+  if (e.keyword === "required") return `${path}: missing '${String(e.params.missingProperty)}'`;
+  if (e.keyword === "enum") return `${path}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  if (e.keyword === "const") return `${path}: must be ${JSON.stringify(e.params.allowedValue)}`;
+  return `${path}: ${e.message ?? "is invalid"}`;
+}
+
+/** `UnexpectedEndOfString` → `unexpected end of string`. */
+function words(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+/** Parse and validate snapshot text; `file` names it in messages. */
+export function parseInventory(text: string, file: string): Inventory {
+  const errors: ParseError[] = [];
+  const data: unknown = parse(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+  const locator = new JsonLocator(text);
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    const end = text.trimEnd().length;
+    // A cut-off file shows up as an unterminated value or missing closers at the very end.
+    const truncated = errors.some((x) => x.offset >= end - 1 || printParseErrorCode(x.error).startsWith("UnexpectedEndOf"));
+    throw new UsageError(
+      `${file}:${locator.lineAt(e.offset)}: not valid JSON (${words(printParseErrorCode(e.error))}${truncated ? ", the file looks truncated" : ""})`,
+    );
+  }
+  if (data && typeof data === "object" && "schemaVersion" in data && (data as { schemaVersion: unknown }).schemaVersion !== 1) {
+    throw new UsageError(`${file}: snapshot schemaVersion ${JSON.stringify((data as { schemaVersion: unknown }).schemaVersion)} is not supported by this trustscope (it reads version 1)`);
+  }
+  if (!validate(data)) {
+    // Report the most specific problems first; anyOf/oneOf noise is dropped.
+    const relevant = (validate.errors ?? []).filter((e) => !["anyOf", "oneOf", "if"].includes(e.keyword));
+    const shown = relevant.slice(0, MAX_ERRORS).map((e) => {
+      const line = locator.lineOf(e.keyword === "additionalProperties" ? `${e.instancePath}/${String(e.params.additionalProperty)}` : e.instancePath);
+      return `${describe(e)}${line ? ` (line ${line})` : ""}`;
+    });
+    const more = relevant.length > MAX_ERRORS ? `; and ${relevant.length - MAX_ERRORS} more` : "";
+    const first = relevant[0];
+    const firstLine = first ? locator.lineOf(first.instancePath) : undefined;
+    throw new UsageError(`${file}${firstLine ? `:${firstLine}` : ""}: not a valid trustscope snapshot: ${shown.join("; ")}${more}`);
+  }
+  return data;
+}
+
+/** Locates inventory facts in the snapshot text (for SARIF anchors). */
+export { JsonLocator };

@@ -1,0 +1,61 @@
+/** Findings as reported: the JSON report's `findings[]` (see CONTRACT.md). */
+
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** True when `s` is at least as severe as `threshold`. */
+export function atLeast(s: Severity, threshold: Severity): boolean {
+  return severityRank(s) <= severityRank(threshold);
+}
+
+export interface FindingIdentity {
+  kind: "application" | "managedIdentity";
+  /** Client ID (for a managed identity too). */
+  appId: string;
+  /** Application object ID, or the managed identity's principal (service principal) ID. */
+  objectId: string;
+  displayName: string;
+}
+
+export interface FindingCredential {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+export interface FindingLocation {
+  file: string;
+  line: number;
+}
+
+export interface FindingSuppression {
+  /** `policy` (trustscope.yaml) or `inline` (a comment in a file). */
+  kind: "policy" | "inline";
+  reason: string;
+  expires?: string;
+  /** Where the suppression is written. */
+  location?: FindingLocation;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  identity?: FindingIdentity;
+  credential?: FindingCredential;
+  pipeline?: { uuid: string; slug: string };
+  scope?: string;
+  location?: FindingLocation;
+  evidence: string[];
+  remediation: string;
+  fingerprint: string;
+  /** Present when a suppression matched: the finding is kept, but does not count. */
+  suppression?: FindingSuppression;
+  /** JSON pointer into the inventory for the fact this finding is about (SARIF anchors). */
+  anchor?: string;
+}

@@ -1,0 +1,229 @@
+/**
+ * The inventory: everything trustscope collected, as plain data. It is exactly what a snapshot
+ * file holds (see `schema/inventory.schema.json`). Collected facts only, no judgement.
+ */
+
+export const INVENTORY_SCHEMA_VERSION = 1;
+
+export type AzureCloudName = "AzureCloud" | "AzureUSGovernment" | "AzureChinaCloud";
+
+export interface Inventory {
+  schemaVersion: typeof INVENTORY_SCHEMA_VERSION;
+  /** When the data was collected (ISO 8601). Informational. */
+  collectedAt?: string;
+  /** Which cloud the tenant lives in; decides the expected token-exchange audience. */
+  cloud: AzureCloudName;
+  tenantId?: string;
+  /** Absent when the Buildkite side was not collected. */
+  buildkite?: BuildkiteInventory;
+  /** Absent when Microsoft Graph was not collected. */
+  entra?: EntraInventory;
+  /** Absent when Azure Resource Manager was not collected. */
+  azure?: AzureInventory;
+  coverage: Coverage;
+}
+
+export interface Coverage {
+  complete: boolean;
+  gaps: CoverageGap[];
+}
+
+export interface CoverageGap {
+  /** `buildkite`, `graph`, `arm`, `repo`, `snapshot` … */
+  source: string;
+  /** What could not be read: an ARM scope, a URL, a file. */
+  scope: string;
+  error: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buildkite
+
+export interface BuildkiteInventory {
+  organization: { uuid: string; slug: string; name?: string };
+  clusters: BuildkiteCluster[];
+  pipelines: BuildkitePipeline[];
+  agents: BuildkiteAgent[];
+}
+
+export interface BuildkiteCluster {
+  uuid: string;
+  name: string;
+  queues: { uuid: string; key: string }[];
+}
+
+export type PipelineAccessLevel = "MANAGE_BUILD_AND_READ" | "BUILD_AND_READ" | "READ_ONLY";
+
+export interface BuildkitePipeline {
+  uuid: string;
+  slug: string;
+  name: string;
+  /** UUID of the cluster the pipeline belongs to; null when unclustered. */
+  clusterUuid: string | null;
+  visibility: "PUBLIC" | "PRIVATE";
+  repository?: {
+    url: string;
+    /** GraphQL `__typename` of the provider, e.g. `RepositoryProviderGithub`. */
+    provider: string;
+    settings?: ProviderSettings;
+  };
+  defaultBranch?: string | null;
+  /** The pipeline's steps as stored in Buildkite (YAML), when readable. */
+  stepsYaml?: string | null;
+  teams: { uuid: string; slug: string; accessLevel: PipelineAccessLevel }[];
+}
+
+/** The provider settings that decide who can start a build. Absent fields are unknown. */
+export interface ProviderSettings {
+  buildPullRequests?: boolean;
+  buildPullRequestForks?: boolean;
+  prefixPullRequestForkBranchNames?: boolean;
+  buildBranches?: boolean;
+  buildTags?: boolean;
+  filterEnabled?: boolean;
+  filterCondition?: string | null;
+  pullRequestBranchFilterEnabled?: boolean;
+  pullRequestBranchFilterConfiguration?: string | null;
+  triggerMode?: string;
+}
+
+export interface BuildkiteAgent {
+  uuid: string;
+  name?: string;
+  version?: string | null;
+  /** UUID of the cluster queue the agent serves; null for unclustered agents. */
+  queueUuid: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Microsoft Entra (Graph)
+
+export interface EntraInventory {
+  applications: EntraApplication[];
+  servicePrincipals: EntraServicePrincipal[];
+  groups: { objectId: string; displayName: string }[];
+}
+
+export interface FederatedCredential {
+  /** Graph `id` or the ARM resource ID of a managed identity's credential. */
+  id?: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description?: string | null;
+}
+
+export interface PasswordCredentialMetadata {
+  keyId: string;
+  displayName?: string | null;
+  /** First characters of the secret, as Graph returns it. Never the value. */
+  hint?: string | null;
+  startDateTime?: string | null;
+  endDateTime?: string | null;
+}
+
+export interface EntraApplication {
+  objectId: string;
+  appId: string;
+  displayName: string;
+  passwordCredentials: PasswordCredentialMetadata[];
+  federatedIdentityCredentials: FederatedCredential[];
+}
+
+export interface EntraServicePrincipal {
+  objectId: string;
+  appId: string;
+  displayName: string;
+  servicePrincipalType?: string;
+  /** Object IDs of the groups the principal belongs to, nested groups included. */
+  memberOf: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure Resource Manager
+
+export interface AzureInventory {
+  managementGroups: AzureManagementGroup[];
+  subscriptions: AzureSubscription[];
+  resourceGroups: AzureResourceGroup[];
+  roleDefinitions: RoleDefinition[];
+  roleAssignments: RoleAssignment[];
+  storageAccounts: StorageAccount[];
+  managedIdentities: ManagedIdentity[];
+}
+
+export interface AzureManagementGroup {
+  /** `/providers/Microsoft.Management/managementGroups/{name}` */
+  id: string;
+  name: string;
+  displayName: string;
+  /** Full ID of the parent management group; absent for the tenant root group. */
+  parentId?: string | null;
+}
+
+export interface AzureSubscription {
+  subscriptionId: string;
+  displayName: string;
+  state?: string;
+  tags: Record<string, string>;
+  /** Full ID of the management group the subscription sits in, when readable. */
+  managementGroupId?: string | null;
+}
+
+export interface AzureResourceGroup {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  tags: Record<string, string>;
+}
+
+export interface RolePermission {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+export interface RoleDefinition {
+  /** Full ARM ID; its trailing GUID is what assignments refer to. */
+  id: string;
+  /** The GUID. */
+  name: string;
+  roleName: string;
+  roleType: "BuiltInRole" | "CustomRole";
+  permissions: RolePermission[];
+  assignableScopes: string[];
+}
+
+export interface RoleAssignment {
+  id: string;
+  scope: string;
+  roleDefinitionId: string;
+  /** Object ID of the user, group or service principal. */
+  principalId: string;
+  principalType: "User" | "Group" | "ServicePrincipal" | "ForeignGroup" | "Device";
+  condition?: string | null;
+  conditionVersion?: string | null;
+  /** Object ID of whoever created the assignment, as ARM reports it. */
+  createdBy?: string | null;
+}
+
+export interface StorageAccount {
+  id: string;
+  name: string;
+  /** Absent or null means shared-key access is allowed (the ARM default). */
+  allowSharedKeyAccess?: boolean | null;
+  tags?: Record<string, string>;
+}
+
+export interface ManagedIdentity {
+  id: string;
+  name: string;
+  /** The identity's client ID (its appId). */
+  clientId: string;
+  /** Object ID of its service principal: what role assignments refer to. */
+  principalId: string;
+  tenantId?: string;
+  federatedIdentityCredentials: FederatedCredential[];
+}

@@ -1,0 +1,214 @@
+/**
+ * Which Buildkite entities and Azure scopes are production, and why. With an `environments`
+ * section in the policy, only what it names counts; without one, documented heuristics on names
+ * and tags apply. Every verdict carries the fact that decided it.
+ */
+import picomatch from "picomatch";
+import type { BuildkitePipeline, Inventory } from "../model/inventory.ts";
+import { PRODUCTION_ENVIRONMENT, type EnvironmentSelector, type Policy } from "./policy.ts";
+import { ScopeTree, managementGroupName, normalizeScope, resourceGroupIdOf, scopeKind, subscriptionOf } from "../azure/scope.ts";
+import type { PipelineOidcUse } from "../buildkite/oidc.ts";
+
+export interface Verdict {
+  production: boolean;
+  /** The fact that made it production (or, for non-production, undefined). */
+  reason?: string;
+}
+
+const NOT_PRODUCTION: Verdict = { production: false };
+
+const PROD_WORDS = new Set(["prod", "production", "prd"]);
+const NEGATING_PREFIXES = new Set(["non", "pre", "not"]);
+export const ENVIRONMENT_TAG_KEYS = ["environment", "env", "stage", "tier"];
+
+/**
+ * Default heuristic: a name is production when one of its words (split on `-`, `_`, `.`, `/`,
+ * spaces and case changes) is `prod`, `production` or `prd`, not preceded by `non`/`pre`/`not`.
+ * `nonprod`, `preprod`, `non-prod` and `pre-production` are therefore not production.
+ */
+export function nameLooksProduction(name: string): string | undefined {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (PROD_WORDS.has(w) && !NEGATING_PREFIXES.has(words[i - 1] ?? "")) return w;
+  }
+  return undefined;
+}
+
+function tagVerdict(tags: Record<string, string> | undefined, what: string): Verdict | undefined {
+  for (const [k, v] of Object.entries(tags ?? {})) {
+    if (!ENVIRONMENT_TAG_KEYS.includes(k.toLowerCase())) continue;
+    return nameLooksProduction(v)
+      ? { production: true, reason: `${what} has tag ${k}=${v}` }
+      : NOT_PRODUCTION; // an explicit non-production tag outranks the name
+  }
+  return undefined;
+}
+
+function globMatch(patterns: string[], ...candidates: (string | undefined | null)[]): string | undefined {
+  for (const pattern of patterns) {
+    const isMatch = picomatch(pattern, { nocase: true, dot: true });
+    if (candidates.some((c) => c !== undefined && c !== null && isMatch(c))) return pattern;
+  }
+  return undefined;
+}
+
+export class EnvironmentClassifier {
+  private readonly scopes: ScopeTree;
+  private readonly selector: EnvironmentSelector | undefined;
+  private readonly configured: boolean;
+  private readonly scopeCache = new Map<string, Verdict>();
+  private readonly touchCache = new Map<string, Verdict>();
+
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly policy: Policy,
+    private readonly pipelineUse: Map<string, PipelineOidcUse> = new Map(),
+  ) {
+    this.scopes = new ScopeTree(inventory);
+    this.configured = policy.environments !== undefined;
+    this.selector = policy.environments?.[PRODUCTION_ENVIRONMENT];
+  }
+
+  private where(): string {
+    return this.policy.file ?? "the policy";
+  }
+
+  pipeline(p: BuildkitePipeline): Verdict {
+    const cluster = this.inventory.buildkite?.clusters.find((c) => c.uuid.toLowerCase() === p.clusterUuid?.toLowerCase());
+    const queues = [...(this.pipelineUse.get(p.uuid.toLowerCase())?.queues ?? [])];
+    if (this.configured) {
+      const sel = this.selector?.buildkite;
+      if (!sel) return NOT_PRODUCTION;
+      let m = globMatch(sel.pipelines, p.slug, p.uuid);
+      if (m) return { production: true, reason: `pipeline '${p.slug}' matches environments.prod.buildkite.pipelines '${m}' in ${this.where()}` };
+      m = cluster ? globMatch(sel.clusters, cluster.name, cluster.uuid) : undefined;
+      if (m) return { production: true, reason: `cluster '${cluster!.name}' matches environments.prod.buildkite.clusters '${m}' in ${this.where()}` };
+      for (const q of queues) {
+        const queue = cluster?.queues.find((x) => x.key === q);
+        m = globMatch(sel.queues, q, queue?.uuid);
+        if (m) return { production: true, reason: `pipeline '${p.slug}' targets queue '${q}', which matches environments.prod.buildkite.queues '${m}' in ${this.where()}` };
+      }
+      return NOT_PRODUCTION;
+    }
+    let w = nameLooksProduction(p.slug) ?? nameLooksProduction(p.name);
+    if (w) return { production: true, reason: `pipeline '${p.slug}' has '${w}' in its name (default heuristic)` };
+    w = cluster ? nameLooksProduction(cluster.name) : undefined;
+    if (w) return { production: true, reason: `cluster '${cluster!.name}' has '${w}' in its name (default heuristic)` };
+    for (const q of queues) {
+      w = nameLooksProduction(q);
+      if (w) return { production: true, reason: `pipeline '${p.slug}' targets queue '${q}' (default heuristic)` };
+    }
+    return NOT_PRODUCTION;
+  }
+
+  /** Whether a scope is production: it, or a scope above it, is. */
+  scope(scope: string): Verdict {
+    const key = normalizeScope(scope);
+    let v = this.scopeCache.get(key);
+    if (!v) {
+      v = NOT_PRODUCTION;
+      for (const s of this.scopes.ancestorsOf(key)) {
+        const own = this.ownVerdict(s);
+        if (own) {
+          v = own;
+          break;
+        }
+      }
+      this.scopeCache.set(key, v);
+    }
+    return v;
+  }
+
+  /** The verdict that this scope's own name or tags give, or undefined to look further up. */
+  private ownVerdict(scope: string): Verdict | undefined {
+    const az = this.inventory.azure;
+    const kind = scopeKind(scope);
+    const sel = this.selector?.azure;
+    if (kind === "subscription") {
+      const id = subscriptionOf(scope)!;
+      const sub = az?.subscriptions.find((s) => s.subscriptionId.toLowerCase() === id);
+      const label = `subscription '${sub?.displayName ?? id}'`;
+      if (this.configured) {
+        const m = sel ? globMatch(sel.subscriptions, sub?.displayName, id) : undefined;
+        if (m) return { production: true, reason: `${label} matches environments.prod.azure.subscriptions '${m}' in ${this.where()}` };
+        return this.configuredTags(sub?.tags, label);
+      }
+      const t = tagVerdict(sub?.tags, label);
+      if (t) return t;
+      const w = sub ? nameLooksProduction(sub.displayName) : undefined;
+      return w ? { production: true, reason: `${label} has '${w}' in its name (default heuristic)` } : undefined;
+    }
+    if (kind === "resourceGroup") {
+      const rg = az?.resourceGroups.find((r) => normalizeScope(r.id) === resourceGroupIdOf(scope));
+      const label = `resource group '${rg?.name ?? scope.split("/").pop()}'`;
+      if (this.configured) return this.configuredTags(rg?.tags, label);
+      const t = tagVerdict(rg?.tags, label);
+      if (t) return t;
+      const w = rg ? nameLooksProduction(rg.name) : undefined;
+      return w ? { production: true, reason: `${label} has '${w}' in its name (default heuristic)` } : undefined;
+    }
+    if (kind === "managementGroup") {
+      const name = managementGroupName(scope)!;
+      const mg = az?.managementGroups.find((m) => managementGroupName(m.id) === name);
+      const label = `management group '${mg?.displayName ?? name}'`;
+      if (this.configured) {
+        const m = sel ? globMatch(sel.managementGroups, mg?.name, mg?.displayName, name) : undefined;
+        return m ? { production: true, reason: `${label} matches environments.prod.azure.managementGroups '${m}' in ${this.where()}` } : undefined;
+      }
+      const w = nameLooksProduction(mg?.displayName ?? name) ?? nameLooksProduction(name);
+      return w ? { production: true, reason: `${label} has '${w}' in its name (default heuristic)` } : undefined;
+    }
+    if (kind === "resource") {
+      const sa = az?.storageAccounts.find((s) => normalizeScope(s.id) === scope);
+      if (this.configured) return this.configuredTags(sa?.tags, `storage account '${sa?.name}'`);
+      return sa ? tagVerdict(sa.tags, `storage account '${sa.name}'`) : undefined;
+    }
+    return undefined;
+  }
+
+  private configuredTags(tags: Record<string, string> | undefined, label: string): Verdict | undefined {
+    const want = this.selector?.azure.tags ?? {};
+    const keys = Object.keys(want);
+    if (keys.length === 0 || !tags) return undefined;
+    const lower = new Map(Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v]));
+    const ok = keys.every((k) => (lower.get(k.toLowerCase()) ?? "").toLowerCase() === String(want[k]).toLowerCase());
+    if (!ok) return undefined;
+    const shown = keys.map((k) => `${k}=${want[k]}`).join(", ");
+    return { production: true, reason: `${label} has tag ${shown} (environments.prod.azure.tags in ${this.where()})` };
+  }
+
+  /**
+   * Whether an assignment at `scope` touches production: the scope is production, or it sits
+   * above a production scope (an assignment at a management group or the root reaches down).
+   */
+  touchesProduction(scope: string): Verdict {
+    const key = normalizeScope(scope);
+    let v = this.touchCache.get(key);
+    if (!v) {
+      v = this.computeTouches(key);
+      this.touchCache.set(key, v);
+    }
+    return v;
+  }
+
+  private computeTouches(scope: string): Verdict {
+    const own = this.scope(scope);
+    if (own.production) return own;
+    const az = this.inventory.azure;
+    const below = [
+      ...(az?.subscriptions ?? []).map((s) => `/subscriptions/${s.subscriptionId}`),
+      ...(az?.resourceGroups ?? []).map((r) => r.id),
+    ];
+    for (const b of below) {
+      if (!this.scopes.covers(scope, b)) continue;
+      const v = this.scope(b);
+      if (v.production) return { production: true, reason: `it contains production scope ${b}: ${v.reason}` };
+    }
+    return NOT_PRODUCTION;
+  }
+}

@@ -1,0 +1,42 @@
+/** The policy file (`trustscope.yaml`): environments, suppressions, rule settings. */
+import type { Severity } from "../model/finding.ts";
+import type { FindingLocation } from "../model/finding.ts";
+
+export interface EnvironmentSelector {
+  buildkite: { clusters: string[]; queues: string[]; pipelines: string[] };
+  azure: { subscriptions: string[]; managementGroups: string[]; tags: Record<string, string> };
+}
+
+export interface Suppression {
+  rule: string;
+  identity?: string;
+  pipeline?: string;
+  scope?: string;
+  fingerprint?: string;
+  reason: string;
+  /** `YYYY-MM-DD`; the suppression holds through that day (UTC). */
+  expires: string;
+  location?: FindingLocation;
+}
+
+export interface RuleSetting {
+  enabled?: boolean;
+  severity?: Severity;
+  location?: FindingLocation;
+}
+
+export interface Policy {
+  /** Where the policy came from, for messages and SARIF anchors; undefined for the default. */
+  file?: string;
+  /** Undefined when the file has no `environments` section: the default heuristics apply. */
+  environments?: Record<string, EnvironmentSelector>;
+  suppressions: Suppression[];
+  ruleSettings: Record<string, RuleSetting>;
+  /** Custom rule pack module paths or package names, as written. */
+  rules: string[];
+}
+
+export const DEFAULT_POLICY: Policy = { suppressions: [], ruleSettings: {}, rules: [] };
+
+/** The environment whose members the production rules look at. */
+export const PRODUCTION_ENVIRONMENT = "prod";

@@ -1,0 +1,24 @@
+import type { Finding } from "../model/finding.ts";
+import type { Report } from "./report.ts";
+
+/** The JSON report: stable key order, internal fields dropped, byte-identical for equal input. */
+export function renderJson(report: Report): string {
+  const findings = report.findings.map((f: Finding) => {
+    const { anchor: _anchor, ...rest } = f;
+    return {
+      ruleId: rest.ruleId,
+      severity: rest.severity,
+      message: rest.message,
+      ...(rest.identity ? { identity: rest.identity } : {}),
+      ...(rest.credential ? { credential: rest.credential } : {}),
+      ...(rest.pipeline ? { pipeline: rest.pipeline } : {}),
+      ...(rest.scope ? { scope: rest.scope } : {}),
+      ...(rest.location ? { location: rest.location } : {}),
+      evidence: rest.evidence,
+      remediation: rest.remediation,
+      fingerprint: rest.fingerprint,
+      ...(rest.suppression ? { suppression: rest.suppression } : {}),
+    };
+  });
+  return `${JSON.stringify({ schemaVersion: report.schemaVersion, tool: report.tool, findings, coverage: report.coverage, summary: report.summary }, null, 2)}\n`;
+}

@@ -1,0 +1,58 @@
+/**
+ * Markdown for humans in CI: a Buildkite annotation or a GitHub job summary. Findings grouped by
+ * severity, each with its trust path on one line, evidence and the fix.
+ */
+import { SEVERITIES, type Finding } from "../model/finding.ts";
+import type { RuleMeta } from "../engine/rule.ts";
+import { trustPath, type Report } from "./report.ts";
+
+const ICON: Record<string, string> = { critical: "🟥", high: "🟧", medium: "🟨", low: "🟦", info: "⬜" };
+
+function esc(s: string): string {
+  return s.replace(/([\\`*_[\]<>|])/g, "\\$1");
+}
+
+function finding(f: Finding): string[] {
+  const path = trustPath(f);
+  const lines = [`- **\`${f.ruleId}\`** ${esc(f.message)}`];
+  if (path) lines.push(`  - Path: ${esc(path)}`);
+  if (f.location) lines.push(`  - Location: \`${f.location.file}:${f.location.line}\``);
+  for (const e of f.evidence) lines.push(`  - ${esc(e)}`);
+  lines.push(`  - **Fix:** ${esc(f.remediation)}`);
+  return lines;
+}
+
+export function renderMarkdown(report: Report, rules: RuleMeta[] = []): string {
+  const out: string[] = ["## trustscope", ""];
+  const counted = report.findings.filter((f) => !f.suppression);
+  out.push(
+    counted.length === 0 ? "No findings." : `${counted.length} finding(s): ${SEVERITIES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`).join(", ")}.`,
+    "",
+  );
+  if (!report.coverage.complete) {
+    out.push("> [!WARNING]", "> **The scan is incomplete.** Some sources could not be read, so absence of findings there means nothing:");
+    for (const g of report.coverage.gaps) out.push(`> - ${esc(g.source)} \`${g.scope}\`: ${esc(g.error)}`);
+    out.push("");
+  }
+  out.push("| severity | count |", "| --- | ---: |", ...SEVERITIES.map((s) => `| ${ICON[s]} ${s} | ${report.summary[s]} |`), "");
+  const titles = new Map(rules.map((r) => [r.id, r.title]));
+  for (const s of SEVERITIES) {
+    const group = counted.filter((f) => f.severity === s);
+    if (group.length === 0) continue;
+    out.push(`### ${ICON[s]} ${s[0]!.toUpperCase()}${s.slice(1)} (${group.length})`, "");
+    for (const f of group) out.push(...finding(f));
+    out.push("");
+  }
+  const suppressed = report.findings.filter((f) => f.suppression);
+  if (suppressed.length > 0) {
+    out.push(`<details><summary>${suppressed.length} suppressed finding(s)</summary>`, "");
+    for (const f of suppressed) out.push(`- \`${f.ruleId}\` ${esc(f.message)} — suppressed: ${esc(f.suppression!.reason)}${f.suppression!.expires ? ` (until ${f.suppression!.expires})` : ""}`);
+    out.push("", "</details>", "");
+  }
+  if (titles.size > 0 && counted.length > 0) {
+    out.push("<details><summary>Rules</summary>", "");
+    for (const id of [...new Set(counted.map((f) => f.ruleId))].sort()) out.push(`- \`${id}\`: ${esc(titles.get(id) ?? "")}`);
+    out.push("", "</details>", "");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,33 @@
+/** The terminal view: one block per finding, colour only when asked for. */
+import { SEVERITIES, type Severity } from "../model/finding.ts";
+import { trustPath, type Report } from "./report.ts";
+
+const COLOR: Record<Severity, string> = { critical: "\x1b[1;31m", high: "\x1b[31m", medium: "\x1b[33m", low: "\x1b[36m", info: "\x1b[37m" };
+const DIM = "\x1b[2m";
+const RESET = "\x1b[0m";
+
+export function renderTable(report: Report, opts: { color: boolean } = { color: false }): string {
+  const c = (code: string, s: string) => (opts.color ? `${code}${s}${RESET}` : s);
+  const out: string[] = [];
+  const counted = report.findings.filter((f) => !f.suppression);
+  const width = Math.max(8, ...counted.map((f) => f.severity.length));
+  for (const f of counted) {
+    const sev = c(COLOR[f.severity], f.severity.toUpperCase().padEnd(width));
+    out.push(`${sev}  ${c("\x1b[1m", f.ruleId)}`);
+    const pad = " ".repeat(width + 2);
+    out.push(`${pad}${f.message}`);
+    const path = trustPath(f);
+    if (path) out.push(`${pad}${c(DIM, "path:")} ${path}`);
+    if (f.location) out.push(`${pad}${c(DIM, "at:")} ${f.location.file}:${f.location.line}`);
+    for (const e of f.evidence) out.push(`${pad}${c(DIM, "-")} ${e}`);
+    out.push(`${pad}${c(DIM, "fix:")} ${f.remediation}`, "");
+  }
+  const suppressed = report.findings.length - counted.length;
+  const totals = SEVERITIES.map((s) => `${report.summary[s]} ${s}`).join(", ");
+  out.push(`${counted.length === 0 ? "No findings" : `${counted.length} finding(s)`}: ${totals}${suppressed ? `; ${suppressed} suppressed` : ""}.`);
+  if (!report.coverage.complete) {
+    out.push(c(COLOR.high, "The scan is INCOMPLETE; these sources could not be read fully:"));
+    for (const g of report.coverage.gaps) out.push(`  - ${g.source} ${g.scope}: ${g.error}`);
+  }
+  return `${out.join("\n")}\n`;
+}

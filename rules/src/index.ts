@@ -1,0 +1,63 @@
+/**
+ * @trustscope/rules: the built-in rule pack. Each rule is one module with its metadata and a
+ * pure check; its documentation (with a failing and a passing example) is docs/<id>.md.
+ */
+import { readFileSync } from "node:fs";
+import { EXPIRED_SUPPRESSION, type Rule, type RuleMeta } from "@trustscope/core";
+import { clientSecretOnFederatedApp } from "./rules/client-secret-on-federated-app.ts";
+import { compoundSubject } from "./rules/compound-subject.ts";
+import { forkBuildsOnTrustedPipeline } from "./rules/fork-builds-on-trusted-pipeline.ts";
+import { issuerNearMiss } from "./rules/issuer-near-miss.ts";
+import { missingStorageDataRole } from "./rules/missing-storage-data-role.ts";
+import { orgScopedTrust } from "./rules/org-scoped-trust.ts";
+import { overbroadSubject } from "./rules/overbroad-subject.ts";
+import { ownerWhereContributorWouldDo } from "./rules/owner-where-contributor-would-do.ts";
+import { sharedIdentityAcrossEnvironments } from "./rules/shared-identity-across-environments.ts";
+import { unconstrainedRoleAssignment } from "./rules/unconstrained-role-assignment.ts";
+import { unexpectedAudience } from "./rules/unexpected-audience.ts";
+import { unresolvedSubject } from "./rules/unresolved-subject.ts";
+
+const modules: Rule[] = [
+  orgScopedTrust,
+  forkBuildsOnTrustedPipeline,
+  ownerWhereContributorWouldDo,
+  missingStorageDataRole,
+  unconstrainedRoleAssignment,
+  sharedIdentityAcrossEnvironments,
+  overbroadSubject,
+  clientSecretOnFederatedApp,
+  issuerNearMiss,
+  unexpectedAudience,
+  unresolvedSubject,
+  compoundSubject,
+];
+
+function docsFor(id: string): string {
+  // The pack loads its own documentation once; rules themselves never do I/O.
+  return readFileSync(new URL(`../docs/${id}.md`, import.meta.url), "utf8");
+}
+
+function withDocs(meta: RuleMeta): RuleMeta {
+  return { ...meta, docs: docsFor(meta.id) };
+}
+
+/** Every built-in rule, with documentation attached. */
+export const builtinRules: Rule[] = modules.map((r) => ({ ...r, meta: withDocs(r.meta) }));
+
+/** Metadata of rules the engine reports itself (policy diagnostics), documented here too. */
+export const engineRules: RuleMeta[] = [withDocs(EXPIRED_SUPPRESSION)];
+
+export {
+  orgScopedTrust,
+  forkBuildsOnTrustedPipeline,
+  ownerWhereContributorWouldDo,
+  missingStorageDataRole,
+  unconstrainedRoleAssignment,
+  sharedIdentityAcrossEnvironments,
+  overbroadSubject,
+  clientSecretOnFederatedApp,
+  issuerNearMiss,
+  unexpectedAudience,
+  unresolvedSubject,
+  compoundSubject,
+};

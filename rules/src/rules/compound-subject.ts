@@ -1,0 +1,34 @@
+import { describeIdentity, findingCredential, findingIdentity, type Rule } from "@trustscope/core";
+
+export const compoundSubject: Rule = {
+  meta: {
+    id: "compound-subject",
+    title: "A Buildkite credential trusts a compound subject that matches one commit at most",
+    defaultSeverity: "low",
+    description:
+      "Buildkite's compound subject organization:ORG:pipeline:SLUG:ref:REF:commit:SHA:step:STEP contains the commit and step, and Azure federated credentials match exactly with no wildcards. Such a credential works for one commit and step (or, with a '*', never), so it is dead or one-shot; it usually means the pipeline-UUID subject was intended.",
+    tags: ["hygiene", "federation"],
+  },
+  *check({ graph }) {
+    for (const edge of graph.edges) {
+      const c = edge.subject?.compound;
+      if (edge.issuerKind !== "buildkite" || !c) continue;
+      yield {
+        message: c.hasWildcard
+          ? `Credential '${edge.credential.name}' on ${describeIdentity(edge.identity)} uses a '*' in its subject; Azure has no wildcards, so it never matches.`
+          : `Credential '${edge.credential.name}' on ${describeIdentity(edge.identity)} trusts a compound subject that matches a single commit and step of pipeline '${c.pipeline}'.`,
+        identity: findingIdentity(edge.identity),
+        credential: findingCredential(edge),
+        ...(edge.reach[0] ? { pipeline: { uuid: edge.reach[0].uuid, slug: edge.reach[0].slug } } : {}),
+        evidence: [
+          `subject ${edge.credential.subject} is Buildkite's compound form (organisation '${c.organization}', pipeline '${c.pipeline}'${c.commit !== undefined ? `, commit '${c.commit}'` : ""})`,
+          c.hasWildcard ? "'*' is compared literally by Entra" : "every new commit produces a different subject",
+        ],
+        remediation:
+          "Replace it with a credential whose subject is the pipeline's UUID, and request tokens with --audience api://AzureADTokenExchange (whose default subject is the pipeline UUID).",
+        key: [edge.identity.key, edge.credential.name, edge.credential.subject],
+        anchor: edge.anchor,
+      };
+    }
+  },
+};

@@ -1,0 +1,45 @@
+import {
+  describeGrant,
+  describeIdentity,
+  findingIdentity,
+  grantsWith,
+  identitiesReachableFromBuildkite,
+  ROLE_ASSIGNMENT_WRITE,
+  type Rule,
+} from "@trustscope/core";
+import { accessManagementEvidence } from "../support/access-management.ts";
+
+export const unconstrainedRoleAssignment: Rule = {
+  meta: {
+    id: "unconstrained-role-assignment",
+    title: "A federated identity that manages access can assign any role",
+    defaultSeverity: "medium",
+    description:
+      "Some pipelines do need to assign roles (a landing zone that wires identities to resources). Owner or an unconditioned User Access Administrator lets them assign any role, Owner included, to any principal. Role Based Access Control Administrator with a condition narrows the delegation to the roles and principal types the pipeline really assigns.",
+    tags: ["security", "rbac", "least-privilege"],
+  },
+  *check({ graph, environments }) {
+    for (const identity of identitiesReachableFromBuildkite(graph)) {
+      const created = accessManagementEvidence(graph, identity);
+      if (created.length === 0) continue;
+      for (const grant of grantsWith(identity, ROLE_ASSIGNMENT_WRITE)) {
+        if (grant.conditional) continue;
+        const prod = environments.touchesProduction(grant.assignment.scope);
+        yield {
+          message: `${describeIdentity(identity)} manages access but holds ${describeGrant(grant)} with no condition, so it can assign any role, Owner included.`,
+          identity: findingIdentity(identity),
+          scope: grant.assignment.scope,
+          evidence: [
+            `it created ${created.length} role assignment(s), e.g. ${created[0]!.id}: it does manage access`,
+            `role '${grant.role!.roleName}' allows ${ROLE_ASSIGNMENT_WRITE} without a condition`,
+            ...(prod.production ? [`the scope touches production: ${prod.reason}`] : []),
+          ],
+          remediation:
+            "Assign Contributor plus 'Role Based Access Control Administrator' (f58310d9-a9f6-439a-9e8d-f62e7b41a168) with a condition that limits the roles it may assign (ActionMatches roleAssignments/write and @Request[...RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {the roles it assigns}), then remove the Owner assignment.",
+          key: [identity.key, grant.assignment.id],
+          anchor: identity.anchor,
+        };
+      }
+    }
+  },
+};

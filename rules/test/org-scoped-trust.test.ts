@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { InventoryBuilder } from "@trustscope/core/testing";
+import { orgScopedTrust } from "../src/rules/org-scoped-trust.ts";
+import { run } from "./support.ts";
+
+function setup(subject: (b: InventoryBuilder) => string, role = "Contributor", subName = "Contoso-Prod") {
+  const b = new InventoryBuilder();
+  b.pipeline("deploy", { cluster: "Production" });
+  b.pipeline("docs", { cluster: "Non-production" });
+  const app = b.app("tools", { credentials: [{ name: "org", subject: subject(b) }] });
+  const sub = b.subscription(subName);
+  b.assign(app.principalId, role, sub);
+  return b.build();
+}
+
+describe("org-scoped-trust", () => {
+  it("fires when the organisation UUID is trusted and the identity can change production", () => {
+    const [f, ...rest] = run(orgScopedTrust, setup((b) => b.orgUuid));
+    expect(rest).toHaveLength(0);
+    expect(f).toMatchObject({ ruleId: "org-scoped-trust", severity: "critical", identity: { displayName: "tools", kind: "application" } });
+    expect(f!.credential?.name).toBe("org");
+    expect(f!.scope).toMatch(/^\/subscriptions\//);
+    expect(f!.evidence.join("\n")).toMatch(/2 pipelines can mint a token for: deploy, docs/);
+    expect(f!.evidence.join("\n")).toMatch(/subscription 'Contoso-Prod' has 'prod' in its name \(default heuristic\)/);
+  });
+
+  it("is high, not critical, when the production grant is read-only", () => {
+    const [f] = run(orgScopedTrust, setup((b) => b.orgUuid, "Reader"));
+    expect(f?.severity).toBe("high");
+  });
+
+  it("is quiet for a pipeline-scoped credential on production", () => {
+    expect(run(orgScopedTrust, setup((b) => b.pipeline("deploy-2")))).toEqual([]);
+  });
+
+  it("is quiet for organisation trust that reaches only non-production", () => {
+    expect(run(orgScopedTrust, setup((b) => b.orgUuid, "Contributor", "Contoso-NonProd"))).toEqual([]);
+  });
+
+  it("is quiet when the subject differs from the organisation UUID in case (it never matches)", () => {
+    expect(run(orgScopedTrust, setup((b) => b.orgUuid.toUpperCase()))).toEqual([]);
+  });
+
+  it("fires when an assignment above production (a management group) reaches it", () => {
+    const b = new InventoryBuilder();
+    b.pipeline("deploy");
+    const mg = b.managementGroup("platform");
+    b.subscription("payments", { tags: { env: "prod" }, managementGroup: mg });
+    const app = b.app("tools", { credentials: [{ subject: b.orgUuid }] });
+    b.assign(app.principalId, "Contributor", mg);
+    const [f] = run(orgScopedTrust, b.build());
+    expect(f?.evidence.join("\n")).toMatch(/contains production scope .*tag env=prod/);
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { InventoryBuilder } from "@trustscope/core/testing";
+import { unconstrainedRoleAssignment } from "../src/rules/unconstrained-role-assignment.ts";
+import { run } from "./support.ts";
+
+function setup(extra: Record<string, string> = {}) {
+  const b = new InventoryBuilder();
+  const app = b.app("landing-zone", { credentials: [{ subject: b.pipeline("lz") }] });
+  const sub = b.subscription("Contoso-NonProd");
+  b.assign(app.principalId, "Owner", sub, extra);
+  b.assign(b.group("readers"), "Reader", sub, { createdBy: app.principalId });
+  return b.build();
+}
+
+describe("unconstrained-role-assignment", () => {
+  it("fires when an identity that manages access holds Owner with no condition", () => {
+    const [f] = run(unconstrainedRoleAssignment, setup());
+    expect(f).toMatchObject({ severity: "medium", identity: { displayName: "landing-zone" } });
+    expect(f!.evidence[0]).toMatch(/created 1 role assignment/);
+    expect(f!.remediation).toMatch(/f58310d9-a9f6-439a-9e8d-f62e7b41a168/);
+  });
+
+  it("is quiet when the delegation carries a condition", () => {
+    expect(run(unconstrainedRoleAssignment, setup({ condition: "@Request[x] ForAnyOfAnyValues:GuidEquals {y}" }))).toEqual([]);
+  });
+
+  it("is quiet when nothing shows the identity manages access (owner-where-contributor-would-do covers it)", () => {
+    const b = new InventoryBuilder();
+    const app = b.app("deployer", { credentials: [{ subject: b.pipeline("deploy") }] });
+    b.assign(app.principalId, "Owner", b.subscription("Contoso-NonProd"));
+    expect(run(unconstrainedRoleAssignment, b.build())).toEqual([]);
+  });
+});
