@@ -20,6 +20,11 @@ describe("client-secret-on-federated-app", () => {
     expect(f!.evidence.join("\n")).toContain(LIVE.keyId);
   });
 
+  it("keeps its fingerprint when a secret is rotated", () => {
+    const ROTATED = { ...LIVE, keyId: "33333333-3333-4333-8333-333333333333" };
+    expect(run(clientSecretOnFederatedApp, setup([ROTATED]))[0]?.fingerprint).toBe(run(clientSecretOnFederatedApp, setup([LIVE]))[0]?.fingerprint);
+  });
+
   it("never prints the secret hint", () => {
     const [f] = run(clientSecretOnFederatedApp, setup([LIVE]));
     expect(JSON.stringify(f)).not.toContain("abc");

@@ -22,6 +22,16 @@ describe("compound-subject", () => {
     expect(f?.message).toMatch(/never matches/);
   });
 
+  it("fires even when the Buildkite side was not collected", () => {
+    const inv = withSubject("organization:acme:pipeline:deploy:ref:refs/heads/main:commit:abc:step:x");
+    delete inv.buildkite;
+    expect(run(compoundSubject, inv)).toHaveLength(1);
+  });
+
+  it("says when a compound subject is truncated", () => {
+    expect(run(compoundSubject, withSubject("organization:acme:pipeline:deploy"))[0]?.message).toMatch(/truncated compound subject/);
+  });
+
   it("is quiet for a pipeline UUID subject", () => {
     const b = new InventoryBuilder();
     b.app("deployer", { credentials: [{ subject: b.pipeline("deploy") }] });

@@ -34,6 +34,26 @@ describe("missing-storage-data-role", () => {
     expect(run(missingStorageDataRole, setup(false, { role: "Storage Blob Data Reader", at: "sub" }))).toEqual([]);
   });
 
+  it("is quiet with a blob data role on one of the account's containers", () => {
+    const b = new InventoryBuilder();
+    const app = b.app("deployer", { credentials: [{ subject: b.pipeline("deploy") }] });
+    const rg = b.resourceGroup(b.subscription("Contoso-NonProd"), "rg-app");
+    const sa = b.storageAccount(rg, "stapp", false);
+    b.assign(app.principalId, "Contributor", rg);
+    b.assign(app.principalId, "Storage Blob Data Contributor", `${sa}/blobServices/default/containers/artifacts`);
+    expect(run(missingStorageDataRole, b.build())).toEqual([]);
+  });
+
+  it("still fires when the blob data role is on another account", () => {
+    const b = new InventoryBuilder();
+    const app = b.app("deployer", { credentials: [{ subject: b.pipeline("deploy") }] });
+    const rg = b.resourceGroup(b.subscription("Contoso-NonProd"), "rg-app");
+    b.storageAccount(rg, "stapp", false);
+    b.assign(app.principalId, "Contributor", rg);
+    b.assign(app.principalId, "Storage Blob Data Contributor", b.storageAccount(rg, "stapp2", false));
+    expect(run(missingStorageDataRole, b.build()).map((f) => f.scope?.split("/").pop())).toEqual(["stapp"]);
+  });
+
   it("still fires when the only data role is for queues, not blobs", () => {
     expect(run(missingStorageDataRole, setup(false, { role: "Storage Queue Data Contributor", at: "account" }))).toHaveLength(1);
   });

@@ -29,6 +29,15 @@ describe("overbroad-subject", () => {
     expect(run(overbroadSubject, b.build())).toEqual([]); // 2 unused is not more than 2 users
   });
 
+  it("does not count a pipeline that requests the claim but logs in as another identity", () => {
+    const b = new InventoryBuilder();
+    const other = b.app("other-deployer", { credentials: [{ subject: b.pipeline("elsewhere") }] });
+    b.app("deployer", { credentials: [{ subject: b.cluster("ci") }] });
+    const steps = `${USES_CLUSTER}    env: { AZURE_CLIENT_ID: "${other.appId}" }\n`;
+    for (const i of [0, 1, 2]) b.pipeline(`p${i}`, { cluster: "ci", stepsYaml: steps });
+    expect(run(overbroadSubject, b.build())[0]?.message).toMatch(/only 0 use it/);
+  });
+
   it("suggests deleting a credential that no pipeline uses", () => {
     expect(run(overbroadSubject, setup([UNRELATED, UNRELATED]))[0]?.remediation).toMatch(/delete it/);
   });

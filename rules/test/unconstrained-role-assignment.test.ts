@@ -20,6 +20,15 @@ describe("unconstrained-role-assignment", () => {
     expect(f!.remediation).toMatch(/f58310d9-a9f6-439a-9e8d-f62e7b41a168/);
   });
 
+  it("is high on production", () => {
+    const b = new InventoryBuilder();
+    const app = b.app("landing-zone", { credentials: [{ subject: b.pipeline("lz") }] });
+    const sub = b.subscription("Contoso-Prod");
+    b.assign(app.principalId, "Owner", sub);
+    b.assign(b.group("readers"), "Reader", sub, { createdBy: app.principalId });
+    expect(run(unconstrainedRoleAssignment, b.build())[0]?.severity).toBe("high");
+  });
+
   it("is quiet when the delegation carries a condition", () => {
     expect(run(unconstrainedRoleAssignment, setup({ condition: "@Request[x] ForAnyOfAnyValues:GuidEquals {y}" }))).toEqual([]);
   });

@@ -29,6 +29,11 @@ describe("unresolved-subject", () => {
     expect(f?.message).toMatch(/only when case is ignored/);
   });
 
+  it("says so when the subject has stray whitespace", () => {
+    const [f] = run(unresolvedSubject, withSubject(() => ` ${uuidFor("pipeline:deploy")}`).build());
+    expect(f?.evidence[0]).toMatch(/leading or trailing whitespace/);
+  });
+
   for (const [kind, subject] of [
     ["pipeline", () => uuidFor("pipeline:deploy")],
     ["cluster", (b: InventoryBuilder) => b.cluster("ci")],

@@ -1,3 +1,6 @@
 import { readFileSync } from "node:fs";
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string; homepage: string };
+
+export const VERSION: string = pkg.version;
+export const HOMEPAGE: string = pkg.homepage;

@@ -106,6 +106,17 @@ describe("exitCodeFor", () => {
     expect(exitCodeFor({ findings: [f("high")], coverage: gaps }, "high")).toBe(3);
     expect(exitCodeFor({ findings: [], coverage: gaps }, "never")).toBe(3);
   });
+  it("an assignment whose role definition is missing is a coverage gap, not a silent skip", () => {
+    const b = new InventoryBuilder();
+    const app = b.app("deployer", { credentials: [{ subject: b.pipeline("deploy") }] });
+    b.assign(app.principalId, "Owner", b.subscription("Contoso-Prod"));
+    b.raw.azure!.roleDefinitions = b.raw.azure!.roleDefinitions.filter((r) => r.roleName !== "Owner");
+    const e = evaluate({ inventory: b.build(), rules: [], now: NOW });
+    expect(e.coverage.complete).toBe(false);
+    expect(e.coverage.gaps[0]).toMatchObject({ source: "arm", error: expect.stringMatching(/^role definition 8e3af657-a8ff-443c-a75c-2fe8c4bcb635 \(used by assignment .*\) is not in the inventory/) });
+    expect(exitCodeFor(e, "never")).toBe(3);
+  });
+
   it("an inventory's coverage gaps make the evaluation incomplete", () => {
     const b = new InventoryBuilder();
     b.raw.coverage = { complete: false, gaps: [{ source: "graph", scope: "/applications", error: "page 3 failed" }] };

@@ -31,7 +31,8 @@ export const clientSecretOnFederatedApp: Rule = {
           `federated credential(s): ${identity.credentials.filter((e) => e.issuerKind === "buildkite").map((e) => e.credential.name).join(", ")}`,
         ],
         remediation: `Remove the secrets once no pipeline uses them: az ad app credential delete --id ${app.appId} --key-id <keyId>. Search pipelines for AZURE_CLIENT_SECRET and 'az login --password' first.`,
-        key: [identity.key, ...app.passwordCredentials.map((p) => p.keyId).sort()],
+        // One finding per app: rotating a secret must not turn it into a new problem.
+        key: [identity.key],
         anchor: `${identity.anchor}/passwordCredentials`,
       };
     }

@@ -16,13 +16,19 @@ export const compoundSubject: Rule = {
       yield {
         message: c.hasWildcard
           ? `Credential '${edge.credential.name}' on ${describeIdentity(edge.identity)} uses a '*' in its subject; Azure has no wildcards, so it never matches.`
-          : `Credential '${edge.credential.name}' on ${describeIdentity(edge.identity)} trusts a compound subject that matches a single commit and step of pipeline '${c.pipeline}'.`,
+          : c.commit !== undefined
+            ? `Credential '${edge.credential.name}' on ${describeIdentity(edge.identity)} trusts a compound subject that matches a single commit and step of pipeline '${c.pipeline}'.`
+            : `Credential '${edge.credential.name}' on ${describeIdentity(edge.identity)} trusts a truncated compound subject for pipeline '${c.pipeline}', which no Buildkite token carries.`,
         identity: findingIdentity(edge.identity),
         credential: findingCredential(edge),
         ...(edge.reach[0] ? { pipeline: { uuid: edge.reach[0].uuid, slug: edge.reach[0].slug } } : {}),
         evidence: [
           `subject ${edge.credential.subject} is Buildkite's compound form (organisation '${c.organization}', pipeline '${c.pipeline}'${c.commit !== undefined ? `, commit '${c.commit}'` : ""})`,
-          c.hasWildcard ? "'*' is compared literally by Entra" : "every new commit produces a different subject",
+          c.hasWildcard
+            ? "'*' is compared literally by Entra"
+            : c.commit !== undefined
+              ? "every new commit produces a different subject"
+              : "Buildkite's compound subject always ends with :ref:…:commit:…:step:…",
         ],
         remediation:
           "Replace it with a credential whose subject is the pipeline's UUID, and request tokens with --audience api://AzureADTokenExchange (whose default subject is the pipeline UUID).",

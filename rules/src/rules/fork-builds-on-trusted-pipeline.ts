@@ -6,6 +6,14 @@ import {
   type Rule,
 } from "@trustscope/core";
 
+const WIDTH: Record<string, string> = {
+  organization: "every pipeline in the organisation",
+  cluster: "every pipeline in the cluster",
+  queue: "every pipeline in the queue's cluster",
+  agent: "every pipeline that runs on the agent",
+  compound: "one commit of this pipeline",
+};
+
 export const forkBuildsOnTrustedPipeline: Rule = {
   meta: {
     id: "fork-builds-on-trusted-pipeline",
@@ -22,7 +30,7 @@ export const forkBuildsOnTrustedPipeline: Rule = {
       if (!s?.buildPullRequests || !s.buildPullRequestForks) continue;
       for (const edge of graph.edgesByPipeline.get(pipeline.uuid.toLowerCase()) ?? []) {
         const prod = productionGrants(edge.identity, environments).filter((p) => !p.readOnly);
-        const via = edge.subject?.kind === "pipeline" ? "the pipeline's own UUID" : `${edge.subject?.label} (${edge.subject?.kind} UUID)`;
+        const via = edge.subject?.kind === "pipeline" ? "the pipeline's own UUID" : `${edge.subject?.label}, a subject that covers ${WIDTH[edge.subject?.kind ?? ""] ?? "more than this pipeline"}`;
         yield {
           severity: prod.length > 0 ? "critical" : "high",
           message: `Pull requests from forks of ${pipeline.repository?.url ?? pipeline.slug} build on pipeline '${pipeline.slug}', which can log in as ${describeIdentity(edge.identity)}.`,
@@ -40,7 +48,7 @@ export const forkBuildsOnTrustedPipeline: Rule = {
               : ["the identity holds no write access to a production scope"]),
           ],
           remediation:
-            "Turn off 'Build pull requests from third-party forked repositories' for this pipeline, or move Azure deployment to a separate pipeline that does not build pull requests and trust only that pipeline's UUID. A block step does not help: the fork controls the steps.",
+            "Turn off 'Allow builds from third-party forked repositories' for this pipeline, or move Azure deployment to a separate pipeline that does not build pull requests and trust only that pipeline's UUID. A block or branch condition is no fix: a fork's pull request can change the steps it uploads, and Azure cannot tell its token from yours.",
           key: [pipeline.uuid, edge.identity.key, edge.credential.subject],
           anchor: edge.anchor,
         };

@@ -6,6 +6,7 @@ import {
   findingIdentity,
   grantsAllowing,
   identitiesReachableFromBuildkite,
+  roleAllows,
   STORAGE_ACCOUNT_WRITE,
   type Rule,
 } from "@trustscope/core";
@@ -26,10 +27,13 @@ export const missingStorageDataRole: Rule = {
       for (const identity of identitiesReachableFromBuildkite(graph)) {
         const manage = grantsAllowing(graph, identity, STORAGE_ACCOUNT_WRITE, account.id);
         if (manage.length === 0) continue;
-        const data = [
-          ...grantsAllowing(graph, identity, BLOB_READ, account.id, "data"),
-          ...grantsAllowing(graph, identity, BLOB_WRITE, account.id, "data"),
-        ];
+        // A data role at the account, above it, or on one of its containers gives Entra access.
+        const data = identity.grants.filter(
+          (g) =>
+            g.role !== undefined &&
+            graph.rbac.scopes.overlaps(g.assignment.scope, account.id) &&
+            (roleAllows(g.role, BLOB_READ, "data") || roleAllows(g.role, BLOB_WRITE, "data")),
+        );
         if (data.length > 0) continue;
         yield {
           message: `${describeIdentity(identity)} manages storage account '${account.name}', which accepts only Entra ID authorisation, but holds no Storage Blob Data role covering it.`,
@@ -38,7 +42,7 @@ export const missingStorageDataRole: Rule = {
           evidence: [
             `storage account '${account.name}' has allowSharedKeyAccess: false`,
             `the identity holds ${describeGrant(manage[0]!)}, which allows ${STORAGE_ACCOUNT_WRITE} but no blob data actions`,
-            `no assignment at the account or above it allows ${BLOB_READ} or ${BLOB_WRITE}`,
+            `no assignment at the account, above it or on its containers allows ${BLOB_READ} or ${BLOB_WRITE}`,
           ],
           remediation: `Assign 'Storage Blob Data Contributor' (ba92f5b4-2d11-453d-a403-e96b0029c9fe) to the identity at ${account.id} (or on the containers it writes), and keep shared-key access disabled.`,
           key: [identity.key, account.id],

@@ -21,8 +21,11 @@ export const overbroadSubject: Rule = {
       const unknown: string[] = [];
       for (const p of edge.reach) {
         const use = graph.pipelineUse.get(p.uuid.toLowerCase());
+        // A pipeline that names known client IDs logs in as those; otherwise requesting the
+        // credential's subject claim is what makes it a user.
+        const named = use ? [...use.clientIds].filter((id) => graph.clientIds.has(id)) : [];
         if (!use) unknown.push(p.slug);
-        else if (use.clientIds.has(appId) || (claim !== undefined && use.subjectClaims.has(claim))) users.push(p.slug);
+        else if (named.includes(appId) || (named.length === 0 && claim !== undefined && use.subjectClaims.has(claim))) users.push(p.slug);
         // Steps uploaded at build time are not in the stored YAML: their use is unknown.
         else if (/pipeline\s+upload/.test(p.stepsYaml ?? "")) unknown.push(p.slug);
         else unused.push(p.slug);

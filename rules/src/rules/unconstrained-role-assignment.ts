@@ -26,13 +26,14 @@ export const unconstrainedRoleAssignment: Rule = {
         if (grant.conditional) continue;
         const prod = environments.touchesProduction(grant.assignment.scope);
         yield {
+          severity: prod.production ? "high" : "medium",
           message: `${describeIdentity(identity)} manages access but holds ${describeGrant(grant)} with no condition, so it can assign any role, Owner included.`,
           identity: findingIdentity(identity),
           scope: grant.assignment.scope,
           evidence: [
             `it created ${created.length} role assignment(s), e.g. ${created[0]!.id}: it does manage access`,
             `role '${grant.role!.roleName}' allows ${ROLE_ASSIGNMENT_WRITE} without a condition`,
-            ...(prod.production ? [`the scope touches production: ${prod.reason}`] : []),
+            ...(prod.production ? [`the scope touches production: ${prod.reason}; severity raised to high`] : []),
           ],
           remediation:
             "Assign Contributor plus 'Role Based Access Control Administrator' (f58310d9-a9f6-439a-9e8d-f62e7b41a168) with a condition that limits the roles it may assign (ActionMatches roleAssignments/write and @Request[...RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {the roles it assigns}), then remove the Owner assignment.",

@@ -20,9 +20,11 @@ export const unresolvedSubject: Rule = {
           identity: findingIdentity(edge.identity),
           credential: findingCredential(edge),
           evidence: [
-            s.isUuid
-              ? "the subject is a UUID that matches nothing collected: a deleted pipeline, a typo, or a single build or job UUID (one-time use)"
-              : "the subject is neither a UUID nor Buildkite's compound organization:…:pipeline:… form",
+            edge.credential.subject !== edge.credential.subject.trim()
+              ? "the subject has leading or trailing whitespace, which Entra compares like any other character"
+              : s.isUuid
+                ? "the subject is a UUID that matches nothing collected: a deleted pipeline, a typo, or a single build or job UUID (one-time use)"
+                : "the subject is neither a UUID nor Buildkite's compound organization:…:pipeline:… form",
           ],
           remediation: "Delete the credential if it is stale; otherwise correct the subject to the pipeline UUID that deploys (Pipeline settings → UUID).",
           key: [edge.identity.key, edge.credential.name, edge.credential.subject],

@@ -21,7 +21,8 @@ import {
 import { builtinRules } from "@trustscope/rules";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
-import { VERSION } from "../version.ts";
+import { HOMEPAGE, VERSION } from "../version.ts";
+import { allRuleMetas } from "../rule-set.ts";
 
 export const SCAN_HELP = `Usage: trustscope scan [source] [options]
 
@@ -116,12 +117,15 @@ export function scanCommand(args: string[], io: Io): number {
     if (f.ruleId === "expired-suppression" && !values.quiet) io.stderr(`trustscope: warning: ${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}\n`);
   }
 
+  // The engine's own diagnostics carry no documentation; the rule set has it for every id.
+  const documented = new Map(allRuleMetas().map((m) => [m.id, m]));
+  const metas = evaluation.rules.map((m) => ({ ...m, docs: documented.get(m.id)?.docs ?? m.docs }));
   let out: string;
   if (format === "json") out = renderJson(report);
-  else if (format === "markdown") out = renderMarkdown(report, evaluation.rules);
+  else if (format === "markdown") out = renderMarkdown(report, metas);
   else if (format === "sarif") {
     const locator = new JsonLocator(text);
-    out = renderSarif(report, evaluation.rules, { anchorFile: displayPath, lineOf: (p) => locator.lineOf(p) });
+    out = renderSarif(report, metas, { anchorFile: displayPath, lineOf: (p) => locator.lineOf(p), informationUri: HOMEPAGE });
   } else out = renderTable(report, { color: !values.output && useColor(io, io.stdoutIsTTY) });
 
   if (values.output) writeText(resolve(io.cwd, values.output), out);

@@ -82,6 +82,16 @@ export function parseCompoundSubject(subject: string): CompoundSubject | undefin
   };
 }
 
+/**
+ * What can be said of a subject without the Buildkite inventory: only that it is compound.
+ */
+export function resolveWithoutInventory(subject: string): SubjectResolution | undefined {
+  const compound = parseCompoundSubject(subject);
+  return compound
+    ? { kind: "compound", label: `compound subject for pipeline '${compound.pipeline}' of organisation '${compound.organization}'`, compound, isUuid: false }
+    : undefined;
+}
+
 /** Look-ups over the Buildkite inventory by UUID (case-insensitive) and slug. */
 export class BuildkiteIndex {
   readonly pipelinesByUuid = new Map<string, BuildkitePipeline>();
@@ -134,8 +144,9 @@ export class BuildkiteIndex {
         isUuid: false,
       };
     }
-    const e = this.entities.get(subject.trim().toLowerCase());
-    if (!e) return { kind: "unresolved", label: `subject '${subject}'`, isUuid: isUuid(subject.trim()) };
+    // Entra compares exactly: a subject with stray whitespace names nothing.
+    const e = this.entities.get(subject.toLowerCase());
+    if (!e) return { kind: "unresolved", label: `subject '${subject}'`, isUuid: isUuid(subject) };
     return {
       kind: e.kind,
       label: e.label,

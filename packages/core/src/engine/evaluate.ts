@@ -69,7 +69,7 @@ function suppressionMatches(s: Suppression, f: Finding): boolean {
     const got = normalizeScope(f.scope);
     if (!(got === want || got.startsWith(want + "/"))) return false;
   }
-  if (s.fingerprint && s.fingerprint !== f.fingerprint) return false;
+  if (s.fingerprint && s.fingerprint.toLowerCase() !== f.fingerprint) return false;
   return true;
 }
 
@@ -118,10 +118,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
   for (const s of policy.suppressions) {
     if (!isExpired(s, now) || policy.ruleSettings[EXPIRED_SUPPRESSION.id]?.enabled === false) continue;
     const hidden = findings.filter((f) => suppressionMatches(s, f)).length;
-    const what = s.identity ?? s.pipeline ?? s.scope ?? s.fingerprint ?? "";
+    const what = (["identity", "pipeline", "scope", "fingerprint"] as const)
+      .filter((k) => s[k])
+      .map((k) => `${k} ${s[k]}`)
+      .join(", ");
     findings.push(
       toFinding({ meta: EXPIRED_SUPPRESSION, check: () => [] }, {
-        message: `The suppression of ${s.rule} for '${what}' expired on ${s.expires}; it no longer hides ${hidden === 1 ? "its finding" : `${hidden} findings`}.`,
+        message: `The suppression of ${s.rule} for ${what} expired on ${s.expires}; it no longer hides ${hidden === 1 ? "its finding" : `${hidden} findings`}.`,
         ...(s.location ? { location: s.location } : {}),
         evidence: [`suppression reason: ${s.reason}`, `expired: ${s.expires}`, `findings it matched: ${hidden}`],
         remediation: "Review the accepted risk: fix the finding, or renew the suppression with a new expiry date and an up-to-date reason.",
@@ -135,7 +138,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   }
 
   findings.sort(compareFindings);
-  const gaps = [...input.inventory.coverage.gaps, ...(input.extraGaps ?? [])];
+  const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...(input.extraGaps ?? [])];
   return {
     findings,
     coverage: { complete: input.inventory.coverage.complete && gaps.length === 0, gaps },
@@ -146,10 +149,12 @@ export function evaluate(input: EvaluationInput): Evaluation {
 }
 
 function toFinding(rule: Rule, r: RuleResult, override: Severity | undefined): Finding {
-  const { key, severity, ...rest } = r;
+  const { key, severity, message, ...rest } = r;
   return {
     ruleId: rule.meta.id,
     severity: override ?? severity ?? rule.meta.defaultSeverity,
+    // Messages are sentences; rules may start them with a lower-case noun phrase.
+    message: message.charAt(0).toUpperCase() + message.slice(1),
     ...rest,
     fingerprint: fingerprintOf(rule.meta.id, key),
   };

@@ -4,17 +4,19 @@
  */
 import type {
   BuildkitePipeline,
+  CoverageGap,
   EntraApplication,
   FederatedCredential,
   Inventory,
   ManagedIdentity,
 } from "../model/inventory.ts";
 import type { FindingCredential, FindingIdentity } from "../model/finding.ts";
-import { RbacIndex, type Grant } from "../azure/rbac.ts";
+import { RbacIndex, roleDefinitionGuid, type Grant } from "../azure/rbac.ts";
 import {
   BuildkiteIndex,
   classifyIssuer,
   readPipelineOidcUse,
+  resolveWithoutInventory,
   type IssuerKind,
   type PipelineOidcUse,
   type SubjectResolution,
@@ -62,6 +64,10 @@ export interface TrustGraph {
   pipelineUse: Map<string, PipelineOidcUse>;
   /** Edges whose tokens can reach the pipeline, by lower-cased pipeline UUID. */
   edgesByPipeline: Map<string, TrustEdge[]>;
+  /** Client IDs of every identity in the inventory (lower-cased). */
+  clientIds: Set<string>;
+  /** What the graph could not evaluate: these make the scan incomplete. */
+  gaps: CoverageGap[];
 }
 
 export function buildTrustGraph(inventory: Inventory): TrustGraph {
@@ -107,9 +113,10 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
     fics.forEach((credential, j) => {
       const issuerKind = classifyIssuer(credential.issuer);
       if (issuerKind === "other") return;
-      const subject = buildkite?.resolve(credential.subject);
+      const subject = buildkite ? buildkite.resolve(credential.subject) : resolveWithoutInventory(credential.subject);
       // A near-miss issuer never matches a token: the credential reaches nobody.
-      const reach = subject && issuerKind === "buildkite" && !subject.caseMismatch && !subject.compound?.hasWildcard ? buildkite!.reach(subject) : [];
+      const matchable = issuerKind === "buildkite" && subject && !subject.caseMismatch && !subject.compound?.hasWildcard;
+      const reach = buildkite && matchable ? buildkite.reach(subject) : [];
       const edge: TrustEdge = {
         identity,
         credential,
@@ -133,7 +140,23 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
     if (use) pipelineUse.set(p.uuid.toLowerCase(), use);
   }
 
-  return { inventory, identities, edges, rbac, buildkite, pipelineUse, edgesByPipeline };
+  // An assignment whose role definition was not collected cannot be judged: say so.
+  const gaps: CoverageGap[] = [];
+  const missing = new Set<string>();
+  for (const identity of identities) {
+    for (const g of identity.grants) {
+      const guid = roleDefinitionGuid(g.assignment.roleDefinitionId);
+      if (g.role || missing.has(guid)) continue;
+      missing.add(guid);
+      gaps.push({
+        source: "arm",
+        scope: g.assignment.scope,
+        error: `role definition ${guid} (used by assignment ${g.assignment.id}) is not in the inventory, so its permissions could not be evaluated`,
+      });
+    }
+  }
+  const clientIds = new Set(identities.map((i) => i.appId.toLowerCase()));
+  return { inventory, identities, edges, rbac, buildkite, pipelineUse, edgesByPipeline, clientIds, gaps };
 }
 
 /** Identities that Buildkite can log in as (at least one credential with a Buildkite issuer). */

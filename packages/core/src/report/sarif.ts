@@ -12,6 +12,8 @@ export interface SarifOptions {
   anchorFile: string;
   /** Line in `anchorFile` of a fact, by JSON pointer into the inventory; line 1 when unknown. */
   lineOf?: (pointer: string) => number | undefined;
+  /** Where people learn about the tool (SARIF `informationUri`). */
+  informationUri?: string;
 }
 
 // Interior values of GitHub's bands (critical > 9.0, high 7.0–8.9, …) avoid boundary ambiguity.
@@ -89,6 +91,7 @@ export function renderSarif(report: Report, rules: RuleMeta[], opts: SarifOption
             name: report.tool.name,
             version: report.tool.version,
             semanticVersion: report.tool.version,
+            ...(opts.informationUri ? { informationUri: opts.informationUri } : {}),
             rules: metas.map(ruleDescriptor),
           },
         },

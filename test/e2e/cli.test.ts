@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { trustscope } from "../support/cli.ts";
+import { DEMO_SNAPSHOT } from "../support/paths.ts";
+
+const tmp = () => mkdtempSync(join(tmpdir(), "trustscope-cli-"));
+
+function oneLineError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe("");
+  expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe("trustscope rules and explain", () => {
+  it("lists every rule with id, severity and title, also as JSON", () => {
+    const table = trustscope(["rules"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^org-scoped-trust +critical +Production access trusts every pipeline/m);
+    const json = JSON.parse(trustscope(["rules", "--format", "json"]).stdout) as { id: string; severity: string; title: string }[];
+    expect(json.map((r) => r.id)).toEqual(expect.arrayContaining(["org-scoped-trust", "fork-builds-on-trusted-pipeline", "owner-where-contributor-would-do", "missing-storage-data-role", "expired-suppression"]));
+    for (const r of json) expect(r.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+  });
+
+  it("explains a rule with a failing and a passing example", () => {
+    for (const id of (JSON.parse(trustscope(["rules", "--format", "json"]).stdout) as { id: string }[]).map((r) => r.id)) {
+      const r = trustscope(["explain", id]);
+      expect(r.code, id).toBe(0);
+      expect(r.stdout, id).toMatch(/## Failing example/);
+      expect(r.stdout, id).toMatch(/## Passing example/);
+    }
+  });
+
+  it("rejects an unknown rule", () => {
+    oneLineError(trustscope(["explain", "nope"]), /unknown rule 'nope'/);
+  });
+});
+
+describe("trustscope scan: usage and input errors", () => {
+  it("needs a source", () => {
+    oneLineError(trustscope(["scan"]), /nothing to scan/);
+  });
+
+  it("rejects unknown options and bad values", () => {
+    oneLineError(trustscope(["scan", "--demo", "--bogus"]), /unknown option '--bogus'/);
+    oneLineError(trustscope(["scan", "--demo", "--format", "xml"]), /--format must be one of table, json, sarif, markdown/);
+    oneLineError(trustscope(["scan", "--demo", "--fail-on", "urgent"]), /--fail-on must be one of/);
+  });
+
+  it("says plainly which contract options this version does not implement yet", () => {
+    oneLineError(trustscope(["scan", "--buildkite-org", "acme"]), /--buildkite-org: live collection is not available/);
+  });
+
+  it("reports a missing snapshot", () => {
+    oneLineError(trustscope(["scan", "--snapshot", "/nonexistent/snap.json"]), /\/nonexistent\/snap.json: cannot read the snapshot: no such file/);
+  });
+
+  it("reports a truncated snapshot with file and line", () => {
+    const dir = tmp();
+    const text = readFileSync(DEMO_SNAPSHOT, "utf8");
+    writeFileSync(join(dir, "snap.json"), text.slice(0, 5000));
+    oneLineError(trustscope(["scan", "--snapshot", "snap.json"], { cwd: dir }), /^trustscope: snap.json:\d+: not valid JSON \(.*the file looks truncated\)/);
+  });
+
+  it("reports a wrong type and an unknown key with JSON path and line", () => {
+    const dir = tmp();
+    const inv = JSON.parse(readFileSync(DEMO_SNAPSHOT, "utf8"));
+    inv.entra.applications[2].appId = 7;
+    writeFileSync(join(dir, "snap.json"), JSON.stringify(inv, null, 2));
+    oneLineError(trustscope(["scan", "--snapshot", "snap.json"], { cwd: dir }), /snap.json:\d+: not a valid trustscope snapshot: \/entra\/applications\/2\/appId: must be string \(line \d+\)/);
+    delete inv.entra.applications[2].appId;
+    inv.entra.applications[2].appID = "x";
+    writeFileSync(join(dir, "snap.json"), JSON.stringify(inv, null, 2));
+    oneLineError(trustscope(["scan", "--snapshot", "snap.json"], { cwd: dir }), /unknown key 'appID'/);
+  });
+
+  it("reports policy errors with file and line, from --config and from trustscope.yaml in the working directory", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "policy.yaml"), "environments:\n  prod:\n    azure:\n      subscriptions: Contoso-Prod\n");
+    oneLineError(trustscope(["scan", "--demo", "--config", "policy.yaml"], { cwd: dir }), /^trustscope: policy.yaml:4: environments.prod.azure.subscriptions must be a list of strings/);
+    writeFileSync(join(dir, "trustscope.yaml"), "ruleSettings:\n  not-a-rule: { enabled: false }\n");
+    oneLineError(trustscope(["scan", "--demo"], { cwd: dir }), /^trustscope: trustscope.yaml:2: ruleSettings names unknown rule 'not-a-rule'/);
+    writeFileSync(join(dir, "trustscope.yaml"), "suppressions:\n  - rule: org-scoped-trust\n    identity: x\n    reason: ok\n");
+    oneLineError(trustscope(["scan", "--demo"], { cwd: dir }), /trustscope.yaml:2: suppressions\[0\] needs 'expires'/);
+  });
+});
+
+describe("trustscope scan: policy", () => {
+  const demo = JSON.parse(trustscope(["scan", "--demo", "--format", "json"]).stdout) as { findings: { ruleId: string; severity: string; identity?: { appId: string }; fingerprint: string; suppression?: object }[]; summary: Record<string, number> };
+  const org = demo.findings.find((f) => f.ruleId === "org-scoped-trust")!;
+
+  it("suppresses with a reason until the expiry, keeping the finding in the report", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "trustscope.yaml"), `suppressions:\n  - rule: org-scoped-trust\n    identity: "${org.identity!.appId}"\n    reason: "Drift report only; reviewed"\n    expires: 2999-01-01\n`);
+    const r = trustscope(["scan", "--demo", "--format", "json"], { cwd: dir });
+    const out = JSON.parse(r.stdout) as typeof demo;
+    const same = out.findings.find((f) => f.fingerprint === org.fingerprint)!;
+    expect(same.suppression).toMatchObject({ kind: "policy", reason: "Drift report only; reviewed", expires: "2999-01-01" });
+    expect(out.summary.critical).toBe(demo.summary.critical! - 1);
+  });
+
+  it("an expired suppression stops suppressing, is reported, and warns on stderr", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "trustscope.yaml"), `suppressions:\n  - rule: org-scoped-trust\n    identity: "${org.identity!.appId}"\n    reason: "Drift report only"\n    expires: 2020-01-01\n`);
+    const r = trustscope(["scan", "--demo", "--format", "json"], { cwd: dir });
+    const out = JSON.parse(r.stdout) as typeof demo;
+    expect(out.findings.find((f) => f.fingerprint === org.fingerprint)!.suppression).toBeUndefined();
+    expect(out.findings.some((f) => f.ruleId === "expired-suppression")).toBe(true);
+    expect(r.stderr).toMatch(/^trustscope: warning: trustscope.yaml:2: The suppression of org-scoped-trust .* expired on 2020-01-01/);
+  });
+
+  it("re-rates and disables rules", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "trustscope.yaml"), "ruleSettings:\n  org-scoped-trust: { severity: low }\n  overbroad-subject: { enabled: false }\n");
+    const out = JSON.parse(trustscope(["scan", "--demo", "--format", "json"], { cwd: dir }).stdout) as typeof demo;
+    expect(out.findings.filter((f) => f.ruleId === "org-scoped-trust").every((f) => f.severity === "low")).toBe(true);
+    expect(out.findings.some((f) => f.ruleId === "overbroad-subject")).toBe(false);
+  });
+
+  it("an environments section replaces the heuristics", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "trustscope.yaml"), "environments:\n  prod:\n    azure:\n      subscriptions: [nothing-matches]\n");
+    const out = JSON.parse(trustscope(["scan", "--demo", "--format", "json"], { cwd: dir }).stdout) as typeof demo;
+    expect(out.findings.some((f) => f.ruleId === "org-scoped-trust")).toBe(false);
+  });
+});
+
+describe("trustscope scan: coverage", () => {
+  it("an incomplete snapshot exits 3 even with --fail-on never, lists the gaps, and still reports findings", () => {
+    const dir = tmp();
+    const inv = JSON.parse(readFileSync(DEMO_SNAPSHOT, "utf8"));
+    inv.coverage = { complete: false, gaps: [{ source: "arm", scope: "/subscriptions/4d6e8f10-2a3b-4c5d-8e9f-444455556666", error: "403 AuthorizationFailed: needs Reader" }] };
+    writeFileSync(join(dir, "snap.json"), JSON.stringify(inv));
+    const r = trustscope(["scan", "--snapshot", "snap.json", "--format", "json", "--fail-on", "never"], { cwd: dir });
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout) as { coverage: { complete: boolean; gaps: { scope: string }[] }; findings: unknown[] };
+    expect(out.coverage.complete).toBe(false);
+    expect(out.coverage.gaps[0]!.scope).toContain("4d6e8f10");
+    expect(out.findings.length).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/the scan is incomplete/);
+    const table = trustscope(["scan", "--snapshot", "snap.json"], { cwd: dir });
+    expect(table.code).toBe(3);
+    expect(table.stdout).toMatch(/INCOMPLETE/);
+  });
+
+  it("writes the report to a file with -o", () => {
+    const dir = tmp();
+    const r = trustscope(["scan", "--demo", "--format", "json", "-o", "report.json"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).schemaVersion).toBe(1);
+  });
+});
