@@ -2,7 +2,7 @@
  * Two independent SARIF validators: the OASIS 2.1.0 schema (draft-04, via ajv-draft-04) and the
  * SARIF Multitool with GitHub's rules (`--rule-kind "Sarif;Ghas"`).
  */
-import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,7 +17,11 @@ const Ajv04Class = (Ajv04Module as unknown as { default: typeof Ajv04Module.defa
 const addFormats = addFormatsModule as unknown as (ajv: Ajv04) => Ajv04;
 const ajv = new Ajv04Class({ allErrors: true });
 addFormats(ajv);
-const schema = JSON.parse(readFileSync(join(SHARED, "schemas/sarif-schema-2.1.0.json"), "utf8")) as object;
+const schemaPath = join(SHARED, "schemas/sarif-schema-2.1.0.json");
+if (!existsSync(schemaPath)) {
+  throw new Error(`SARIF schema not found at ${schemaPath}: the tests expect shared/ beside the repository (or set TRUSTSCOPE_SHARED_DIR)`);
+}
+const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as object;
 const validate = ajv.compile(schema);
 
 export function schemaErrors(sarif: unknown): string[] {
