@@ -13,6 +13,7 @@ import type {
   RoleAssignment,
   RoleDefinition,
 } from "@trustscope/core";
+import { canonicalInventory } from "@trustscope/core";
 import { BUILTIN_ROLES as builtinRoles } from "@trustscope/core/testing";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -335,9 +336,11 @@ function sp(ids: readonly string[], displayName: string, memberOf: string[] = []
   return { objectId: ids[2]!, appId: ids[1]!, displayName, servicePrincipalType: "Application", memberOf };
 }
 
-export const demoInventory = inventory;
+// Written in the collector's canonical order, so collecting the demo from the emulator gives
+// back this very file (and JSON pointers into it are the collector's).
+export const demoInventory = canonicalInventory(inventory);
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()!)) {
-  writeFileSync(new URL("./organisation.json", import.meta.url), `${JSON.stringify(inventory, null, 2)}\n`);
+  writeFileSync(new URL("./organisation.json", import.meta.url), `${JSON.stringify(demoInventory, null, 2)}\n`);
   console.error("wrote organisation.json");
 }

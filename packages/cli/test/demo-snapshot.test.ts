@@ -17,9 +17,9 @@ describe("demo organisation", () => {
   it("has the clusters and pipelines the design describes", () => {
     const bk = demoInventory.buildkite!;
     expect(bk.clusters.map((c) => [c.name, c.queues.map((q) => q.key)])).toEqual([
-      ["Production", ["prod-agents"]],
       ["Non-production", ["nonprod-agents"]],
+      ["Production", ["prod-agents"]],
     ]);
-    expect(bk.pipelines.map((p) => p.slug)).toEqual(["landing-zone-prod", "app-platform-prod", "landing-zone-nonprod", "app-platform-nonprod", "dev-sandbox", "experiment-1", "experiment-2"]);
+    expect(bk.pipelines.map((p) => p.slug)).toEqual(["app-platform-nonprod", "app-platform-prod", "dev-sandbox", "experiment-1", "experiment-2", "landing-zone-nonprod", "landing-zone-prod"]);
   });
 });

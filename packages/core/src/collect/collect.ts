@@ -1,0 +1,47 @@
+/**
+ * Live collection: Buildkite, Microsoft Graph and ARM into one inventory. Whatever could not be
+ * read fully is a coverage gap; everything readable is still returned.
+ */
+import { INVENTORY_SCHEMA_VERSION, type CoverageGap, type Inventory } from "../model/inventory.ts";
+import { canonicalInventory } from "../inventory/canonical.ts";
+import { collectAzure, type AzureCollection } from "./arm.ts";
+import { collectBuildkite } from "./buildkite.ts";
+import { CLOUDS } from "./clouds.ts";
+import { collectEntra } from "./graph.ts";
+import type { CollectOptions } from "./options.ts";
+
+export async function collectInventory(opts: CollectOptions, now: Date = new Date()): Promise<Inventory> {
+  const cloud = CLOUDS[opts.cloud];
+  const gaps: CoverageGap[] = [];
+  const inventory: Inventory = {
+    schemaVersion: INVENTORY_SCHEMA_VERSION,
+    collectedAt: now.toISOString(),
+    cloud: opts.cloud,
+    ...(opts.azure?.tenantId ? { tenantId: opts.azure.tenantId } : {}),
+    coverage: { complete: true, gaps },
+  };
+
+  const buildkite = opts.buildkite ? collectBuildkite(opts) : undefined;
+  const azure = opts.azure
+    ? (async () => {
+        const arm: AzureCollection = await collectAzure(opts, cloud.armScope);
+        // Managed identities are found in ARM; their group memberships live in Graph.
+        const refs = arm.azure.managedIdentities.map((m) => ({ principalId: m.principalId, clientId: m.clientId, name: m.name }));
+        const entra = await collectEntra(opts, cloud.graphScope, refs);
+        return { arm, entra };
+      })()
+    : undefined;
+
+  const [bk, az] = await Promise.all([buildkite, azure]);
+  if (bk) {
+    if (bk.buildkite) inventory.buildkite = bk.buildkite;
+    gaps.push(...bk.gaps);
+  }
+  if (az) {
+    inventory.entra = az.entra.entra;
+    inventory.azure = az.arm.azure;
+    gaps.push(...az.arm.gaps, ...az.entra.gaps);
+  }
+  inventory.coverage.complete = gaps.length === 0;
+  return canonicalInventory(inventory);
+}

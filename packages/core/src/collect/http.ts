@@ -1,0 +1,89 @@
+/**
+ * Shared plumbing for collectors: a concurrency limiter, retries that honour Retry-After, the
+ * same-origin rule for next links, TLS trust for test servers, and error descriptions that
+ * never carry a token.
+ */
+import { Agent } from "undici";
+
+/** Runs at most `limit` tasks at once. */
+export class Limiter {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+/** An undici dispatcher that trusts the given CA (for fetch-based clients), or undefined. */
+export function dispatcherFor(caPem: string | undefined): Agent | undefined {
+  return caPem ? new Agent({ connect: { ca: caPem } }) : undefined;
+}
+
+/** Seconds from a Retry-After header (seconds, possibly fractional, or an HTTP date). */
+export function retryAfterMs(value: string | null | undefined, fallbackMs: number): number {
+  if (!value) return fallbackMs;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? fallbackMs : Math.max(0, date - Date.now());
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Exponential backoff with jitter, capped. */
+export function backoffMs(attempt: number): number {
+  return Math.min(30_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+}
+
+/** A next link on another origin is never requested: the bearer token would go with it. */
+export class ForeignOriginError extends Error {
+  constructor(readonly link: string, readonly expectedOrigin: string) {
+    super(`next link ${redactUrl(link)} points outside ${expectedOrigin}; not followed, so the listing is incomplete`);
+    this.name = "ForeignOriginError";
+  }
+}
+
+export function assertSameOrigin(link: string, base: string): void {
+  let origin: string;
+  try {
+    origin = new URL(link).origin;
+  } catch {
+    throw new ForeignOriginError(link, new URL(base).origin);
+  }
+  if (origin !== new URL(base).origin) throw new ForeignOriginError(link, new URL(base).origin);
+}
+
+/** A URL without its query string's tokens (skip tokens are opaque, not secret, but long). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url.split("?")[0] ?? url;
+  }
+}
+
+/**
+ * Replaces every registered secret in text. Front ends pass everything they print through
+ * this, as a last line of defence behind never putting tokens in messages at all.
+ */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  add(secret: string | undefined): void {
+    if (secret && secret.length >= 8) this.secrets.add(secret);
+  }
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join("[REDACTED]");
+    return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1[REDACTED]");
+  }
+}
