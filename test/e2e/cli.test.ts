@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { trustscope } from "../support/cli.ts";
-import { DEMO_SNAPSHOT } from "../support/paths.ts";
+import { CLI_BIN, DEMO_SNAPSHOT } from "../support/paths.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "trustscope-cli-"));
 
@@ -51,7 +52,13 @@ describe("trustscope scan: usage and input errors", () => {
   });
 
   it("says plainly which contract options this version does not implement yet", () => {
-    oneLineError(trustscope(["scan", "--buildkite-org", "acme"]), /--buildkite-org: live collection is not available/);
+    oneLineError(trustscope(["scan", "--repo", "."]), /--repo: the repository scan is not available/);
+  });
+
+  it("needs a Buildkite token to read Buildkite, and https endpoints", () => {
+    oneLineError(trustscope(["scan", "--buildkite-org", "acme"], { env: { BUILDKITE_API_TOKEN: undefined } }), /needs an API token with GraphQL access in BUILDKITE_API_TOKEN/);
+    oneLineError(trustscope(["scan", "--tenant", "t", "--arm-url", "http://127.0.0.1:1"], { env: { TRUSTSCOPE_ARM_TOKEN: "x", TRUSTSCOPE_GRAPH_TOKEN: "y" } }), /--arm-url must be an https:\/\/ URL/);
+    oneLineError(trustscope(["scan", "--demo", "--tenant", "t"]), /give one source: --demo or live options/);
   });
 
   it("reports a missing snapshot", () => {
@@ -152,5 +159,22 @@ describe("trustscope scan: coverage", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).schemaVersion).toBe(1);
+  });
+});
+
+describe("progress", () => {
+  // `script` gives the command a terminal, as a person running it would have.
+  const inTerminal = (cmd: string, cwd: string) =>
+    spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 });
+  const cli = `${process.execPath} ${CLI_BIN}`;
+
+  it("shows counts per source on a terminal, on stderr, and none with --quiet or when redirected", () => {
+    const dir = tmp();
+    const shown = inTerminal(`${cli} scan --demo --format json -o report.json`, dir);
+    expect(shown.stdout).toMatch(/trustscope: (buildkite|graph|arm): \d+ /);
+    expect(shown.stdout).toMatch(/trustscope: evaluating 7 pipelines/);
+    expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).schemaVersion).toBe(1);
+    expect(inTerminal(`${cli} scan --demo --format json -o report.json --quiet`, dir).stdout.trim()).toBe("");
+    expect(trustscope(["scan", "--demo", "--format", "json"]).stderr).toBe("");
   });
 });

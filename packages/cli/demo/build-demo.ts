@@ -297,7 +297,12 @@ const inventory: Inventory = {
         clientId: SANDBOX_MI.clientId,
         principalId: SANDBOX_MI.principalId,
         tenantId: TENANT,
-        federatedIdentityCredentials: [fic("nonprod-agents-queue", QUEUE_NONPROD)],
+        federatedIdentityCredentials: [
+          {
+            id: `${RG.sandbox}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-dev-sandbox/federatedIdentityCredentials/nonprod-agents-queue`,
+            ...fic("nonprod-agents-queue", QUEUE_NONPROD),
+          },
+        ],
       },
     ],
   },
@@ -310,7 +315,7 @@ function pipeline(
   name: string,
   clusterUuid: string,
   url: string,
-  settings: Record<string, boolean>,
+  settings: Record<string, boolean | string | null>,
   stepsYaml: string,
   teams: [string, "MANAGE_BUILD_AND_READ" | "BUILD_AND_READ" | "READ_ONLY"][],
   visibility: "PUBLIC" | "PRIVATE" = "PRIVATE",
@@ -321,7 +326,24 @@ function pipeline(
     name,
     clusterUuid,
     visibility,
-    repository: { url, provider: "RepositoryProviderGithub", settings: { buildBranches: true, buildTags: false, ...settings } },
+    // The full GitHub settings set, as the GraphQL API returns it.
+    repository: {
+      url,
+      provider: "RepositoryProviderGithub",
+      settings: {
+        buildPullRequests: false,
+        buildPullRequestForks: false,
+        prefixPullRequestForkBranchNames: true,
+        buildBranches: true,
+        buildTags: false,
+        filterEnabled: false,
+        filterCondition: null,
+        pullRequestBranchFilterEnabled: false,
+        pullRequestBranchFilterConfiguration: null,
+        triggerMode: "code",
+        ...settings,
+      },
+    },
     defaultBranch: "main",
     stepsYaml,
     teams: teams.map(([team, accessLevel]) => ({ uuid: TEAMS[team]!, slug: team, accessLevel })),
@@ -329,7 +351,9 @@ function pipeline(
 }
 
 function app(ids: readonly string[], displayName: string, federatedIdentityCredentials: FederatedCredential[], passwordCredentials: PasswordCredentialMetadata[] = []) {
-  return { objectId: ids[0]!, appId: ids[1]!, displayName, passwordCredentials, federatedIdentityCredentials };
+  // Graph gives every credential an ID and a (here empty) description.
+  const fics = federatedIdentityCredentials.map((f, i) => ({ id: `f1c00000-0000-4000-8000-${ids[0]!.slice(-4)}${String(i).padStart(8, "0")}`, ...f, description: null }));
+  return { objectId: ids[0]!, appId: ids[1]!, displayName, passwordCredentials, federatedIdentityCredentials: fics };
 }
 
 function sp(ids: readonly string[], displayName: string, memberOf: string[] = []) {

@@ -1,5 +1,6 @@
 /** The `trustscope` command: dispatch, help, and the mapping of errors to exit codes. */
-import { UsageError, errorMessage } from "@trustscope/core";
+import { Redactor, UsageError, errorMessage } from "@trustscope/core";
+import { collectCommand } from "./commands/collect.ts";
 import { explainCommand } from "./commands/explain.ts";
 import { rulesCommand } from "./commands/rules.ts";
 import { scanCommand } from "./commands/scan.ts";
@@ -12,7 +13,7 @@ Usage: trustscope <command> [options]
 
 Commands:
   scan       collect or load an inventory, evaluate every rule, report
-  collect    collect live data and write a snapshot (not available in this version yet)
+  collect    collect live data and write a snapshot
   rules      list the rules
   explain    print a rule's documentation
 
@@ -21,18 +22,25 @@ Run 'trustscope <command> --help' for a command's options.
 
 export const EXIT_INTERNAL = 4;
 
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(argv: string[], rawIo: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
+  // Everything printed passes through the redactor: secrets registered by the commands never
+  // reach stdout or stderr, whatever a library put in a message.
+  const redactor = new Redactor();
+  for (const name of ["BUILDKITE_API_TOKEN", "TRUSTSCOPE_GRAPH_TOKEN", "TRUSTSCOPE_ARM_TOKEN", "AZURE_CLIENT_SECRET", "BUILDKITE_AGENT_ACCESS_TOKEN"]) {
+    redactor.add(rawIo.env[name]);
+  }
+  const io: Io = { ...rawIo, stdout: (t) => rawIo.stdout(redactor.redact(t)), stderr: (t) => rawIo.stderr(redactor.redact(t)) };
   try {
     switch (command) {
       case "scan":
-        return scanCommand(rest, io);
+        return await scanCommand(rest, io, redactor);
       case "rules":
         return rulesCommand(rest, io);
       case "explain":
         return explainCommand(rest, io);
       case "collect":
-        throw new UsageError("collect: live collection is not available in this version of trustscope yet");
+        return await collectCommand(rest, io, redactor);
       case "--version":
       case "-V":
         io.stdout(`${VERSION}\n`);

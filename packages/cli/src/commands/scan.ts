@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import {
   SEVERITIES,
   UsageError,
@@ -8,8 +7,6 @@ import {
   checkPolicyRuleIds,
   evaluate,
   exitCodeFor,
-  JsonLocator,
-  parseInventory,
   parsePolicy,
   renderJson,
   renderMarkdown,
@@ -17,19 +14,25 @@ import {
   renderTable,
   type FailOn,
   type Policy,
+  type Redactor,
 } from "@trustscope/core";
 import { builtinRules } from "@trustscope/rules";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
-import { HOMEPAGE, VERSION } from "../version.ts";
+import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
 import { allRuleMetas } from "../rule-set.ts";
+import { collectDemo, collectLive, loadSnapshot, type LoadedInventory } from "../sources.ts";
+import { HOMEPAGE, VERSION } from "../version.ts";
 
 export const SCAN_HELP = `Usage: trustscope scan [source] [options]
 
-Sources (one of):
+Sources:
   --snapshot FILE          evaluate a snapshot written by 'trustscope collect'
-  --demo                   scan the bundled demo organisation (no credentials, no network)
+  --demo                   scan the bundled demo organisation through the real collectors and the
+                           bundled loopback emulator (no credentials, no network)
+  (live)                   read the APIs directly, see below
 
+${LIVE_HELP}
 Policy and output:
   --config FILE            policy file (default: trustscope.yaml in the working directory, if present)
   --format FORMAT          table | json | sarif | markdown (default: table)
@@ -41,17 +44,8 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration 
 3 incomplete scan (some source could not be read fully; wins over 1), 4 internal error.
 `;
 
-export const DEMO_SNAPSHOT = fileURLToPath(new URL("../../demo/organisation.json", import.meta.url));
-
 /** Options of the contract that later releases implement; named so the error is precise. */
 const NOT_YET: Record<string, string> = {
-  "buildkite-org": "live collection",
-  "buildkite-graphql-url": "live collection",
-  tenant: "live collection",
-  subscription: "live collection",
-  cloud: "live collection",
-  "graph-url": "live collection",
-  "arm-url": "live collection",
   repo: "the repository scan",
   baseline: "baselines",
   "fail-on-new": "baselines",
@@ -61,6 +55,8 @@ const NOT_YET: Record<string, string> = {
 
 const FORMATS = ["table", "json", "sarif", "markdown"] as const;
 const FAIL_ON = [...SEVERITIES, "never"] as const;
+/** Where SARIF results point when no file describes the inventory (GitHub needs a file). */
+const DEFAULT_ANCHOR = "trustscope.yaml";
 
 export function loadPolicy(configFlag: string | undefined, io: Io): Policy | undefined {
   const path = configFlag ?? (existsSync(resolve(io.cwd, "trustscope.yaml")) ? "trustscope.yaml" : undefined);
@@ -73,7 +69,7 @@ export function loadPolicy(configFlag: string | undefined, io: Io): Policy | und
   return policy;
 }
 
-export function scanCommand(args: string[], io: Io): number {
+export async function scanCommand(args: string[], io: Io, redactor: Redactor): Promise<number> {
   const { values, positionals } = parse("scan", args, {
     snapshot: { type: "string" },
     demo: { type: "boolean" },
@@ -83,6 +79,7 @@ export function scanCommand(args: string[], io: Io): number {
     "fail-on": { type: "string" },
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
+    ...LIVE_OPTIONS,
     ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: "string" as const, multiple: true }])),
   });
   if (values.help) {
@@ -92,29 +89,34 @@ export function scanCommand(args: string[], io: Io): number {
   if (positionals.length > 0) throw new UsageError(`scan: unexpected argument '${positionals[0]}'`);
   for (const [flag, feature] of Object.entries(NOT_YET)) {
     if ((values as Record<string, unknown>)[flag] !== undefined) {
-      throw new UsageError(`--${flag}: ${feature} is not available in this version of trustscope yet; scan a snapshot (--snapshot FILE) or the demo (--demo)`);
+      throw new UsageError(`--${flag}: ${feature} is not available in this version of trustscope yet`);
     }
   }
   const format = oneOf("--format", values.format, FORMATS, "table");
   const failOn: FailOn = oneOf("--fail-on", values["fail-on"], FAIL_ON, "high");
-  if (values.demo && values.snapshot) throw new UsageError("give either --demo or --snapshot, not both");
-  const snapshotPath = values.demo ? DEMO_SNAPSHOT : values.snapshot ? resolve(io.cwd, values.snapshot) : undefined;
-  if (!snapshotPath) throw new UsageError("nothing to scan: give --snapshot FILE or --demo (see 'trustscope scan --help')");
-  const progress = (line: string) => {
-    if (!values.quiet && io.stderrIsTTY) io.stderr(`${line}\n`);
-  };
-
+  const quiet = Boolean(values.quiet);
+  const chosen = [values.demo && "--demo", values.snapshot !== undefined && "--snapshot", hasLiveFlags(values) && "live options"].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError(`give one source: ${chosen.join(" or ")}, not both`);
   const policy = loadPolicy(values.config, io);
-  const displayPath = relative(io.cwd, snapshotPath) || snapshotPath;
-  const text = readText(snapshotPath, "the snapshot");
-  const inventory = parseInventory(text, displayPath);
-  progress(
-    `trustscope: ${displayPath}: ${inventory.buildkite?.pipelines.length ?? 0} pipelines, ${inventory.entra?.applications.length ?? 0} app registrations, ${inventory.azure?.roleAssignments.length ?? 0} role assignments`,
-  );
+  const onProgress = progressReporter(io, quiet);
+
+  let loaded: LoadedInventory;
+  if (values.demo) loaded = await collectDemo(io, onProgress ? { onProgress } : {});
+  else if (values.snapshot !== undefined) loaded = loadSnapshot(resolve(io.cwd, values.snapshot), io);
+  else {
+    const opts = liveOptions(values, io, redactor);
+    if (!opts) throw new UsageError("nothing to scan: give --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
+    loaded = await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
+  }
+  const { inventory } = loaded;
+  if (onProgress) {
+    io.stderr(`trustscope: evaluating ${inventory.buildkite?.pipelines.length ?? 0} pipelines, ${inventory.entra?.applications.length ?? 0} app registrations, ${inventory.azure?.roleAssignments.length ?? 0} role assignments\n`);
+  }
+
   const evaluation = evaluate({ inventory, rules: builtinRules, ...(policy ? { policy } : {}) });
   const report = buildReport(evaluation, VERSION);
   for (const f of report.findings) {
-    if (f.ruleId === "expired-suppression" && !values.quiet) io.stderr(`trustscope: warning: ${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}\n`);
+    if (f.ruleId === "expired-suppression" && !quiet) io.stderr(`trustscope: warning: ${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}\n`);
   }
 
   // The engine's own diagnostics carry no documentation; the rule set has it for every id.
@@ -124,14 +126,14 @@ export function scanCommand(args: string[], io: Io): number {
   if (format === "json") out = renderJson(report);
   else if (format === "markdown") out = renderMarkdown(report, metas);
   else if (format === "sarif") {
-    const locator = new JsonLocator(text);
-    out = renderSarif(report, metas, { anchorFile: displayPath, lineOf: (p) => locator.lineOf(p), informationUri: HOMEPAGE });
+    const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_ANCHOR, lineOf: () => undefined };
+    out = renderSarif(report, metas, { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE });
   } else out = renderTable(report, { color: !values.output && useColor(io, io.stdoutIsTTY) });
 
-  if (values.output) writeText(resolve(io.cwd, values.output), out);
+  if (values.output) writeText(resolve(io.cwd, values.output), redactor.redact(out));
   else io.stdout(out);
 
-  if (!report.coverage.complete && !values.quiet && (format !== "table" || values.output)) {
+  if (!report.coverage.complete && !quiet && (format !== "table" || values.output)) {
     io.stderr(`trustscope: the scan is incomplete (${report.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
     for (const g of report.coverage.gaps) io.stderr(`  - ${g.source} ${g.scope}: ${g.error}\n`);
   }

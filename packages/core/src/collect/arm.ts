@@ -27,7 +27,7 @@ import { assertSameOrigin, ForeignOriginError, Limiter, redactUrl } from "./http
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface PagedIterator<T> {
-  byPage(settings?: { maxPageSize?: number }): AsyncIterableIterator<T[]>;
+  byPage(): AsyncIterableIterator<T[]>;
 }
 
 interface RestLikeError {
@@ -76,7 +76,6 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
   const az = opts.azure!;
   const credential: TokenCredential = az.armCredential;
   const limiter = new Limiter(opts.concurrency ?? DEFAULTS.concurrency);
-  const maxPageSize = opts.pageSize?.arm ?? DEFAULTS.pageSize.arm;
   const clientOptions = {
     endpoint: az.armUrl.replace(/\/+$/, ""),
     $host: az.armUrl.replace(/\/+$/, ""),
@@ -92,7 +91,8 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
   async function listAll<T>(what: string, scope: string, iterator: () => PagedIterator<T>): Promise<T[]> {
     const out: T[] = [];
     try {
-      const pages = iterator().byPage({ maxPageSize });
+      // ARM decides page sizes itself; most list operations take no page-size parameter.
+      const pages = iterator().byPage();
       for (;;) {
         const page = await limiter.run(() => pages.next());
         if (page.done) break;
@@ -157,7 +157,8 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
       const msi = new ManagedServiceIdentityClient(credential, id, clientOptions);
       const [rgs, defs, assignments, accounts, identities] = await Promise.all([
         listAll("resource groups", scope, () => resources.resourceGroups.list()),
-        listAll("role definitions", scope, () => authz.roleDefinitions.list(scope)),
+        // The SDK's path template is "/{scope}/providers/…": the scope goes in without its leading slash.
+        listAll("role definitions", scope, () => authz.roleDefinitions.list(scope.slice(1))),
         listAll("role assignments", scope, () => authz.roleAssignments.listForSubscription()),
         listAll("storage accounts", scope, () => storage.storageAccounts.list()),
         listAll("user-assigned managed identities", scope, () => msi.userAssignedIdentities.listBySubscription()),

@@ -49,7 +49,7 @@ const PERMISSION_HINT: [RegExp, string][] = [
 ];
 
 function describe(e: unknown, path: string, credentialName: string, graphUrl: string): string {
-  const where = `${redactUrl(graphUrl)}/v1.0${path.split("?")[0]}`;
+  const where = /^https?:/.test(path) ? redactUrl(path) : `${redactUrl(graphUrl)}/v1.0${path.split("?")[0]}`;
   if (e instanceof ForeignOriginError) return e.message;
   if (e instanceof GraphError || (e && typeof e === "object" && "statusCode" in e)) {
     const ge = e as GraphError;
@@ -101,7 +101,8 @@ export async function collectEntra(opts: CollectOptions, graphScope: string, man
   const top = Math.min(opts.pageSize?.graph ?? DEFAULTS.pageSize.graph, 999);
   const gaps: CoverageGap[] = [];
   const progress = (m: string) => opts.onProgress?.("graph", m);
-  const gap = (path: string, e: unknown) => gaps.push({ source: "graph", scope: path.split("?")[0]!, error: describe(e, path, az.graphCredentialName, az.graphUrl) });
+  const gap = (path: string, e: unknown) =>
+    gaps.push({ source: "graph", scope: /^https?:/.test(path) ? redactUrl(path) : path.split("?")[0]!, error: describe(e, path, az.graphCredentialName, az.graphUrl) });
 
   /** GET a path and every next page (same origin only). */
   async function listAll<T>(path: string): Promise<{ items: T[]; complete: boolean }> {

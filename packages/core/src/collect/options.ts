@@ -25,8 +25,8 @@ export interface CollectOptions {
   caPem?: string;
   /** Requests in flight at once, per API family. */
   concurrency?: number;
-  /** Page sizes asked for; servers may return fewer. */
-  pageSize?: { buildkite?: number; graph?: number; arm?: number };
+  /** Page sizes asked for; servers may return fewer (ARM chooses its own). */
+  pageSize?: { buildkite?: number; graph?: number };
   /** Per-request timeout in milliseconds. */
   timeoutMs?: number;
   /** Retries of a throttled or failed request before it becomes a coverage gap. */
@@ -39,7 +39,7 @@ export const DEFAULTS = {
   // Buildkite allows 20,000 complexity points per 5 minutes per organisation; Graph and ARM
   // throttle per app and per subscription. Four requests in flight per API stays well inside.
   concurrency: 4,
-  pageSize: { buildkite: 100, graph: 999, arm: 1000 },
+  pageSize: { buildkite: 100, graph: 999 },
   timeoutMs: 30_000,
   maxRetries: 4,
 };

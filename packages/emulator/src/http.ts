@@ -1,0 +1,323 @@
+/**
+ * What the three API families share: HTTPS servers, bearer-token checks, injected faults, latency,
+ * the request log and JSON responses. Each family supplies its routes and its own error bodies.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { TlsMaterial } from "./tls.ts";
+
+export type ApiFamily = "buildkite" | "graph" | "arm";
+
+export type Fault =
+  /** The first `times` matching requests get 429 (or 503) with `Retry-After`; for Graph also inside `$batch`. */
+  | { kind: "throttle"; api: ApiFamily; match: RegExp; times: number; retryAfterSeconds: number; status?: 429 | 503 }
+  /** 403 with the API's real error body. */
+  | { kind: "forbidden"; api: ApiFamily; match: RegExp }
+  /** Always fails (default 500) with the API's real error body. */
+  | { kind: "fail"; api: ApiFamily; match: RegExp; status?: number }
+  /** On a matching list response, the next-page link points at the foreign server instead. */
+  | { kind: "foreignNextLink"; api: "graph" | "arm"; match: RegExp };
+
+export interface RecordedRequest {
+  api: ApiFamily | "foreign";
+  method: string;
+  /** Path and query as received (for a `$batch` inner request: `/v1.0` + its relative URL). */
+  path: string;
+  /** For Buildkite: the GraphQL operation name, when the request named one. */
+  operationName?: string;
+  hasAuthorization: boolean;
+  authorizationValid: boolean;
+  /** The response status (0 while the request is still being answered). */
+  status: number;
+  batchInner?: boolean;
+}
+
+export interface ApiRequest {
+  method: string;
+  /** Path and query exactly as received. */
+  rawPath: string;
+  /** The same, parsed (origin is the emulator's own). */
+  url: URL;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  body: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Serialised as JSON; `undefined` sends no body. */
+  body?: unknown;
+}
+
+/** The error responses an API family gives, in its own real shapes. */
+export interface FamilyErrors {
+  unauthorized(req: ApiRequest, missing: boolean): ApiResponse;
+  throttled(req: ApiRequest, status: 429 | 503, retryAfterSeconds: number): ApiResponse;
+  forbidden(req: ApiRequest): ApiResponse;
+  failed(req: ApiRequest, status: number): ApiResponse;
+}
+
+export interface FamilyHandler {
+  api: ApiFamily;
+  errors: FamilyErrors;
+  contentType: string;
+  /** Extra headers on every response (request ids and the like). */
+  commonHeaders?(req: ApiRequest): Record<string, string>;
+  /** What fault regexes are matched against; defaults to the path and query. */
+  faultSubject?(req: ApiRequest): string;
+  operationName?(req: ApiRequest): string | undefined;
+  handle(req: ApiRequest): Promise<ApiResponse> | ApiResponse;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Shared mutable state of one emulator instance. */
+export class EmulatorState {
+  readonly requests: RecordedRequest[] = [];
+  private readonly throttleHits = new Map<Fault, number>();
+  /** Set once the servers listen. */
+  urls = { buildkite: "", graph: "", arm: "", foreign: "" };
+
+  constructor(
+    readonly tokens: Readonly<Record<ApiFamily, string>>,
+    readonly faults: readonly Fault[],
+    readonly latencyMs: number,
+  ) {}
+
+  /**
+   * The fault response for a request, if a fault applies. Throttle faults count the requests
+   * they answer, so the request after the last throttled one goes through.
+   */
+  faultResponse(api: ApiFamily, errors: FamilyErrors, req: ApiRequest, subject: string): ApiResponse | undefined {
+    for (const fault of this.faults) {
+      if (fault.api !== api || fault.kind === "foreignNextLink" || !matches(fault.match, subject)) continue;
+      switch (fault.kind) {
+        case "throttle": {
+          const hits = this.throttleHits.get(fault) ?? 0;
+          if (hits >= fault.times) continue;
+          this.throttleHits.set(fault, hits + 1);
+          return errors.throttled(req, fault.status ?? 429, fault.retryAfterSeconds);
+        }
+        case "forbidden":
+          return errors.forbidden(req);
+        case "fail":
+          return errors.failed(req, fault.status ?? 500);
+      }
+    }
+    return undefined;
+  }
+
+  /** The origin a list response's next-page link points at: the API itself, or the foreign server. */
+  nextLinkOrigin(api: "graph" | "arm", subject: string): string {
+    const foreign = this.faults.some((f) => f.kind === "foreignNextLink" && f.api === api && matches(f.match, subject));
+    return foreign ? this.urls.foreign : this.urls[api];
+  }
+
+  /** Whether an Authorization header carries one of the emulator's tokens (for the foreign server's log). */
+  isKnownToken(authorization: string | undefined): boolean {
+    const token = bearerToken(authorization);
+    return token !== undefined && Object.values(this.tokens).includes(token);
+  }
+}
+
+/** `RegExp.test` without the `lastIndex` surprises of global/sticky regexes. */
+function matches(re: RegExp, subject: string): boolean {
+  re.lastIndex = 0;
+  const result = re.test(subject);
+  re.lastIndex = 0;
+  return result;
+}
+
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  return m?.[1];
+}
+
+export function delay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+export function json(status: number, body: unknown, headers?: Record<string, string>): ApiResponse {
+  return headers ? { status, body, headers } : { status, body };
+}
+
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function toApiRequest(req: IncomingMessage, body: string): ApiRequest {
+  const rawPath = req.url ?? "/";
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  return { method: (req.method ?? "GET").toUpperCase(), rawPath, url: parseRequestUrl(rawPath), headers, body };
+}
+
+/** Parses a request target; "//subscriptions/…" must stay a path, not become a host. */
+export function parseRequestUrl(rawPath: string): URL {
+  return new URL(`https://emulator.invalid${rawPath.startsWith("/") ? rawPath : `/${rawPath}`}`);
+}
+
+function send(res: ServerResponse, response: ApiResponse, contentType: string): void {
+  const headers: Record<string, string> = { ...response.headers };
+  let payload: string | undefined;
+  if (response.body !== undefined) {
+    payload = JSON.stringify(response.body);
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = contentType;
+  }
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+/** Runs one request through auth, faults and the family's routes, and records it. */
+async function serveFamily(state: EmulatorState, family: FamilyHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const apiReq = toApiRequest(req, body ?? "");
+  const authorization = apiReq.headers.authorization;
+  const hasAuthorization = authorization !== undefined && authorization !== "";
+  const authorizationValid = bearerToken(authorization) === state.tokens[family.api];
+  const operationName = family.operationName?.(apiReq);
+
+  // Logged on arrival so that the log keeps arrival order ($batch inner requests follow their batch).
+  const record: RecordedRequest = {
+    api: family.api,
+    method: apiReq.method,
+    path: apiReq.rawPath,
+    ...(operationName !== undefined ? { operationName } : {}),
+    hasAuthorization,
+    authorizationValid,
+    status: 0,
+  };
+  state.requests.push(record);
+  await delay(state.latencyMs);
+
+  let response: ApiResponse;
+  if (body === undefined) response = family.errors.failed(apiReq, 413);
+  else if (!authorizationValid) response = family.errors.unauthorized(apiReq, !hasAuthorization);
+  else {
+    const subject = family.faultSubject?.(apiReq) ?? apiReq.rawPath;
+    try {
+      response = state.faultResponse(family.api, family.errors, apiReq, subject) ?? (await family.handle(apiReq));
+    } catch (e) {
+      record.status = 500; // an emulator bug: logged as a 500, reported to the client by listen()
+      throw e;
+    }
+  }
+  response = { ...response, headers: { ...family.commonHeaders?.(apiReq), ...response.headers } };
+  record.status = response.status;
+  send(res, response, family.contentType);
+}
+
+/** The foreign origin: records what reaches it (never the token itself) and answers an empty page. */
+async function serveForeign(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await readBody(req);
+  const authorization = req.headers.authorization;
+  const path = req.url ?? "/";
+  const graphLike = path.startsWith("/v1.0/") || path.startsWith("/beta/");
+  const body = graphLike ? { "@odata.context": `${state.urls.foreign}/v1.0/$metadata#directoryObjects`, value: [] } : { value: [] };
+  state.requests.push({
+    api: "foreign",
+    method: (req.method ?? "GET").toUpperCase(),
+    path,
+    hasAuthorization: authorization !== undefined && authorization !== "",
+    authorizationValid: state.isKnownToken(authorization),
+    status: 200,
+  });
+  send(res, { status: 200, body }, "application/json; charset=utf-8");
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+async function listen(tls: TlsMaterial, onRequest: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<RunningServer> {
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    onRequest(req, res).catch((e: unknown) => {
+      // A bug in the emulator must surface in the test that hit it, not hang the client.
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(`emulator error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets of SDK clients would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function listenFamily(state: EmulatorState, tls: TlsMaterial, family: FamilyHandler): Promise<RunningServer> {
+  return listen(tls, (req, res) => serveFamily(state, family, req, res));
+}
+
+export function listenForeign(state: EmulatorState, tls: TlsMaterial): Promise<RunningServer> {
+  return listen(tls, (req, res) => serveForeign(state, req, res));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paging helpers shared by Graph and ARM: opaque offset tokens and next links that keep the
+// request's other query parameters, as the real services do.
+
+export function encodeSkipToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset }), "utf8").toString("base64url");
+}
+
+export function decodeSkipToken(token: string): number | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (typeof parsed === "object" && parsed !== null && "o" in parsed && Number.isInteger(parsed.o) && (parsed.o as number) >= 0) return parsed.o as number;
+  } catch {
+    // fall through: not one of ours
+  }
+  return undefined;
+}
+
+/** Query parameter lookup that is case-insensitive in the name (ARM and Graph are). */
+export function queryParam(url: URL, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of url.searchParams) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+/**
+ * The absolute next-page link: same path, the request's other query parameters kept verbatim, and
+ * a fresh `$skiptoken`.
+ */
+export function nextLink(origin: string, rawPath: string, offset: number): string {
+  const q = rawPath.indexOf("?");
+  const path = q === -1 ? rawPath : rawPath.slice(0, q);
+  const kept = (q === -1 ? "" : rawPath.slice(q + 1))
+    .split("&")
+    .filter((part) => part !== "" && !/^(\$|%24)skiptoken=/i.test(part) && !/^(\$|%24)skiptoken$/i.test(part));
+  kept.push(`$skiptoken=${encodeSkipToken(offset)}`);
+  return `${origin}${path}?${kept.join("&")}`;
+}

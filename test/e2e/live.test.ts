@@ -1,0 +1,137 @@
+/**
+ * Live collection end to end: the real CLI, the real SDKs, the loopback HTTPS emulator serving
+ * the demo organisation with small pages and injected faults.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { canonicalInventory, parseInventory, type Inventory } from "@trustscope/core";
+import { startEmulator, type Emulator, type Fault } from "@trustscope/emulator";
+import { trustscopeAsync } from "../support/cli.ts";
+import { DEMO_SNAPSHOT, SHARED } from "../support/paths.ts";
+
+const scenario = parseInventory(readFileSync(DEMO_SNAPSHOT, "utf8"), "organisation.json");
+const schemaSdl = readFileSync(join(SHARED, "schemas/buildkite-graphql-schema.graphql"), "utf8");
+const TOKENS = { buildkite: "bk-test-9f8e7d6c5b4a39281706", graph: "graph-test-1a2b3c4d5e6f70819293", arm: "arm-test-0f1e2d3c4b5a69788796" };
+const SUB_PROD = "0b1f6471-1bf0-4dda-aec3-111122223333";
+const SUB_NONPROD = "4d6e8f10-2a3b-4c5d-8e9f-444455556666";
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function start(faults: Fault[] = [], tokens = TOKENS) {
+  emulator = await startEmulator({ scenario, buildkiteSchemaSdl: schemaSdl, tokens, pageSize: { buildkite: 2, graph: 2, arm: 2 }, faults });
+  const dir = mkdtempSync(join(tmpdir(), "trustscope-live-"));
+  writeFileSync(join(dir, "ca.pem"), emulator.caPem);
+  const env = { NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"), BUILDKITE_API_TOKEN: TOKENS.buildkite, TRUSTSCOPE_GRAPH_TOKEN: TOKENS.graph, TRUSTSCOPE_ARM_TOKEN: TOKENS.arm };
+  const live = [
+    "--buildkite-org", "acme", "--buildkite-graphql-url", emulator.buildkiteGraphqlUrl,
+    "--tenant", scenario.tenantId!, "--graph-url", emulator.graphUrl, "--arm-url", emulator.armUrl,
+  ];
+  return { emulator, dir, env, live };
+}
+
+function withoutVolatile(inv: Inventory): Inventory {
+  const { collectedAt: _c, ...rest } = canonicalInventory(inv);
+  return rest as Inventory;
+}
+
+function expectNoSecrets(...texts: string[]) {
+  for (const t of texts) for (const token of Object.values(TOKENS)) expect(t).not.toContain(token);
+}
+
+describe("live collection against the emulator", () => {
+  it("collects the demo organisation exactly, paging every list, and scan = collect + scan --snapshot", async () => {
+    const { dir, env, live, emulator: emu } = await start();
+    const collected = await trustscopeAsync(["collect", "-o", join(dir, "snap.json"), ...live], { env });
+    expect(collected.stderr).toBe("");
+    expect(collected.code).toBe(0);
+    const snapText = readFileSync(join(dir, "snap.json"), "utf8");
+    expect(withoutVolatile(parseInventory(snapText, "snap.json"))).toEqual(withoutVolatile(scenario));
+
+    const fromSnapshot = await trustscopeAsync(["scan", "--snapshot", join(dir, "snap.json"), "--format", "json"], { env });
+    const direct = await trustscopeAsync(["scan", ...live, "--format", "json"], { env });
+    expect(direct.code).toBe(1);
+    expect(direct.stdout).toBe(fromSnapshot.stdout);
+    const demo = await trustscopeAsync(["scan", "--demo", "--format", "json"]);
+    expect(direct.stdout).toBe(demo.stdout);
+
+    // Small pages: every list needed more than one request.
+    const count = (re: RegExp) => emu.requests.filter((r) => re.test(r.path) && r.status === 200).length;
+    expect(count(/^\/v1\.0\/applications/)).toBeGreaterThan(1);
+    expect(count(/\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleAssignments/i)).toBeGreaterThan(2);
+    expect(count(/\/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/roleDefinitions/i)).toBeGreaterThan(2);
+    expect(count(/\/subscriptions\/[^/]+\/resourcegroups/i)).toBeGreaterThan(2);
+    expect(count(/^\/subscriptions\?/i)).toBeGreaterThan(0);
+    expect(emu.requests.filter((r) => r.api === "buildkite").length).toBeGreaterThan(6);
+    // Every request carried the right token; none went elsewhere.
+    expect(emu.requests.every((r) => r.authorizationValid)).toBe(true);
+    expectNoSecrets(collected.stdout, collected.stderr, snapText, direct.stdout, direct.stderr);
+  });
+
+  it("retries a 429 after its Retry-After and ends complete", async () => {
+    const { env, live, emulator: emu } = await start([
+      { kind: "throttle", api: "graph", match: /\/applications/, times: 1, retryAfterSeconds: 1 },
+      { kind: "throttle", api: "arm", match: /roleAssignments/, times: 1, retryAfterSeconds: 1 },
+      { kind: "throttle", api: "buildkite", match: /.*/, times: 1, retryAfterSeconds: 1 },
+      // Inside a $batch, each request is throttled on its own.
+      { kind: "throttle", api: "graph", match: /transitiveMemberOf/, times: 1, retryAfterSeconds: 1 },
+    ]);
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json"], { env });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).coverage).toEqual({ complete: true, gaps: [] });
+    expect(emu.requests.some((x) => x.batchInner && x.status === 429 && /transitiveMemberOf/.test(x.path))).toBe(true);
+    for (const api of ["graph", "arm", "buildkite"] as const) {
+      expect(emu.requests.some((x) => x.api === api && x.status === 429), api).toBe(true);
+    }
+  });
+
+  it("a 403 on one subscription is a coverage gap naming it and the permission; the other's findings stay; exit 3", async () => {
+    const { env, live } = await start([{ kind: "forbidden", api: "arm", match: new RegExp(`/subscriptions/${SUB_NONPROD}/providers/Microsoft.Authorization/roleAssignments`, "i") }]);
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json", "--fail-on", "never"], { env });
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { coverage: { complete: boolean; gaps: { source: string; scope: string; error: string }[] }; findings: { ruleId: string; scope?: string }[] };
+    expect(report.coverage.complete).toBe(false);
+    expect(report.coverage.gaps).toHaveLength(1);
+    expect(report.coverage.gaps[0]).toMatchObject({ source: "arm", scope: `/subscriptions/${SUB_NONPROD}` });
+    expect(report.coverage.gaps[0]!.error).toMatch(/403 AuthorizationFailed listing role assignments: the ARM credential \(TRUSTSCOPE_ARM_TOKEN\) needs Reader/);
+    expect(report.findings.some((f) => f.ruleId === "org-scoped-trust" && f.scope === `/subscriptions/${SUB_PROD}`)).toBe(true);
+    expect(r.stderr).toMatch(/the scan is incomplete/);
+  });
+
+  it("never sends the token to a next link on another origin, and says the listing is incomplete", async () => {
+    const { env, live, emulator: emu } = await start([
+      { kind: "foreignNextLink", api: "arm", match: /roleAssignments/i },
+      { kind: "foreignNextLink", api: "graph", match: /\/applications/ },
+    ]);
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json"], { env });
+    expect(r.code).toBe(3);
+    // Not even a request without the token: the link is refused before anything is sent.
+    expect(emu.requests.filter((x) => x.api === "foreign")).toEqual([]);
+    const gaps = (JSON.parse(r.stdout) as { coverage: { gaps: { source: string; error: string }[] } }).coverage.gaps;
+    expect(gaps.some((g) => g.source === "arm" && /points outside/.test(g.error))).toBe(true);
+    expect(gaps.some((g) => g.source === "graph" && /points outside/.test(g.error))).toBe(true);
+  });
+
+  it("a rejected token is a gap that names the credential and the endpoint", async () => {
+    const { env, live } = await start();
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json"], { env: { ...env, TRUSTSCOPE_ARM_TOKEN: "arm-wrong-token-0000000000" } });
+    expect(r.code).toBe(3);
+    const gaps = (JSON.parse(r.stdout) as { coverage: { gaps: { error: string }[] } }).coverage.gaps;
+    expect(gaps[0]!.error).toMatch(/401 .*the ARM token from TRUSTSCOPE_ARM_TOKEN was rejected/);
+    expect(r.stdout + r.stderr).not.toContain("arm-wrong-token-0000000000");
+  });
+
+  it("a Buildkite token that is rejected names BUILDKITE_API_TOKEN and the URL, and nothing leaks", async () => {
+    const { env, live } = await start();
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json"], { env: { ...env, BUILDKITE_API_TOKEN: "bk-wrong-token-00000000000" } });
+    expect(r.code).toBe(3);
+    const gaps = (JSON.parse(r.stdout) as { coverage: { gaps: { source: string; error: string }[] } }).coverage.gaps;
+    expect(gaps.find((g) => g.source === "buildkite")!.error).toMatch(/401 Unauthorized from https:\/\/127\.0\.0\.1:\d+\/v1: the token in BUILDKITE_API_TOKEN was rejected/);
+    expect(r.stdout + r.stderr).not.toContain("bk-wrong-token-00000000000");
+  });
+});
