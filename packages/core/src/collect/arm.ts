@@ -53,11 +53,11 @@ const PERMISSION_FOR: [RegExp, string][] = [
   [/./, "Reader"],
 ];
 
-function describe(e: unknown, what: string, scope: string, credentialName: string): string {
+function describe(e: unknown, what: string, scope: string, credentialName: string, armUrl: string): string {
   if (e instanceof ForeignOriginError) return `${what}: ${e.message}`;
   const r = e as RestLikeError;
   if (r && typeof r === "object" && typeof r.statusCode === "number") {
-    if (r.statusCode === 401) return `401 ${r.code ?? "Unauthorized"} listing ${what}: the ARM token from ${credentialName} was rejected`;
+    if (r.statusCode === 401) return `401 ${r.code ?? "Unauthorized"} listing ${what} at ${redactUrl(armUrl)}: the ARM token from ${credentialName} was rejected`;
     if (r.statusCode === 403) {
       const need = PERMISSION_FOR.find(([re]) => re.test(scope) || re.test(what))![1];
       return `403 ${r.code ?? "Forbidden"} listing ${what}: the ARM credential (${credentialName}) needs ${need} on ${scope}`;
@@ -99,7 +99,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
         out.push(...page.value);
       }
     } catch (e) {
-      gaps.push({ source: "arm", scope, error: describe(e, what, scope, az.armCredentialName) });
+      gaps.push({ source: "arm", scope, error: describe(e, what, scope, az.armCredentialName, az.armUrl) });
     }
     return out;
   }
@@ -114,7 +114,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
         const s = await limiter.run(() => subscriptionClient.subscriptions.get(id));
         subs.push({ subscriptionId: s.subscriptionId ?? id, displayName: s.displayName ?? id, ...(s.state ? { state: s.state } : {}), tags: s.tags ?? {} });
       } catch (e) {
-        gaps.push({ source: "arm", scope: `/subscriptions/${id}`, error: describe(e, `subscription ${id}`, `/subscriptions/${id}`, az.armCredentialName) });
+        gaps.push({ source: "arm", scope: `/subscriptions/${id}`, error: describe(e, `subscription ${id}`, `/subscriptions/${id}`, az.armCredentialName, az.armUrl) });
       }
     }
   } else {

@@ -98,6 +98,7 @@ export async function collectEntra(opts: CollectOptions, graphScope: string, man
   const client = graphClient(opts, az.graphCredential, graphScope);
   const limiter = new Limiter(opts.concurrency ?? DEFAULTS.concurrency);
   const maxRetries = opts.maxRetries ?? DEFAULTS.maxRetries;
+  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
   const top = Math.min(opts.pageSize?.graph ?? DEFAULTS.pageSize.graph, 999);
   const gaps: CoverageGap[] = [];
   const progress = (m: string) => opts.onProgress?.("graph", m);
@@ -112,7 +113,7 @@ export async function collectEntra(opts: CollectOptions, graphScope: string, man
       const url: string = next;
       try {
         if (url !== path) assertSameOrigin(url, az.graphUrl);
-        const page = (await limiter.run(() => client.api(url).get())) as GraphPage<T>;
+        const page = (await limiter.run(() => client.api(url).options({ signal: AbortSignal.timeout(timeoutMs) }).get())) as GraphPage<T>;
         items.push(...page.value);
         next = page["@odata.nextLink"];
       } catch (e) {
@@ -169,7 +170,7 @@ export async function collectEntra(opts: CollectOptions, graphScope: string, man
         let responses: BatchResponse[];
         try {
           const body = { requests: pending.map((l, i) => ({ id: String(i), method: "GET", url: l.url })) };
-          responses = ((await limiter.run(() => client.api("/$batch").post(body))) as { responses: BatchResponse[] }).responses;
+          responses = ((await limiter.run(() => client.api("/$batch").options({ signal: AbortSignal.timeout(timeoutMs) }).post(body))) as { responses: BatchResponse[] }).responses;
         } catch (e) {
           for (const l of pending) gap(l.url, e);
           return;
