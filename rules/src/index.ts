@@ -16,6 +16,10 @@ import { sharedIdentityAcrossEnvironments } from "./rules/shared-identity-across
 import { unconstrainedRoleAssignment } from "./rules/unconstrained-role-assignment.ts";
 import { unexpectedAudience } from "./rules/unexpected-audience.ts";
 import { unresolvedSubject } from "./rules/unresolved-subject.ts";
+import { clientSecretLogin } from "./rules/client-secret-login.ts";
+import { subjectClaimMismatch } from "./rules/subject-claim-mismatch.ts";
+import { tokenSharedBetweenSteps } from "./rules/token-shared-between-steps.ts";
+import { unguardedTokenRequest } from "./rules/unguarded-token-request.ts";
 
 const modules: Rule[] = [
   orgScopedTrust,
@@ -30,6 +34,10 @@ const modules: Rule[] = [
   unexpectedAudience,
   unresolvedSubject,
   compoundSubject,
+  clientSecretLogin,
+  tokenSharedBetweenSteps,
+  subjectClaimMismatch,
+  unguardedTokenRequest,
 ];
 
 function docsFor(id: string): string {
@@ -60,4 +68,8 @@ export {
   unexpectedAudience,
   unresolvedSubject,
   compoundSubject,
+  clientSecretLogin,
+  tokenSharedBetweenSteps,
+  subjectClaimMismatch,
+  unguardedTokenRequest,
 };

@@ -16,7 +16,7 @@ describe("unconstrained-role-assignment", () => {
   it("fires when an identity that manages access holds Owner with no condition", () => {
     const [f] = run(unconstrainedRoleAssignment, setup());
     expect(f).toMatchObject({ severity: "medium", identity: { displayName: "landing-zone" } });
-    expect(f!.evidence[0]).toMatch(/created 1 role assignment/);
+    expect(f!.evidence[0]).toMatch(/it manages access: it created role assignment/);
     expect(f!.remediation).toMatch(/f58310d9-a9f6-439a-9e8d-f62e7b41a168/);
   });
 

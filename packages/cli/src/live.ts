@@ -75,7 +75,7 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor): CollectO
 
   const org = v["buildkite-org"] ?? env.BUILDKITE_ORGANIZATION_SLUG;
   const wantAzure =
-    v.tenant !== undefined || v.subscription !== undefined || v.cloud !== undefined || v["graph-url"] !== undefined || v["arm-url"] !== undefined ||
+    v.tenant !== undefined || v.subscription !== undefined || v["graph-url"] !== undefined || v["arm-url"] !== undefined ||
     Boolean(env.AZURE_TENANT_ID || env.TRUSTSCOPE_GRAPH_TOKEN || env.TRUSTSCOPE_ARM_TOKEN);
   if (!org && !wantAzure) return undefined;
 

@@ -2,17 +2,22 @@
  * Where a scan's inventory comes from: a snapshot file, the live APIs, or the bundled demo
  * (the real collectors against the bundled loopback emulator).
  */
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  CLOUD_NAMES,
   JsonLocator,
   UsageError,
+  analyzeRepo,
   collectInventory,
+  loadRepo,
   parseInventory,
   staticTokenCredential,
+  type AzureCloudName,
   type CollectOptions,
   type Inventory,
+  type RepoAnalysis,
 } from "@trustscope/core";
 import { readText, type Io } from "./io.ts";
 
@@ -72,4 +77,20 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
   } finally {
     await emulator.close();
   }
+}
+
+/** Reads a repository for `--repo DIR`; paths in findings are relative to the working directory. */
+export function loadRepoSource(dir: string, io: Io): RepoAnalysis {
+  const abs = resolve(io.cwd, dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new UsageError(`--repo ${dir}: no such directory`);
+  const prefix = relative(io.cwd, abs).split("\\").join("/");
+  const { repo, remoteUrl } = loadRepo(abs, { pathPrefix: prefix });
+  return analyzeRepo(repo, remoteUrl, prefix);
+}
+
+/** A repository-only scan has no inventory: an empty one, so inventory rules stay quiet. */
+export function emptyInventory(cloud: string | undefined): Inventory {
+  const name = (cloud ?? "AzureCloud") as AzureCloudName;
+  if (!CLOUD_NAMES.includes(name)) throw new UsageError(`--cloud must be one of ${CLOUD_NAMES.join(", ")}, got '${cloud}'`);
+  return { schemaVersion: 1, cloud: name, coverage: { complete: true, gaps: [] } };
 }

@@ -1,4 +1,5 @@
-import { describeIdentity, findingCredential, findingIdentity, type Rule } from "@trustscope/core";
+import { classifyIssuer, describeIdentity, findingCredential, findingIdentity, parseCompoundSubject, type Rule } from "@trustscope/core";
+import { literal, templateCredentials } from "../support/templates.ts";
 
 export const compoundSubject: Rule = {
   meta: {
@@ -9,7 +10,20 @@ export const compoundSubject: Rule = {
       "Buildkite's compound subject organization:ORG:pipeline:SLUG:ref:REF:commit:SHA:step:STEP contains the commit and step, and Azure federated credentials match exactly with no wildcards. Such a credential works for one commit and step (or, with a '*', never), so it is dead or one-shot; it usually means the pipeline-UUID subject was intended.",
     tags: ["hygiene", "federation"],
   },
-  *check({ graph }) {
+  *check({ graph, repo }) {
+    for (const t of templateCredentials(repo)) {
+      const subject = literal(t.subject);
+      const issuer = literal(t.issuer);
+      const c = subject !== undefined ? parseCompoundSubject(subject) : undefined;
+      if (!c || issuer === undefined || classifyIssuer(issuer) !== "buildkite") continue;
+      yield {
+        message: `The template declares a Buildkite federated credential whose subject is the compound form for pipeline '${c.pipeline}'; it ${c.hasWildcard ? "never matches (Azure has no wildcards)" : "matches one commit and step at most"}.`,
+        location: { file: t.file, line: t.line },
+        evidence: [`subject ${t.subject!.raw} in ${t.file}`],
+        remediation: "Use the pipeline's UUID as the subject and request tokens with --audience api://AzureADTokenExchange.",
+        key: [t.file, t.name ?? "", subject!],
+      };
+    }
     for (const edge of graph.edges) {
       const c = edge.subject?.compound;
       if (edge.issuerKind !== "buildkite" || !c) continue;

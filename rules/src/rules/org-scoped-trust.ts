@@ -1,4 +1,5 @@
 import {
+  at,
   describeGrant,
   describeIdentity,
   describeReach,
@@ -17,7 +18,31 @@ export const orgScopedTrust: Rule = {
       "A federated credential whose subject is the Buildkite organisation UUID accepts a token from every pipeline in the organisation, including ones created tomorrow and ones that build pull requests. When its identity can act on a production scope, anyone who can create or edit any pipeline can deploy to production.",
     tags: ["security", "federation", "blast-radius"],
   },
-  *check({ graph, environments }) {
+  *check({ graph, environments, repo }) {
+    for (const use of repo?.tokenUses ?? []) {
+      if (use.subjectClaim.value !== "organization_id") continue;
+      const identity = graph.identities.find((i) => i.appId.toLowerCase() === use.clientId.value?.toLowerCase());
+      const prod = identity ? productionGrants(identity, environments).filter((p) => !p.readOnly) : [];
+      const queueProd = use.step?.queue ? environments.queueName(use.step.queue) : undefined;
+      const production = prod.length > 0 || queueProd !== undefined;
+      yield {
+        severity: production ? "critical" : "high",
+        message: `The step at ${at(use.request)} requests a token whose subject is the organisation UUID: any pipeline in the organisation can get the same token${identity ? `, and ${describeIdentity(identity)} accepts it` : ""}.`,
+        location: { file: use.request.file, line: use.request.line },
+        ...(identity ? { identity: findingIdentity(identity) } : {}),
+        ...(prod[0] ? { scope: prod[0].grant.assignment.scope } : {}),
+        evidence: [
+          use.subjectClaim.evidence,
+          use.clientId.evidence,
+          ...(prod[0] ? [`the identity can change production: ${prod[0].reason}`] : []),
+          ...(queueProd ? [`the step runs on queue '${use.step!.queue}': ${queueProd}`] : []),
+          ...(production ? [] : ["nothing here shows production access; with an inventory (--snapshot or live) trustscope checks the identity's roles"]),
+        ],
+        remediation:
+          "Drop --subject-claim organization_id (the default subject for api://AzureADTokenExchange is the pipeline UUID) and give the identity a federated credential for this pipeline's UUID only.",
+        key: [use.request.file, "organization_id", use.clientId.value ?? ""],
+      };
+    }
     for (const edge of graph.edges) {
       if (edge.issuerKind !== "buildkite" || edge.subject?.kind !== "organization" || edge.subject.caseMismatch) continue;
       const prod = productionGrants(edge.identity, environments);

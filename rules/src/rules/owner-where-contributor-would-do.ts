@@ -18,10 +18,10 @@ export const ownerWhereContributorWouldDo: Rule = {
       "Owner, User Access Administrator, Role Based Access Control Administrator and any custom role whose actions include Microsoft.Authorization/roleAssignments/write let the holder grant itself or anyone else any role at that scope. A pipeline identity that only deploys resources needs Contributor (which excludes role assignment writes); holding more turns a compromised build into a permanent foothold.",
     tags: ["security", "rbac", "least-privilege"],
   },
-  *check({ graph, environments }) {
+  *check({ graph, environments, repo }) {
     for (const identity of identitiesReachableFromBuildkite(graph)) {
       // Evidence of need goes to the unconstrained-role-assignment rule instead.
-      if (accessManagementEvidence(graph, identity).length > 0) continue;
+      if (accessManagementEvidence(graph, identity, repo).length > 0) continue;
       for (const grant of grantsWith(identity, ROLE_ASSIGNMENT_WRITE)) {
         if (grant.conditional) continue; // a condition-constrained delegation is the recommended form
         const prod = environments.touchesProduction(grant.assignment.scope);
@@ -33,7 +33,7 @@ export const ownerWhereContributorWouldDo: Rule = {
           evidence: [
             `role '${grant.role!.roleName}' allows ${ROLE_ASSIGNMENT_WRITE} (from its role definition, not its name)`,
             ...(grant.viaGroup ? [`held through group '${grant.viaGroup.displayName}' (${grant.viaGroup.objectId})`] : ["assigned directly"]),
-            "no role assignment in the inventory was created by this identity",
+            repo ? "no role assignment in the inventory was created by it, and no template or command in the repository creates one" : "no role assignment in the inventory was created by this identity",
             prod.production ? `the scope touches production: ${prod.reason}; severity raised to critical` : "the scope is not production",
           ],
           remediation:

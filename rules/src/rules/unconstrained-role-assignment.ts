@@ -18,9 +18,9 @@ export const unconstrainedRoleAssignment: Rule = {
       "Some pipelines do need to assign roles (a landing zone that wires identities to resources). Owner or an unconditioned User Access Administrator lets them assign any role, Owner included, to any principal. Role Based Access Control Administrator with a condition narrows the delegation to the roles and principal types the pipeline really assigns.",
     tags: ["security", "rbac", "least-privilege"],
   },
-  *check({ graph, environments }) {
+  *check({ graph, environments, repo }) {
     for (const identity of identitiesReachableFromBuildkite(graph)) {
-      const created = accessManagementEvidence(graph, identity);
+      const created = accessManagementEvidence(graph, identity, repo);
       if (created.length === 0) continue;
       for (const grant of grantsWith(identity, ROLE_ASSIGNMENT_WRITE)) {
         if (grant.conditional) continue;
@@ -31,7 +31,7 @@ export const unconstrainedRoleAssignment: Rule = {
           identity: findingIdentity(identity),
           scope: grant.assignment.scope,
           evidence: [
-            `it created ${created.length} role assignment(s), e.g. ${created[0]!.id}: it does manage access`,
+            `it manages access: ${created[0]}${created.length > 1 ? ` (and ${created.length - 1} more)` : ""}`,
             `role '${grant.role!.roleName}' allows ${ROLE_ASSIGNMENT_WRITE} without a condition`,
             ...(prod.production ? [`the scope touches production: ${prod.reason}; severity raised to high`] : []),
           ],

@@ -1,4 +1,5 @@
-import { describeIdentity, findingCredential, findingIdentity, TOKEN_EXCHANGE_AUDIENCES, type Rule } from "@trustscope/core";
+import { classifyIssuer, describeIdentity, findingCredential, findingIdentity, TOKEN_EXCHANGE_AUDIENCES, type Rule } from "@trustscope/core";
+import { literal, templateCredentials } from "../support/templates.ts";
 
 const EXCHANGE = new Set(Object.values(TOKEN_EXCHANGE_AUDIENCES));
 
@@ -11,9 +12,23 @@ export const unexpectedAudience: Rule = {
       "Azure federated credentials should carry exactly one audience: api://AzureADTokenExchange in the public cloud, api://AzureADTokenExchangeUSGov or api://AzureADTokenExchangeChina in the sovereign clouds. Buildkite only issues the pipeline-UUID subject for the token-exchange audience; for any other audience it issues a compound subject bound to one commit, and a custom audience invites tokens minted for other relying parties to be replayed against Azure.",
     tags: ["correctness", "federation"],
   },
-  *check({ graph }) {
+  *check({ graph, repo }) {
     const cloud = graph.inventory.cloud;
     const expected = TOKEN_EXCHANGE_AUDIENCES[cloud];
+    for (const t of templateCredentials(repo)) {
+      const issuer = literal(t.issuer);
+      if (issuer === undefined || classifyIssuer(issuer) === "other" || !t.audiences) continue;
+      const auds = t.audiences.map((a) => literal(a));
+      if (auds.some((a) => a === undefined)) continue; // an expression: nothing to judge
+      if (auds.length === 1 && auds[0] === expected) continue;
+      yield {
+        message: `The template declares a Buildkite federated credential${t.name ? ` '${t.name}'` : ""} with audiences ${JSON.stringify(auds)}; a tenant in ${cloud} expects exactly ["${expected}"].`,
+        location: { file: t.file, line: t.line },
+        evidence: [`audiences in ${t.file}: ${t.audiences.map((a) => a.raw).join(", ")}`, `the cloud is ${cloud}${graph.inventory.azure ? "" : " (the default; give --cloud or an inventory to check another)"}`],
+        remediation: `Set audiences to ['${expected}'].`,
+        key: [t.file, t.name ?? "", auds.join(",")],
+      };
+    }
     for (const edge of graph.edges) {
       if (edge.issuerKind !== "buildkite") continue;
       const auds = edge.credential.audiences;

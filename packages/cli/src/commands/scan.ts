@@ -21,12 +21,14 @@ import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
 import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
 import { allRuleMetas } from "../rule-set.ts";
-import { collectDemo, collectLive, loadSnapshot, type LoadedInventory } from "../sources.ts";
+import { collectDemo, collectLive, emptyInventory, loadRepoSource, loadSnapshot, type LoadedInventory } from "../sources.ts";
 import { HOMEPAGE, VERSION } from "../version.ts";
 
 export const SCAN_HELP = `Usage: trustscope scan [source] [options]
 
 Sources:
+  --repo DIR               scan a repository's pipeline files, scripts and templates; combines with
+                           any source below, whose inventory its findings are cross-checked against
   --snapshot FILE          evaluate a snapshot written by 'trustscope collect'
   --demo                   scan the bundled demo organisation through the real collectors and the
                            bundled loopback emulator (no credentials, no network)
@@ -46,7 +48,6 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration 
 
 /** Options of the contract that later releases implement; named so the error is precise. */
 const NOT_YET: Record<string, string> = {
-  repo: "the repository scan",
   baseline: "baselines",
   "fail-on-new": "baselines",
   "buildkite-annotate": "Buildkite annotations",
@@ -73,6 +74,7 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
   const { values, positionals } = parse("scan", args, {
     snapshot: { type: "string" },
     demo: { type: "boolean" },
+    repo: { type: "string" },
     config: { type: "string" },
     format: { type: "string" },
     output: { type: "string", short: "o" },
@@ -95,25 +97,31 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
   const format = oneOf("--format", values.format, FORMATS, "table");
   const failOn: FailOn = oneOf("--fail-on", values["fail-on"], FAIL_ON, "high");
   const quiet = Boolean(values.quiet);
-  const chosen = [values.demo && "--demo", values.snapshot !== undefined && "--snapshot", hasLiveFlags(values) && "live options"].filter(Boolean);
+  const live = hasLiveFlags({ ...values, cloud: undefined });
+  const chosen = [values.demo && "--demo", values.snapshot !== undefined && "--snapshot", live && "live options"].filter(Boolean);
   if (chosen.length > 1) throw new UsageError(`give one source: ${chosen.join(" or ")}, not both`);
   const policy = loadPolicy(values.config, io);
   const onProgress = progressReporter(io, quiet);
 
+  const repo = values.repo !== undefined ? loadRepoSource(values.repo, io) : undefined;
   let loaded: LoadedInventory;
   if (values.demo) loaded = await collectDemo(io, onProgress ? { onProgress } : {});
   else if (values.snapshot !== undefined) loaded = loadSnapshot(resolve(io.cwd, values.snapshot), io);
   else {
     const opts = liveOptions(values, io, redactor);
-    if (!opts) throw new UsageError("nothing to scan: give --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
-    loaded = await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
+    if (opts) loaded = await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
+    else if (repo) loaded = { inventory: emptyInventory(values.cloud) };
+    else throw new UsageError("nothing to scan: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
   }
   const { inventory } = loaded;
+  if (repo && onProgress) {
+    io.stderr(`trustscope: repository: ${repo.repo.pipelines.length} pipeline files, ${repo.repo.scripts.length} scripts, ${repo.repo.templates.length} templates\n`);
+  }
   if (onProgress) {
     io.stderr(`trustscope: evaluating ${inventory.buildkite?.pipelines.length ?? 0} pipelines, ${inventory.entra?.applications.length ?? 0} app registrations, ${inventory.azure?.roleAssignments.length ?? 0} role assignments\n`);
   }
 
-  const evaluation = evaluate({ inventory, rules: builtinRules, ...(policy ? { policy } : {}) });
+  const evaluation = evaluate({ inventory, rules: builtinRules, ...(policy ? { policy } : {}), ...(repo ? { repo } : {}) });
   const report = buildReport(evaluation, VERSION);
   for (const f of report.findings) {
     if (f.ruleId === "expired-suppression" && !quiet) io.stderr(`trustscope: warning: ${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}\n`);

@@ -11,6 +11,7 @@ import { DEFAULT_POLICY, type Policy, type Suppression } from "../policy/policy.
 import { normalizeScope } from "../azure/scope.ts";
 import { UsageError } from "../util/errors.ts";
 import type { Rule, RuleMeta, RuleResult } from "./rule.ts";
+import type { RepoAnalysis } from "../repo/analyze.ts";
 
 /** Reported by the engine itself when a policy suppression has passed its expiry date. */
 export const EXPIRED_SUPPRESSION: RuleMeta = {
@@ -29,8 +30,10 @@ export interface EvaluationInput {
   now?: Date;
   /** Built from the inventory when not given. */
   graph?: TrustGraph;
-  /** Coverage gaps found outside the inventory (e.g. a repository scan). */
+  /** Coverage gaps found outside the inventory. */
   extraGaps?: Coverage["gaps"];
+  /** The repository scan, when there is one; its diagnostics are coverage gaps. */
+  repo?: RepoAnalysis;
 }
 
 export interface Evaluation {
@@ -97,7 +100,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const now = input.now ?? new Date();
   const graph = input.graph ?? buildTrustGraph(input.inventory);
   const environments = new EnvironmentClassifier(input.inventory, policy, graph.pipelineUse);
-  const ctx = { graph, environments, policy, now };
+  const ctx = { graph, environments, policy, now, ...(input.repo ? { repo: input.repo } : {}) };
 
   const byFingerprint = new Map<string, Finding>();
   const ran: RuleMeta[] = [];
@@ -138,7 +141,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
   }
 
   findings.sort(compareFindings);
-  const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...(input.extraGaps ?? [])];
+  const repoGaps = (input.repo?.repo.diagnostics ?? []).map((d) => ({ source: "repo", scope: d.file, error: `line ${d.line}: ${d.message}` }));
+  const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...repoGaps, ...(input.extraGaps ?? [])];
   return {
     findings,
     coverage: { complete: input.inventory.coverage.complete && gaps.length === 0, gaps },

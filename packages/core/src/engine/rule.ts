@@ -3,6 +3,7 @@ import type { Finding, FindingCredential, FindingIdentity, FindingLocation, Seve
 import type { TrustGraph } from "../graph/trust-graph.ts";
 import type { EnvironmentClassifier } from "../policy/environments.ts";
 import type { Policy } from "../policy/policy.ts";
+import type { RepoAnalysis } from "../repo/analyze.ts";
 
 export interface RuleMeta {
   /** kebab-case, stable forever: baselines, suppressions and SARIF alerts key on it. */
@@ -23,6 +24,8 @@ export interface RuleContext {
   policy: Policy;
   /** The evaluation time, so rules stay pure (expiry of secrets, suppressions). */
   now: Date;
+  /** What the repository scan found, when `--repo` was given. */
+  repo?: RepoAnalysis;
 }
 
 /** What a rule yields; the engine adds the fingerprint and applies policy. */

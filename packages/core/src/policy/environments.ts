@@ -106,6 +106,16 @@ export class EnvironmentClassifier {
     return NOT_PRODUCTION;
   }
 
+  /** Why a queue key is production (configured queues or the name heuristic), or undefined. */
+  queueName(key: string): string | undefined {
+    if (this.configured) {
+      const m = this.selector ? globMatch(this.selector.buildkite.queues, key) : undefined;
+      return m ? `queue '${key}' matches environments.prod.buildkite.queues '${m}' in ${this.where()}` : undefined;
+    }
+    const w = nameLooksProduction(key);
+    return w ? `queue '${key}' has '${w}' in its name (default heuristic)` : undefined;
+  }
+
   /** Whether a scope is production: it, or a scope above it, is. */
   scope(scope: string): Verdict {
     const key = normalizeScope(scope);

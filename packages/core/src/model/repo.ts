@@ -1,0 +1,166 @@
+/**
+ * Facts read from a repository: pipeline files, shell scripts and infrastructure templates,
+ * each with the file and line it came from. Facts only; the rules judge.
+ */
+
+export interface Located {
+  /** Repository-relative path, `/`-separated. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+}
+
+/** A value that may be a literal, a variable reference, or something the reader cannot evaluate. */
+export interface ValueRef {
+  /** The text as written (`"$BUILDKITE_OIDC_SUBJECT_CLAIM"`, `'api://AzureADTokenExchange'`). */
+  raw: string;
+  /** The literal value when the text is one (quotes removed). */
+  literal?: string;
+  /** The variable it reads (`BUILDKITE_OIDC_SUBJECT_CLAIM` for `$X`, `${X}`, `${X:-d}`). */
+  variable?: string;
+  /** A default the expression falls back to (`${X:-pipeline_id}` → `pipeline_id`). */
+  fallback?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shell
+
+export interface TokenRequest extends Located {
+  audience?: ValueRef;
+  subjectClaim?: ValueRef;
+  lifetime?: ValueRef;
+  /** The variable the token is assigned to (`TOKEN=$(buildkite-agent oidc request-token …)`). */
+  assignedTo?: string;
+  /** A file the command's output is redirected to (`… > token.jwt`). */
+  writtenTo?: string;
+}
+
+export type AzLoginMethod = "federated-token" | "password" | "certificate" | "identity" | "interactive";
+
+export interface AzLogin extends Located {
+  method: AzLoginMethod;
+  /** `-u/--username` (the client ID for a service principal). */
+  username?: ValueRef;
+  /** `--password`/`-p` value as written (never evaluated: it is a secret). */
+  password?: ValueRef;
+  tenant?: ValueRef;
+}
+
+/** A use of a client secret: an env var named like one, a secret fetched for a login. */
+export interface ClientSecretUse extends Located {
+  kind: "env-reference" | "env-assignment" | "secret-get" | "password-flag";
+  /** Variable or secret name, never its value. */
+  name: string;
+}
+
+/** Where a token goes that another step can read. */
+export interface TokenSink extends Located {
+  kind: "file" | "artifact" | "meta-data" | "environment-file";
+  /** The file, artifact path or meta-data key. */
+  target: string;
+  /** The variable or command that carried the token. */
+  via: string;
+}
+
+export interface RoleAssignmentCommand extends Located {
+  role?: ValueRef;
+  scope?: ValueRef;
+  assignee?: ValueRef;
+}
+
+export interface ShellFacts {
+  tokenRequests: TokenRequest[];
+  azLogins: AzLogin[];
+  clientSecretUses: ClientSecretUse[];
+  tokenSinks: TokenSink[];
+  roleAssignments: RoleAssignmentCommand[];
+  /** `export X=…` and `X=…` assignments (later references resolve through them). */
+  assignments: (Located & { name: string; value: ValueRef })[];
+  /** Scripts the text runs (`./scripts/deploy.sh`, `bash .buildkite/login.sh`), as written. */
+  scriptCalls: (Located & { path: string })[];
+  /** Files passed to `buildkite-agent pipeline upload`. */
+  pipelineUploads: (Located & { path: string })[];
+}
+
+export interface Diagnostic extends Located {
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipelines
+
+export interface EnvEntry extends Located {
+  name: string;
+  value: string;
+}
+
+export interface PipelineStep extends Located {
+  kind: "command" | "block" | "input" | "wait" | "trigger" | "group";
+  key?: string;
+  label?: string;
+  /** Each command line with the line it starts on. */
+  commands: (Located & { text: string })[];
+  env: EnvEntry[];
+  /** The queue from `agents: { queue: … }` / `agents: ["queue=…"]`, step or pipeline level. */
+  queue?: string;
+  if?: string;
+  branches?: string[];
+  plugins: (Located & { name: string; config: unknown })[];
+  artifactPaths: (Located & { path: string })[];
+  /** Secret names the step asks Buildkite Secrets for (`secrets:`). */
+  secrets: (Located & { env: string; secret: string })[];
+  dependsOn: string[];
+  /** The label of the group the step sits in. */
+  group?: string;
+}
+
+export interface PipelineFile {
+  file: string;
+  env: EnvEntry[];
+  /** Pipeline-level `agents` queue, if any. */
+  queue?: string;
+  steps: PipelineStep[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates (ARM JSON and Bicep)
+
+export interface TemplateRoleAssignment extends Located {
+  /** Role definition GUID when it can be read from the template (lower-case). */
+  roleDefinitionGuid?: string;
+  roleDefinitionRaw: string;
+  principalRaw?: string;
+  scopeRaw?: string;
+  hasCondition: boolean;
+}
+
+export interface TemplateFederatedCredential extends Located {
+  parentKind: "application" | "managedIdentity";
+  name?: string;
+  issuer?: ValueRef;
+  subject?: ValueRef;
+  audiences?: ValueRef[];
+}
+
+export interface TemplateStorageAccount extends Located {
+  name?: string;
+  /** undefined: the property is absent (shared keys allowed); null: present but not a literal. */
+  allowSharedKeyAccess?: boolean | null;
+}
+
+export interface TemplateFacts {
+  roleAssignments: TemplateRoleAssignment[];
+  federatedCredentials: TemplateFederatedCredential[];
+  storageAccounts: TemplateStorageAccount[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface RepoInventory {
+  pipelines: PipelineFile[];
+  /** Shell facts per file: script files, and the inline commands of pipeline steps. */
+  scripts: (ShellFacts & { file: string })[];
+  templates: (TemplateFacts & { file: string; kind: "arm" | "bicep" })[];
+  /** Files that could not be read fully, with file and line. */
+  diagnostics: Diagnostic[];
+}

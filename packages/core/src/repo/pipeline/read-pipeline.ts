@@ -1,0 +1,223 @@
+/**
+ * Reads a Buildkite pipeline file (YAML or JSON) into steps with line numbers: commands, env,
+ * agents queue, if, branches, block steps, plugins, artifact paths and secrets. Every shape the
+ * pipeline schema allows is accepted; anything else is a diagnostic at its line, never a crash.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import type { Diagnostic, EnvEntry, PipelineFile, PipelineStep } from "../../model/repo.ts";
+
+interface Ctx {
+  file: string;
+  lines: LineCounter;
+  diagnostics: Diagnostic[];
+}
+
+const STEP_TYPES = ["command", "commands", "script", "block", "input", "wait", "waiter", "trigger", "group"] as const;
+
+function lineOf(ctx: Ctx, node: unknown): number {
+  const range = (node as Node | null)?.range;
+  return range ? ctx.lines.linePos(range[0]).line : 1;
+}
+
+function diag(ctx: Ctx, node: unknown, message: string): void {
+  ctx.diagnostics.push({ file: ctx.file, line: lineOf(ctx, node), message });
+}
+
+function scalarText(node: unknown): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const v = node.value;
+  return v === null || v === undefined ? undefined : String(v);
+}
+
+function pairs(node: unknown): Pair[] {
+  return isMap(node) ? (node as YAMLMap).items : [];
+}
+
+function key(p: Pair): string {
+  return isScalar(p.key) ? String(p.key.value) : "";
+}
+
+function get(node: unknown, name: string): Node | undefined {
+  const p = pairs(node).find((x) => key(x) === name);
+  return (p?.value as Node | undefined) ?? undefined;
+}
+
+function readEnv(ctx: Ctx, node: unknown): EnvEntry[] {
+  if (node === undefined || node === null) return [];
+  if (!isMap(node)) {
+    diag(ctx, node, "env must be a mapping of names to values");
+    return [];
+  }
+  return pairs(node).map((p) => ({
+    file: ctx.file,
+    line: lineOf(ctx, p.key),
+    name: key(p),
+    value: scalarText(p.value) ?? (p.value === null ? "" : String((p.value as Node).toJSON?.() ?? "")),
+  }));
+}
+
+/** `agents: { queue: x }` or `agents: ["queue=x"]`. */
+function readQueue(node: unknown): string | undefined {
+  if (isMap(node)) return scalarText(get(node, "queue"));
+  if (isSeq(node)) {
+    for (const item of node.items) {
+      const m = /^queue=(.+)$/.exec(scalarText(item) ?? "");
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+function readStringList(node: unknown): string[] {
+  if (isSeq(node)) return node.items.map((i) => scalarText(i)).filter((s): s is string => s !== undefined);
+  const s = scalarText(node);
+  return s === undefined ? [] : [s];
+}
+
+function readCommands(ctx: Ctx, node: unknown): PipelineStep["commands"] {
+  const out: PipelineStep["commands"] = [];
+  const add = (n: unknown) => {
+    const text = scalarText(n);
+    if (text === undefined) return diag(ctx, n, "a command must be a string");
+    // A block scalar's text starts on the line after its indicator.
+    const scalar = n as { type?: string };
+    const first = lineOf(ctx, n) + (scalar.type === "BLOCK_LITERAL" || scalar.type === "BLOCK_FOLDED" ? 1 : 0);
+    out.push({ file: ctx.file, line: first, text });
+  };
+  if (isSeq(node)) node.items.forEach(add);
+  else if (node !== undefined && node !== null) add(node);
+  return out;
+}
+
+function readPlugins(ctx: Ctx, node: unknown): PipelineStep["plugins"] {
+  const out: PipelineStep["plugins"] = [];
+  if (isSeq(node)) {
+    for (const item of node.items) {
+      if (isScalar(item)) out.push({ file: ctx.file, line: lineOf(ctx, item), name: String(item.value), config: null });
+      else if (isMap(item)) for (const p of pairs(item)) out.push({ file: ctx.file, line: lineOf(ctx, p.key), name: key(p), config: (p.value as Node | null)?.toJSON?.() ?? null });
+      else diag(ctx, item, "a plugin must be a name or a mapping of one name to its configuration");
+    }
+  } else if (isMap(node)) {
+    // The deprecated map form.
+    for (const p of pairs(node)) out.push({ file: ctx.file, line: lineOf(ctx, p.key), name: key(p), config: (p.value as Node | null)?.toJSON?.() ?? null });
+  } else if (node !== undefined && node !== null) diag(ctx, node, "plugins must be a list or a mapping");
+  return out;
+}
+
+function readArtifacts(ctx: Ctx, node: unknown): PipelineStep["artifactPaths"] {
+  const out: PipelineStep["artifactPaths"] = [];
+  const add = (n: unknown) => {
+    for (const path of (scalarText(n) ?? "").split(";").map((s) => s.trim()).filter(Boolean)) out.push({ file: ctx.file, line: lineOf(ctx, n), path });
+  };
+  if (isSeq(node)) node.items.forEach(add);
+  else if (node !== undefined && node !== null) add(node);
+  return out;
+}
+
+function readSecrets(ctx: Ctx, node: unknown): PipelineStep["secrets"] {
+  if (isSeq(node)) {
+    return node.items.map((i) => {
+      const name = scalarText(i) ?? "";
+      return { file: ctx.file, line: lineOf(ctx, i), env: name, secret: name };
+    });
+  }
+  if (isMap(node)) return pairs(node).map((p) => ({ file: ctx.file, line: lineOf(ctx, p.key), env: key(p), secret: scalarText(p.value) ?? "" }));
+  return [];
+}
+
+function readDependsOn(node: unknown): string[] {
+  if (isSeq(node)) {
+    return node.items.map((i) => scalarText(i) ?? scalarText(get(i, "step")) ?? "").filter(Boolean);
+  }
+  const s = scalarText(node);
+  return s ? [s] : [];
+}
+
+function readSteps(ctx: Ctx, node: unknown, group: string | undefined, pipelineQueue: string | undefined, out: PipelineStep[]): void {
+  if (!isSeq(node)) {
+    diag(ctx, node, "steps must be a list");
+    return;
+  }
+  for (const item of node.items) {
+    const line = lineOf(ctx, item);
+    const base = { file: ctx.file, line, commands: [], env: [], plugins: [], artifactPaths: [], secrets: [], dependsOn: [], ...(group ? { group } : {}) };
+    if (isScalar(item)) {
+      const s = String(item.value);
+      if (s === "wait" || s === "waiter") out.push({ ...base, kind: "wait" });
+      else if (s === "block" || s === "input") out.push({ ...base, kind: s });
+      else diag(ctx, item, `unknown string step '${s}' (expected wait, block or input)`);
+      continue;
+    }
+    if (!isMap(item)) {
+      diag(ctx, item, "a step must be a mapping or one of wait, block, input");
+      continue;
+    }
+    // Nested form: `- command: { … }`, `- wait: { … }` whose only key names the type.
+    let body: unknown = item;
+    const only = pairs(item).length === 1 ? pairs(item)[0]! : undefined;
+    if (only && (STEP_TYPES as readonly string[]).includes(key(only)) && isMap(only.value)) body = only.value;
+    const has = (k: string) => pairs(body).some((p) => key(p) === k) || (body !== item && only !== undefined && key(only) === k);
+    const typed = scalarText(get(body, "type"));
+    const kind: PipelineStep["kind"] = typed !== undefined
+      ? typed === "waiter" ? "wait" : typed === "script" || typed === "commands" ? "command" : (["command", "block", "input", "wait", "trigger", "group"].includes(typed) ? (typed as PipelineStep["kind"]) : "command")
+      : has("group") && get(item, "steps") !== undefined
+      ? "group"
+      : has("block") ? "block"
+      : has("input") ? "input"
+      : has("trigger") ? "trigger"
+      : has("wait") || has("waiter") ? "wait"
+      : "command";
+    const label = scalarText(get(body, "label")) ?? scalarText(get(body, "name")) ?? scalarText(get(body, kind === "group" ? "group" : kind)) ?? undefined;
+    const step: PipelineStep = {
+      ...base,
+      kind,
+      ...(scalarText(get(body, "key")) ?? scalarText(get(body, "id")) ? { key: (scalarText(get(body, "key")) ?? scalarText(get(body, "id")))! } : {}),
+      ...(label ? { label } : {}),
+      commands: kind === "command" ? [...readCommands(ctx, get(body, "command")), ...readCommands(ctx, get(body, "commands")), ...readCommands(ctx, get(body, "script"))] : [],
+      env: readEnv(ctx, get(body, "env")),
+      plugins: readPlugins(ctx, get(body, "plugins")),
+      artifactPaths: readArtifacts(ctx, get(body, "artifact_paths")),
+      secrets: readSecrets(ctx, get(body, "secrets")),
+      dependsOn: readDependsOn(get(body, "depends_on")),
+    };
+    const queue = readQueue(get(body, "agents")) ?? pipelineQueue;
+    if (queue) step.queue = queue;
+    const cond = scalarText(get(body, "if"));
+    if (cond) step.if = cond;
+    const branches = get(body, "branches");
+    if (branches !== undefined) step.branches = readStringList(branches).flatMap((b) => b.split(/\s+/)).filter(Boolean);
+    out.push(step);
+    if (kind === "group") readSteps(ctx, get(item, "steps"), label ?? "group", queue, out);
+  }
+}
+
+export function readPipeline(text: string, file: string): { pipeline?: PipelineFile; diagnostics: Diagnostic[] } {
+  const lines = new LineCounter();
+  const ctx: Ctx = { file, lines, diagnostics: [] };
+  let doc;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  } catch (e) {
+    return { diagnostics: [{ file, line: 1, message: `cannot parse: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` }] };
+  }
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    return { diagnostics: [{ file, line: e.linePos?.[0]?.line ?? 1, message: `not valid YAML: ${e.message.split("\n")[0]}` }] };
+  }
+  const root = doc.contents;
+  const steps: PipelineStep[] = [];
+  let env: EnvEntry[] = [];
+  let queue: string | undefined;
+  if (isSeq(root)) {
+    readSteps(ctx, root, undefined, undefined, steps);
+  } else if (isMap(root)) {
+    env = readEnv(ctx, get(root, "env"));
+    queue = readQueue(get(root, "agents"));
+    const s = get(root, "steps");
+    if (s === undefined) diag(ctx, root, "a pipeline needs 'steps'");
+    else readSteps(ctx, s, undefined, queue, steps);
+  } else {
+    return { diagnostics: [{ file, line: lineOf(ctx, root), message: "a pipeline must be a mapping with 'steps' (or a list of steps)" }] };
+  }
+  return { pipeline: { file, env, ...(queue ? { queue } : {}), steps }, diagnostics: ctx.diagnostics };
+}

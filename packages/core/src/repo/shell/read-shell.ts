@@ -1,0 +1,1112 @@
+/**
+ * Reads a shell script (a script file, or the inline commands of a pipeline step) into ShellFacts:
+ * OIDC token requests, `az login`s, client-secret uses, places a token is written to, role
+ * assignments, assignments, script calls and pipeline uploads, each with the line where its
+ * command starts. Facts only: nothing is evaluated, and no secret value is ever recorded.
+ *
+ * Pure: no I/O, never throws, bounded work (an operation budget proportional to the text). What it
+ * cannot understand is reported as a Diagnostic with its line.
+ */
+import type {
+  AzLogin,
+  AzLoginMethod,
+  ClientSecretUse,
+  Diagnostic,
+  Located,
+  RoleAssignmentCommand,
+  ShellFacts,
+  TokenRequest,
+  TokenSink,
+  ValueRef,
+} from "../../model/repo.ts";
+import { globMatch, MAX_GLOB_LENGTH } from "./glob.ts";
+import { LexContext, looseText, MAX_DEPTH, Reader, staticText, type Command, type ParamPart, type Part, type Script, type Word } from "./lexer.ts";
+import { valueRefOfWord } from "./value-ref.ts";
+
+export { parseValueRef, type ParseValueOptions } from "./value-ref.ts";
+
+export interface ReadShellOptions {
+  /** The line of the text's first line (inline commands of a pipeline step start at the step's line). Default 1. */
+  firstLine?: number;
+  /** The text comes from pipeline YAML, where `$$` (and `\$`) stand for a `$` the shell sees. */
+  pipelineEscapes?: boolean;
+}
+
+export interface ReadShellResult {
+  facts: ShellFacts;
+  diagnostics: Diagnostic[];
+}
+
+/** Operations allowed per character of input (plus a constant): reading stops with a diagnostic beyond. */
+export const OPS_PER_CHAR = 200;
+export const OPS_BASE = 20_000;
+
+/**
+ * Reads a shell script. `file` is only copied into the facts. See the module comment.
+ *
+ * `pipelineUploads[].path` is "" when `pipeline upload` names no file and reads no input (the
+ * caller resolves the default file), and "-" when the pipeline comes from standard input (a pipe or
+ * a here-document).
+ */
+export function readShell(text: string, file: string, opts: ReadShellOptions = {}): ReadShellResult {
+  const { facts, diagnostics } = readShellCounted(text, file, opts);
+  return { facts, diagnostics };
+}
+
+/** readShell, also returning how many operations it spent (for tests of its bound). */
+export function readShellCounted(text: string, file: string, opts: ReadShellOptions = {}): ReadShellResult & { operations: number } {
+  const src = typeof text === "string" ? text : "";
+  const firstLine = typeof opts.firstLine === "number" && Number.isSafeInteger(opts.firstLine) && opts.firstLine >= 1 ? opts.firstLine : 1;
+  const ctx = new LexContext(typeof file === "string" ? file : "", OPS_PER_CHAR * src.length + OPS_BASE);
+  let lineCount = 1;
+  for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) lineCount++;
+  const lastLine = firstLine + lineCount - 1;
+  let facts: ShellFacts = emptyFacts();
+  try {
+    const reader = new Reader(src, firstLine, ctx, 0, opts.pipelineEscapes === true);
+    const script = reader.readScript();
+    const ex = new Extractor(ctx, opts.pipelineEscapes === true, OPS_PER_CHAR * src.length + OPS_BASE);
+    facts = ex.run(script);
+  } catch (e) {
+    // a bug, not a property of the input: report it rather than throw
+    ctx.diagnostics.push({ file: ctx.file, line: firstLine, message: `internal error while reading the script: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  const clamp = <T extends Located>(x: T): T => {
+    if (!(x.line >= firstLine && x.line <= lastLine)) x.line = Math.min(Math.max(Number.isFinite(x.line) ? x.line : firstLine, firstLine), lastLine);
+    return x;
+  };
+  const tidy = <T extends Located>(xs: T[]): T[] => {
+    const seen = new Set<string>();
+    const out: T[] = [];
+    for (const x of xs) {
+      clamp(x);
+      const key = JSON.stringify(x);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(x);
+    }
+    return out.sort((a, b) => a.line - b.line);
+  };
+  const result: ShellFacts = {
+    tokenRequests: tidy(facts.tokenRequests),
+    azLogins: tidy(facts.azLogins),
+    clientSecretUses: tidy(facts.clientSecretUses),
+    tokenSinks: tidy(facts.tokenSinks),
+    roleAssignments: tidy(facts.roleAssignments),
+    assignments: tidy(facts.assignments),
+    scriptCalls: tidy(facts.scriptCalls),
+    pipelineUploads: tidy(facts.pipelineUploads),
+  };
+  return { facts: result, diagnostics: tidy(ctx.diagnostics), operations: ctx.ops };
+}
+
+function emptyFacts(): ShellFacts {
+  return { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+
+const CLIENT_SECRET_ENV = new Set(["AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"]);
+const SECRET_NAME = /client[-_]?secret|sp[-_]?password|azure.*(secret|password)/i;
+const ENV_FILE_VAR = /^(BUILDKITE_ENV_FILE|BUILDKITE_ENV_JSON_FILE|GITHUB_ENV|GITHUB_OUTPUT|GITHUB_STATE)$|_ENV_FILE$/;
+const NOT_A_FILE = /^\/dev\/(null|stdout|stderr|tty|fd\/[0-9]+)$|^\/proc\/self\/fd\//;
+const SUBJECT_CLAIM_ENV = "BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM";
+
+/** Commands whose output carries what their arguments carry. */
+const EMITTERS = new Set(["echo", "printf", "print", "jq"]);
+/** Commands whose output carries what their input carries. */
+const PASS_THROUGH = new Set(["cat", "tr", "base64", "sed", "awk", "gawk", "jq", "cut", "head", "tail", "tee", "grep", "gzip", "openssl", "xxd", "sort", "uniq", "fold", "rev", "dd", "envsubst"]);
+const SHELLS = new Set(["bash", "sh", "zsh", "dash", "ksh", "ash"]);
+const DECLARATIONS = new Set(["export", "local", "declare", "typeset", "readonly"]);
+
+const AGENT_GLOBAL_VALUES = ["--agent-access-token", "--endpoint", "--log-level", "--experiment", "--profile", "--redacted-vars", "--trace-context-encoding"];
+const REQUEST_TOKEN_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--audience", "--lifetime", "--job", "--claim", "--aws-session-tag", "--format", "--subject-claim"]);
+const SECRET_GET_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job", "--format"]);
+const META_DATA_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job"]);
+const ARTIFACT_UPLOAD_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job", "--content-type", "--delimiter", "--upload-concurrency"]);
+const PIPELINE_UPLOAD_VALUES = new Set([
+  ...AGENT_GLOBAL_VALUES,
+  "--job",
+  "--format",
+  "--jwks-file",
+  "--jwks-key-id",
+  "--signing-key-path",
+  "--signing-jwks-file",
+  "--signing-jwks-key-id",
+  "--signing-aws-kms-key",
+  "--signing-gcp-kms-key",
+  "--git-diff-base",
+  "--changed-files-path",
+]);
+const AZ_COMMON_VALUES = ["-o", "--output", "--query", "--subscription"];
+const AZ_LOGIN_VALUES = new Set([...AZ_COMMON_VALUES, "-u", "--username", "-p", "--password", "--secret", "-t", "--tenant", "--federated-token", "--certificate", "--client-id", "--object-id", "--resource-id", "--scope"]);
+const AZ_ROLE_VALUES = new Set([
+  ...AZ_COMMON_VALUES,
+  "--role",
+  "--scope",
+  "--assignee",
+  "--assignee-object-id",
+  "--assignee-principal-type",
+  "--description",
+  "--condition",
+  "--condition-version",
+  "-g",
+  "--resource-group",
+  "--name",
+  "--delegated-managed-identity-resource-id",
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Commands, with wrappers (`sudo`, `env`, `exec`, …) and declarations (`export`, `local`, …) read
+
+interface Assign {
+  name: string;
+  value: Word;
+  word: Word;
+  kind: "standalone" | "prefix" | "decl" | "env";
+}
+
+interface Analysed {
+  assigns: Assign[];
+  /** `export X` (no value). */
+  exportNames: string[];
+  /** The command's words after wrappers; empty for declarations and compound-command headers. */
+  argv: Word[];
+  /** Base name of argv[0] when it is static, else "". */
+  name: string;
+  /** Original word → the variable it assigns. */
+  assignOf: Map<Word, string>;
+  /** A script the command runs from a file. */
+  scriptPath?: string;
+  /** Shell text the command runs (`bash -c '…'`, `eval '…'`, `bash <<EOF`). */
+  inline?: { text: string; line: number; escapes: boolean };
+}
+
+interface Parent {
+  site: Site;
+  word: Word;
+  role: "assign" | "arg" | "redirect" | "heredoc" | "inline";
+  assignName?: string;
+}
+
+interface Site {
+  /** Whether the command's output reaches the end of its pipeline (computed once per pipeline). */
+  flows?: boolean;
+  cmd: Command;
+  a: Analysed;
+  pipe: Site[];
+  index: number;
+  parent?: Parent;
+  depth: number;
+  escapes: boolean;
+}
+
+interface Flag {
+  name: string;
+  value?: Word;
+  word: Word;
+}
+
+interface FlagRead {
+  flags: Flag[];
+  positionals: Word[];
+}
+
+type Dest = { kind: "file" | "environment-file" | "meta-data"; target: string };
+
+function basename(t: string): string {
+  const i = t.lastIndexOf("/");
+  return i === -1 ? t : t.slice(i + 1);
+}
+
+const ASSIGN_RE = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/;
+const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The part of a word after its first `=` (which must be in the leading unquoted text), as a word. */
+function wordAfterEquals(w: Word, headLength: number): Word | undefined {
+  const first = w.parts[0];
+  if (!first || first.kind !== "lit" || first.quote !== "none" || first.text.length < headLength) return undefined;
+  const rawEq = w.raw.indexOf("=");
+  if (rawEq === -1) return undefined;
+  const rest = first.text.slice(headLength);
+  const parts: Part[] = rest === "" ? [] : [{ kind: "lit", text: rest, quote: "none" }];
+  parts.push(...w.parts.slice(1));
+  const out: Word = { raw: w.raw.slice(rawEq + 1), line: w.line, parts };
+  if (w.array) out.array = true;
+  return out;
+}
+
+function splitAssign(w: Word): { name: string; value: Word } | undefined {
+  const first = w.parts[0];
+  if (!first || first.kind !== "lit" || first.quote !== "none") return undefined;
+  const m = ASSIGN_RE.exec(first.text);
+  if (!m || !ASSIGN_RE.test(w.raw)) return undefined;
+  const value = wordAfterEquals(w, m[0].length);
+  if (!value) return undefined;
+  return { name: m[1] as string, value };
+}
+
+/** The words of `args` that are a bare expansion which may stand for several arguments (`$ARGS`, `"$@"`). */
+function isSplat(w: Word): boolean {
+  let param = false;
+  for (const p of w.parts) {
+    if (p.kind === "lit" && p.text === "") continue;
+    if (p.kind !== "param" && p.kind !== "sub") return false;
+    if (p.kind === "sub") {
+      if (p.quoted) return false;
+      param = true;
+      continue;
+    }
+    if (!p.quoted || p.name === "@" || p.name === "*" || /\[[@*]\]$/.test(p.name)) param = true;
+    else return false;
+  }
+  return param;
+}
+
+function analyse(cmd: Command, escapes: boolean, diag: (line: number, msg: string) => void): Analysed {
+  const a: Analysed = { assigns: [], exportNames: [], argv: [], name: "", assignOf: new Map() };
+  const addAssign = (w: Word, kind: Assign["kind"]): boolean => {
+    const sp = splitAssign(w);
+    if (!sp) return false;
+    a.assigns.push({ name: sp.name, value: sp.value, word: w, kind });
+    a.assignOf.set(w, sp.name);
+    return true;
+  };
+  for (const w of cmd.assigns) addAssign(w, cmd.words.length === 0 && cmd.keyword === undefined ? "standalone" : "prefix");
+  if (cmd.keyword !== undefined) return a;
+
+  const words = cmd.words;
+  const n = words.length;
+  let i = 0;
+  const opt = (k: number): string | undefined => {
+    const w = words[k];
+    return w === undefined ? undefined : staticText(w);
+  };
+  // wrappers: each pass consumes at least one word
+  while (i < n) {
+    const t = opt(i);
+    if (t === undefined) break;
+    const base = basename(t);
+    if (base === "sudo") {
+      i++;
+      while (i < n) {
+        const o = opt(i);
+        if (o === undefined) break;
+        if (o === "--") {
+          i++;
+          break;
+        }
+        if (o.startsWith("-")) {
+          i += /^-[ugCDprtUh]$/.test(o) ? 2 : 1;
+          continue;
+        }
+        if (addAssign(words[i] as Word, "env")) {
+          i++;
+          continue;
+        }
+        break;
+      }
+      continue;
+    }
+    if (base === "env") {
+      i++;
+      while (i < n) {
+        const w = words[i] as Word;
+        if (addAssign(w, "env")) {
+          i++;
+          continue;
+        }
+        const o = staticText(w);
+        if (o === undefined || !o.startsWith("-")) break;
+        if (o === "--") {
+          i++;
+          break;
+        }
+        i += o === "-u" || o === "-C" || o === "-S" ? 2 : 1;
+      }
+      continue;
+    }
+    if (base === "command" || base === "builtin") {
+      i++;
+      if (opt(i) === "-v" || opt(i) === "-V") return a; // a lookup, not a run
+      if (opt(i) === "-p") i++;
+      continue;
+    }
+    if (base === "exec") {
+      i++;
+      while (i < n && /^-[cl]+$|^-a$/.test(opt(i) ?? "")) i += opt(i) === "-a" ? 2 : 1;
+      continue;
+    }
+    if (base === "nohup" || base === "time") {
+      i++;
+      if (base === "time" && opt(i) === "-p") i++;
+      continue;
+    }
+    if (base === "nice" || base === "ionice") {
+      i++;
+      while (i < n && (opt(i) ?? "").startsWith("-")) i += /^-[nct]$/.test(opt(i) ?? "") ? 2 : 1;
+      continue;
+    }
+    if (base === "timeout") {
+      i++;
+      while (i < n && (opt(i) ?? "").startsWith("-")) i += /^-[sk]$/.test(opt(i) ?? "") ? 2 : 1;
+      i++; // the duration
+      continue;
+    }
+    if (base === "stdbuf") {
+      i++;
+      while (i < n && (opt(i) ?? "").startsWith("-")) i += /^-[ioe]$/.test(opt(i) ?? "") ? 2 : 1;
+      continue;
+    }
+    break;
+  }
+  if (i >= n) return a;
+
+  const head = opt(i);
+  if (head !== undefined && DECLARATIONS.has(head)) {
+    a.name = head;
+    let exported = head === "export";
+    for (let k = i + 1; k < n; k++) {
+      const w = words[k] as Word;
+      const t = staticText(w);
+      if (t !== undefined && (t.startsWith("-") || t.startsWith("+"))) {
+        if (/^-[a-zA-Z]*x/.test(t)) exported = true;
+        continue;
+      }
+      if (addAssign(w, "decl")) continue;
+      if (t !== undefined && IDENT_RE.test(t) && exported) a.exportNames.push(t);
+    }
+    return a;
+  }
+
+  a.argv = words.slice(i);
+  a.name = head === undefined ? "" : basename(head);
+  const argv = a.argv;
+
+  const inlineFrom = (w: Word | undefined, what: string, report: boolean): void => {
+    if (!w) return;
+    const t = staticText(w);
+    if (t !== undefined) {
+      a.inline = { text: t, line: w.line, escapes: false };
+    } else if (w.parts.every((p) => p.kind !== "lit" || p.text.trim() === "")) {
+      if (report) diag(cmd.line, `${what}: the command string \`${w.raw.slice(0, 80)}\` is built at run time; its commands are not read`);
+    } else if (w.raw.length >= 2 && w.raw.startsWith('"') && w.raw.endsWith('"')) {
+      a.inline = { text: w.raw.slice(1, -1), line: w.line, escapes };
+    } else if (report) {
+      diag(cmd.line, `${what}: the command string \`${w.raw.slice(0, 80)}\` is built at run time; its commands are not read`);
+    }
+  };
+
+  if (SHELLS.has(a.name)) {
+    let k = 1;
+    let hasC = false;
+    let stdin = false;
+    while (k < argv.length) {
+      const t = staticText(argv[k] as Word);
+      if (t === undefined) break;
+      if (t === "--") {
+        k++;
+        break;
+      }
+      if (t === "--rcfile" || t === "--init-file") {
+        k += 2;
+        continue;
+      }
+      if (t.startsWith("--")) {
+        k++;
+        continue;
+      }
+      if (/^[-+][A-Za-z]+$/.test(t)) {
+        if (t.startsWith("-") && t.includes("c")) hasC = true;
+        if (t.startsWith("-") && t.includes("s")) stdin = true;
+        k += /[oO]/.test(t) ? 2 : 1;
+        continue;
+      }
+      break;
+    }
+    if (hasC) {
+      inlineFrom(argv[k], `${a.name} -c`, true);
+    } else if (!stdin && argv[k] !== undefined) {
+      a.scriptPath = looseText(argv[k] as Word);
+    } else {
+      for (const r of cmd.redirects) {
+        if (r.heredoc) a.inline = { text: r.heredoc.text, line: r.heredoc.line, escapes };
+        else if (r.op === "<<<") inlineFrom(r.target, `${a.name} <<<`, false);
+      }
+    }
+  } else if (a.name === "eval") {
+    if (argv.length === 2) inlineFrom(argv[1], "eval", false);
+  } else if ((a.name === "source" || a.name === ".") && argv[1] !== undefined && head !== undefined && !head.includes("/")) {
+    a.scriptPath = looseText(argv[1]);
+  } else if (argv[0] !== undefined) {
+    const path = looseText(argv[0]);
+    if (path.includes("/") && !path.startsWith("/") && !path.startsWith("~") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) a.scriptPath = path;
+  }
+  return a;
+}
+
+/** Flags and positional arguments of argv from `start`. Long flags may be written `--name=value`. */
+function readFlags(argv: Word[], start: number, values: Set<string>, singleDashLong: boolean): FlagRead & { missing: string[]; splats: Word[] } {
+  const out: FlagRead & { missing: string[]; splats: Word[] } = { flags: [], positionals: [], missing: [], splats: [] };
+  let rest = false;
+  for (let i = start; i < argv.length; i++) {
+    const w = argv[i] as Word;
+    const first = w.parts[0];
+    const head = first && first.kind === "lit" && first.quote === "none" ? first.text : undefined;
+    if (rest || head === undefined || !head.startsWith("-") || head === "-") {
+      if (isSplat(w)) out.splats.push(w);
+      else out.positionals.push(w);
+      continue;
+    }
+    if (head === "--" && w.parts.length === 1) {
+      rest = true;
+      continue;
+    }
+    const eq = head.indexOf("=");
+    let name = eq === -1 ? (staticText(w) ?? head) : head.slice(0, eq);
+    if (singleDashLong && /^-[a-z][a-z0-9-]+$/.test(name)) name = "-" + name;
+    if (eq !== -1) {
+      const value = wordAfterEquals(w, eq + 1);
+      out.flags.push(value ? { name, value, word: w } : { name, word: w });
+      continue;
+    }
+    if (values.has(name)) {
+      const value = argv[i + 1];
+      if (value === undefined) {
+        out.missing.push(name);
+        out.flags.push({ name, word: w });
+      } else {
+        out.flags.push({ name, value, word: w });
+        i++;
+      }
+      continue;
+    }
+    out.flags.push({ name, word: w });
+  }
+  return out;
+}
+
+function flagValue(fr: FlagRead, ...names: string[]): Flag | undefined {
+  let found: Flag | undefined;
+  for (const f of fr.flags) if (names.includes(f.name) && f.value) found = f; // the last one wins
+  return found;
+}
+
+function hasFlag(fr: FlagRead, ...names: string[]): boolean {
+  return fr.flags.some((f) => names.includes(f.name));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Extractor {
+  private readonly sites: Site[] = [];
+  private readonly siteOf = new Map<Command, Site>();
+  private readonly facts: ShellFacts = emptyFacts();
+  private readonly varOrigins = new Map<string, Map<string, string>>();
+  private readonly requestSites = new Set<Site>();
+  private readonly requests = new Map<Site, TokenRequest>();
+  private readonly secretGets = new Map<Site, { id: string; names: Word[] }>();
+  private readonly logins: { site: Site; login: AzLogin; passwordWord?: Word; passwordFlag?: string }[] = [];
+  private readonly fileSinks: TokenSink[] = [];
+  private readonly literalValues = new Map<string, string>();
+  private readonly lastValue = new Map<string, ValueRef>();
+  private readonly secretById = new Map<string, { id: string; names: Word[] }>();
+  private spent = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: LexContext,
+    private readonly escapes: boolean,
+    private readonly limit: number,
+  ) {}
+
+  /** Counts work; false once extraction's own budget is spent (and says so once). */
+  private tick(line: number, n = 1): boolean {
+    this.ctx.ops += n;
+    this.spent += n;
+    if (this.spent <= this.limit) return true;
+    if (!this.stopped) {
+      this.stopped = true;
+      this.diag(line, "reading stopped: the script is too complex to analyse within the operation budget");
+    }
+    return false;
+  }
+
+  private diag(line: number, message: string): void {
+    this.ctx.diag(line, message);
+  }
+
+  run(script: Script): ShellFacts {
+    this.walkScript(script, undefined, 0, this.escapes);
+    if (this.escapes) this.uploadTimeInterpolation();
+    for (const s of this.sites) this.classify(s);
+    this.propagate();
+    for (const s of this.sites) this.sinks(s);
+    this.artifactSinks();
+    this.requestFacts();
+    this.secretFacts();
+    return this.facts;
+  }
+
+  // -- walking ---------------------------------------------------------------------------------
+
+  private walkScript(script: Script, parent: Parent | undefined, depth: number, escapes: boolean): void {
+    for (const pl of script.pipelines) {
+      const pipe: Site[] = [];
+      for (let i = 0; i < pl.commands.length; i++) {
+        const cmd = pl.commands[i] as Command;
+        this.tick(cmd.line);
+        const site: Site = { cmd, a: analyse(cmd, escapes, (l, m) => this.diag(l, m)), pipe, index: i, depth, escapes };
+        if (parent) site.parent = parent;
+        pipe.push(site);
+        this.sites.push(site);
+        this.siteOf.set(cmd, site);
+      }
+      for (const site of pipe) this.walkNested(site);
+    }
+  }
+
+  private walkNested(site: Site): void {
+    const { cmd, a } = site;
+    const visit = (w: Word, role: Parent["role"]): void => {
+      const assignName = a.assignOf.get(w);
+      const parent: Parent = assignName !== undefined ? { site, word: w, role: "assign", assignName } : { site, word: w, role };
+      this.visitSubs(w.parts, parent, site.depth);
+    };
+    for (const w of cmd.assigns) visit(w, "arg");
+    for (const w of cmd.words) visit(w, "arg");
+    for (const r of cmd.redirects) {
+      if (r.target) visit(r.target, "redirect");
+      if (r.heredoc?.body) visit(r.heredoc.body, "heredoc");
+    }
+    if (a.inline) {
+      if (site.depth + 1 > MAX_DEPTH) {
+        this.diag(cmd.line, "a shell command string is nested too deeply to read");
+        return;
+      }
+      const reader = new Reader(a.inline.text, a.inline.line, this.ctx, site.depth + 1, a.inline.escapes);
+      const inner = reader.readScript();
+      const word = cmd.words[0] ?? { raw: "", line: cmd.line, parts: [] };
+      this.walkScript(inner, { site, word, role: "inline" }, site.depth + 1, a.inline.escapes);
+    }
+  }
+
+  private visitSubs(parts: Part[], parent: Parent, depth: number): void {
+    for (const p of parts) {
+      this.tick(parent.site.cmd.line);
+      if (p.kind === "sub") this.walkScript(p.script, parent, depth + 1, parent.site.escapes);
+      else if (p.kind === "param" && p.arg) this.visitSubs(p.arg.parts, parent, depth + 1);
+    }
+  }
+
+  /**
+   * In pipeline YAML, `$X` (not `$$X`) is replaced when the pipeline is uploaded, not when the step
+   * runs: a variable the commands themselves set is then empty. Says so where that happens.
+   */
+  private uploadTimeInterpolation(): void {
+    const assigned = new Set<string>();
+    for (const s of this.sites) for (const as of s.a.assigns) assigned.add(as.name);
+    if (assigned.size === 0) return;
+    for (const s of this.sites) {
+      if (!s.escapes) continue;
+      const seen = new Set<string>();
+      this.forParams(s.cmd, (p) => {
+        if (!assigned.has(p.name) || p.raw.startsWith("$$") || p.raw.startsWith("\\$") || seen.has(p.name)) return;
+        seen.add(p.name);
+        this.diag(s.cmd.line, `\`${p.raw}\` is replaced when the pipeline is uploaded, before the commands that set ${p.name} run; write \`$${p.raw}\` to read it when the step runs`);
+      });
+    }
+  }
+
+  // -- pass 1: what each command is -------------------------------------------------------------
+
+  private classify(site: Site): void {
+    const { cmd, a } = site;
+    const line = cmd.line;
+    const argv = a.argv;
+    const sub = (k: number): string | undefined => {
+      const w = argv[k];
+      return w === undefined ? undefined : staticText(w);
+    };
+
+    // assignments and client-secret variables
+    for (const as of a.assigns) {
+      if (as.kind === "standalone" || as.kind === "decl") {
+        this.facts.assignments.push({ file: this.ctx.file, line, name: as.name, value: valueRefOfWord(as.value) });
+        this.lastValue.set(as.name, valueRefOfWord(as.value));
+        const lit = staticText(as.value);
+        if (lit !== undefined && !as.value.array) this.literalValues.set(as.name, lit);
+        else this.literalValues.delete(as.name);
+      }
+      if (CLIENT_SECRET_ENV.has(as.name)) this.secretUse(line, "env-assignment", as.name);
+    }
+    for (const name of a.exportNames) {
+      if (CLIENT_SECRET_ENV.has(name)) this.secretUse(line, "env-assignment", name);
+      const earlier = this.lastAssignment(name);
+      if (earlier) {
+        this.facts.assignments.push({ file: this.ctx.file, line, name, value: earlier });
+      }
+    }
+    for (const ref of this.paramRefs(cmd)) if (CLIENT_SECRET_ENV.has(ref)) this.secretUse(line, "env-reference", ref);
+
+    if (a.scriptPath !== undefined) this.facts.scriptCalls.push({ file: this.ctx.file, line, path: a.scriptPath });
+
+    if (a.name === "buildkite-agent") {
+      const s1 = sub(1);
+      const s2 = sub(2);
+      if (s1 === "oidc" && s2 === "request-token") this.tokenRequest(site);
+      else if (s1 === "secret" && s2 === "get") {
+        const fr = this.flags(site, 3, SECRET_GET_VALUES, true, "buildkite-agent secret get");
+        const sg = { id: `secret#${this.secretGets.size}`, names: fr.positionals };
+        this.secretGets.set(site, sg);
+        this.secretById.set(sg.id, sg);
+      } else if (s1 === "pipeline" && s2 === "upload") this.pipelineUpload(site);
+    } else if (a.name === "az") {
+      if (sub(1) === "login") this.azLogin(site);
+      else if (sub(1) === "role" && sub(2) === "assignment" && sub(3) === "create") this.roleAssignment(site);
+    }
+  }
+
+  private lastAssignment(name: string): ValueRef | undefined {
+    return this.lastValue.get(name);
+  }
+
+  private secretUse(line: number, kind: ClientSecretUse["kind"], name: string): void {
+    this.facts.clientSecretUses.push({ file: this.ctx.file, line, kind, name });
+  }
+
+  /** Names of the parameters a command expands (not inside its command substitutions). */
+  private paramRefs(cmd: Command): string[] {
+    const names: string[] = [];
+    this.forParams(cmd, (p) => names.push(p.name));
+    return names;
+  }
+
+  /** Calls `fn` for each parameter expansion of a command (not inside its command substitutions). */
+  private forParams(cmd: Command, fn: (p: ParamPart) => void): void {
+    const collect = (parts: Part[], depth: number): void => {
+      for (const p of parts) {
+        if (!this.tick(cmd.line)) return;
+        if (p.kind === "param") {
+          fn(p);
+          if (p.arg && depth < 4 * MAX_DEPTH) collect(p.arg.parts, depth + 1);
+        }
+      }
+    };
+    for (const w of cmd.assigns) collect(w.parts, 0);
+    for (const w of cmd.words) collect(w.parts, 0);
+    for (const r of cmd.redirects) {
+      if (r.target) collect(r.target.parts, 0);
+      if (r.heredoc?.body) collect(r.heredoc.body.parts, 0);
+    }
+  }
+
+  private flags(site: Site, start: number, values: Set<string>, singleDashLong: boolean, what: string): FlagRead {
+    const fr = readFlags(site.a.argv, start, values, singleDashLong);
+    for (const m of fr.missing) this.diag(site.cmd.line, `${what}: ${m} has no value`);
+    for (const w of fr.splats) this.diag(site.cmd.line, `${what}: the arguments in \`${w.raw.slice(0, 80)}\` are only known at run time; flags they add are not read`);
+    return fr;
+  }
+
+  private tokenRequest(site: Site): void {
+    const fr = this.flags(site, 3, REQUEST_TOKEN_VALUES, true, "buildkite-agent oidc request-token");
+    const req: TokenRequest = { file: this.ctx.file, line: site.cmd.line };
+    const audience = flagValue(fr, "--audience");
+    const subject = flagValue(fr, "--subject-claim");
+    const lifetime = flagValue(fr, "--lifetime");
+    if (audience?.value) req.audience = valueRefOfWord(audience.value);
+    if (subject?.value) req.subjectClaim = valueRefOfWord(subject.value);
+    else {
+      // the flag's environment variable, set for this command or exported earlier in the text
+      const env = site.a.assigns.filter((x) => x.name === SUBJECT_CLAIM_ENV && (x.kind === "prefix" || x.kind === "env")).pop();
+      if (env) req.subjectClaim = valueRefOfWord(env.value);
+      else {
+        const earlier = this.lastAssignment(SUBJECT_CLAIM_ENV);
+        if (earlier) req.subjectClaim = earlier;
+      }
+    }
+    if (lifetime?.value) req.lifetime = valueRefOfWord(lifetime.value);
+    const assignedTo = this.assignedTo(site);
+    if (assignedTo !== undefined) req.assignedTo = assignedTo;
+    this.requestSites.add(site);
+    this.requests.set(site, req);
+  }
+
+  /** The variable a command's output is assigned to: `X=$(cmd)`, `export X="$(cmd | tr -d '\n')"`. */
+  private assignedTo(site: Site): string | undefined {
+    let s: Site | undefined = site;
+    for (let guard = 0; s && guard < 4 * MAX_DEPTH; guard++) {
+      if (!this.flowsOut(s)) return undefined;
+      const p: Parent | undefined = s.parent;
+      if (!p) return undefined;
+      if (p.role === "assign") return p.assignName;
+      if (p.role === "arg" && EMITTERS.has(p.site.a.name)) {
+        s = p.site;
+        continue;
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /** True when a command's output reaches the end of its pipeline unchanged in substance. */
+  private flowsOut(site: Site): boolean {
+    if (site.flows === undefined) {
+      // computed for the whole pipeline at once, from its end
+      let next = true;
+      for (let j = site.pipe.length - 1; j >= 0; j--) {
+        const s = site.pipe[j] as Site;
+        const after = site.pipe[j + 1];
+        s.flows = !this.stdoutRedirected(s) && (after === undefined || (PASS_THROUGH.has(after.a.name) && next));
+        next = s.flows;
+      }
+    }
+    return site.flows === true;
+  }
+
+  private azLogin(site: Site): void {
+    const fr = this.flags(site, 2, AZ_LOGIN_VALUES, false, "az login");
+    const login: AzLogin = { file: this.ctx.file, line: site.cmd.line, method: "interactive" };
+    const username = flagValue(fr, "-u", "--username");
+    const password = flagValue(fr, "-p", "--password", "--secret");
+    const tenant = flagValue(fr, "-t", "--tenant");
+    let method: AzLoginMethod;
+    if (hasFlag(fr, "--identity")) method = "identity";
+    else if (hasFlag(fr, "--federated-token")) method = "federated-token";
+    else if (hasFlag(fr, "--certificate")) method = "certificate";
+    else if (password) method = "password";
+    else {
+      method = "interactive";
+      if (hasFlag(fr, "--service-principal")) {
+        this.diag(site.cmd.line, "az login --service-principal without --password, --certificate or --federated-token: the credential it uses is not visible");
+      }
+    }
+    login.method = method;
+    if (username?.value) login.username = valueRefOfWord(username.value);
+    if (password?.value) login.password = { raw: password.value.raw };
+    if (tenant?.value) login.tenant = valueRefOfWord(tenant.value);
+    const entry: { site: Site; login: AzLogin; passwordWord?: Word; passwordFlag?: string } = { site, login };
+    if (password?.value) {
+      entry.passwordWord = password.value;
+      entry.passwordFlag = password.name;
+    }
+    this.logins.push(entry);
+    this.facts.azLogins.push(login);
+  }
+
+  private roleAssignment(site: Site): void {
+    const fr = this.flags(site, 4, AZ_ROLE_VALUES, false, "az role assignment create");
+    const ra: RoleAssignmentCommand = { file: this.ctx.file, line: site.cmd.line };
+    const role = flagValue(fr, "--role");
+    const scope = flagValue(fr, "--scope");
+    const assignee = flagValue(fr, "--assignee", "--assignee-object-id");
+    if (role?.value) ra.role = valueRefOfWord(role.value);
+    if (scope?.value) ra.scope = valueRefOfWord(scope.value);
+    if (assignee?.value) ra.assignee = valueRefOfWord(assignee.value);
+    this.facts.roleAssignments.push(ra);
+  }
+
+  private pipelineUpload(site: Site): void {
+    const fr = this.flags(site, 3, PIPELINE_UPLOAD_VALUES, true, "buildkite-agent pipeline upload");
+    let path = "";
+    const first = fr.positionals[0];
+    if (first) path = looseText(first);
+    else {
+      for (const r of site.cmd.redirects) {
+        if (r.op === "<" && r.target && (r.fd === undefined || r.fd === "0")) path = looseText(r.target);
+        else if (r.heredoc || r.op === "<<<") path = "-";
+      }
+      if (path === "" && site.index > 0) path = "-";
+    }
+    this.facts.pipelineUploads.push({ file: this.ctx.file, line: site.cmd.line, path });
+  }
+
+  // -- data flow: which variables hold a token or a fetched secret -----------------------------
+
+  /** Origins ("token", "secret#N") a word carries, each with the variable or command it came through. */
+  private originsOf(w: Word, depth = 0): Map<string, string> {
+    const out = new Map<string, string>();
+    this.originsOfParts(w.parts, out, depth);
+    return out;
+  }
+
+  private originsOfParts(parts: Part[], out: Map<string, string>, depth: number): void {
+    if (depth > 4 * MAX_DEPTH) return;
+    for (const p of parts) {
+      if (!this.tick(0)) return;
+      if (p.kind === "param") {
+        const o = this.varOrigins.get(p.name);
+        if (o) for (const [k] of o) if (!out.has(k)) out.set(k, p.name);
+        if (p.arg) this.originsOfParts(p.arg.parts, out, depth + 1);
+      } else if (p.kind === "sub") {
+        for (const pl of p.script.pipelines) {
+          for (const cmd of pl.commands) {
+            const s = this.siteOf.get(cmd);
+            if (!s || !this.flowsOut(s)) continue;
+            for (const [k, v] of this.produces(s, depth + 1)) if (!out.has(k)) out.set(k, v);
+          }
+        }
+      }
+    }
+  }
+
+  /** Origins a command's output carries (before its redirections and pipes). */
+  private produces(site: Site, depth: number): Map<string, string> {
+    const out = new Map<string, string>();
+    if (depth > 4 * MAX_DEPTH) return out;
+    if (this.requestSites.has(site)) out.set("token", "oidc request-token");
+    const sg = this.secretGets.get(site);
+    if (sg) out.set(sg.id, "secret get");
+    const name = site.a.name;
+    if (EMITTERS.has(name)) {
+      for (const w of site.a.argv.slice(1)) for (const [k, v] of this.originsOf(w, depth + 1)) if (!out.has(k)) out.set(k, v);
+    }
+    if (EMITTERS.has(name) || PASS_THROUGH.has(name)) {
+      for (const r of site.cmd.redirects) {
+        const body = r.heredoc?.body ?? (r.op === "<<<" ? r.target : undefined);
+        if (body) for (const [k, v] of this.originsOf(body, depth + 1)) if (!out.has(k)) out.set(k, v);
+      }
+    }
+    return out;
+  }
+
+  private propagate(): void {
+    const edges: { name: string; value: Word }[] = [];
+    for (const s of this.sites) for (const as of s.a.assigns) edges.push({ name: as.name, value: as.value });
+    for (let round = 0; round < 8 && !this.stopped; round++) {
+      let changed = false;
+      for (const e of edges) {
+        if (!this.tick(e.value.line)) break;
+        const o = this.originsOf(e.value);
+        if (o.size === 0) continue;
+        let mine = this.varOrigins.get(e.name);
+        if (!mine) {
+          mine = new Map();
+          this.varOrigins.set(e.name, mine);
+        }
+        for (const [k] of o) {
+          if (!mine.has(k)) {
+            mine.set(k, e.name);
+            changed = true;
+          }
+        }
+      }
+      if (!changed) break;
+    }
+  }
+
+  // -- pass 2: where tokens go ---------------------------------------------------------------
+
+  private stdoutRedirected(site: Site): boolean {
+    return site.cmd.redirects.some((r) => isStdoutRedirect(r.op, r.fd, r.target));
+  }
+
+  /** Files (and env files) a command writes its output to through its own redirections. */
+  private ownDests(site: Site): Dest[] {
+    const out: Dest[] = [];
+    for (const r of site.cmd.redirects) {
+      if (!r.target || !isStdoutRedirect(r.op, r.fd, r.target)) continue;
+      const d = fileDest(r.target);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  /** Where a command's output ends up: its redirections, and `| tee`, `| … > f`, `| meta-data set KEY` after it. */
+  private destinations(site: Site): Dest[] {
+    const out = this.ownDests(site);
+    if (this.stdoutRedirected(site)) return out;
+    for (let j = site.index + 1; j < site.pipe.length; j++) {
+      const n = site.pipe[j] as Site;
+      if (!this.tick(n.cmd.line)) break;
+      const name = n.a.name;
+      if (name === "tee") {
+        const fr = readFlags(n.a.argv, 1, new Set(), false);
+        for (const w of fr.positionals) {
+          const d = fileDest(w);
+          if (d) out.push(d);
+        }
+      } else if (name === "buildkite-agent" && this.isMetaDataSet(n)) {
+        const md = this.metaDataArgs(n);
+        if (md.key && !md.value) out.push({ kind: "meta-data", target: looseText(md.key) });
+        break;
+      } else if (!PASS_THROUGH.has(name)) {
+        break;
+      }
+      out.push(...this.ownDests(n));
+      if (this.stdoutRedirected(n)) break;
+    }
+    return out;
+  }
+
+  private isMetaDataSet(site: Site): boolean {
+    const argv = site.a.argv;
+    return site.a.name === "buildkite-agent" && argv[1] !== undefined && staticText(argv[1]) === "meta-data" && argv[2] !== undefined && staticText(argv[2]) === "set";
+  }
+
+  private metaDataArgs(site: Site): { key?: Word; value?: Word } {
+    const fr = this.flags(site, 3, META_DATA_VALUES, true, "buildkite-agent meta-data set");
+    const out: { key?: Word; value?: Word } = {};
+    const [key, value] = fr.positionals;
+    if (key) out.key = key;
+    if (value) out.value = value;
+    return out;
+  }
+
+  private sink(line: number, kind: TokenSink["kind"], target: string, via: string): void {
+    const s: TokenSink = { file: this.ctx.file, line, kind, target, via };
+    this.facts.tokenSinks.push(s);
+    if (kind === "file") this.fileSinks.push(s);
+  }
+
+  private sinks(site: Site): void {
+    const line = site.cmd.line;
+    const token = (m: Map<string, string>): string | undefined => m.get("token");
+
+    if (this.requestSites.has(site)) {
+      const req = this.requests.get(site);
+      for (const d of this.destinations(site)) {
+        this.sink(line, d.kind, d.target, "oidc request-token");
+        if (req && req.writtenTo === undefined && d.kind !== "meta-data") req.writtenTo = d.target;
+      }
+    }
+
+    const name = site.a.name;
+    if (EMITTERS.has(name) || PASS_THROUGH.has(name)) {
+      const via = token(this.produces(site, 0));
+      if (via !== undefined && !this.requestSites.has(site)) {
+        for (const d of this.destinations(site)) this.sink(line, d.kind, d.target, via);
+      }
+    }
+
+    if (this.isMetaDataSet(site)) {
+      const md = this.metaDataArgs(site);
+      let via: string | undefined;
+      if (md.value) via = token(this.originsOf(md.value));
+      else {
+        for (const r of site.cmd.redirects) {
+          const body = r.heredoc?.body ?? (r.op === "<<<" ? r.target : undefined);
+          if (body) via = via ?? token(this.originsOf(body));
+        }
+      }
+      if (via !== undefined && md.key) this.sink(line, "meta-data", looseText(md.key), via);
+    }
+  }
+
+  private artifactSinks(): void {
+    if (this.fileSinks.length === 0) return;
+    // each distinct written path once (with each way the token got there), each distinct pattern matched once
+    const written = new Map<string, Set<string>>();
+    for (const s of this.fileSinks) {
+      const path = this.normalisePath(s.target);
+      const vias = written.get(path) ?? new Set<string>();
+      vias.add(s.via);
+      written.set(path, vias);
+    }
+    const matched = new Map<string, string[]>();
+    for (const site of this.sites) {
+      const argv = site.a.argv;
+      if (site.a.name !== "buildkite-agent" || argv[1] === undefined || staticText(argv[1]) !== "artifact" || argv[2] === undefined || staticText(argv[2]) !== "upload") continue;
+      const fr = this.flags(site, 3, ARTIFACT_UPLOAD_VALUES, true, "buildkite-agent artifact upload");
+      const paths = fr.positionals[0];
+      if (!paths) continue;
+      const delimFlag = flagValue(fr, "--delimiter");
+      const delimiter = (delimFlag?.value && staticText(delimFlag.value)) || ";";
+      for (const raw of looseText(paths).split(delimiter)) {
+        const pattern = raw.trim();
+        const p = this.normalisePath(pattern);
+        if (p === "") continue;
+        let vias = matched.get(p);
+        if (!vias) {
+          vias = [];
+          for (const [path, ways] of written) {
+            if (!this.tick(site.cmd.line, (p.length + 1) * (path.length + 1))) return;
+            if (p === path || (p.length <= MAX_GLOB_LENGTH && globMatch(p, path))) vias.push(...ways);
+          }
+          matched.set(p, vias);
+        }
+        for (const via of vias) this.sink(site.cmd.line, "artifact", pattern, via);
+      }
+    }
+  }
+
+  /** A path with literal variables substituted and `./` removed, for comparing artifact paths. */
+  private normalisePath(path: string): string {
+    let p = path.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m: string, a?: string, b?: string) => {
+      const v = this.literalValues.get(a ?? b ?? "");
+      return v !== undefined && !v.includes("$") ? v : m;
+    });
+    p = p.replace(/\/{2,}/g, "/");
+    while (p.startsWith("./")) p = p.slice(2);
+    return p.replace(/\/\.\//g, "/");
+  }
+
+  // -- facts that need the data flow -----------------------------------------------------------
+
+  private requestFacts(): void {
+    for (const [site, req] of this.requests) {
+      if (req.writtenTo === undefined) {
+        // `echo "$(buildkite-agent oidc request-token)" > f`
+        const p = site.parent;
+        if (p && p.role === "arg" && EMITTERS.has(p.site.a.name) && this.flowsOut(site)) {
+          const d = this.destinations(p.site).find((x) => x.kind !== "meta-data");
+          if (d) req.writtenTo = d.target;
+        }
+      }
+      this.facts.tokenRequests.push(req);
+    }
+  }
+
+  private secretFacts(): void {
+    const varsWith = new Map<string, string[]>();
+    for (const [name, o] of this.varOrigins) {
+      for (const [id] of o) {
+        const list = varsWith.get(id) ?? [];
+        list.push(name);
+        varsWith.set(id, list);
+      }
+    }
+    const feedsLogin = new Set<string>();
+    for (const l of this.logins) {
+      if (!l.passwordWord) continue;
+      const o = this.originsOf(l.passwordWord);
+      for (const [k] of o) feedsLogin.add(k);
+      if (l.login.method === "password") {
+        const ref = valueRefOfWord(l.passwordWord);
+        let name = ref.variable;
+        if (name === undefined) {
+          for (const [k, v] of o) {
+            if (!k.startsWith("secret#")) continue;
+            const sg = this.secretById.get(k);
+            const first = sg?.names[0];
+            name = first ? looseText(first) : v;
+            break;
+          }
+        }
+        this.secretUse(l.site.cmd.line, "password-flag", name ?? l.passwordFlag ?? "--password");
+      }
+    }
+    for (const [site, sg] of this.secretGets) {
+      const names = sg.names.map((w) => looseText(w));
+      const vars = varsWith.get(sg.id) ?? [];
+      const relevant = feedsLogin.has(sg.id) || names.some((n) => SECRET_NAME.test(n)) || vars.some((v) => CLIENT_SECRET_ENV.has(v) || SECRET_NAME.test(v));
+      if (!relevant) continue;
+      for (const n of names) this.secretUse(site.cmd.line, "secret-get", n);
+    }
+  }
+}
+
+function isStdoutRedirect(op: string, fd: string | undefined, target: Word | undefined): boolean {
+  if (fd !== undefined && fd !== "1") return false;
+  if (op === ">" || op === ">>" || op === ">|" || op === "&>" || op === "&>>") return true;
+  if (op === ">&") return target !== undefined && !/^[0-9]+-?$|^-$/.test(target.raw);
+  return false;
+}
+
+function fileDest(target: Word): Dest | undefined {
+  const text = looseText(target);
+  if (text === "" || NOT_A_FILE.test(text)) return undefined;
+  const envFile = target.parts.some((p) => p.kind === "param" && ENV_FILE_VAR.test(p.name));
+  return { kind: envFile ? "environment-file" : "file", target: text };
+}

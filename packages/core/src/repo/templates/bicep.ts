@@ -1,0 +1,59 @@
+/**
+ * Reads Bicep files: parameters (with defaults), variables and resources, including nested child
+ * resources, `existing` resources, conditions and loops. Facts come from the shared extraction.
+ */
+import type { TemplateFacts } from "../../model/repo.ts";
+import type { ReadResult } from "./arm.ts";
+import { parseBicep, type BicepFile, type ResourceDecl } from "./bicep-parser.ts";
+import { Evaluator, Scope, type ResourceNode } from "./evaluate.ts";
+import { propOf } from "./expr.ts";
+import { FactCollector, qualify } from "./facts.ts";
+import { Budget, BudgetExceeded, clip, DiagnosticSink, emptyFacts, errorText, LineIndex, sortFacts } from "./support.ts";
+
+/** `readBicep` plus the work it did (for tests that bound it). */
+export function readBicepWithStats(text: string, file: string): ReadResult & { steps: number } {
+  const src = typeof text === "string" ? text : "";
+  const lines = new LineIndex(src);
+  const diags = new DiagnosticSink(file, lines);
+  const budget = Budget.forText(src);
+  let facts = emptyFacts();
+  try {
+    const parsed = parseBicep(src, lines, diags, budget);
+    facts = extract(parsed, file, diags, budget);
+  } catch (e) {
+    if (e instanceof BudgetExceeded) diags.atLine(1, "the file is too complex to read fully; it was read only in part");
+    else diags.atLine(1, `internal error while reading the file: ${errorText(e)}`);
+  }
+  return { facts: sortFacts(facts), diagnostics: diags.finish(), steps: budget.steps };
+}
+
+function extract(parsed: BicepFile, file: string, diags: DiagnosticSink, budget: Budget): TemplateFacts {
+  const root = new Scope(false);
+  for (const p of parsed.params) root.defineParam(p.name, p.default, root);
+  for (const v of parsed.vars) root.defineVar(v.name, v.expr, root);
+  const nodes: ResourceNode[] = [];
+  const build = (decl: ResourceDecl, parentType: string | undefined, scope: Scope, conditions: string[]): void => {
+    budget.tick();
+    const conds = [...conditions];
+    let inner = scope;
+    if (decl.loop) {
+      inner = new Scope(false, scope);
+      inner.hide(decl.loop.vars);
+      conds.push(`is declared in a loop (\`${clip(decl.loop.header)}\`); its facts are read once from the loop body, and values that depend on the loop are kept raw`);
+    }
+    if (decl.condition && !(decl.condition.k === "bool" && decl.condition.value)) {
+      conds.push(`is deployed only if \`${clip(decl.condition.raw)}\`; its facts are read as if it is deployed`);
+    }
+    const type = qualify(decl.typeText, parentType);
+    const node: ResourceNode = { type, line: decl.line, symbol: decl.symbol, body: decl.body, existing: decl.existing, conditions: conds, scope: inner };
+    const name = propOf(decl.body, "name")?.value;
+    if (name) node.name = name;
+    root.defineResource(decl.symbol, node);
+    nodes.push(node);
+    for (const child of decl.nested) build(child, type, inner, conds);
+  };
+  for (const r of parsed.resources) build(r, undefined, root, []);
+  const collector = new FactCollector(new Evaluator(budget), diags, file);
+  for (const n of nodes) collector.resource(n);
+  return collector.facts;
+}

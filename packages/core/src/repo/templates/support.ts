@@ -1,0 +1,135 @@
+/**
+ * Small pieces shared by the ARM JSON and Bicep readers: offsets to lines, a work budget that
+ * guarantees termination, and a capped diagnostic sink.
+ */
+import type { Diagnostic, TemplateFacts } from "../../model/repo.ts";
+
+/** Maps offsets to 1-based lines (lines end at `\n`; `\r\n` counts once). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(readonly text: string) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+
+  /** Number of lines (an empty text has one). */
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** 1-based line of an offset (clamped into the text). */
+  lineAt(offset: number): number {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+
+  /** 0-based column of an offset. */
+  columnAt(offset: number): number {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    return o - this.starts[this.lineAt(o) - 1]!;
+  }
+}
+
+/** Thrown when a reader spends more steps than its budget allows (it then reports and stops). */
+export class BudgetExceeded extends Error {
+  constructor() {
+    super("work budget exceeded");
+  }
+}
+
+/**
+ * Counts units of work (tokens consumed, loop turns, evaluations). Every loop in the readers
+ * ticks, so a bug that stops making progress ends in a diagnostic rather than a hang.
+ */
+export class Budget {
+  steps = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** A budget linear in the input size. */
+  static forText(text: string): Budget {
+    return new Budget(STEPS_PER_CHAR * (text.length + 256));
+  }
+
+  tick(n = 1): void {
+    this.steps += n;
+    if (this.steps > this.limit) throw new BudgetExceeded();
+  }
+}
+
+/** The budget per input character (tests assert the actual work stays well below it). */
+export const STEPS_PER_CHAR = 400;
+
+/** How many diagnostics a file reports before it summarises the rest. */
+export const MAX_DIAGNOSTICS = 100;
+
+/** Collects diagnostics for one file with lines clamped to the file, capped at MAX_DIAGNOSTICS. */
+export class DiagnosticSink {
+  readonly list: Diagnostic[] = [];
+  private suppressed = 0;
+
+  constructor(
+    readonly file: string,
+    readonly lines: LineIndex,
+  ) {}
+
+  /** Report at a 1-based line (clamped into 1..line count). */
+  atLine(line: number, message: string): void {
+    const clamped = Number.isFinite(line) ? Math.max(1, Math.min(Math.trunc(line), this.lines.count)) : 1;
+    if (this.list.length >= MAX_DIAGNOSTICS) {
+      this.suppressed++;
+      return;
+    }
+    this.list.push({ file: this.file, line: clamped, message });
+  }
+
+  /** Report at the line of an offset. */
+  atOffset(offset: number, message: string): void {
+    this.atLine(this.lines.lineAt(offset), message);
+  }
+
+  /** The diagnostics in line order, with a closing summary when some were suppressed. */
+  finish(): Diagnostic[] {
+    this.list.sort((a, b) => a.line - b.line);
+    if (this.suppressed > 0) {
+      const last = this.list[this.list.length - 1];
+      this.list.push({
+        file: this.file,
+        line: last?.line ?? 1,
+        message: `${this.suppressed} further problem(s) in this file are not listed`,
+      });
+      this.suppressed = 0;
+    }
+    return this.list;
+  }
+}
+
+export function emptyFacts(): TemplateFacts {
+  return { roleAssignments: [], federatedCredentials: [], storageAccounts: [] };
+}
+
+/** Sorts each fact list by line (stable), so output follows the document. */
+export function sortFacts(facts: TemplateFacts): TemplateFacts {
+  return {
+    roleAssignments: [...facts.roleAssignments].sort((a, b) => a.line - b.line),
+    federatedCredentials: [...facts.federatedCredentials].sort((a, b) => a.line - b.line),
+    storageAccounts: [...facts.storageAccounts].sort((a, b) => a.line - b.line),
+  };
+}
+
+/** Shortens text for a message (one line, at most `max` characters). */
+export function clip(text: string, max = 80): string {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
