@@ -148,7 +148,7 @@ describe("repository rules fire at the right line", () => {
     const dir = copyFixture("clean", "https://github.com/acme/app-platform.git");
     writeFileSync(
       join(dir, ".buildkite/pipeline.yml"),
-      readFileSync(join(dir, ".buildkite/pipeline.yml"), "utf8").replace(/  - block: ":rocket: Deploy\?"\n    branches: main\n\n/, "").replace(/(label: ":azure: deploy"\n)    branches: main\n/, "$1"),
+      readFileSync(join(dir, ".buildkite/pipeline.yml"), "utf8").replace(/ {2}- block: ":rocket: Deploy\?"\n {4}branches: main\n\n/, "").replace(/(label: ":azure: deploy"\n) {4}branches: main\n/, "$1"),
     );
     const got = scan(dir, ["--snapshot", DEMO_SNAPSHOT]).report.findings.filter((f) => f.ruleId === "unguarded-token-request");
     expect(got.map(at)).toEqual([`.buildkite/pipeline.yml:${lineOf(dir, ".buildkite/pipeline.yml", "oidc request-token")}`]);

@@ -249,6 +249,7 @@ describe("facts", () => {
       'az login --service-principal -u "$ID" --secret "$S" -t t', // 6
       "az login --use-device-code", // 7
       "az account show", // 8
+      'az login --service-principal -u"$ID" -p"$PW" -tT', // 9
     ].join("\n");
     const r = read(text);
     expect(r.facts.azLogins.map((l) => [l.line, l.method, l.password?.raw])).toEqual([
@@ -259,11 +260,15 @@ describe("facts", () => {
       [5, "password", '"$SECRET"'],
       [6, "password", '"$S"'],
       [7, "interactive", undefined],
+      [9, "password", '"$PW"'],
     ]);
+    expect(r.facts.azLogins[7]?.username).toEqual({ raw: '"$ID"', variable: "ID" });
+    expect(r.facts.azLogins[7]?.tenant).toEqual({ raw: "T", literal: "T" });
     expect(r.facts.clientSecretUses).toEqual([
       { file, line: 4, kind: "password-flag", name: "-p" },
       { file, line: 5, kind: "password-flag", name: "SECRET" },
       { file, line: 6, kind: "password-flag", name: "S" },
+      { file, line: 9, kind: "password-flag", name: "PW" },
     ]);
   });
 

@@ -223,16 +223,19 @@ function basename(t: string): string {
 const ASSIGN_RE = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/;
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The part of a word after its first `=` (which must be in the leading unquoted text), as a word. */
-function wordAfterEquals(w: Word, headLength: number): Word | undefined {
+/**
+ * The rest of a word after its leading unquoted text `head` (`--name=`, `NAME=`, `-p`), as a word.
+ * `head` must also begin the word as written.
+ */
+function wordAfter(w: Word, headLength: number): Word | undefined {
   const first = w.parts[0];
   if (!first || first.kind !== "lit" || first.quote !== "none" || first.text.length < headLength) return undefined;
-  const rawEq = w.raw.indexOf("=");
-  if (rawEq === -1) return undefined;
+  const head = first.text.slice(0, headLength);
+  if (!w.raw.startsWith(head)) return undefined;
   const rest = first.text.slice(headLength);
   const parts: Part[] = rest === "" ? [] : [{ kind: "lit", text: rest, quote: "none" }];
   parts.push(...w.parts.slice(1));
-  const out: Word = { raw: w.raw.slice(rawEq + 1), line: w.line, parts };
+  const out: Word = { raw: w.raw.slice(headLength), line: w.line, parts };
   if (w.array) out.array = true;
   return out;
 }
@@ -242,7 +245,7 @@ function splitAssign(w: Word): { name: string; value: Word } | undefined {
   if (!first || first.kind !== "lit" || first.quote !== "none") return undefined;
   const m = ASSIGN_RE.exec(first.text);
   if (!m || !ASSIGN_RE.test(w.raw)) return undefined;
-  const value = wordAfterEquals(w, m[0].length);
+  const value = wordAfter(w, m[0].length);
   if (!value) return undefined;
   return { name: m[1] as string, value };
 }
@@ -466,8 +469,14 @@ function readFlags(argv: Word[], start: number, values: Set<string>, singleDashL
     const eq = head.indexOf("=");
     let name = eq === -1 ? (staticText(w) ?? head) : head.slice(0, eq);
     if (singleDashLong && /^-[a-z][a-z0-9-]+$/.test(name)) name = "-" + name;
+    if (!singleDashLong && eq === -1 && /^-[A-Za-z]/.test(head) && (head.length > 2 || w.parts.length > 1) && values.has(head.slice(0, 2))) {
+      // a short flag with its value attached: `-p"$SECRET"`
+      const value = wordAfter(w, 2);
+      out.flags.push(value ? { name: head.slice(0, 2), value, word: w } : { name: head.slice(0, 2), word: w });
+      continue;
+    }
     if (eq !== -1) {
-      const value = wordAfterEquals(w, eq + 1);
+      const value = wordAfter(w, eq + 1);
       out.flags.push(value ? { name, value, word: w } : { name, word: w });
       continue;
     }
