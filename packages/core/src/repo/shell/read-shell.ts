@@ -165,6 +165,8 @@ interface Assign {
   value: Word;
   word: Word;
   kind: "standalone" | "prefix" | "decl" | "env";
+  /** `X+=…` appends to X. */
+  append: boolean;
 }
 
 interface Analysed {
@@ -220,7 +222,7 @@ function basename(t: string): string {
   return i === -1 ? t : t.slice(i + 1);
 }
 
-const ASSIGN_RE = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/;
+const ASSIGN_RE = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/;
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -240,14 +242,14 @@ function wordAfter(w: Word, headLength: number): Word | undefined {
   return out;
 }
 
-function splitAssign(w: Word): { name: string; value: Word } | undefined {
+function splitAssign(w: Word): { name: string; value: Word; append: boolean } | undefined {
   const first = w.parts[0];
   if (!first || first.kind !== "lit" || first.quote !== "none") return undefined;
   const m = ASSIGN_RE.exec(first.text);
   if (!m || !ASSIGN_RE.test(w.raw)) return undefined;
   const value = wordAfter(w, m[0].length);
   if (!value) return undefined;
-  return { name: m[1] as string, value };
+  return { name: m[1] as string, value, append: m[3] === "+" };
 }
 
 /** The words of `args` that are a bare expansion which may stand for several arguments (`$ARGS`, `"$@"`). */
@@ -272,7 +274,7 @@ function analyse(cmd: Command, escapes: boolean, diag: (line: number, msg: strin
   const addAssign = (w: Word, kind: Assign["kind"]): boolean => {
     const sp = splitAssign(w);
     if (!sp) return false;
-    a.assigns.push({ name: sp.name, value: sp.value, word: w, kind });
+    a.assigns.push({ name: sp.name, value: sp.value, word: w, kind, append: sp.append });
     a.assignOf.set(w, sp.name);
     return true;
   };
@@ -521,6 +523,8 @@ class Extractor {
   private readonly literalValues = new Map<string, string>();
   private readonly lastValue = new Map<string, ValueRef>();
   private readonly secretById = new Map<string, { id: string; names: Word[] }>();
+  /** Everything assigned to each variable, as written (for commands built in variables). */
+  private readonly assignedRaw = new Map<string, string>();
   private spent = 0;
   private stopped = false;
 
@@ -549,6 +553,7 @@ class Extractor {
   run(script: Script): ShellFacts {
     this.walkScript(script, undefined, 0, this.escapes);
     if (this.escapes) this.uploadTimeInterpolation();
+    for (const s of this.sites) for (const as of s.a.assigns) this.assignedRaw.set(as.name, (this.assignedRaw.get(as.name) ?? "") + " " + as.value.raw.slice(0, 4096));
     for (const s of this.sites) this.classify(s);
     this.propagate();
     for (const s of this.sites) this.sinks(s);
@@ -641,7 +646,7 @@ class Extractor {
 
     // assignments and client-secret variables
     for (const as of a.assigns) {
-      if (as.kind === "standalone" || as.kind === "decl") {
+      if ((as.kind === "standalone" || as.kind === "decl") && !as.append) {
         this.facts.assignments.push({ file: this.ctx.file, line, name: as.name, value: valueRefOfWord(as.value) });
         this.lastValue.set(as.name, valueRefOfWord(as.value));
         const lit = staticText(as.value);
@@ -660,6 +665,7 @@ class Extractor {
     for (const ref of this.paramRefs(cmd)) if (CLIENT_SECRET_ENV.has(ref)) this.secretUse(line, "env-reference", ref);
 
     if (a.scriptPath !== undefined) this.facts.scriptCalls.push({ file: this.ctx.file, line, path: a.scriptPath });
+    this.dynamicCommand(site);
 
     if (a.name === "buildkite-agent") {
       const s1 = sub(1);
@@ -675,6 +681,20 @@ class Extractor {
       if (sub(1) === "login") this.azLogin(site);
       else if (sub(1) === "role" && sub(2) === "assignment" && sub(3) === "create") this.roleAssignment(site);
     }
+  }
+
+  /** `"${cmd[@]}"` / `$CMD` run as a command, where the variable holds a command this reader looks for. */
+  private dynamicCommand(site: Site): void {
+    const head = site.a.argv[0];
+    if (!head || site.a.name !== "") return;
+    const param = head.parts.find((p) => !(p.kind === "lit" && p.text === ""));
+    if (!param || param.kind !== "param") return;
+    const name = param.name.replace(/\[.*$/, "");
+    const held = this.assignedRaw.get(name);
+    if (held === undefined) return;
+    const m = /\bbuildkite-agent\s+(oidc|secret|meta-data|artifact|pipeline)\b|(?:^|[\s("'])az\s+(login|role)\b/.exec(held);
+    if (!m) return;
+    this.diag(site.cmd.line, `the command run by \`${head.raw.slice(0, 80)}\` is built in a variable (it holds \`${m[0].trim().replace(/^["'(]/, "")}\`); its flags are not read`);
   }
 
   private lastAssignment(name: string): ValueRef | undefined {

@@ -86,6 +86,12 @@ export function lex(src: string, from: number, to: number, budget: Budget): Toke
       i = close + 2;
       continue;
     }
+    if (c === 35 /* # */ && nl) {
+      // A directive on its own line (`#disable-next-line rule`, `#disable-diagnostics …`).
+      const eol = src.indexOf("\n", i);
+      i = eol === -1 || eol > to ? to : eol;
+      continue;
+    }
     if (c === 39 /* ' */) {
       if (src.startsWith("'''", i) && i + 3 <= to) {
         i = multiline(src, i, to, push);
