@@ -211,6 +211,26 @@ describe("diagnostics", () => {
     ]);
   });
 
+  it("reports a command built in a variable that holds one it looks for", () => {
+    const text = [
+      "request_token_cmd=(buildkite-agent oidc request-token --audience sts.amazonaws.com)",
+      'request_token_cmd+=(--lifetime "$LIFETIME")',
+      'token=$("${request_token_cmd[@]}")',
+      'retry() { "$@"; }',
+      'AWS=(aws sts get-caller-identity); "${AWS[@]}"',
+    ].join("\n");
+    const r = read(text);
+    expect(r.diagnostics.map((d) => [d.line, d.message])).toEqual([
+      [3, "the command run by `\"${request_token_cmd[@]}\"` is built in a variable (it holds `buildkite-agent oidc`); its flags are not read"],
+    ]);
+    // an append is not recorded as the variable's value
+    expect(r.facts.assignments.map((a) => [a.line, a.name])).toEqual([
+      [1, "request_token_cmd"],
+      [3, "token"],
+      [5, "AWS"],
+    ]);
+  });
+
   it("reports nesting it will not follow", () => {
     const deep = "X=" + "$(".repeat(40) + ")".repeat(40);
     expect(read(deep).diagnostics.map((d) => d.message)).toContain("command substitution is nested too deeply to read");

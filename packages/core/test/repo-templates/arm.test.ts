@@ -212,6 +212,13 @@ describe("readArmTemplate: details", () => {
     ]);
   });
 
+  it("accepts a byte-order mark and CRLF line ends", () => {
+    const text = '\uFEFF{\r\n  "resources": [\r\n    { "type": "Microsoft.Storage/storageAccounts", "name": "x", "properties": { "allowSharedKeyAccess": false } }\r\n  ],\r\n  "contentVersion": "1.0.0.0"\r\n}\r\n';
+    const r = readArmTemplate(text, "x.json");
+    expect(r.diagnostics).toEqual([]);
+    expect(withoutFile(r.facts.storageAccounts)).toEqual([{ line: 3, name: "x", allowSharedKeyAccess: false }]);
+  });
+
   it("treats parameter and variable names case-insensitively, like ARM", () => {
     const text = template(
       `[{ "type": "Microsoft.Authorization/roleAssignments", "name": "x", "properties": { "roleDefinitionId": "[variables('ROLE')]", "principalId": "p" } }]`,

@@ -453,6 +453,13 @@ describe("readBicep: expressions and declarations", () => {
     expect(readBicep(text, "x.bicep").facts.federatedCredentials[0]!.subject).toEqual({ raw: "subject" });
   });
 
+  it("skips #disable-next-line directives, a byte-order mark and CRLF line ends", () => {
+    const text = "\uFEFF// x\r\n#disable-next-line no-hardcoded-env-urls\r\nresource s 'Microsoft.Storage/storageAccounts@2023-05-01' = {\r\n  name: 'x'\r\n  #disable-next-line BCP037\r\n  properties: {\r\n    allowSharedKeyAccess: false\r\n  }\r\n}\r\n";
+    const r = readBicep(text, "x.bicep");
+    expect(r.diagnostics).toEqual([]);
+    expect(withoutFile(r.facts.storageAccounts)).toEqual([{ line: 3, name: "x", allowSharedKeyAccess: false }]);
+  });
+
   it("treats reference cycles as unknown", () => {
     const r = storage("{\n    allowSharedKeyAccess: a\n  }", "var a = b\nvar b = a");
     expect(r.facts.storageAccounts[0]!.allowSharedKeyAccess).toBeNull();

@@ -653,6 +653,10 @@ class Extractor {
         if (lit !== undefined && !as.value.array) this.literalValues.set(as.name, lit);
         else this.literalValues.delete(as.name);
       }
+      if (as.append) {
+        this.lastValue.delete(as.name);
+        this.literalValues.delete(as.name);
+      }
       if (CLIENT_SECRET_ENV.has(as.name)) this.secretUse(line, "env-assignment", as.name);
     }
     for (const name of a.exportNames) {

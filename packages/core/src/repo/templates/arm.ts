@@ -46,7 +46,9 @@ export function readArmTemplateWithStats(text: string, file: string): ReadResult
   return { facts: sortFacts(facts), diagnostics: diags.finish(), steps: budget.steps };
 }
 
-function readJson(src: string, file: string, lines: LineIndex, diags: DiagnosticSink, budget: Budget): TemplateFacts {
+function readJson(text: string, file: string, lines: LineIndex, diags: DiagnosticSink, budget: Budget): TemplateFacts {
+  // A byte-order mark is not JSON; a space in its place keeps every offset.
+  const src = text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text;
   // jsonc-parser recurses per nesting level; refuse pathological depth before it does.
   const scanner = createScanner(src, true);
   let depth = 0;
