@@ -52,7 +52,8 @@ describe("trustscope scan: usage and input errors", () => {
   });
 
   it("says plainly which contract options this version does not implement yet", () => {
-    oneLineError(trustscope(["scan", "--repo", "."]), /--repo: the repository scan is not available/);
+    oneLineError(trustscope(["scan", "--demo", "--baseline", "old.json"]), /--baseline: baselines is not available/);
+    oneLineError(trustscope(["scan", "--repo", "/nonexistent/dir"]), /--repo \/nonexistent\/dir: no such directory/);
   });
 
   it("needs a Buildkite token to read Buildkite, and https endpoints", () => {

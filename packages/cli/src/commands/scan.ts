@@ -15,6 +15,7 @@ import {
   type FailOn,
   type Policy,
   type Redactor,
+  type Report,
 } from "@trustscope/core";
 import { builtinRules } from "@trustscope/rules";
 import { oneOf, parse } from "../args.ts";
@@ -70,31 +71,43 @@ export function loadPolicy(configFlag: string | undefined, io: Io): Policy | und
   return policy;
 }
 
-export async function scanCommand(args: string[], io: Io, redactor: Redactor): Promise<number> {
-  const { values, positionals } = parse("scan", args, {
-    snapshot: { type: "string" },
-    demo: { type: "boolean" },
-    repo: { type: "string" },
-    config: { type: "string" },
-    format: { type: "string" },
-    output: { type: "string", short: "o" },
-    "fail-on": { type: "string" },
-    quiet: { type: "boolean", short: "q" },
-    help: { type: "boolean", short: "h" },
-    ...LIVE_OPTIONS,
-    ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: "string" as const, multiple: true }])),
-  });
-  if (values.help) {
-    io.stdout(SCAN_HELP);
-    return 0;
-  }
+export const SCAN_OPTIONS = {
+  snapshot: { type: "string" },
+  demo: { type: "boolean" },
+  repo: { type: "string" },
+  config: { type: "string" },
+  format: { type: "string" },
+  output: { type: "string", short: "o" },
+  "fail-on": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  ...LIVE_OPTIONS,
+  ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: "string" as const, multiple: true }])),
+} as const;
+
+export type ScanFormat = (typeof FORMATS)[number];
+
+/** A finished scan: the report, and how to render it in any format. Front ends share this. */
+export interface ScanResult {
+  report: Report;
+  failOn: FailOn;
+  exitCode: 0 | 1 | 3;
+  render(format: ScanFormat, opts?: { color?: boolean }): string;
+}
+
+/**
+ * Runs a scan from `scan` arguments (sources, policy, --fail-on): collect or load, evaluate,
+ * and return the report with its renderers. Output options (--format, -o) are the caller's.
+ */
+export async function runScan(args: string[], io: Io, redactor: Redactor): Promise<ScanResult> {
+  const { values, positionals } = parse("scan", args, SCAN_OPTIONS);
   if (positionals.length > 0) throw new UsageError(`scan: unexpected argument '${positionals[0]}'`);
   for (const [flag, feature] of Object.entries(NOT_YET)) {
     if ((values as Record<string, unknown>)[flag] !== undefined) {
       throw new UsageError(`--${flag}: ${feature} is not available in this version of trustscope yet`);
     }
   }
-  const format = oneOf("--format", values.format, FORMATS, "table");
+  oneOf("--format", values.format, FORMATS, "table");
   const failOn: FailOn = oneOf("--fail-on", values["fail-on"], FAIL_ON, "high");
   const quiet = Boolean(values.quiet);
   const live = hasLiveFlags({ ...values, cloud: undefined });
@@ -130,20 +143,36 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
   // The engine's own diagnostics carry no documentation; the rule set has it for every id.
   const documented = new Map(allRuleMetas().map((m) => [m.id, m]));
   const metas = evaluation.rules.map((m) => ({ ...m, docs: documented.get(m.id)?.docs ?? m.docs }));
-  let out: string;
-  if (format === "json") out = renderJson(report);
-  else if (format === "markdown") out = renderMarkdown(report, metas);
-  else if (format === "sarif") {
-    const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_ANCHOR, lineOf: () => undefined };
-    out = renderSarif(report, metas, { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE });
-  } else out = renderTable(report, { color: !values.output && useColor(io, io.stdoutIsTTY) });
+  const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_ANCHOR, lineOf: () => undefined };
+  return {
+    report,
+    failOn,
+    exitCode: exitCodeFor(evaluation, failOn),
+    render(format, opts = {}) {
+      if (format === "json") return renderJson(report);
+      if (format === "markdown") return renderMarkdown(report, metas);
+      if (format === "sarif") return renderSarif(report, metas, { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE });
+      return renderTable(report, { color: Boolean(opts.color) });
+    },
+  };
+}
 
+export async function scanCommand(args: string[], io: Io, redactor: Redactor): Promise<number> {
+  const { values } = parse("scan", args, SCAN_OPTIONS);
+  if (values.help) {
+    io.stdout(SCAN_HELP);
+    return 0;
+  }
+  const format = oneOf("--format", values.format, FORMATS, "table");
+  const result = await runScan(args, io, redactor);
+  const out = result.render(format, { color: !values.output && useColor(io, io.stdoutIsTTY) });
   if (values.output) writeText(resolve(io.cwd, values.output), redactor.redact(out));
   else io.stdout(out);
 
-  if (!report.coverage.complete && !quiet && (format !== "table" || values.output)) {
+  const { report } = result;
+  if (!report.coverage.complete && !values.quiet && (format !== "table" || values.output)) {
     io.stderr(`trustscope: the scan is incomplete (${report.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
     for (const g of report.coverage.gaps) io.stderr(`  - ${g.source} ${g.scope}: ${g.error}\n`);
   }
-  return exitCodeFor(evaluation, failOn);
+  return result.exitCode;
 }

@@ -334,6 +334,12 @@ describe("readBicep: expressions and declarations", () => {
     ]);
   });
 
+  it("reads a literal null allowSharedKeyAccess as absent", () => {
+    const r = storage("{\n    allowSharedKeyAccess: null\n  }");
+    expect(r.diagnostics).toEqual([]);
+    expect("allowSharedKeyAccess" in r.facts.storageAccounts[0]!).toBe(false);
+  });
+
   it("reads properties given by a variable, and reports spread properties", () => {
     const viaVar = storage("props", "var props = {\n  allowSharedKeyAccess: false\n}");
     expect(viaVar.facts.storageAccounts[0]!.allowSharedKeyAccess).toBe(false);

@@ -40,7 +40,7 @@ export function readArmTemplateWithStats(text: string, file: string): ReadResult
   try {
     facts = readJson(src, file, lines, diags, budget);
   } catch (e) {
-    if (e instanceof BudgetExceeded) diags.atLine(1, "the template is too complex to read fully; it was read only in part");
+    if (e instanceof BudgetExceeded) diags.atLine(1, "the template is too complex to read within the work limit; its facts are not reported");
     else diags.atLine(1, `internal error while reading the template: ${errorText(e)}`);
   }
   return { facts: sortFacts(facts), diagnostics: diags.finish(), steps: budget.steps };

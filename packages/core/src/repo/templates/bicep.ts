@@ -21,7 +21,7 @@ export function readBicepWithStats(text: string, file: string): ReadResult & { s
     const parsed = parseBicep(src, lines, diags, budget);
     facts = extract(parsed, file, diags, budget);
   } catch (e) {
-    if (e instanceof BudgetExceeded) diags.atLine(1, "the file is too complex to read fully; it was read only in part");
+    if (e instanceof BudgetExceeded) diags.atLine(1, "the file is too complex to read within the work limit; its facts are not reported");
     else diags.atLine(1, `internal error while reading the file: ${errorText(e)}`);
   }
   return { facts: sortFacts(facts), diagnostics: diags.finish(), steps: budget.steps };
@@ -32,7 +32,8 @@ function extract(parsed: BicepFile, file: string, diags: DiagnosticSink, budget:
   for (const p of parsed.params) root.defineParam(p.name, p.default, root);
   for (const v of parsed.vars) root.defineVar(v.name, v.expr, root);
   const nodes: ResourceNode[] = [];
-  const build = (decl: ResourceDecl, parentType: string | undefined, scope: Scope, conditions: string[]): void => {
+  /** Adds the node for a declaration and its nested children; returns the declaration's index in `nodes`. */
+  const build = (decl: ResourceDecl, parentType: string | undefined, scope: Scope, conditions: string[]): number => {
     budget.tick();
     const conds = [...conditions];
     let inner = scope;
@@ -48,11 +49,17 @@ function extract(parsed: BicepFile, file: string, diags: DiagnosticSink, budget:
     const node: ResourceNode = { type, line: decl.line, symbol: decl.symbol, body: decl.body, existing: decl.existing, conditions: conds, scope: inner };
     const name = propOf(decl.body, "name")?.value;
     if (name) node.name = name;
-    root.defineResource(decl.symbol, node);
-    nodes.push(node);
+    const index = nodes.push(node) - 1;
     for (const child of decl.nested) build(child, type, inner, conds);
+    return index;
   };
-  for (const r of parsed.resources) build(r, undefined, root, []);
+  const topLevel = new Set<ResourceNode>();
+  for (const r of parsed.resources) {
+    topLevel.add(nodes[build(r, undefined, root, [])]!);
+  }
+  // Top-level symbols first, so a nested child never hides a top-level resource of the same name.
+  for (const n of nodes) if (topLevel.has(n)) root.defineResource(n.symbol!, n);
+  for (const n of nodes) if (!topLevel.has(n)) root.defineResource(n.symbol!, n);
   const collector = new FactCollector(new Evaluator(budget), diags, file);
   for (const n of nodes) collector.resource(n);
   return collector.facts;

@@ -226,7 +226,8 @@ export class FactCollector {
       this.diags.atLine(node.line, `${label}: its properties cannot be evaluated, so allowSharedKeyAccess is unknown`);
     } else if (props) {
       const p = propOf(props.expr, "allowSharedKeyAccess");
-      if (p) {
+      // A literal null is the same as leaving the property out (shared keys allowed).
+      if (p && p.value.k !== "null") {
         const v = this.ev.eval(p.value, props.scope);
         if (v.t === "bool") fact.allowSharedKeyAccess = v.b;
         else {
