@@ -202,3 +202,14 @@ describe("secrets in repository findings", () => {
     }
   });
 });
+
+describe("template notes", () => {
+  it("a conditional resource is read as deployed and noted on stderr, without making the scan incomplete", () => {
+    const dir = copyFixture("clean");
+    writeFileSync(join(dir, "infra/extra.bicep"), "param deploy bool = true\nresource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = if (deploy) {\n  name: 'stextra'\n  properties: {\n    allowSharedKeyAccess: false\n  }\n}\n");
+    const r = trustscope(["scan", "--repo", ".", "--format", "json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Report).coverage.complete).toBe(true);
+    expect(r.stderr).toMatch(/^trustscope: note: infra\/extra\.bicep:2: .*is deployed only if `deploy`/m);
+  });
+});

@@ -127,6 +127,9 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
     else throw new UsageError("nothing to scan: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
   }
   const { inventory } = loaded;
+  if (repo && !quiet) {
+    for (const d of repo.repo.diagnostics.filter((x) => x.note)) io.stderr(`trustscope: note: ${d.file}:${d.line}: ${d.message}\n`);
+  }
   if (repo && onProgress) {
     io.stderr(`trustscope: repository: ${repo.repo.pipelines.length} pipeline files, ${repo.repo.scripts.length} scripts, ${repo.repo.templates.length} templates\n`);
   }

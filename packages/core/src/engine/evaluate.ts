@@ -141,7 +141,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
   }
 
   findings.sort(compareFindings);
-  const repoGaps = (input.repo?.repo.diagnostics ?? []).map((d) => ({ source: "repo", scope: d.file, error: `line ${d.line}: ${d.message}` }));
+  const repoGaps = (input.repo?.repo.diagnostics ?? []).filter((d) => !d.note).map((d) => ({ source: "repo", scope: d.file, error: `line ${d.line}: ${d.message}` }));
   const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...repoGaps, ...(input.extraGaps ?? [])];
   return {
     findings,

@@ -84,6 +84,11 @@ export interface ShellFacts {
 
 export interface Diagnostic extends Located {
   message: string;
+  /**
+   * True for something worth knowing that does not leave the scan blind (a resource read as if
+   * its condition holds). Notes are shown, but only other diagnostics are coverage gaps.
+   */
+  note?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

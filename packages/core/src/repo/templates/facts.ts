@@ -57,7 +57,8 @@ export class FactCollector {
   }
 
   private noteConditions(node: ResourceNode, line: number): void {
-    for (const c of node.conditions) this.diags.atLine(line, `${this.label(node)} ${c}`);
+    // Conditions and loops are read as if deployed: worth saying, not a blind spot.
+    for (const c of node.conditions) this.diags.atLine(line, `${this.label(node)} ${c}`, true);
   }
 
   /** The resource's `properties` object: undefined when absent, null when it cannot be evaluated. */

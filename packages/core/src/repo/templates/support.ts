@@ -81,13 +81,13 @@ export class DiagnosticSink {
   ) {}
 
   /** Report at a 1-based line (clamped into 1..line count). */
-  atLine(line: number, message: string): void {
+  atLine(line: number, message: string, note = false): void {
     const clamped = Number.isFinite(line) ? Math.max(1, Math.min(Math.trunc(line), this.lines.count)) : 1;
     if (this.list.length >= MAX_DIAGNOSTICS) {
       this.suppressed++;
       return;
     }
-    this.list.push({ file: this.file, line: clamped, message });
+    this.list.push({ file: this.file, line: clamped, message, ...(note ? { note: true } : {}) });
   }
 
   /** Report at the line of an offset. */
