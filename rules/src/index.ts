@@ -1,9 +1,10 @@
 /**
  * @trustscope/rules: the built-in rule pack. Each rule is one module with its metadata and a
- * pure check; its documentation (with a failing and a passing example) is docs/<id>.md.
+ * pure check; its documentation (with a failing and a passing example) is docs/<id>.md, embedded
+ * in docs.generated.ts so the pack does no I/O.
  */
-import { readFileSync } from "node:fs";
 import { EXPIRED_SUPPRESSION, type Rule, type RuleMeta } from "@trustscope/core";
+import { RULE_DOCS } from "./docs.generated.ts";
 import { clientSecretOnFederatedApp } from "./rules/client-secret-on-federated-app.ts";
 import { compoundSubject } from "./rules/compound-subject.ts";
 import { forkBuildsOnTrustedPipeline } from "./rules/fork-builds-on-trusted-pipeline.ts";
@@ -41,8 +42,9 @@ const modules: Rule[] = [
 ];
 
 function docsFor(id: string): string {
-  // The pack loads its own documentation once; rules themselves never do I/O.
-  return readFileSync(new URL(`../docs/${id}.md`, import.meta.url), "utf8");
+  const docs = RULE_DOCS[id];
+  if (docs === undefined) throw new Error(`rule ${id} has no documentation in docs/${id}.md (run the docs:embed script)`);
+  return docs;
 }
 
 function withDocs(meta: RuleMeta): RuleMeta {

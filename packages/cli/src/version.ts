@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
-
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string; homepage: string };
+import pkg from "../package.json" with { type: "json" };
 
 export const VERSION: string = pkg.version;
 export const HOMEPAGE: string = pkg.homepage;
