@@ -8,9 +8,12 @@ import {
   UsageError,
   azureCredentials,
   type AzureCloudName,
+  type AzureCredentials,
   type CollectOptions,
   type Redactor,
 } from "@trustscope/core";
+import { oneOf } from "./args.ts";
+import { buildkiteOidcCredentials } from "./buildkite/oidc-credential.ts";
 import type { Io } from "./io.ts";
 
 export const LIVE_OPTIONS = {
@@ -21,7 +24,13 @@ export const LIVE_OPTIONS = {
   cloud: { type: "string" },
   "graph-url": { type: "string" },
   "arm-url": { type: "string" },
+  "authority-url": { type: "string" },
+  "azure-auth": { type: "string" },
+  "azure-client-id": { type: "string" },
+  "oidc-subject-claim": { type: "string" },
 } as const;
+
+export const AZURE_AUTH_MODES = ["default", "buildkite-oidc"] as const;
 
 export interface LiveValues {
   "buildkite-org"?: string;
@@ -31,6 +40,10 @@ export interface LiveValues {
   cloud?: string;
   "graph-url"?: string;
   "arm-url"?: string;
+  "authority-url"?: string;
+  "azure-auth"?: string;
+  "azure-client-id"?: string;
+  "oidc-subject-claim"?: string;
 }
 
 export const LIVE_HELP = `Live sources (read-only):
@@ -40,8 +53,20 @@ export const LIVE_HELP = `Live sources (read-only):
   --subscription ID            repeatable; default: every subscription the credential can list
   --cloud NAME                 AzureCloud | AzureUSGovernment | AzureChinaCloud (default AzureCloud)
   --graph-url URL, --arm-url URL   override the cloud's endpoints (proxies, test servers)
-  Azure credentials: env TRUSTSCOPE_GRAPH_TOKEN / TRUSTSCOPE_ARM_TOKEN as bearer tokens, otherwise
-  the Azure default credential chain (Azure CLI, environment, workload identity, managed identity).
+  --authority-url URL          override the cloud's Entra login endpoint (proxies, test servers)
+  --azure-auth MODE            how to log in to Azure: default | buildkite-oidc (default: default)
+                               default: env TRUSTSCOPE_GRAPH_TOKEN / TRUSTSCOPE_ARM_TOKEN as bearer
+                               tokens, otherwise the Azure default credential chain (Azure CLI,
+                               environment, workload identity, managed identity).
+                               buildkite-oidc: inside a Buildkite job, exchange a token from
+                               'buildkite-agent oidc request-token' for Graph and ARM tokens (no
+                               secret; needs --tenant and --azure-client-id; the TRUSTSCOPE_*_TOKEN
+                               variables are ignored)
+  --azure-client-id ID         buildkite-oidc: the app registration or managed identity to log in as
+                               (env AZURE_CLIENT_ID)
+  --oidc-subject-claim CLAIM   buildkite-oidc: passed as 'request-token --subject-claim CLAIM' (e.g.
+                               pipeline_id); without it the agent uses BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM
+                               or its default subject
 `;
 
 function url(flag: string, value: string): string {
@@ -56,15 +81,16 @@ function url(flag: string, value: string): string {
   return value.replace(/\/+$/, "");
 }
 
+/** Whether a flag asks for a live source (`--azure-auth default` alone does not). */
 export function hasLiveFlags(v: LiveValues): boolean {
-  return Object.keys(LIVE_OPTIONS).some((k) => v[k as keyof LiveValues] !== undefined);
+  return Object.keys(LIVE_OPTIONS).some((k) => v[k as keyof LiveValues] !== undefined && !(k === "azure-auth" && v[k] === "default"));
 }
 
 /**
  * Turns flags and environment into collector options, or undefined when nothing live was asked
  * for. Registers every secret with the redactor before anything can print it.
  */
-export function liveOptions(v: LiveValues, io: Io, redactor: Redactor): CollectOptions | undefined {
+export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = false): CollectOptions | undefined {
   const env = io.env;
   const cloudName = (v.cloud ?? "AzureCloud") as AzureCloudName;
   if (!CLOUD_NAMES.includes(cloudName)) throw new UsageError(`--cloud must be one of ${CLOUD_NAMES.join(", ")}, got '${v.cloud}'`);
@@ -73,10 +99,16 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor): CollectO
   redactor.add(env.TRUSTSCOPE_GRAPH_TOKEN);
   redactor.add(env.TRUSTSCOPE_ARM_TOKEN);
 
+  const auth = oneOf("--azure-auth", v["azure-auth"], AZURE_AUTH_MODES, "default");
+  const oidc = auth === "buildkite-oidc";
+  for (const flag of ["azure-client-id", "oidc-subject-claim"] as const) {
+    if (v[flag] !== undefined && !oidc) throw new UsageError(`--${flag} is for --azure-auth buildkite-oidc`);
+  }
+
   const org = v["buildkite-org"] ?? env.BUILDKITE_ORGANIZATION_SLUG;
   const wantAzure =
-    v.tenant !== undefined || v.subscription !== undefined || v["graph-url"] !== undefined || v["arm-url"] !== undefined ||
-    Boolean(env.AZURE_TENANT_ID || env.TRUSTSCOPE_GRAPH_TOKEN || env.TRUSTSCOPE_ARM_TOKEN);
+    oidc || v.tenant !== undefined || v.subscription !== undefined || v["graph-url"] !== undefined || v["arm-url"] !== undefined ||
+    v["authority-url"] !== undefined || Boolean(env.AZURE_TENANT_ID || env.TRUSTSCOPE_GRAPH_TOKEN || env.TRUSTSCOPE_ARM_TOKEN);
   if (!org && !wantAzure) return undefined;
 
   const opts: CollectOptions = { cloud: cloudName };
@@ -87,7 +119,29 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor): CollectO
   }
   if (wantAzure) {
     const tenantId = v.tenant ?? env.AZURE_TENANT_ID;
-    const creds = azureCredentials(env, cloud, tenantId);
+    const authorityHost = v["authority-url"] !== undefined ? url("--authority-url", v["authority-url"]) : undefined;
+    let creds: AzureCredentials;
+    if (oidc) {
+      if (!tenantId) throw new UsageError("--azure-auth buildkite-oidc needs the tenant: give --tenant ID or set AZURE_TENANT_ID");
+      const clientId = v["azure-client-id"] ?? env.AZURE_CLIENT_ID;
+      if (!clientId) throw new UsageError("--azure-auth buildkite-oidc needs the client ID to log in as: give --azure-client-id ID or set AZURE_CLIENT_ID");
+      if (!quiet) {
+        for (const name of ["TRUSTSCOPE_GRAPH_TOKEN", "TRUSTSCOPE_ARM_TOKEN"]) {
+          if (env[name]) io.stderr(`trustscope: note: ${name} is ignored with --azure-auth buildkite-oidc\n`);
+        }
+      }
+      creds = buildkiteOidcCredentials({
+        tenantId,
+        clientId,
+        cloud,
+        ...(v["oidc-subject-claim"] ? { subjectClaim: v["oidc-subject-claim"] } : {}),
+        ...(authorityHost ? { authorityHost } : {}),
+        env,
+        redactor,
+      });
+    } else {
+      creds = azureCredentials(env, cloud, tenantId, authorityHost ? { authorityHost } : undefined);
+    }
     opts.azure = {
       ...(tenantId ? { tenantId } : {}),
       ...(v.subscription ? { subscriptions: v.subscription } : {}),

@@ -47,10 +47,12 @@ export const tokenSharedBetweenSteps: Rule = {
           }
         }
         if (!shared) continue;
+        // `via` is a variable name or the command itself.
+        const source = /^[A-Za-z_][A-Za-z0-9_]*$/.test(sink.via) ? `$${sink.via}` : /request-token/.test(sink.via) ? "buildkite-agent oidc request-token" : sink.via;
         yield {
-          message: `An OIDC token (${sink.via}) is ${how} at ${at(sink)}, where other steps can read it.`,
+          message: `An OIDC token (${source}) is ${how} at ${at(sink)}, where other steps can read it.`,
           location: { file: sink.file, line: sink.line },
-          evidence: [`token source: ${sink.via}`, how],
+          evidence: [`token source: ${source}`, how],
           remediation:
             "Request the token in the step that uses it (`buildkite-agent oidc request-token --audience api://AzureADTokenExchange`) and keep it in a variable of that step; never write it to artifacts or meta-data.",
           key: [sink.file, sink.kind, sink.target],

@@ -21,6 +21,7 @@ import { builtinRules } from "@trustscope/rules";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
 import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
+import { annotateBuild, annotationFor, annotationMode } from "../buildkite/annotate.ts";
 import { allRuleMetas } from "../rule-set.ts";
 import { collectDemo, collectLive, emptyInventory, loadRepoSource, loadSnapshot, type LoadedInventory } from "../sources.ts";
 import { HOMEPAGE, VERSION } from "../version.ts";
@@ -43,6 +44,14 @@ Policy and output:
   --fail-on SEVERITY       critical | high | medium | low | info | never (default: high)
   -q, --quiet              no progress or warnings on stderr
 
+Buildkite:
+  --buildkite-annotate     annotate the build with the Markdown report through 'buildkite-agent
+                           annotate' (context 'trustscope', style from the highest severity: error,
+                           warning, info, or success when clean; cut to fit Buildkite's 1 MiB limit);
+                           automatic when BUILDKITE=true and buildkite-agent is on PATH. In addition
+                           to --format/-o; a failed annotation is a warning and keeps the exit code
+  --no-buildkite-annotate  never annotate (the last of the two flags wins)
+
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error,
 3 incomplete scan (some source could not be read fully; wins over 1), 4 internal error.
 `;
@@ -51,8 +60,6 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration 
 const NOT_YET: Record<string, string> = {
   baseline: "baselines",
   "fail-on-new": "baselines",
-  "buildkite-annotate": "Buildkite annotations",
-  "no-buildkite-annotate": "Buildkite annotations",
 };
 
 const FORMATS = ["table", "json", "sarif", "markdown"] as const;
@@ -81,6 +88,8 @@ export const SCAN_OPTIONS = {
   "fail-on": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
+  "buildkite-annotate": { type: "boolean" },
+  "no-buildkite-annotate": { type: "boolean" },
   ...LIVE_OPTIONS,
   ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: "string" as const, multiple: true }])),
 } as const;
@@ -121,7 +130,7 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
   if (values.demo) loaded = await collectDemo(io, onProgress ? { onProgress } : {});
   else if (values.snapshot !== undefined) loaded = loadSnapshot(resolve(io.cwd, values.snapshot), io);
   else {
-    const opts = liveOptions(values, io, redactor);
+    const opts = liveOptions(values, io, redactor, quiet);
     if (opts) loaded = await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
     else if (repo) loaded = { inventory: emptyInventory(values.cloud) };
     else throw new UsageError("nothing to scan: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
@@ -176,6 +185,19 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
   if (!report.coverage.complete && !values.quiet && (format !== "table" || values.output)) {
     io.stderr(`trustscope: the scan is incomplete (${report.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
     for (const g of report.coverage.gaps) io.stderr(`  - ${g.source} ${g.scope}: ${g.error}\n`);
+  }
+
+  // The Buildkite annotation comes on top of the normal output and never changes the exit code.
+  const mode = annotationMode(args, io.env);
+  if (mode !== "off") {
+    const annotation = annotationFor(report, redactor.redact(result.render("markdown")));
+    const outcome = await annotateBuild(annotation, { env: io.env });
+    // Automatic annotation honours -q; one that was asked for says when it failed.
+    if (!outcome.ok && (mode === "explicit" || !values.quiet)) {
+      io.stderr(`trustscope: warning: the Buildkite annotation failed (${outcome.error}); the report and exit code are unaffected\n`);
+    } else if (outcome.ok && annotation.truncated && !values.quiet) {
+      io.stderr("trustscope: note: the Buildkite annotation was truncated to fit Buildkite's 1 MiB limit\n");
+    }
   }
   return result.exitCode;
 }
