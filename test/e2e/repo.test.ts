@@ -213,3 +213,19 @@ describe("template notes", () => {
     expect(r.stderr).toMatch(/^trustscope: note: infra\/extra\.bicep:2: .*is deployed only if `deploy`/m);
   });
 });
+
+describe("templates as evidence of managing access", () => {
+  it("a repository whose pipelines log in as an identity and whose templates assign roles turns owner-where-contributor-would-do into unconstrained-role-assignment, naming the template", () => {
+    const dir = copyFixture("clean");
+    const pipeline = join(dir, ".buildkite/pipeline.yml");
+    // Log in as app-platform-deployer, which holds User Access Administrator through a group in the demo.
+    writeFileSync(pipeline, readFileSync(pipeline, "utf8").replace("c0ffee03-3333-4aaa-8bbb-000000000003", "c0ffee02-2222-4aaa-8bbb-000000000002"));
+    const withRepo = scan(dir, ["--snapshot", DEMO_SNAPSHOT]).report.findings.filter((f) => f.identity?.displayName === "app-platform-deployer");
+    expect(withRepo.some((f) => f.ruleId === "owner-where-contributor-would-do")).toBe(false);
+    const unconstrained = withRepo.find((f) => f.ruleId === "unconstrained-role-assignment");
+    expect(unconstrained?.evidence.join("\n")).toMatch(/infra\/main\.bicep:\d+ creates a role assignment/);
+    // Without the repository, nothing shows it manages access.
+    const demo = JSON.parse(trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json"]).stdout) as Report;
+    expect(demo.findings.some((f) => f.identity?.displayName === "app-platform-deployer" && f.ruleId === "owner-where-contributor-would-do")).toBe(true);
+  });
+});
