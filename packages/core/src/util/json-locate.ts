@@ -1,24 +1,18 @@
 /** Maps JSON pointers to line numbers in the text they came from (for errors and SARIF anchors). */
 import { findNodeAtLocation, parseTree, type Node as JsonNode } from "jsonc-parser";
+import { LineIndex } from "./line-index.ts";
 
 export class JsonLocator {
   private readonly root: JsonNode | undefined;
-  private readonly lineStarts: number[] = [0];
+  private readonly lines: LineIndex;
 
   constructor(readonly text: string) {
     this.root = parseTree(text);
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    this.lines = new LineIndex(text);
   }
 
   lineAt(offset: number): number {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
+    return this.lines.lineAt(offset);
   }
 
   /** Line of the value at a JSON pointer (`/entra/applications/0`), or undefined. */
