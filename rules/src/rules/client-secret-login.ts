@@ -2,6 +2,13 @@ import { at, type Rule, type RuleResult } from "@trustscope/core";
 
 const SECRET_ENV = /^(AZURE|ARM)_CLIENT_SECRET$/;
 
+/** The variable a value reads (`$X`, `${X}`, and `$$X` from pipeline YAML), if it is one. */
+function varName(v: { raw: string; variable?: string } | undefined): string | undefined {
+  if (!v) return undefined;
+  if (v.variable) return v.variable;
+  return /^["']?\$\$?\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?$/.exec(v.raw.trim())?.[1];
+}
+
 export const clientSecretLogin: Rule = {
   meta: {
     id: "client-secret-login",
@@ -33,12 +40,12 @@ export const clientSecretLogin: Rule = {
       for (const l of facts.azLogins) {
         if (l.method !== "password") continue;
         const r = emit({
-          message: `az login uses a client secret (--password) at ${at(l)}.`,
+          message: `\`az login\` uses a client secret (--password) at ${at(l)}.`,
           location: { file: l.file, line: l.line },
           // Only a variable's name is shown: a literal here would be the secret itself.
           evidence: [
-            `az login with --password ${l.password?.variable ? `$${l.password.variable}` : "(a literal value, not shown)"}`,
-            ...(l.username ? [`as ${l.username.variable ? `$${l.username.variable}` : l.username.raw}`] : []),
+            `az login with --password ${varName(l.password) ? `$${varName(l.password)}` : "(a literal value, not shown)"}`,
+            ...(l.username ? [`as ${varName(l.username) ? `$${varName(l.username)}` : l.username.raw}`] : []),
           ],
           remediation,
           key: [l.file, "az-login-password", l.username?.raw ?? ""],
