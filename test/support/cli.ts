@@ -11,7 +11,7 @@ export interface CliResult {
 export function trustscope(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI_BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...opts.env },
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, BUILDKITE: undefined, ...opts.env },
     input: opts.input ?? "",
     encoding: "utf8",
     timeout: 60_000,
@@ -25,7 +25,7 @@ export function trustscopeAsync(args: string[], opts: { cwd?: string; env?: Reco
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...opts.env },
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, BUILDKITE: undefined, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -105,7 +105,10 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
     if (v[flag] !== undefined && !oidc) throw new UsageError(`--${flag} is for --azure-auth buildkite-oidc`);
   }
 
-  const org = v["buildkite-org"] ?? env.BUILDKITE_ORGANIZATION_SLUG;
+  // Inside a Buildkite job the agent sets BUILDKITE_ORGANIZATION_SLUG for every step: without an
+  // API token that names the job's organisation, not a request to read it.
+  const ambientSlug = env.BUILDKITE === "true" && !env.BUILDKITE_API_TOKEN;
+  const org = v["buildkite-org"] ?? (ambientSlug ? undefined : env.BUILDKITE_ORGANIZATION_SLUG);
   const wantAzure =
     oidc || v.tenant !== undefined || v.subscription !== undefined || v["graph-url"] !== undefined || v["arm-url"] !== undefined ||
     v["authority-url"] !== undefined || Boolean(env.AZURE_TENANT_ID || env.TRUSTSCOPE_GRAPH_TOKEN || env.TRUSTSCOPE_ARM_TOKEN);

@@ -60,18 +60,25 @@ function customAuthority(authorityHost: string): boolean {
   }
 }
 
-/** One `ClientAssertionCredential` for a federated login; every access token goes to `onToken`. */
+/**
+ * One `ClientAssertionCredential` for a federated login. Every access token goes to `onToken`, and
+ * a failure to get one says which credential failed (the collectors put it in coverage gaps).
+ */
 export function clientAssertionCredential(tenantId: string, login: FederatedLogin, authorityHost: string): TokenCredential {
   const credential = new ClientAssertionCredential(tenantId, login.clientId, login.getAssertion, {
     authorityHost,
     ...(customAuthority(authorityHost) ? { disableInstanceDiscovery: true } : {}),
   });
-  if (!login.onToken) return credential;
-  const onToken = login.onToken;
   return {
     getToken: async (scopes, options) => {
-      const token = await credential.getToken(scopes, options);
-      if (token) onToken(token.token);
+      let token: AccessToken | null;
+      try {
+        token = await credential.getToken(scopes, options);
+      } catch (e) {
+        if (e instanceof Error && !e.message.startsWith(login.name)) e.message = `${login.name} could not get a token: ${e.message}`;
+        throw e;
+      }
+      if (token) login.onToken?.(token.token);
       return token;
     },
   };
