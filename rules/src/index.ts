@@ -3,7 +3,7 @@
  * pure check; its documentation (with a failing and a passing example) is docs/<id>.md, embedded
  * in docs.generated.ts so the pack does no I/O.
  */
-import { EXPIRED_SUPPRESSION, type Rule, type RuleMeta } from "@trustscope/core";
+import { ENGINE_RULES, type Rule, type RuleMeta } from "@trustscope/core";
 import { RULE_DOCS } from "./docs.generated.ts";
 import { clientSecretOnFederatedApp } from "./rules/client-secret-on-federated-app.ts";
 import { compoundSubject } from "./rules/compound-subject.ts";
@@ -55,7 +55,7 @@ function withDocs(meta: RuleMeta): RuleMeta {
 export const builtinRules: Rule[] = modules.map((r) => ({ ...r, meta: withDocs(r.meta) }));
 
 /** Metadata of rules the engine reports itself (policy diagnostics), documented here too. */
-export const engineRules: RuleMeta[] = [withDocs(EXPIRED_SUPPRESSION)];
+export const engineRules: RuleMeta[] = ENGINE_RULES.map(withDocs);
 
 export {
   orgScopedTrust,

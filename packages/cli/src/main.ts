@@ -1,6 +1,7 @@
 /** The `trustscope` command: dispatch, help, and the mapping of errors to exit codes. */
 import { Redactor, UsageError, errorMessage } from "@trustscope/core";
 import { collectCommand } from "./commands/collect.ts";
+import { diffCommand } from "./commands/diff.ts";
 import { explainCommand } from "./commands/explain.ts";
 import { rulesCommand } from "./commands/rules.ts";
 import { scanCommand } from "./commands/scan.ts";
@@ -14,6 +15,7 @@ Usage: trustscope <command> [options]
 Commands:
   scan       collect or load an inventory, evaluate every rule, report
   collect    collect live data and write a snapshot
+  diff       compare two snapshots and list the trust changes (exit 1 if risk increased)
   rules      list the rules
   explain    print a rule's documentation
 
@@ -41,6 +43,8 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
         return explainCommand(rest, io);
       case "collect":
         return await collectCommand(rest, io, redactor);
+      case "diff":
+        return diffCommand(rest, io, redactor);
       case "--version":
       case "-V":
         io.stdout(`${VERSION}\n`);
@@ -52,7 +56,7 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
         io.stdout(HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${command}' (commands: scan, collect, rules, explain)`);
+        throw new UsageError(`unknown command '${command}' (commands: scan, collect, diff, rules, explain)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -3,7 +3,9 @@ import { resolve } from "node:path";
 import {
   SEVERITIES,
   UsageError,
+  applyBaseline,
   buildReport,
+  parseBaseline,
   checkPolicyRuleIds,
   evaluate,
   exitCodeFor,
@@ -42,6 +44,9 @@ Policy and output:
   --format FORMAT          table | json | sarif | markdown (default: table)
   -o, --output FILE        write the report to FILE instead of stdout
   --fail-on SEVERITY       critical | high | medium | low | info | never (default: high)
+  --baseline FILE          an earlier JSON report: findings are marked new or unchanged (by
+                           fingerprint) and the report lists the absent ones
+  --fail-on-new            only new findings count for the exit code (needs --baseline)
   -q, --quiet              no progress or warnings on stderr
 
 Buildkite:
@@ -56,11 +61,6 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration 
 3 incomplete scan (some source could not be read fully; wins over 1), 4 internal error.
 `;
 
-/** Options of the contract that later releases implement; named so the error is precise. */
-const NOT_YET: Record<string, string> = {
-  baseline: "baselines",
-  "fail-on-new": "baselines",
-};
 
 const FORMATS = ["table", "json", "sarif", "markdown"] as const;
 const FAIL_ON = [...SEVERITIES, "never"] as const;
@@ -91,7 +91,8 @@ export const SCAN_OPTIONS = {
   "buildkite-annotate": { type: "boolean" },
   "no-buildkite-annotate": { type: "boolean" },
   ...LIVE_OPTIONS,
-  ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: "string" as const, multiple: true }])),
+  baseline: { type: "string" },
+  "fail-on-new": { type: "boolean" },
 } as const;
 
 export type ScanFormat = (typeof FORMATS)[number];
@@ -111,11 +112,6 @@ export interface ScanResult {
 export async function runScan(args: string[], io: Io, redactor: Redactor): Promise<ScanResult> {
   const { values, positionals } = parse("scan", args, SCAN_OPTIONS);
   if (positionals.length > 0) throw new UsageError(`scan: unexpected argument '${positionals[0]}'`);
-  for (const [flag, feature] of Object.entries(NOT_YET)) {
-    if ((values as Record<string, unknown>)[flag] !== undefined) {
-      throw new UsageError(`--${flag}: ${feature} is not available in this version of trustscope yet`);
-    }
-  }
   oneOf("--format", values.format, FORMATS, "table");
   const failOn: FailOn = oneOf("--fail-on", values["fail-on"], FAIL_ON, "high");
   const quiet = Boolean(values.quiet);
@@ -148,6 +144,11 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
 
   const evaluation = evaluate({ inventory, rules: builtinRules, ...(policy ? { policy } : {}), ...(repo ? { repo } : {}) });
   const report = buildReport(evaluation, VERSION);
+  if (values["fail-on-new"] && values.baseline === undefined) throw new UsageError("--fail-on-new needs --baseline FILE (an earlier JSON report)");
+  if (values.baseline !== undefined) {
+    const baseline = parseBaseline(readText(resolve(io.cwd, values.baseline), "the baseline report"), values.baseline);
+    report.absent = applyBaseline(report.findings, baseline);
+  }
   for (const f of report.findings) {
     if (f.ruleId === "expired-suppression" && !quiet) io.stderr(`trustscope: warning: ${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}\n`);
   }
@@ -159,7 +160,7 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
   return {
     report,
     failOn,
-    exitCode: exitCodeFor(evaluation, failOn),
+    exitCode: exitCodeFor(evaluation, failOn, { onlyNew: Boolean(values["fail-on-new"]) }),
     render(format, opts = {}) {
       if (format === "json") return renderJson(report);
       if (format === "markdown") return renderMarkdown(report, metas);

@@ -23,6 +23,29 @@ export const EXPIRED_SUPPRESSION: RuleMeta = {
   tags: ["policy"],
 };
 
+/** Reported by the engine for a suppression that matches no finding. */
+export const UNUSED_SUPPRESSION: RuleMeta = {
+  id: "unused-suppression",
+  title: "A suppression matches no finding",
+  defaultSeverity: "low",
+  description:
+    "A suppression (in trustscope.yaml or an inline `trustscope: ignore[…]` comment) that matches no finding hides nothing today but would silently hide a future problem of that rule at that place. Remove it, or fix what it names if it is mistyped.",
+  tags: ["policy"],
+};
+
+/** Reported by the engine for an inline suppression it cannot honour. */
+export const INVALID_SUPPRESSION: RuleMeta = {
+  id: "invalid-suppression",
+  title: "An inline suppression has no reason or names an unknown rule",
+  defaultSeverity: "low",
+  description:
+    "Inline suppressions must say why the finding is accepted (`# trustscope: ignore[rule-id] reason`) and name rules that exist. One without a reason, or naming an unknown rule, does not suppress anything; this finding points at it.",
+  tags: ["policy"],
+};
+
+/** The engine's own rules (policy diagnostics). */
+export const ENGINE_RULES: RuleMeta[] = [EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION, INVALID_SUPPRESSION];
+
 export interface EvaluationInput {
   inventory: Inventory;
   rules: Rule[];
@@ -52,7 +75,7 @@ export function fingerprintOf(ruleId: string, key: string[]): string {
 /** Check that every rule id the policy names exists: a typo must not silently do nothing. */
 export function checkPolicyRuleIds(policy: Policy, known: Iterable<string>): void {
   const ids = new Set(known);
-  ids.add(EXPIRED_SUPPRESSION.id);
+  for (const m of ENGINE_RULES) ids.add(m.id);
   for (const [id, setting] of Object.entries(policy.ruleSettings)) {
     if (!ids.has(id)) throw new UsageError(`${setting.location?.file ?? "policy"}:${setting.location?.line ?? 1}: ruleSettings names unknown rule '${id}' (see 'trustscope rules')`);
   }
@@ -135,10 +158,69 @@ export function evaluate(input: EvaluationInput): Evaluation {
       }, policy.ruleSettings[EXPIRED_SUPPRESSION.id]?.severity),
     );
   }
+  const used = new Set<Suppression>();
   for (const f of findings) {
     const s = active.find((x) => suppressionMatches(x, f));
-    if (s) f.suppression = { kind: "policy", reason: s.reason, expires: s.expires, ...(s.location ? { location: s.location } : {}) };
+    if (s) {
+      used.add(s);
+      f.suppression = { kind: "policy", reason: s.reason, expires: s.expires, ...(s.location ? { location: s.location } : {}) };
+    }
   }
+
+  // Inline suppressions from the repository: a reason and known rules, or they do not count.
+  const known = new Set([...input.rules.map((r) => r.meta.id), ...ENGINE_RULES.map((m) => m.id)]);
+  const diagnostics: Finding[] = [];
+  const enabled = (m: RuleMeta) => policy.ruleSettings[m.id]?.enabled !== false;
+  for (const s of input.repo?.repo.inlineSuppressions ?? []) {
+    const unknown = s.rules.filter((r) => !known.has(r));
+    if (!s.reason || unknown.length > 0 || s.rules.length === 0) {
+      if (!enabled(INVALID_SUPPRESSION)) continue;
+      diagnostics.push(
+        toFinding({ meta: INVALID_SUPPRESSION, check: () => [] }, {
+          message: !s.reason ? `The inline suppression at ${s.file}:${s.line} gives no reason, so it suppresses nothing.` : `The inline suppression at ${s.file}:${s.line} names ${unknown.length ? `unknown rule(s) ${unknown.join(", ")}` : "no rule"}.`,
+          location: { file: s.file, line: s.line },
+          evidence: [`ignore[${s.rules.join(", ")}]${s.reason ? ` ${s.reason}` : ""}`],
+          remediation: "Write `# trustscope: ignore[<rule-id>] <why this is accepted>` with a rule id from `trustscope rules`.",
+          key: [s.file, "invalid", s.rules.join(","), s.reason],
+        }, policy.ruleSettings[INVALID_SUPPRESSION.id]?.severity),
+      );
+      continue;
+    }
+    let hit = false;
+    for (const f of findings) {
+      if (f.suppression || !f.location || f.location.file !== s.file || !s.rules.includes(f.ruleId)) continue;
+      if (f.location.line !== s.line && f.location.line !== s.appliesTo) continue;
+      f.suppression = { kind: "inline", reason: s.reason, location: { file: s.file, line: s.line } };
+      hit = true;
+    }
+    if (!hit && enabled(UNUSED_SUPPRESSION)) {
+      diagnostics.push(
+        toFinding({ meta: UNUSED_SUPPRESSION, check: () => [] }, {
+          message: `The inline suppression of ${s.rules.join(", ")} at ${s.file}:${s.line} matches no finding.`,
+          location: { file: s.file, line: s.line },
+          evidence: [`it covers line ${s.appliesTo}`, `reason: ${s.reason}`],
+          remediation: "Remove the comment, or move it onto (or just above) the line the finding is reported at.",
+          key: [s.file, "unused", s.rules.join(","), s.reason],
+        }, policy.ruleSettings[UNUSED_SUPPRESSION.id]?.severity),
+      );
+    }
+  }
+  for (const s of active) {
+    if (used.has(s) || !enabled(UNUSED_SUPPRESSION)) continue;
+    const what = (["identity", "pipeline", "scope", "fingerprint"] as const).filter((k) => s[k]).map((k) => `${k} ${s[k]}`).join(", ");
+    diagnostics.push(
+      toFinding({ meta: UNUSED_SUPPRESSION, check: () => [] }, {
+        message: `The suppression of ${s.rule} for ${what} matches no finding.`,
+        ...(s.location ? { location: s.location } : {}),
+        evidence: [`reason: ${s.reason}`, `expires: ${s.expires}`],
+        remediation: "Remove it from the policy file, or correct what it names.",
+        key: [s.rule, "unused", what],
+      }, policy.ruleSettings[UNUSED_SUPPRESSION.id]?.severity),
+    );
+  }
+  findings.push(...diagnostics);
+  if (enabled(UNUSED_SUPPRESSION)) ran.push(UNUSED_SUPPRESSION);
+  if (input.repo && enabled(INVALID_SUPPRESSION)) ran.push(INVALID_SUPPRESSION);
 
   findings.sort(compareFindings);
   const repoGaps = (input.repo?.repo.diagnostics ?? []).filter((d) => !d.note).map((d) => ({ source: "repo", scope: d.file, error: `line ${d.line}: ${d.message}` }));
@@ -170,8 +252,9 @@ export type FailOn = Severity | "never";
  * Exit code per CONTRACT.md: 3 when the scan is incomplete (it wins over 1), 1 when an
  * unsuppressed finding is at or above `failOn`, else 0.
  */
-export function exitCodeFor(evaluation: Pick<Evaluation, "findings" | "coverage">, failOn: FailOn): 0 | 1 | 3 {
+export function exitCodeFor(evaluation: Pick<Evaluation, "findings" | "coverage">, failOn: FailOn, opts: { onlyNew?: boolean } = {}): 0 | 1 | 3 {
   if (!evaluation.coverage.complete) return 3;
   if (failOn === "never") return 0;
-  return evaluation.findings.some((f) => !f.suppression && atLeast(f.severity, failOn)) ? 1 : 0;
+  // With --fail-on-new, findings the baseline already had do not fail the run.
+  return evaluation.findings.some((f) => !f.suppression && atLeast(f.severity, failOn) && !(opts.onlyNew && f.baseline === "unchanged")) ? 1 : 0;
 }

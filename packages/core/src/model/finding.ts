@@ -56,6 +56,8 @@ export interface Finding {
   fingerprint: string;
   /** Present when a suppression matched: the finding is kept, but does not count. */
   suppression?: FindingSuppression;
+  /** With --baseline: whether the earlier report had this finding (by fingerprint). */
+  baseline?: "new" | "unchanged";
   /** JSON pointer into the inventory for the fact this finding is about (SARIF anchors). */
   anchor?: string;
 }

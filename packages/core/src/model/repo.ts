@@ -161,6 +161,15 @@ export interface TemplateFacts {
 
 // ---------------------------------------------------------------------------------------------
 
+/** `# trustscope: ignore[rule-id] reason` in a file. */
+export interface InlineSuppression extends Located {
+  /** The line whose findings it covers. */
+  appliesTo: number;
+  rules: string[];
+  /** Empty when none was given: such a suppression does not suppress. */
+  reason: string;
+}
+
 export interface RepoInventory {
   pipelines: PipelineFile[];
   /** Shell facts per file: script files, and the inline commands of pipeline steps. */
@@ -168,4 +177,6 @@ export interface RepoInventory {
   templates: (TemplateFacts & { file: string; kind: "arm" | "bicep" })[];
   /** Files that could not be read fully, with file and line. */
   diagnostics: Diagnostic[];
+  /** Inline suppressions found in the files read. */
+  inlineSuppressions?: InlineSuppression[];
 }

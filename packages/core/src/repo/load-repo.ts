@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import type { Diagnostic, PipelineFile, RepoInventory } from "../model/repo.ts";
+import { findInlineSuppressions } from "./inline-suppressions.ts";
 import { readPipeline } from "./pipeline/read-pipeline.ts";
 import { readShell } from "./shell/read-shell.ts";
 import { isArmTemplate, readArmTemplate, readBicep } from "./templates/index.ts";
@@ -70,7 +71,8 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
   const root = resolve(rootDir);
   const prefix = opts.pathPrefix ? `${opts.pathPrefix.replace(/\/+$/, "")}/` : "";
   const diagnostics: Diagnostic[] = [];
-  const repo: RepoInventory = { pipelines: [], scripts: [], templates: [], diagnostics };
+  const inlineSuppressions: NonNullable<RepoInventory["inlineSuppressions"]> = [];
+  const repo: RepoInventory = { pipelines: [], scripts: [], templates: [], diagnostics, inlineSuppressions };
   const rel = (abs: string) => prefix + relative(root, abs).split(sep).join("/");
   const read = (abs: string): string | undefined => {
     try {
@@ -78,7 +80,9 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
         diagnostics.push({ file: rel(abs), line: 1, message: `larger than ${MAX_BYTES} bytes; not read` });
         return undefined;
       }
-      return readFileSync(abs, "utf8");
+      const text = readFileSync(abs, "utf8");
+      inlineSuppressions.push(...findInlineSuppressions(text, rel(abs)));
+      return text;
     } catch (e) {
       diagnostics.push({ file: rel(abs), line: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
       return undefined;

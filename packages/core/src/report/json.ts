@@ -18,7 +18,9 @@ export function renderJson(report: Report): string {
       remediation: rest.remediation,
       fingerprint: rest.fingerprint,
       ...(rest.suppression ? { suppression: rest.suppression } : {}),
+      ...(rest.baseline ? { baseline: rest.baseline } : {}),
     };
   });
-  return `${JSON.stringify({ schemaVersion: report.schemaVersion, tool: report.tool, findings, coverage: report.coverage, summary: report.summary }, null, 2)}\n`;
+  const out = { schemaVersion: report.schemaVersion, tool: report.tool, findings, coverage: report.coverage, summary: report.summary, ...(report.absent ? { absent: report.absent } : {}) };
+  return `${JSON.stringify(out, null, 2)}\n`;
 }

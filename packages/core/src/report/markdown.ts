@@ -14,7 +14,7 @@ function esc(s: string): string {
 
 function finding(f: Finding): string[] {
   const path = trustPath(f);
-  const lines = [`- **\`${f.ruleId}\`** ${esc(f.message)}`];
+  const lines = [`- ${f.baseline === "new" ? "🆕 " : ""}**\`${f.ruleId}\`** ${esc(f.message)}`];
   if (path) lines.push(`  - Path: ${esc(path)}`);
   if (f.location) lines.push(`  - Location: \`${f.location.file}:${f.location.line}\``);
   for (const e of f.evidence) lines.push(`  - ${esc(e)}`);
@@ -42,6 +42,11 @@ export function renderMarkdown(report: Report, rules: RuleMeta[] = []): string {
     out.push(`### ${ICON[s]} ${s[0]!.toUpperCase()}${s.slice(1)} (${group.length})`, "");
     for (const f of group) out.push(...finding(f));
     out.push("");
+  }
+  if (report.absent && report.absent.length > 0) {
+    out.push(`<details><summary>${report.absent.length} finding(s) gone since the baseline</summary>`, "");
+    for (const a of report.absent) out.push(`- \`${a.ruleId}\` ${esc(a.message)}`);
+    out.push("", "</details>", "");
   }
   const suppressed = report.findings.filter((f) => f.suppression);
   if (suppressed.length > 0) {

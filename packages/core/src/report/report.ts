@@ -3,6 +3,7 @@ import type { Evaluation } from "../engine/evaluate.ts";
 import type { Finding, Severity } from "../model/finding.ts";
 import type { Coverage } from "../model/inventory.ts";
 import type { RuleMeta } from "../engine/rule.ts";
+import type { BaselineFinding } from "../policy/baseline.ts";
 
 export const TOOL_NAME = "trustscope";
 export const REPORT_SCHEMA_VERSION = 1;
@@ -13,6 +14,8 @@ export interface Report {
   findings: Finding[];
   coverage: Coverage;
   summary: Record<Severity, number>;
+  /** With --baseline: earlier findings that are gone. */
+  absent?: BaselineFinding[];
 }
 
 export interface ReportContext {

@@ -61,6 +61,7 @@ function result(f: Finding, ruleIndex: number, opts: SarifOptions) {
       },
     ],
     partialFingerprints: { primaryLocationLineHash: `${f.fingerprint}:1` },
+    ...(f.baseline ? { baselineState: f.baseline } : {}),
     fingerprints: { "trustscope/v1": f.fingerprint },
     ...(f.suppression
       ? { suppressions: [{ kind: f.suppression.kind === "inline" ? "inSource" : "external", status: "accepted", justification: f.suppression.reason }] }

@@ -13,7 +13,7 @@ export function renderTable(report: Report, opts: { color: boolean } = { color: 
   const width = Math.max(8, ...counted.map((f) => f.severity.length));
   for (const f of counted) {
     const sev = c(COLOR[f.severity], f.severity.toUpperCase().padEnd(width));
-    out.push(`${sev}  ${c("\x1b[1m", f.ruleId)}`);
+    out.push(`${sev}  ${c("\x1b[1m", f.ruleId)}${f.baseline === "new" ? `  ${c(COLOR.medium, "NEW")}` : ""}`);
     const pad = " ".repeat(width + 2);
     out.push(`${pad}${f.message}`);
     const path = trustPath(f);
@@ -24,7 +24,9 @@ export function renderTable(report: Report, opts: { color: boolean } = { color: 
   }
   const suppressed = report.findings.length - counted.length;
   const totals = SEVERITIES.map((s) => `${report.summary[s]} ${s}`).join(", ");
-  out.push(`${counted.length === 0 ? "No findings" : `${counted.length} finding(s)`}: ${totals}${suppressed ? `; ${suppressed} suppressed` : ""}.`);
+  const fresh = counted.filter((f) => f.baseline === "new").length;
+  const baseline = report.absent ? `; against the baseline: ${fresh} new, ${report.absent.length} gone` : "";
+  out.push(`${counted.length === 0 ? "No findings" : `${counted.length} finding(s)`}: ${totals}${suppressed ? `; ${suppressed} suppressed` : ""}${baseline}.`);
   if (!report.coverage.complete) {
     out.push(c(COLOR.high, "The scan is INCOMPLETE; these sources could not be read fully:"));
     for (const g of report.coverage.gaps) out.push(`  - ${g.source} ${g.scope}: ${g.error}`);
