@@ -4,17 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { trustscope } from "../support/cli.ts";
+import { expectUsageError } from "../support/expect-usage-error.ts";
 import { CLI_BIN, DEMO_SNAPSHOT } from "../support/paths.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "trustscope-cli-"));
 
-function oneLineError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe("");
-  expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const oneLineError = expectUsageError;
 
 describe("trustscope rules and explain", () => {
   it("lists every rule with id, severity and title, also as JSON", () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { trustscope } from "../support/cli.ts";
+import { expectUsageError } from "../support/expect-usage-error.ts";
 import { DEMO_SNAPSHOT } from "../support/paths.ts";
 
 interface DiffJson {
@@ -50,13 +51,7 @@ function snapshots(): string {
   return dir;
 }
 
-function oneLineError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe("");
-  expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const oneLineError = expectUsageError;
 
 describe("trustscope diff", () => {
   it("reports the trust changes between two snapshots as JSON, exit 1 when risk increased", () => {
