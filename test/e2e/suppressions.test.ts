@@ -1,5 +1,5 @@
 /** Inline suppressions with and without a reason, and unused ones, through the real CLI. */
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,5 +58,18 @@ describe("inline suppressions", () => {
     writeFileSync(join(dir, "trustscope.yaml"), "suppressions:\n  - rule: org-scoped-trust\n    identity: no-such-app\n    reason: old exception\n    expires: 2999-01-01\n");
     const report = JSON.parse(trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json"], { cwd: dir }).stdout) as Report;
     expect(report.findings.find((x) => x.ruleId === "unused-suppression")).toMatchObject({ location: { file: "trustscope.yaml", line: 2 } });
+  });
+});
+
+describe("inline suppressions in Bicep", () => {
+  it("a // comment above the resource suppresses the template finding", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-inline-bicep-"));
+    cpSync(resolve(REPO_ROOT, "test/fixtures/repos/templates"), dir, { recursive: true });
+    const file = join(dir, "infra/main.bicep");
+    const text = readFileSync(file, "utf8").replace("  resource buildkite 'federatedIdentityCredentials'", "  // trustscope: ignore[issuer-near-miss, unexpected-audience] being rebuilt in PLAT-7\n  resource buildkite 'federatedIdentityCredentials'");
+    writeFileSync(file, text);
+    const report = scan(dir);
+    const suppressed = report.findings.filter((f) => f.suppression?.kind === "inline").map((f) => f.ruleId).sort();
+    expect(suppressed).toEqual(["issuer-near-miss", "unexpected-audience"]);
   });
 });
