@@ -11,7 +11,8 @@ import { Evaluator, Scope, type ResourceNode } from "./evaluate.ts";
 import type { Expr, ObjectExpr, Prop } from "./expr.ts";
 import { propOf, raw } from "./expr.ts";
 import { FactCollector, qualify } from "./facts.ts";
-import { Budget, BudgetExceeded, clip, DiagnosticSink, emptyFacts, errorText, LineIndex, sortFacts } from "./support.ts";
+import type { Budget, DiagnosticSink, LineIndex } from "./support.ts";
+import { clip, emptyFacts, runTemplateReader } from "./support.ts";
 
 /** Deepest JSON nesting read (deeper files are reported, not parsed). */
 const MAX_JSON_DEPTH = 200;
@@ -32,18 +33,7 @@ export interface ReadResult {
 
 /** `readArmTemplate` plus the work it did (for tests that bound it). */
 export function readArmTemplateWithStats(text: string, file: string): ReadResult & { steps: number } {
-  const src = typeof text === "string" ? text : "";
-  const lines = new LineIndex(src);
-  const diags = new DiagnosticSink(file, lines);
-  const budget = Budget.forText(src);
-  let facts = emptyFacts();
-  try {
-    facts = readJson(src, file, lines, diags, budget);
-  } catch (e) {
-    if (e instanceof BudgetExceeded) diags.atLine(1, "the template is too complex to read within the work limit; its facts are not reported");
-    else diags.atLine(1, `internal error while reading the template: ${errorText(e)}`);
-  }
-  return { facts: sortFacts(facts), diagnostics: diags.finish(), steps: budget.steps };
+  return runTemplateReader(text, file, "template", (src, lines, diags, budget) => readJson(src, file, lines, diags, budget));
 }
 
 function readJson(text: string, file: string, lines: LineIndex, diags: DiagnosticSink, budget: Budget): TemplateFacts {

@@ -8,23 +8,12 @@ import { parseBicep, type BicepFile, type ResourceDecl } from "./bicep-parser.ts
 import { Evaluator, Scope, type ResourceNode } from "./evaluate.ts";
 import { propOf } from "./expr.ts";
 import { FactCollector, qualify } from "./facts.ts";
-import { Budget, BudgetExceeded, clip, DiagnosticSink, emptyFacts, errorText, LineIndex, sortFacts } from "./support.ts";
+import type { Budget, DiagnosticSink } from "./support.ts";
+import { clip, runTemplateReader } from "./support.ts";
 
 /** `readBicep` plus the work it did (for tests that bound it). */
 export function readBicepWithStats(text: string, file: string): ReadResult & { steps: number } {
-  const src = typeof text === "string" ? text : "";
-  const lines = new LineIndex(src);
-  const diags = new DiagnosticSink(file, lines);
-  const budget = Budget.forText(src);
-  let facts = emptyFacts();
-  try {
-    const parsed = parseBicep(src, lines, diags, budget);
-    facts = extract(parsed, file, diags, budget);
-  } catch (e) {
-    if (e instanceof BudgetExceeded) diags.atLine(1, "the file is too complex to read within the work limit; its facts are not reported");
-    else diags.atLine(1, `internal error while reading the file: ${errorText(e)}`);
-  }
-  return { facts: sortFacts(facts), diagnostics: diags.finish(), steps: budget.steps };
+  return runTemplateReader(text, file, "file", (src, lines, diags, budget) => extract(parseBicep(src, lines, diags, budget), file, diags, budget));
 }
 
 function extract(parsed: BicepFile, file: string, diags: DiagnosticSink, budget: Budget): TemplateFacts {

@@ -104,3 +104,27 @@ export function clip(text: string, max = 80): string {
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * Runs a template reader inside the shared guarantees: a work budget, a capped diagnostic sink,
+ * no exception escaping, facts in line order. `noun` names the input in the two failure messages.
+ */
+export function runTemplateReader(
+  text: string,
+  file: string,
+  noun: "template" | "file",
+  read: (src: string, lines: LineIndex, diags: DiagnosticSink, budget: Budget) => TemplateFacts,
+): { facts: TemplateFacts; diagnostics: Diagnostic[]; steps: number } {
+  const src = typeof text === "string" ? text : "";
+  const lines = new LineIndex(src);
+  const diags = new DiagnosticSink(file, lines);
+  const budget = Budget.forText(src);
+  let facts = emptyFacts();
+  try {
+    facts = read(src, lines, diags, budget);
+  } catch (e) {
+    if (e instanceof BudgetExceeded) diags.atLine(1, `the ${noun} is too complex to read within the work limit; its facts are not reported`);
+    else diags.atLine(1, `internal error while reading the ${noun}: ${errorText(e)}`);
+  }
+  return { facts: sortFacts(facts), diagnostics: diags.finish(), steps: budget.steps };
+}
