@@ -3,6 +3,8 @@ import { Redactor, UsageError, errorMessage } from "@trustscope/core";
 import { collectCommand } from "./commands/collect.ts";
 import { diffCommand } from "./commands/diff.ts";
 import { explainCommand } from "./commands/explain.ts";
+import { explainAccessCommand } from "./commands/explain-access.ts";
+import { graphCommand } from "./commands/graph.ts";
 import { rulesCommand } from "./commands/rules.ts";
 import { scanCommand } from "./commands/scan.ts";
 import { processIo, type Io } from "./io.ts";
@@ -16,6 +18,9 @@ Commands:
   scan       collect or load an inventory, evaluate every rule, report
   collect    collect live data and write a snapshot
   diff       compare two snapshots and list the trust changes (exit 1 if risk increased)
+  graph      write the trust map as Graphviz DOT, Mermaid or JSON
+  explain-access TARGET
+             the blast radius of a pipeline, identity or Azure scope, in words
   rules      list the rules
   explain    print a rule's documentation
 
@@ -38,11 +43,15 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
       case "scan":
         return await scanCommand(rest, io, redactor);
       case "rules":
-        return rulesCommand(rest, io);
+        return await rulesCommand(rest, io);
       case "explain":
-        return explainCommand(rest, io);
+        return await explainCommand(rest, io);
       case "collect":
         return await collectCommand(rest, io, redactor);
+      case "graph":
+        return await graphCommand(rest, io, redactor);
+      case "explain-access":
+        return await explainAccessCommand(rest, io, redactor);
       case "diff":
         return diffCommand(rest, io, redactor);
       case "--version":
@@ -56,7 +65,7 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
         io.stdout(HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${command}' (commands: scan, collect, diff, rules, explain)`);
+        throw new UsageError(`unknown command '${command}' (commands: scan, collect, diff, graph, explain-access, rules, explain)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

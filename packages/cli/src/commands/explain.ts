@@ -1,21 +1,23 @@
 import { UsageError } from "@trustscope/core";
 import type { Io } from "../io.ts";
 import { parse } from "../args.ts";
-import { allRuleMetas } from "../rule-set.ts";
+import { loadRuleSet } from "../rule-set.ts";
 
-export const EXPLAIN_HELP = `Usage: trustscope explain RULE_ID
+export const EXPLAIN_HELP = `Usage: trustscope explain RULE_ID [--config FILE]
 
 Print a rule's documentation: what it finds, a failing and a passing example, how to fix it.
+Rules from the policy file's custom rule packs are explained too.
 `;
 
-export function explainCommand(args: string[], io: Io): number {
-  const { values, positionals } = parse("explain", args, { help: { type: "boolean", short: "h" } });
+export async function explainCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse("explain", args, { config: { type: "string" }, help: { type: "boolean", short: "h" } });
   if (values.help) {
     io.stdout(EXPLAIN_HELP);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("explain takes exactly one rule id (see 'trustscope rules')");
-  const meta = allRuleMetas().find((m) => m.id === positionals[0]);
+  const { metas } = await loadRuleSet(values.config, io);
+  const meta = metas.find((m) => m.id === positionals[0]);
   if (!meta) throw new UsageError(`unknown rule '${positionals[0]}' (see 'trustscope rules')`);
   io.stdout(meta.docs ?? `# ${meta.id}\n\n${meta.description}\n`);
   return 0;

@@ -1,30 +1,22 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  DEFAULT_SARIF_ANCHOR,
+  REPORT_FORMATS,
   SEVERITIES,
   UsageError,
-  applyBaseline,
-  buildReport,
   parseBaseline,
-  checkPolicyRuleIds,
-  evaluate,
-  exitCodeFor,
-  parsePolicy,
-  renderJson,
-  renderMarkdown,
-  renderSarif,
-  renderTable,
+  scan,
+  type Evaluation,
   type FailOn,
-  type Policy,
   type Redactor,
   type Report,
+  type ReportFormat,
 } from "@trustscope/core";
-import { builtinRules } from "@trustscope/rules";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
 import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
 import { annotateBuild, annotationFor, annotationMode } from "../buildkite/annotate.ts";
-import { allRuleMetas } from "../rule-set.ts";
+import { loadRuleSet } from "../rule-set.ts";
 import { collectDemo, collectLive, emptyInventory, loadRepoSource, loadSnapshot, type LoadedInventory } from "../sources.ts";
 import { HOMEPAGE, VERSION } from "../version.ts";
 
@@ -41,7 +33,8 @@ Sources:
 ${LIVE_HELP}
 Policy and output:
   --config FILE            policy file (default: trustscope.yaml in the working directory, if present)
-  --format FORMAT          table | json | sarif | markdown (default: table)
+  --format FORMAT          table | json | sarif | markdown | html (default: table); html is one
+                           self-contained page with the findings and an interactive trust map
   -o, --output FILE        write the report to FILE instead of stdout
   --fail-on SEVERITY       critical | high | medium | low | info | never (default: high)
   --baseline FILE          an earlier JSON report: findings are marked new or unchanged (by
@@ -62,21 +55,8 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration 
 `;
 
 
-const FORMATS = ["table", "json", "sarif", "markdown"] as const;
+const FORMATS = REPORT_FORMATS;
 const FAIL_ON = [...SEVERITIES, "never"] as const;
-/** Where SARIF results point when no file describes the inventory (GitHub needs a file). */
-const DEFAULT_ANCHOR = "trustscope.yaml";
-
-export function loadPolicy(configFlag: string | undefined, io: Io): Policy | undefined {
-  const path = configFlag ?? (existsSync(resolve(io.cwd, "trustscope.yaml")) ? "trustscope.yaml" : undefined);
-  if (!path) return undefined;
-  const policy = parsePolicy(readText(resolve(io.cwd, path), "the policy file"), path);
-  checkPolicyRuleIds(policy, builtinRules.map((r) => r.meta.id));
-  if (policy.rules.length > 0) {
-    throw new UsageError(`${path}: 'rules' (custom rule packs) is not supported by this version of trustscope yet`);
-  }
-  return policy;
-}
 
 export const SCAN_OPTIONS = {
   snapshot: { type: "string" },
@@ -95,11 +75,13 @@ export const SCAN_OPTIONS = {
   "fail-on-new": { type: "boolean" },
 } as const;
 
-export type ScanFormat = (typeof FORMATS)[number];
+export type ScanFormat = ReportFormat;
 
 /** A finished scan: the report, and how to render it in any format. Front ends share this. */
 export interface ScanResult {
   report: Report;
+  /** The evaluation behind the report (trust graph, production classifier) for other views of it. */
+  evaluation: Evaluation;
   failOn: FailOn;
   exitCode: 0 | 1 | 3;
   render(format: ScanFormat, opts?: { color?: boolean }): string;
@@ -118,7 +100,8 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
   const live = hasLiveFlags({ ...values, cloud: undefined });
   const chosen = [values.demo && "--demo", values.snapshot !== undefined && "--snapshot", live && "live options"].filter(Boolean);
   if (chosen.length > 1) throw new UsageError(`give one source: ${chosen.join(" or ")}, not both`);
-  const policy = loadPolicy(values.config, io);
+  if (values["fail-on-new"] && values.baseline === undefined) throw new UsageError("--fail-on-new needs --baseline FILE (an earlier JSON report)");
+  const { policy, rules, metas: documentedMetas } = await loadRuleSet(values.config, io);
   const onProgress = progressReporter(io, quiet);
 
   const repo = values.repo !== undefined ? loadRepoSource(values.repo, io) : undefined;
@@ -142,31 +125,26 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
     io.stderr(`trustscope: evaluating ${inventory.buildkite?.pipelines.length ?? 0} pipelines, ${inventory.entra?.applications.length ?? 0} app registrations, ${inventory.azure?.roleAssignments.length ?? 0} role assignments\n`);
   }
 
-  const evaluation = evaluate({ inventory, rules: builtinRules, ...(policy ? { policy } : {}), ...(repo ? { repo } : {}) });
-  const report = buildReport(evaluation, VERSION);
-  if (values["fail-on-new"] && values.baseline === undefined) throw new UsageError("--fail-on-new needs --baseline FILE (an earlier JSON report)");
-  if (values.baseline !== undefined) {
-    const baseline = parseBaseline(readText(resolve(io.cwd, values.baseline), "the baseline report"), values.baseline);
-    report.absent = applyBaseline(report.findings, baseline);
-  }
+  const baseline = values.baseline !== undefined ? parseBaseline(readText(resolve(io.cwd, values.baseline), "the baseline report"), values.baseline) : undefined;
+  const outcome = scan({ inventory, rules, toolVersion: VERSION, documentation: documentedMetas, ...(policy ? { policy } : {}), ...(repo ? { repo } : {}), ...(baseline ? { baseline } : {}) });
+  const { report, evaluation } = outcome;
   for (const f of report.findings) {
     if (f.ruleId === "expired-suppression" && !quiet) io.stderr(`trustscope: warning: ${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}\n`);
   }
 
-  // The engine's own diagnostics carry no documentation; the rule set has it for every id.
-  const documented = new Map(allRuleMetas().map((m) => [m.id, m]));
-  const metas = evaluation.rules.map((m) => ({ ...m, docs: documented.get(m.id)?.docs ?? m.docs }));
-  const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_ANCHOR, lineOf: () => undefined };
+  const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_SARIF_ANCHOR, lineOf: () => undefined };
+  const organization = inventory.buildkite?.organization.slug;
   return {
     report,
+    evaluation,
     failOn,
-    exitCode: exitCodeFor(evaluation, failOn, { onlyNew: Boolean(values["fail-on-new"]) }),
-    render(format, opts = {}) {
-      if (format === "json") return renderJson(report);
-      if (format === "markdown") return renderMarkdown(report, metas);
-      if (format === "sarif") return renderSarif(report, metas, { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE });
-      return renderTable(report, { color: Boolean(opts.color) });
-    },
+    exitCode: outcome.exitCode(failOn, { onlyNew: Boolean(values["fail-on-new"]) }),
+    render: (format, opts = {}) =>
+      outcome.render(format, {
+        color: Boolean(opts.color),
+        sarif: { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE },
+        html: { scannedAt: inventory.collectedAt ?? new Date().toISOString(), ...(organization ? { organization } : {}) },
+      }),
   };
 }
 

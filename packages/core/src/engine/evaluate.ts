@@ -9,7 +9,8 @@ import { buildTrustGraph, type TrustGraph } from "../graph/trust-graph.ts";
 import { EnvironmentClassifier } from "../policy/environments.ts";
 import { DEFAULT_POLICY, type Policy, type Suppression } from "../policy/policy.ts";
 import { normalizeScope } from "../azure/scope.ts";
-import { UsageError } from "../util/errors.ts";
+import { UsageError, errorMessage } from "../util/errors.ts";
+import { resultProblem } from "./validate-rule.ts";
 import type { Rule, RuleMeta, RuleResult } from "./rule.ts";
 import type { RepoAnalysis } from "../repo/analyze.ts";
 
@@ -64,6 +65,8 @@ export interface Evaluation {
   coverage: Coverage;
   summary: Record<Severity, number>;
   graph: TrustGraph;
+  /** The production classifier the rules used (front ends build the trust map with it). */
+  environments: EnvironmentClassifier;
   /** The metadata of every rule that ran (for reporters). */
   rules: RuleMeta[];
 }
@@ -127,13 +130,25 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
   const byFingerprint = new Map<string, Finding>();
   const ran: RuleMeta[] = [];
+  // A rule that throws or returns something malformed has not judged everything it should:
+  // that is a coverage gap (exit 3), never a quiet pass, and the other rules still run.
+  const ruleGaps: Coverage["gaps"] = [];
   for (const rule of input.rules) {
     const setting = policy.ruleSettings[rule.meta.id];
     if (setting?.enabled === false) continue;
     ran.push(rule.meta);
-    for (const r of rule.check(ctx)) {
-      const f = toFinding(rule, r, setting?.severity);
-      if (!byFingerprint.has(f.fingerprint)) byFingerprint.set(f.fingerprint, f);
+    try {
+      for (const r of rule.check(ctx)) {
+        const problem = resultProblem(r);
+        if (problem) {
+          ruleGaps.push({ source: "rule", scope: rule.meta.id, error: `rule '${rule.meta.id}' returned an invalid result: ${problem}` });
+          continue;
+        }
+        const f = toFinding(rule, r, setting?.severity);
+        if (!byFingerprint.has(f.fingerprint)) byFingerprint.set(f.fingerprint, f);
+      }
+    } catch (e) {
+      ruleGaps.push({ source: "rule", scope: rule.meta.id, error: `rule '${rule.meta.id}' failed: ${errorMessage(e).split("\n")[0]}` });
     }
   }
   const findings = [...byFingerprint.values()];
@@ -224,12 +239,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
   findings.sort(compareFindings);
   const repoGaps = (input.repo?.repo.diagnostics ?? []).filter((d) => !d.note).map((d) => ({ source: "repo", scope: d.file, error: `line ${d.line}: ${d.message}` }));
-  const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...repoGaps, ...(input.extraGaps ?? [])];
+  const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...repoGaps, ...ruleGaps, ...(input.extraGaps ?? [])];
   return {
     findings,
     coverage: { complete: input.inventory.coverage.complete && gaps.length === 0, gaps },
     summary: summarize(findings),
     graph,
+    environments,
     rules: ran,
   };
 }

@@ -144,7 +144,8 @@ export function parsePolicy(text: string, file: string): Policy {
     } else if (k === "ruleSettings") {
       for (const [id, setting] of entries(ctx, v, "ruleSettings")) policy.ruleSettings[id] = ruleSetting(ctx, setting, `ruleSettings.${id}`);
     } else {
-      policy.rules = strList(ctx, v, "rules");
+      if (!isSeq(v)) fail(ctx, v, "rules must be a list of module paths or package names");
+      policy.rules = v.items.map((item, i) => ({ spec: str(ctx, item as Node, `rules[${i}]`), location: { file: ctx.file, line: lineOf(ctx, item as Node) } }));
     }
   }
   return policy;

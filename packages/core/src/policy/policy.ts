@@ -32,8 +32,15 @@ export interface Policy {
   environments?: Record<string, EnvironmentSelector>;
   suppressions: Suppression[];
   ruleSettings: Record<string, RuleSetting>;
-  /** Custom rule pack module paths or package names, as written. */
-  rules: string[];
+  /** Custom rule packs: module paths (globs allowed, relative to the policy file) or package names, as written. */
+  rules: RulePackRef[];
+}
+
+/** One entry of the policy's `rules:` list. */
+export interface RulePackRef {
+  /** `./policy/rules/*.js`, `/abs/path/pack.mjs` or a package name such as `@acme/trustscope-rules`. */
+  spec: string;
+  location?: FindingLocation;
 }
 
 export const DEFAULT_POLICY: Policy = { suppressions: [], ruleSettings: {}, rules: [] };

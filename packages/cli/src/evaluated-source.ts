@@ -1,0 +1,76 @@
+/**
+ * Sources and policy for commands that look at a scan from another side (`graph`,
+ * `explain-access`): the same flags as `scan`, evaluated by `runScan` itself so every command
+ * judges alike.
+ */
+import { UsageError, type Redactor } from "@trustscope/core";
+import type { Io } from "./io.ts";
+import { LIVE_HELP, LIVE_OPTIONS } from "./live.ts";
+import { runScan, SCAN_OPTIONS, type ScanResult } from "./commands/scan.ts";
+
+/** The flags of `scan` that choose what to read and which policy applies. */
+export const SOURCE_OPTIONS = {
+  snapshot: SCAN_OPTIONS.snapshot,
+  demo: SCAN_OPTIONS.demo,
+  repo: SCAN_OPTIONS.repo,
+  config: SCAN_OPTIONS.config,
+  quiet: SCAN_OPTIONS.quiet,
+  ...LIVE_OPTIONS,
+} as const;
+
+/** Source flags plus --format, -o and --help: the whole option set of `graph` and `explain-access`. */
+export const VIEW_OPTIONS = {
+  ...SOURCE_OPTIONS,
+  format: { type: "string" },
+  output: { type: "string", short: "o" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const SOURCE_HELP = `Sources (as for 'trustscope scan'):
+  --repo DIR               a repository's pipeline files, cross-checked against any source below
+  --snapshot FILE          a snapshot written by 'trustscope collect'
+  --demo                   the bundled demo organisation (no credentials, no network)
+  (live)                   read the APIs directly, see below
+
+${LIVE_HELP}
+Policy:
+  --config FILE            policy file (default: trustscope.yaml in the working directory, if
+                           present): production environments, suppressions, rule settings
+  -q, --quiet              no progress or warnings on stderr
+`;
+
+type SourceValues = { [K in keyof typeof SOURCE_OPTIONS]?: (typeof SOURCE_OPTIONS)[K]["type"] extends "boolean" ? boolean : string | string[] };
+
+/**
+ * Runs the scan of the source flags in `values` (already parsed and checked by `command`'s own
+ * option set, so only source flags are passed on).
+ */
+export async function evaluateSources(command: string, values: SourceValues, io: Io, redactor: Redactor): Promise<ScanResult> {
+  const args: string[] = [];
+  for (const name of Object.keys(SOURCE_OPTIONS) as (keyof typeof SOURCE_OPTIONS)[]) {
+    const v = values[name];
+    if (v === true) args.push(`--${name}`);
+    else if (typeof v === "string") args.push(`--${name}=${v}`);
+    else if (Array.isArray(v)) for (const x of v) args.push(`--${name}=${x}`);
+  }
+  try {
+    return await runScan(args, io, redactor);
+  } catch (e) {
+    // scan's own wording would send the user to 'scan --help'.
+    if (e instanceof UsageError && e.message.startsWith("nothing to scan")) {
+      throw new UsageError(`${command}: nothing to read: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope ${command} --help')`);
+    }
+    throw e;
+  }
+}
+
+/** Says on stderr that the scan was incomplete, unless quiet; returns the exit code (3 or 0). */
+export function coverageExit(result: ScanResult, io: Io, quiet: boolean | undefined, what: string): 0 | 3 {
+  const { coverage } = result.report;
+  if (coverage.complete) return 0;
+  if (!quiet) {
+    io.stderr(`trustscope: the scan is incomplete (${coverage.gaps.length} coverage gap(s)), so ${what} may be missing access; exit code 3\n`);
+    for (const g of coverage.gaps) io.stderr(`  - ${g.source} ${g.scope}: ${g.error}\n`);
+  }
+  return 3;
+}

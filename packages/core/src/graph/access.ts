@@ -1,0 +1,436 @@
+/**
+ * Access queries over the trust graph: who can log in as whom, what an identity may do at a
+ * scope, and the blast radius of a pipeline, an identity or a scope. `trustscope explain-access`,
+ * the trust map and custom rules all ask these, so they are answered once, here. Every function
+ * is pure: it reads the graph and the classifier and returns data.
+ *
+ * Path of a login: pipeline --mints a token for--> federated credential --unlocks--> identity
+ * --holds--> role assignments (grants) at Azure scopes.
+ */
+import { isReadOnlyRole, roleDefinitionGuid, type Grant, type Plane } from "../azure/rbac.ts";
+import { managementGroupName, normalizeScope, scopeKind, subscriptionOf } from "../azure/scope.ts";
+import type { BuildkitePipeline, RoleDefinition, RolePermission } from "../model/inventory.ts";
+import type { EnvironmentClassifier } from "../policy/environments.ts";
+import type { Identity, TrustEdge, TrustGraph } from "./trust-graph.ts";
+
+/** An identity a pipeline can log in as, with every credential that lets it. */
+export interface IdentityReach {
+  identity: Identity;
+  /** The federated credentials (trust edges) whose subject the pipeline's tokens match. */
+  edges: TrustEdge[];
+}
+
+/** A pipeline that can log in as an identity, with every credential that lets it. */
+export interface PipelineReach {
+  pipeline: BuildkitePipeline;
+  edges: TrustEdge[];
+}
+
+/**
+ * The identities a pipeline can log in as, each with the credential(s) that let it, in the
+ * graph's order. `pipeline` is the pipeline or its UUID (any case). Only credentials with
+ * Buildkite's exact issuer can match a token, so near-miss credentials never appear here.
+ */
+export function identitiesReachableFrom(graph: TrustGraph, pipeline: BuildkitePipeline | string): IdentityReach[] {
+  const uuid = (typeof pipeline === "string" ? pipeline : pipeline.uuid).toLowerCase();
+  const out = new Map<Identity, TrustEdge[]>();
+  for (const edge of graph.edgesByPipeline.get(uuid) ?? []) {
+    const list = out.get(edge.identity) ?? [];
+    list.push(edge);
+    out.set(edge.identity, list);
+  }
+  return [...out].map(([identity, edges]) => ({ identity, edges }));
+}
+
+/**
+ * The pipelines that can log in as the identity, each with every credential that lets it (the
+ * older `pipelinesReaching` keeps only the first credential per pipeline).
+ */
+export function pipelinesReachingIdentity(identity: Identity): PipelineReach[] {
+  const out = new Map<string, PipelineReach>();
+  for (const edge of identity.credentials) {
+    for (const pipeline of edge.reach) {
+      const key = pipeline.uuid.toLowerCase();
+      const r = out.get(key);
+      if (r) r.edges.push(edge);
+      else out.set(key, { pipeline, edges: [edge] });
+    }
+  }
+  return [...out.values()];
+}
+
+/** One grant that is in force at a scope, with what its role allows. */
+export interface EffectiveGrant {
+  grant: Grant;
+  /** The role's name, or `unknown role <guid>` when its definition was not collected. */
+  roleName: string;
+  /** Where the assignment is made (as ARM reports it). */
+  assignedAt: string;
+  /** `at`: assigned at the scope itself; `above`: inherited from a management group, subscription, … above it. */
+  relation: "at" | "above";
+  /**
+   * The role's permission blocks, unmerged: in Azure RBAC a block's notActions subtract only
+   * from that block's actions, never from another role's. Empty when the role is unknown.
+   */
+  permissions: RolePermission[];
+  /** The assignment carries an ABAC condition that may narrow it. */
+  conditional: boolean;
+  /** True when every action and data action is a read; undefined when the role is unknown. */
+  readOnly: boolean | undefined;
+}
+
+/**
+ * What the identity may do at `scope`: every grant in force there (assigned at the scope or any
+ * scope above it, directly or through its groups), each with its own role's permissions. The
+ * grants are not merged, because one role's notActions never take away another role's actions;
+ * to ask whether an operation is allowed, use {@link canPerform}, which evaluates per role.
+ */
+export function effectivePermissions(graph: TrustGraph, identity: Identity, scope: string): EffectiveGrant[] {
+  const target = normalizeScope(scope);
+  return graph.rbac.grantsAt(identity.grants, scope).map((grant) => ({
+    grant,
+    roleName: roleNameOf(grant),
+    assignedAt: grant.assignment.scope,
+    relation: normalizeScope(grant.assignment.scope) === target ? "at" : "above",
+    permissions: grant.role?.permissions ?? [],
+    conditional: grant.conditional,
+    readOnly: grant.role ? isReadOnlyRole(grant.role) : undefined,
+  }));
+}
+
+/**
+ * Whether the identity may perform `operation` (e.g. `Microsoft.Storage/storageAccounts/write`)
+ * at `scope` on the given plane. Conditional grants count as allowing (a condition narrows, it
+ * does not remove the access); grants whose role is unknown do not. For the grants themselves,
+ * use `grantsAllowing`.
+ */
+export function canPerform(graph: TrustGraph, identity: Identity, operation: string, scope: string, plane: Plane = "control"): boolean {
+  return graph.rbac.grantsAllowing(identity.grants, operation, scope, plane).length > 0;
+}
+
+/** Whether a scope is production, and why. */
+export interface ScopeProduction {
+  /** The scope is production: it, or a scope above it, is (`EnvironmentClassifier.scope`). */
+  production: boolean;
+  /**
+   * An assignment at this scope reaches production: the scope is production, or contains a
+   * production scope, as a management group above a production subscription does
+   * (`EnvironmentClassifier.touchesProduction`). This is what marks grants and the trust map.
+   */
+  touchesProduction: boolean;
+  /** The fact that decided it (the scope's own reason first); undefined when neither holds. */
+  reason?: string;
+}
+
+/**
+ * Whether `scope` is production and why. Both questions are answered: `production` for the scope
+ * itself (or a production scope above it), and `touchesProduction` for what an assignment there
+ * reaches, which is the one that matters for access.
+ */
+export function productionVerdict(environments: EnvironmentClassifier, scope: string): ScopeProduction {
+  const own = environments.scope(scope);
+  if (own.production) return { production: true, touchesProduction: true, reason: own.reason ?? "production" };
+  const touches = environments.touchesProduction(scope);
+  return touches.production ? { production: false, touchesProduction: true, reason: touches.reason ?? "contains production" } : { production: false, touchesProduction: false };
+}
+
+/** A grant in a blast radius: what it is, what it allows in short, and whether it reaches production. */
+export interface GrantReach {
+  grant: Grant;
+  roleName: string;
+  /** The assignment's scope. */
+  scope: string;
+  /** Only reads; false when the role is unknown (its power cannot be bounded). */
+  readOnly: boolean;
+  /** What the role allows, in short (see {@link describeRoleAccess}). */
+  allows: string;
+  /** Why an assignment at this scope reaches production; undefined when it does not. */
+  production?: string;
+}
+
+/** The grant, with its role summarised and its production verdict (`touchesProduction`). */
+export function grantReach(grant: Grant, environments: EnvironmentClassifier): GrantReach {
+  const v = productionVerdict(environments, grant.assignment.scope);
+  return {
+    grant,
+    roleName: roleNameOf(grant),
+    scope: grant.assignment.scope,
+    readOnly: grant.role ? isReadOnlyRole(grant.role) : false,
+    allows: describeRoleAccess(grant.role),
+    ...(v.touchesProduction ? { production: v.reason } : {}),
+  };
+}
+
+/** A login path from a pipeline: one credential, the identity it unlocks, and that identity's grants. */
+export interface PipelineAccessPath {
+  edge: TrustEdge;
+  identity: Identity;
+  grants: GrantReach[];
+}
+
+export interface PipelineBlastRadius {
+  kind: "pipeline";
+  pipeline: BuildkitePipeline;
+  /** Why the pipeline itself is production; undefined when it is not. */
+  production?: string;
+  /** One entry per credential the pipeline's tokens match. */
+  paths: PipelineAccessPath[];
+}
+
+export interface IdentityBlastRadius {
+  kind: "identity";
+  identity: Identity;
+  /** Buildkite-issued (or near-miss) credentials on the identity, including ones that reach no pipeline. */
+  credentials: TrustEdge[];
+  /** Pipelines that can log in as it, each with its own production verdict. */
+  pipelines: (PipelineReach & { production?: string })[];
+  grants: GrantReach[];
+}
+
+/** How a grant relates to the scope asked about. */
+export type ScopeRelation = "at" | "above" | "below";
+
+/** An identity that pipelines can log in as, and one of its grants that reaches the scope. */
+export interface ScopeReach {
+  identity: Identity;
+  grant: GrantReach;
+  /**
+   * `at` the scope, inherited from `above` it (full reach), or `below` it: assigned at a scope
+   * inside it, so only that part of the scope is reached (partial).
+   */
+  relation: ScopeRelation;
+  pipelines: PipelineReach[];
+}
+
+export interface ScopeBlastRadius {
+  kind: "scope";
+  /** The scope asked about, normalised (lower case, no trailing slash). */
+  scope: string;
+  production: ScopeProduction;
+  /** Ordered: grants at the scope, then from above, then partial ones from below; then by identity. */
+  reaches: ScopeReach[];
+}
+
+export type BlastRadius = PipelineBlastRadius | IdentityBlastRadius | ScopeBlastRadius;
+
+export type AccessTarget =
+  | { kind: "pipeline"; pipeline: BuildkitePipeline }
+  | { kind: "identity"; identity: Identity }
+  | { kind: "scope"; scope: string };
+
+/**
+ * If this pipeline is compromised, what can it touch: each credential its tokens match, the
+ * identity that credential unlocks, and that identity's grants.
+ */
+export function pipelineBlastRadius(graph: TrustGraph, environments: EnvironmentClassifier, pipeline: BuildkitePipeline): PipelineBlastRadius {
+  const grantsOf = memoGrants(environments);
+  const paths = identitiesReachableFrom(graph, pipeline).flatMap(({ identity, edges }) =>
+    edges.map((edge) => ({ edge, identity, grants: grantsOf(identity) })),
+  );
+  const v = environments.pipeline(pipeline);
+  return { kind: "pipeline", pipeline, ...(v.production ? { production: v.reason ?? "production" } : {}), paths };
+}
+
+/** Who can log in as the identity (and through which credential), and what it may do. */
+export function identityBlastRadius(graph: TrustGraph, environments: EnvironmentClassifier, identity: Identity): IdentityBlastRadius {
+  const pipelines = pipelinesReachingIdentity(identity).map((r) => {
+    const v = environments.pipeline(r.pipeline);
+    return { ...r, ...(v.production ? { production: v.reason ?? "production" } : {}) };
+  });
+  return { kind: "identity", identity, credentials: [...identity.credentials], pipelines, grants: identity.grants.map((g) => grantReach(g, environments)) };
+}
+
+const RELATION_ORDER: Record<ScopeRelation, number> = { at: 0, above: 1, below: 2 };
+
+/**
+ * Which pipelines can reach `scope`: through grants at the scope, at scopes above it (full
+ * reach), and at scopes inside it (partial reach, marked `below`). Identities no pipeline can log
+ * in as are left out. Linear in the grants of the identities that have Buildkite credentials.
+ */
+export function scopeBlastRadius(graph: TrustGraph, environments: EnvironmentClassifier, scope: string): ScopeBlastRadius {
+  const target = normalizeScope(scope);
+  const tree = graph.rbac.scopes;
+  const reaches: ScopeReach[] = [];
+  for (const identity of graph.identities) {
+    if (identity.credentials.length === 0 || identity.grants.length === 0) continue;
+    let pipelines: PipelineReach[] | undefined;
+    for (const grant of identity.grants) {
+      const at = normalizeScope(grant.assignment.scope);
+      const relation: ScopeRelation | undefined = at === target ? "at" : tree.covers(at, target) ? "above" : tree.covers(target, at) ? "below" : undefined;
+      if (!relation) continue;
+      pipelines ??= pipelinesReachingIdentity(identity);
+      if (pipelines.length === 0) break;
+      reaches.push({ identity, grant: grantReach(grant, environments), relation, pipelines });
+    }
+  }
+  reaches.sort((a, b) => RELATION_ORDER[a.relation] - RELATION_ORDER[b.relation] || compareText(a.identity.displayName, b.identity.displayName) || compareText(a.identity.key, b.identity.key));
+  return { kind: "scope", scope: target, production: productionVerdict(environments, target), reaches };
+}
+
+/** The blast radius of any target (see the three functions it dispatches to). */
+export function blastRadius(graph: TrustGraph, environments: EnvironmentClassifier, target: AccessTarget): BlastRadius {
+  if (target.kind === "pipeline") return pipelineBlastRadius(graph, environments, target.pipeline);
+  if (target.kind === "identity") return identityBlastRadius(graph, environments, target.identity);
+  return scopeBlastRadius(graph, environments, target.scope);
+}
+
+/**
+ * The targets `query` names exactly: a pipeline by UUID, slug or `org/slug`; an identity by
+ * client ID, object ID, service principal ID or display name; a scope by full ARM ID (of a known
+ * subscription, management group or assigned scope), subscription ID or name, or management
+ * group name. Case-insensitive. A `pipeline:`, `identity:` or `scope:` prefix restricts the kind.
+ * More than one result means the query is ambiguous.
+ */
+export function findAccessTargets(graph: TrustGraph, query: string): AccessTarget[] {
+  const { kind, text } = splitKind(query);
+  const q = text.trim().toLowerCase();
+  if (!q) return [];
+  const out: AccessTarget[] = [];
+  const bk = graph.inventory.buildkite;
+  if (!kind || kind === "pipeline") {
+    const org = bk?.organization.slug.toLowerCase();
+    for (const p of bk?.pipelines ?? []) {
+      const slug = p.slug.toLowerCase();
+      if (p.uuid.toLowerCase() === q || slug === q || `${org}/${slug}` === q) out.push({ kind: "pipeline", pipeline: p });
+    }
+  }
+  if (!kind || kind === "identity") {
+    for (const identity of graph.identities) {
+      const names = [identity.appId, identity.objectId, identity.principalId, identity.displayName];
+      if (names.some((n) => n?.toLowerCase() === q)) out.push({ kind: "identity", identity });
+    }
+  }
+  if (!kind || kind === "scope") {
+    const az = graph.inventory.azure;
+    const scopes = new Set<string>();
+    if (q.startsWith("/")) {
+      if (isKnownScope(graph, q)) scopes.add(normalizeScope(q));
+    } else {
+      for (const s of az?.subscriptions ?? []) {
+        if (s.subscriptionId.toLowerCase() === q || s.displayName.toLowerCase() === q) scopes.add(normalizeScope(`/subscriptions/${s.subscriptionId}`));
+      }
+      for (const m of az?.managementGroups ?? []) {
+        if (m.name.toLowerCase() === q || m.displayName.toLowerCase() === q) scopes.add(normalizeScope(m.id));
+      }
+    }
+    for (const scope of scopes) out.push({ kind: "scope", scope });
+  }
+  return out;
+}
+
+/** Up to `max` targets whose names contain `query` (for "did you mean" lists), as display strings. */
+export function suggestAccessTargets(graph: TrustGraph, query: string, max = 5): string[] {
+  const q = splitKind(query).text.trim().toLowerCase();
+  if (!q) return [];
+  const out: string[] = [];
+  const add = (names: (string | undefined)[], shown: string) => {
+    if (out.length < max && names.some((n) => n?.toLowerCase().includes(q))) out.push(shown);
+  };
+  for (const p of graph.inventory.buildkite?.pipelines ?? []) add([p.slug, p.name, p.uuid], `pipeline ${p.slug}`);
+  for (const i of graph.identities) add([i.displayName, i.appId, i.objectId], `identity ${i.displayName} (client ID ${i.appId})`);
+  for (const s of graph.inventory.azure?.subscriptions ?? []) add([s.displayName, s.subscriptionId], `scope /subscriptions/${s.subscriptionId} (${s.displayName})`);
+  return out;
+}
+
+/** How a target is shown in lists: `pipeline acme/deploy (uuid)`, `identity deployer (client ID …)`, `scope /subscriptions/…`. */
+export function describeAccessTarget(graph: TrustGraph, target: AccessTarget): string {
+  if (target.kind === "pipeline") return `pipeline ${graph.inventory.buildkite?.organization.slug ?? "?"}/${target.pipeline.slug} (${target.pipeline.uuid})`;
+  if (target.kind === "identity") return `identity '${target.identity.displayName}' (${target.identity.kind === "application" ? "app registration" : "managed identity"}, client ID ${target.identity.appId})`;
+  return `scope ${target.scope} (${describeScope(graph, target.scope)})`;
+}
+
+/**
+ * A scope in words: `subscription 'Contoso-Prod'`, `resource group 'rg-app' in subscription
+ * 'Contoso-Prod'`, `management group 'Platform'`, `tenant root`, or `storageAccounts 'name'`.
+ */
+export function describeScope(graph: TrustGraph, scope: string): string {
+  const s = normalizeScope(scope);
+  const kind = scopeKind(s);
+  if (kind === "root") return "tenant root";
+  if (kind === "managementGroup") {
+    const name = managementGroupName(s)!;
+    const mg = graph.inventory.azure?.managementGroups.find((m) => managementGroupName(m.id) === name);
+    return `management group '${mg?.displayName ?? name}'`;
+  }
+  const sub = subscriptionName(graph, s);
+  if (kind === "subscription") return `subscription '${sub}'`;
+  const original = scope.trim().replace(/\/+$/, "").split("/");
+  const name = original[original.length - 1] ?? s;
+  const where = sub ? ` in subscription '${sub}'` : "";
+  if (kind === "resourceGroup") return `resource group '${name}'${where}`;
+  return `${original[original.length - 2] ?? "resource"} '${name}'${where}`;
+}
+
+/** The display name of the scope's subscription (its ID when not collected). */
+export function subscriptionName(graph: TrustGraph, scope: string): string | undefined {
+  const id = subscriptionOf(scope);
+  if (!id) return undefined;
+  return graph.inventory.azure?.subscriptions.find((x) => x.subscriptionId.toLowerCase() === id)?.displayName ?? id;
+}
+
+/**
+ * What a role allows, in short: `all actions`, `all actions except Microsoft.Authorization/*\/Write,
+ * …`, `read (3 actions)`, or the actions themselves, with data actions after a `;`. Blocks are
+ * summarised separately (their notActions apply to themselves only).
+ */
+export function describeRoleAccess(role: RoleDefinition | undefined): string {
+  if (!role) return "unknown (the role definition was not collected)";
+  const parts: string[] = [];
+  for (const p of role.permissions) {
+    const control = describePatterns(p.actions, p.notActions, "actions");
+    const data = describePatterns(p.dataActions, p.notDataActions, "data actions");
+    if (control) parts.push(control);
+    if (data) parts.push(data);
+  }
+  return parts.length ? parts.join("; ") : "nothing";
+}
+
+function describePatterns(allow: string[], deny: string[], what: string): string | undefined {
+  if (allow.length === 0) return undefined;
+  const except = deny.length ? ` except ${listFew(deny)}` : "";
+  if (allow.some((a) => a.trim() === "*")) return `all ${what}${except}`;
+  if (allow.every((a) => /\/read$/i.test(a))) return `read ${what === "actions" ? "" : "data "}(${listFew(allow)})${except}`;
+  return `${what === "actions" ? "" : "data: "}${listFew(allow)}${except}`;
+}
+
+function listFew(items: string[], max = 3): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+function roleNameOf(grant: Grant): string {
+  return grant.role?.roleName ?? `unknown role ${roleDefinitionGuid(grant.assignment.roleDefinitionId)}`;
+}
+
+/** Grant summaries per identity, computed once per call site (an identity appears on many paths). */
+function memoGrants(environments: EnvironmentClassifier): (identity: Identity) => GrantReach[] {
+  const cache = new Map<Identity, GrantReach[]>();
+  return (identity) => {
+    let g = cache.get(identity);
+    if (!g) {
+      g = identity.grants.map((grant) => grantReach(grant, environments));
+      cache.set(identity, g);
+    }
+    return g;
+  };
+}
+
+function splitKind(query: string): { kind: AccessTarget["kind"] | undefined; text: string } {
+  const m = /^(pipeline|identity|scope):(.*)$/is.exec(query.trim());
+  return m ? { kind: m[1]!.toLowerCase() as AccessTarget["kind"], text: m[2]! } : { kind: undefined, text: query };
+}
+
+/** A scope worth answering about: the root, a collected management group or subscription (or anything in one), or an assigned scope. */
+function isKnownScope(graph: TrustGraph, scope: string): boolean {
+  const s = normalizeScope(scope);
+  if (s === "/") return true;
+  const az = graph.inventory.azure;
+  if (scopeKind(s) === "managementGroup") return (az?.managementGroups ?? []).some((m) => normalizeScope(m.id) === s);
+  const sub = subscriptionOf(s);
+  if (sub && (az?.subscriptions ?? []).some((x) => x.subscriptionId.toLowerCase() === sub)) return true;
+  return (az?.roleAssignments ?? []).some((a) => normalizeScope(a.scope) === s);
+}
+
+/** Plain code-unit order: stable across locales. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

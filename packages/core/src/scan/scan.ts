@@ -1,0 +1,79 @@
+/**
+ * One call from an inventory to a finished scan: evaluate a rule set under a policy, mark
+ * findings against a baseline, and render the report in any format. The CLI, the GitHub Action
+ * and library users all go through here, so they judge alike.
+ */
+import { evaluate, exitCodeFor, type Evaluation, type EvaluationInput, type FailOn } from "../engine/evaluate.ts";
+import type { RuleMeta } from "../engine/rule.ts";
+import { applyBaseline, type Baseline } from "../policy/baseline.ts";
+import { buildTrustMap } from "../graph/build-trust-map.ts";
+import { renderHtml, type HtmlOptions } from "../report/html.ts";
+import { renderJson } from "../report/json.ts";
+import { renderMarkdown } from "../report/markdown.ts";
+import { buildReport, type Report } from "../report/report.ts";
+import { renderSarif, type SarifOptions } from "../report/sarif.ts";
+import { renderTable } from "../report/table.ts";
+
+export const REPORT_FORMATS = ["table", "json", "sarif", "markdown", "html"] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface ScanInput extends EvaluationInput {
+  /** An earlier JSON report (see `parseBaseline`): findings are marked new or unchanged. */
+  baseline?: Baseline;
+  /** The version written into reports (`tool.version`, SARIF `driver.version`). */
+  toolVersion?: string;
+  /**
+   * Documentation for rules whose metadata carries none, by id: the engine's own diagnostics
+   * (`engineRules` of `@trustscope/rules`). Reporters use it for SARIF help and Markdown.
+   */
+  documentation?: readonly RuleMeta[];
+}
+
+export interface RenderOptions {
+  /** ANSI colour in the table format. */
+  color?: boolean;
+  /** Where SARIF results without a file point (default `trustscope.yaml`), and the tool's home page. */
+  sarif?: Partial<SarifOptions>;
+  /** The HTML page's header facts and map settings. */
+  html?: HtmlOptions;
+}
+
+export interface ScanOutcome {
+  evaluation: Evaluation;
+  report: Report;
+  /** Metadata of every rule that ran, with its documentation. */
+  rules: RuleMeta[];
+  /** Exit code per the CLI contract: 3 incomplete (wins), 1 findings at or above `failOn`, else 0. */
+  exitCode(failOn: FailOn, opts?: { onlyNew?: boolean }): 0 | 1 | 3;
+  render(format: ReportFormat, opts?: RenderOptions): string;
+}
+
+/** Where SARIF anchors findings that have no file of their own (GitHub needs a file). */
+export const DEFAULT_SARIF_ANCHOR = "trustscope.yaml";
+
+/**
+ * Evaluate `rules` over the inventory under the policy and return the report and its renderers
+ * (`html` is one self-contained page with the findings and the trust map).
+ */
+export function scan(input: ScanInput): ScanOutcome {
+  const evaluation = evaluate(input);
+  const report = buildReport(evaluation, input.toolVersion ?? "0.0.0");
+  if (input.baseline) report.absent = applyBaseline(report.findings, input.baseline);
+  const documented = new Map((input.documentation ?? []).map((m) => [m.id, m]));
+  const rules = evaluation.rules.map((m) => (m.docs ? m : { ...m, ...(documented.get(m.id)?.docs ? { docs: documented.get(m.id)!.docs } : {}) }));
+  return {
+    evaluation,
+    report,
+    rules,
+    exitCode: (failOn, opts = {}) => exitCodeFor(report, failOn, opts),
+    render(format, opts = {}) {
+      if (format === "json") return renderJson(report);
+      if (format === "markdown") return renderMarkdown(report, rules);
+      if (format === "sarif") {
+        return renderSarif(report, rules, { anchorFile: input.policy?.file ?? DEFAULT_SARIF_ANCHOR, ...opts.sarif });
+      }
+      if (format === "html") return renderHtml(report, rules, buildTrustMap(evaluation.graph, evaluation.environments, report.findings), opts.html);
+      return renderTable(report, { color: Boolean(opts.color) });
+    },
+  };
+}
