@@ -28,6 +28,7 @@ export const LIVE_OPTIONS = {
   "azure-auth": { type: "string" },
   "azure-client-id": { type: "string" },
   "oidc-subject-claim": { type: "string" },
+  concurrency: { type: "string" },
 } as const;
 
 export const AZURE_AUTH_MODES = ["default", "buildkite-oidc"] as const;
@@ -44,6 +45,7 @@ export interface LiveValues {
   "azure-auth"?: string;
   "azure-client-id"?: string;
   "oidc-subject-claim"?: string;
+  concurrency?: string;
 }
 
 export const LIVE_HELP = `Live sources (read-only):
@@ -67,6 +69,8 @@ export const LIVE_HELP = `Live sources (read-only):
   --oidc-subject-claim CLAIM   buildkite-oidc: passed as 'request-token --subject-claim CLAIM' (e.g.
                                pipeline_id); without it the agent uses BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM
                                or its default subject
+  --concurrency N              requests in flight per API (Buildkite, Graph, ARM), default 4, which
+                               stays inside each API's documented rate limits
 `;
 
 function url(flag: string, value: string): string {
@@ -83,7 +87,8 @@ function url(flag: string, value: string): string {
 
 /** Whether a flag asks for a live source (`--azure-auth default` alone does not). */
 export function hasLiveFlags(v: LiveValues): boolean {
-  return Object.keys(LIVE_OPTIONS).some((k) => v[k as keyof LiveValues] !== undefined && !(k === "azure-auth" && v[k] === "default"));
+  // --concurrency tunes a live read; on its own it asks for none.
+  return Object.keys(LIVE_OPTIONS).some((k) => k !== "concurrency" && v[k as keyof LiveValues] !== undefined && !(k === "azure-auth" && v[k] === "default"));
 }
 
 /**
@@ -115,6 +120,11 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
   if (!org && !wantAzure) return undefined;
 
   const opts: CollectOptions = { cloud: cloudName };
+  if (v.concurrency !== undefined) {
+    const n = Number(v.concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32, got '${v.concurrency}'`);
+    opts.concurrency = n;
+  }
   if (org) {
     const token = env.BUILDKITE_API_TOKEN;
     if (!token) throw new UsageError("reading Buildkite needs an API token with GraphQL access in BUILDKITE_API_TOKEN");

@@ -17,6 +17,8 @@ import type {
 import {
   decodeSkipToken,
   json,
+  ListingCache,
+  ResponseCache,
   newRequestId,
   nextLink,
   queryParam,
@@ -144,6 +146,13 @@ const normScope = (s: string) => (s === "/" ? "/" : lc(s).replace(/\/+$/, "").re
 const lastSegment = (id: string) => id.split("/").filter(Boolean).pop() ?? id;
 const MG_PREFIX = "/providers/microsoft.management/managementgroups/";
 
+function push<T>(map: Map<string, T[]>, key: string, value: T): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  list.push(value);
+  return list;
+}
+
 export function createArmHandler(options: ArmOptions): FamilyHandler {
   const { scenario, state } = options;
   const azure: AzureInventory = scenario.azure ?? {
@@ -160,6 +169,24 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
   const subscriptions = new Map(azure.subscriptions.map((s) => [lc(s.subscriptionId), s]));
   const managementGroups = new Map(azure.managementGroups.map((m) => [normScope(m.id), m]));
   const mgByName = new Map(azure.managementGroups.map((m) => [lc(m.name), m]));
+  // Indexed once, so a generated tenant of hundreds of thousands of assignments is served without
+  // scanning every item per request: assignments by the subscription they sit in (the rest sit at
+  // management groups or the root), and by principal.
+  const resourceGroupIds = new Set(azure.resourceGroups.map((rg) => normScope(rg.id)));
+  const assignmentsBySubscription = new Map<string, RoleAssignment[]>();
+  const assignmentsAboveSubscriptions: RoleAssignment[] = [];
+  const assignmentsByPrincipal = new Map<string, RoleAssignment[]>();
+  for (const a of azure.roleAssignments) {
+    const sub = /^\/subscriptions\/([^/]+)/.exec(normScope(a.scope))?.[1];
+    if (sub) push(assignmentsBySubscription, sub, a);
+    else assignmentsAboveSubscriptions.push(a);
+    push(assignmentsByPrincipal, lc(a.principalId), a);
+  }
+  const assignmentOrder = new Map(azure.roleAssignments.map((a, i) => [a, i]));
+  const assignmentScope = new Map(azure.roleAssignments.map((a) => [a, normScope(a.scope)]));
+  const spByObjectId = new Map((scenario.entra?.servicePrincipals ?? []).map((sp) => [lc(sp.objectId), sp]));
+  const listings = new ListingCache<JsonObject[]>();
+  const responses = new ResponseCache();
 
   const notFoundSubscription = (id: string) => armError(404, "SubscriptionNotFound", `The subscription '${id}' could not be found.`);
   const notFoundGroup = (name: string) => armError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
@@ -205,7 +232,7 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     const m = /^\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+))?/.exec(s);
     if (!m) return badRequest("InvalidScope", `The scope '${scope}' is not valid.`);
     if (!subscriptions.has(m[1]!)) return notFoundSubscription(lastSegment(`/subscriptions/${m[1]}`));
-    if (m[2] && !azure.resourceGroups.some((rg) => normScope(rg.id) === `/subscriptions/${m[1]}/resourcegroups/${m[2]}`)) return notFoundGroup(m[2]);
+    if (m[2] && !resourceGroupIds.has(`/subscriptions/${m[1]}/resourcegroups/${m[2]}`)) return notFoundGroup(m[2]);
     return undefined;
   }
 
@@ -436,7 +463,7 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
         else if ((m = /^assignedTo\('([0-9a-f-]+)'\)$/i.exec(clause))) {
           // The principal and, transitively, its groups (ARM resolves memberships itself).
           const id = lc(m[1]!);
-          const sp = scenario.entra?.servicePrincipals.find((s) => lc(s.objectId) === id);
+          const sp = spByObjectId.get(id);
           principals = new Set([id, ...(sp?.memberOf ?? []).map(lc)]);
         } else return badRequest("InvalidFilter", `The filter '${filter}' is not supported. Supported filters are: 'atScope()', 'principalId eq {id}' and 'assignedTo('{id}')'.`);
       }
@@ -445,11 +472,24 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     const s = normScope(scope);
     // Management-group and root listings return what applies at and above them only.
     const includeBelow = !atScopeOnly && !s.startsWith(MG_PREFIX) && s !== "/";
-    const items = azure.roleAssignments.filter((a) => {
-      const applies = above.has(normScope(a.scope)) || (includeBelow && isBelow(a.scope, scope));
-      return applies && (!principals || principals.has(lc(a.principalId)));
+    const items = listings.get(req.rawPath, () => {
+      // Only assignments in this subscription, or above every subscription, can apply here.
+      const sub = /^\/subscriptions\/([^/]+)/.exec(s)?.[1];
+      const candidates = principals
+        ? [...principals].flatMap((p) => assignmentsByPrincipal.get(p) ?? [])
+        : sub
+          ? [...assignmentsAboveSubscriptions, ...(assignmentsBySubscription.get(sub) ?? [])]
+          : azure.roleAssignments;
+      // Scenario order, as before the index existed.
+      return candidates
+        .filter((a) => {
+          const at = assignmentScope.get(a)!;
+          return above.has(at) || (includeBelow && s !== "/" && at.startsWith(`${s}/`));
+        })
+        .sort((a, b) => assignmentOrder.get(a)! - assignmentOrder.get(b)!)
+        .map(roleAssignmentJson);
     });
-    return list(req, items.map(roleAssignmentJson));
+    return list(req, items);
   }
 
   function listRoleDefinitions(req: ApiRequest, scope: string): ApiResponse {
@@ -577,7 +617,7 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     const ns = lc(namespace);
     const type = lc(rest[0] ?? "");
     if (ns === "microsoft.storage" && type === "storageaccounts" && rest.length === 1) {
-      return list(req, azure.storageAccounts.filter((a) => inScope(a.id)).map(storageAccountJson));
+      return list(req, listings.get(req.rawPath, () => azure.storageAccounts.filter((a) => inScope(a.id)).map(storageAccountJson)));
     }
     if (ns === "microsoft.managedidentity" && type === "userassignedidentities") {
       const identities = azure.managedIdentities.filter((mi) => inScope(mi.id));
@@ -625,7 +665,7 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     if (lower[2] === "providers" && segs.length >= 5) return resources(req, subscriptionId, undefined, segs[3]!, segs.slice(4));
     if (lower[2] === "resourcegroups") {
       const groups = azure.resourceGroups.filter((rg) => lc(rg.subscriptionId) === subscriptionId || normScope(rg.id).startsWith(`/subscriptions/${subscriptionId}/`));
-      if (segs.length === 3) return list(req, groups.map(resourceGroupJson));
+      if (segs.length === 3) return list(req, listings.get(req.rawPath, () => groups.map(resourceGroupJson)));
       const rg = groups.find((g) => lc(g.name) === lower[3]);
       if (!rg) return notFoundGroup(segs[3]!);
       if (segs.length === 4) return json(200, resourceGroupJson(rg));
@@ -650,7 +690,7 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
       if (!API_VERSION.test(apiVersion)) {
         return badRequest("InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions are dates in the form 'yyyy-mm-dd', optionally with a '-preview' suffix.`);
       }
-      return route(req);
+      return responses.get(`${req.method} ${req.rawPath}`, () => route(req));
     },
   };
 }

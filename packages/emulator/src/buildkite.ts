@@ -25,7 +25,7 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import type { BuildkiteAgent, BuildkiteCluster, BuildkitePipeline, Inventory } from "@trustscope/core";
-import { json, type ApiRequest, type ApiResponse, type FamilyErrors, type FamilyHandler } from "./http.ts";
+import { json, ResponseCache, type ApiRequest, type ApiResponse, type FamilyErrors, type FamilyHandler } from "./http.ts";
 
 const CONTENT_TYPE = "application/json; charset=utf-8";
 
@@ -182,7 +182,8 @@ function buildGraph(scenario: Inventory, schema: GraphQLSchema, pageSize: number
     cluster.defaultQueue = clusterQueues[0] ?? null;
     return cluster;
   });
-  const clusterOf = (uuid: string | null) => (uuid ? clusters.find((c) => (c.uuid as string).toLowerCase() === uuid.toLowerCase()) ?? null : null);
+  const clustersByUuid = new Map(clusters.map((c) => [(c.uuid as string).toLowerCase(), c]));
+  const clusterOf = (uuid: string | null) => (uuid ? clustersByUuid.get(uuid.toLowerCase()) ?? null : null);
 
   const teams = new Map<string, Obj>();
   const teamPipelines = new Map<string, Obj[]>();
@@ -231,7 +232,10 @@ function buildGraph(scenario: Inventory, schema: GraphQLSchema, pageSize: number
       }
       const tpUuid = `${t.uuid}:${p.uuid}`;
       const teamPipeline = register("TeamPipeline", tpUuid, { __typename: "TeamPipeline", id: globalId("TeamPipeline", tpUuid), uuid: tpUuid, accessLevel: t.accessLevel, team, pipeline });
-      teamPipelines.set(t.uuid.toLowerCase(), [...(teamPipelines.get(t.uuid.toLowerCase()) ?? []), teamPipeline]);
+      // Pushed in place: a team on thousands of pipelines must not copy its list each time.
+      const list = teamPipelines.get(t.uuid.toLowerCase());
+      if (list) list.push(teamPipeline);
+      else teamPipelines.set(t.uuid.toLowerCase(), [teamPipeline]);
       return teamPipeline;
     });
     pipeline.teams = (args: Args) => {
@@ -387,6 +391,7 @@ function parseBody(req: ApiRequest): GraphqlBody | undefined {
 export function createBuildkiteHandler(options: BuildkiteOptions): FamilyHandler {
   const schema = schemaFor(options.schemaSdl);
   const { root } = buildGraph(options.scenario, schema, options.pageSize);
+  const responses = new ResponseCache();
 
   const operationName = (req: ApiRequest) => {
     const body = parseBody(req);
@@ -405,38 +410,43 @@ export function createBuildkiteHandler(options: BuildkiteOptions): FamilyHandler
       const name = operationName(req);
       return name ? `${req.rawPath}#${name}` : req.rawPath;
     },
-    async handle(req): Promise<ApiResponse> {
-      if (req.url.pathname !== "/v1" && req.url.pathname !== "/v1/") return json(404, { message: "Not Found" });
-      if (req.method !== "POST") return json(405, { message: "Method Not Allowed: send GraphQL queries with POST" });
-      const body = parseBody(req);
-      if (!body) return json(400, { message: "Request body must be a JSON object with a `query`" });
-      if (typeof body.query !== "string" || body.query.trim() === "") return json(200, { errors: [{ message: "No query string was present" }] });
-      let document: DocumentNode;
-      try {
-        document = parse(body.query);
-      } catch (e) {
-        return json(200, { errors: [e instanceof GraphQLError ? e.toJSON() : { message: String(e) }] });
-      }
-      const validationErrors = validate(schema, document);
-      if (validationErrors.length > 0) return json(200, { errors: validationErrors.map((e) => e.toJSON()) });
-      const name = operationNameOf(document, body.operationName);
-      const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (name === undefined || d.name?.value === name));
-      if (operation && operation.kind === Kind.OPERATION_DEFINITION && operation.operation !== "query") {
-        return json(200, { errors: [{ message: "The emulator serves queries only" }] });
-      }
-      const variables = typeof body.variables === "object" && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined;
-      const result = await execute({
-        schema,
-        document,
-        rootValue: root,
-        variableValues: variables,
-        operationName: typeof body.operationName === "string" && body.operationName !== "" ? body.operationName : undefined,
-        fieldResolver,
-      });
-      const out: Obj = {};
-      if (result.errors) out.errors = result.errors.map((e) => e.toJSON());
-      if ("data" in result) out.data = result.data;
-      return json(200, out);
+    handle(req): Promise<ApiResponse> {
+      // The same query and variables always get the same answer: executed once.
+      return responses.get(`${req.method} ${req.url.pathname}\n${req.body}`, () => answer(req));
     },
   };
+
+  async function answer(req: ApiRequest): Promise<ApiResponse> {
+    if (req.url.pathname !== "/v1" && req.url.pathname !== "/v1/") return json(404, { message: "Not Found" });
+    if (req.method !== "POST") return json(405, { message: "Method Not Allowed: send GraphQL queries with POST" });
+    const body = parseBody(req);
+    if (!body) return json(400, { message: "Request body must be a JSON object with a `query`" });
+    if (typeof body.query !== "string" || body.query.trim() === "") return json(200, { errors: [{ message: "No query string was present" }] });
+    let document: DocumentNode;
+    try {
+      document = parse(body.query);
+    } catch (e) {
+      return json(200, { errors: [e instanceof GraphQLError ? e.toJSON() : { message: String(e) }] });
+    }
+    const validationErrors = validate(schema, document);
+    if (validationErrors.length > 0) return json(200, { errors: validationErrors.map((e) => e.toJSON()) });
+    const name = operationNameOf(document, body.operationName);
+    const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (name === undefined || d.name?.value === name));
+    if (operation && operation.kind === Kind.OPERATION_DEFINITION && operation.operation !== "query") {
+      return json(200, { errors: [{ message: "The emulator serves queries only" }] });
+    }
+    const variables = typeof body.variables === "object" && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined;
+    const result = await execute({
+      schema,
+      document,
+      rootValue: root,
+      variableValues: variables,
+      operationName: typeof body.operationName === "string" && body.operationName !== "" ? body.operationName : undefined,
+      fieldResolver,
+    });
+    const out: Obj = {};
+    if (result.errors) out.errors = result.errors.map((e) => e.toJSON());
+    if ("data" in result) out.data = result.data;
+    return json(200, out);
+  }
 }

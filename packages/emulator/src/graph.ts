@@ -9,6 +9,8 @@ import type { EntraApplication, EntraServicePrincipal, FederatedCredential, Inve
 import {
   decodeSkipToken,
   json,
+  ListingCache,
+  ResponseCache,
   newRequestId,
   nextLink,
   parseRequestUrl,
@@ -23,6 +25,12 @@ import {
 const CONTENT_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 const BATCH_LIMIT = 20;
 const MAX_TOP = 999;
+/**
+ * With `$expand`, Graph serves at most 100 parent objects per page whatever `$top` asks (a known
+ * limitation, docs/reference azure.md §1.2); the emulator does the same so collectors and the
+ * benchmark's lower bound face the real page size.
+ */
+export const MAX_TOP_WITH_EXPAND = 100;
 const DEFAULT_TOP = 100;
 
 type JsonObject = Record<string, unknown>;
@@ -299,23 +307,31 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
   const { scenario, state } = options;
   const entra = scenario.entra ?? { applications: [], servicePrincipals: [], groups: [] };
   const groupNames = new Map(entra.groups.map((g) => [g.objectId.toLowerCase(), g.displayName]));
+  // Indexed once: a generated tenant has thousands of applications and lookups arrive in $batch.
+  const lcKey = (s: string) => s.toLowerCase();
+  const appsByObjectId = new Map(entra.applications.map((a) => [lcKey(a.objectId), a]));
+  const appsByAppId = new Map(entra.applications.map((a) => [lcKey(a.appId), a]));
+  const spsByObjectId = new Map(entra.servicePrincipals.map((s) => [lcKey(s.objectId), s]));
+  const spsByAppId = new Map(entra.servicePrincipals.map((s) => [lcKey(s.appId), s]));
+  const listings = new ListingCache<JsonObject[]>();
+  const responses = new ResponseCache();
   const base = () => state.urls.graph;
   const context = (fragment: string) => `${base()}/v1.0/$metadata#${fragment}`;
 
   function findApplication(segment: Segment, id: string | undefined): EntraApplication | undefined {
-    if (segment.key?.prop?.toLowerCase() === "appid") return entra.applications.find((a) => a.appId.toLowerCase() === segment.key!.value.toLowerCase());
+    if (segment.key?.prop?.toLowerCase() === "appid") return appsByAppId.get(lcKey(segment.key.value));
     const objectId = segment.key && !segment.key.prop ? segment.key.value : id;
-    return objectId === undefined ? undefined : entra.applications.find((a) => a.objectId.toLowerCase() === objectId.toLowerCase());
+    return objectId === undefined ? undefined : appsByObjectId.get(lcKey(objectId));
   }
 
   function findServicePrincipal(segment: Segment, id: string | undefined): EntraServicePrincipal | undefined {
-    if (segment.key?.prop?.toLowerCase() === "appid") return entra.servicePrincipals.find((s) => s.appId.toLowerCase() === segment.key!.value.toLowerCase());
+    if (segment.key?.prop?.toLowerCase() === "appid") return spsByAppId.get(lcKey(segment.key.value));
     const objectId = segment.key && !segment.key.prop ? segment.key.value : id;
-    return objectId === undefined ? undefined : entra.servicePrincipals.find((s) => s.objectId.toLowerCase() === objectId.toLowerCase());
+    return objectId === undefined ? undefined : spsByObjectId.get(lcKey(objectId));
   }
 
   /** One page of `items` and the body fields that go with it (`@odata.nextLink`, `@odata.count`). */
-  function listBody(req: ApiRequest, url: URL, items: JsonObject[], contextFragment: string): ApiResponse {
+  function listBody(req: ApiRequest, url: URL, items: JsonObject[], contextFragment: string, maxTop = MAX_TOP): ApiResponse {
     const topParam = queryParam(url, "$top");
     let top = DEFAULT_TOP;
     if (topParam !== undefined) {
@@ -331,7 +347,7 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
     const token = queryParam(url, "$skiptoken");
     const offset = token === undefined ? 0 : decodeSkipToken(token);
     if (offset === undefined) return badRequest(req, "The specified page token value has expired and can no longer be included in your request.", "Directory_ExpiredPageToken");
-    const size = Math.min(top, options.pageSize);
+    const size = Math.min(top, options.pageSize, maxTop);
     const page = items.slice(offset, offset + size);
     const body: JsonObject = { "@odata.context": context(contextFragment) };
     if (wantsCount && token === undefined) body["@odata.count"] = items.length;
@@ -370,14 +386,13 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
       if (!keyed && !second) {
         const sel = parseSelection(req, url, "application", APPLICATION_PROPERTIES, APPLICATION_NAVIGATION);
         if (isResponse(sel)) return sel;
-        let apps = entra.applications;
         const filter = queryParam(url, "$filter");
-        if (filter !== undefined) {
-          const predicate = parseFilter(filter, ["id", "appId", "displayName"]);
-          if (!predicate) return badRequest(req, `Unsupported or invalid query filter clause specified for resource 'Application': ${filter}`, "Request_UnsupportedQuery");
-          apps = apps.filter((a) => predicate(applicationJson(a)));
-        }
-        return listBody(req, url, apps.map((a) => applicationView(a, sel)), selectionFragment("applications", sel));
+        const predicate = filter === undefined ? undefined : parseFilter(filter, ["id", "appId", "displayName"]);
+        if (filter !== undefined && !predicate) return badRequest(req, `Unsupported or invalid query filter clause specified for resource 'Application': ${filter}`, "Request_UnsupportedQuery");
+        const views = listings.get(req.rawPath, () =>
+          (predicate ? entra.applications.filter((a) => predicate(applicationJson(a))) : entra.applications).map((a) => applicationView(a, sel)),
+        );
+        return listBody(req, url, views, selectionFragment("applications", sel), sel.expand.size > 0 ? MAX_TOP_WITH_EXPAND : MAX_TOP);
       }
       const app = findApplication(first, keyed ? undefined : second?.name);
       const rest = keyed ? [second, third] : [third, fourth];
@@ -418,14 +433,14 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
       if (!keyed && !second) {
         const sel = parseSelection(req, url, "servicePrincipal", SERVICE_PRINCIPAL_PROPERTIES, []);
         if (isResponse(sel)) return sel;
-        let sps = entra.servicePrincipals.map((s) => servicePrincipalJson(s, scenario.tenantId));
         const filter = queryParam(url, "$filter");
-        if (filter !== undefined) {
-          const predicate = parseFilter(filter, ["id", "appId", "displayName", "servicePrincipalType"]);
-          if (!predicate) return badRequest(req, `Unsupported or invalid query filter clause specified for resource 'ServicePrincipal': ${filter}`, "Request_UnsupportedQuery");
-          sps = sps.filter(predicate);
-        }
-        return listBody(req, url, sps.map((s) => project(s, sel.select, SERVICE_PRINCIPAL_DEFAULT)), selectionFragment("servicePrincipals", sel));
+        const predicate = filter === undefined ? undefined : parseFilter(filter, ["id", "appId", "displayName", "servicePrincipalType"]);
+        if (filter !== undefined && !predicate) return badRequest(req, `Unsupported or invalid query filter clause specified for resource 'ServicePrincipal': ${filter}`, "Request_UnsupportedQuery");
+        const views = listings.get(req.rawPath, () => {
+          const sps = entra.servicePrincipals.map((s) => servicePrincipalJson(s, scenario.tenantId));
+          return (predicate ? sps.filter(predicate) : sps).map((s) => project(s, sel.select, SERVICE_PRINCIPAL_DEFAULT));
+        });
+        return listBody(req, url, views, selectionFragment("servicePrincipals", sel));
       }
       const sp = findServicePrincipal(first, keyed ? undefined : second?.name);
       const rest = keyed ? [second, third] : [third, fourth, fifth];
@@ -541,7 +556,8 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
         if (req.method !== "POST") return graphError(req, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
         return batch(req);
       }
-      return route(req, relative);
+      // $batch is never cached: its inner requests are logged and throttled one by one.
+      return responses.get(`${req.method} ${req.rawPath} ${req.headers.consistencylevel ?? ""}`, () => route(req, relative));
     },
   };
 }

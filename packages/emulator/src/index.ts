@@ -8,11 +8,12 @@ import { createArmHandler } from "./arm.ts";
 import { bundledSchemaSdl, createBuildkiteHandler } from "./buildkite.ts";
 import { createGraphHandler } from "./graph.ts";
 import { EmulatorState, listenFamily, listenForeign, type ApiFamily, type Fault, type RecordedRequest, type RunningServer } from "./http.ts";
-import { generateCertificate } from "./tls.ts";
+import { generateCertificate, type TlsMaterial } from "./tls.ts";
 
 export type { ApiFamily, Fault, RecordedRequest } from "./http.ts";
 export { EMULATOR_CALLER_OBJECT_ID } from "./arm.ts";
 export { globalId as buildkiteGlobalId } from "./buildkite.ts";
+export { generateCertificate, type TlsMaterial } from "./tls.ts";
 
 export interface EmulatorOptions {
   scenario: Inventory;
@@ -28,6 +29,8 @@ export interface EmulatorOptions {
   faults?: Fault[];
   /** Fixed delay before each response (benchmarks), default 0. */
   latencyMs?: number;
+  /** The key and certificate to serve (several emulators behind one CA); default: a new one per start. */
+  tls?: TlsMaterial;
 }
 
 export interface Emulator {
@@ -68,7 +71,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     arm: pageSizeOf(options.pageSize?.arm, "arm"),
   };
   const state = new EmulatorState(tokens, options.faults ?? [], options.latencyMs ?? 0);
-  const tls = await generateCertificate();
+  const tls = options.tls ?? (await generateCertificate());
   const { scenario } = options;
 
   const servers: RunningServer[] = [];

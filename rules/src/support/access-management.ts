@@ -1,4 +1,23 @@
-import { at, type Identity, type RepoAnalysis, type TrustGraph } from "@trustscope/core";
+import { at, type Identity, type RepoAnalysis, type RoleAssignment, type TrustGraph } from "@trustscope/core";
+
+/** Assignments by lower-cased `createdBy`, once per graph: scanning them all per identity is quadratic. */
+const createdByIndex = new WeakMap<TrustGraph, Map<string, RoleAssignment[]>>();
+
+function assignmentsCreatedBy(graph: TrustGraph, principal: string): RoleAssignment[] {
+  let index = createdByIndex.get(graph);
+  if (!index) {
+    index = new Map();
+    for (const a of graph.inventory.azure?.roleAssignments ?? []) {
+      const by = a.createdBy?.toLowerCase();
+      if (!by) continue;
+      const list = index.get(by);
+      if (list) list.push(a);
+      else index.set(by, [a]);
+    }
+    createdByIndex.set(graph, index);
+  }
+  return index.get(principal) ?? [];
+}
 
 /**
  * What shows that an identity manages access, one line each: role assignments in the inventory
@@ -9,9 +28,7 @@ export function accessManagementEvidence(graph: TrustGraph, identity: Identity, 
   const out: string[] = [];
   const principal = identity.principalId?.toLowerCase();
   if (principal) {
-    for (const a of graph.inventory.azure?.roleAssignments ?? []) {
-      if (a.createdBy?.toLowerCase() === principal) out.push(`it created role assignment ${a.id}`);
-    }
+    for (const a of assignmentsCreatedBy(graph, principal)) out.push(`it created role assignment ${a.id}`);
   }
   if (repo) {
     const usedHere = repo.tokenUses.some((u) => u.clientId.value?.toLowerCase() === identity.appId.toLowerCase());

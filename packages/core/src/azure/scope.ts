@@ -9,8 +9,12 @@ export type ScopeKind = "root" | "managementGroup" | "subscription" | "resourceG
 const MG_PREFIX = "/providers/microsoft.management/managementgroups/";
 
 export function normalizeScope(scope: string): string {
-  const s = scope.trim().toLowerCase().replace(/\/+$/, "");
-  return s === "" ? "/" : s;
+  const s = scope.trim().toLowerCase();
+  // Trailing slashes trimmed by hand: /\/+$/ retries at every "/" of the ID, and this runs for
+  // every assignment, often several times.
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
+  return end === 0 ? "/" : end === s.length ? s : s.slice(0, end);
 }
 
 export function scopeKind(scope: string): ScopeKind {

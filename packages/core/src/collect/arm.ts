@@ -11,7 +11,7 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { createDefaultHttpClient, createPipelineRequest, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type {
   AzureInventory,
   AzureManagementGroup,
@@ -22,13 +22,28 @@ import type {
   RoleDefinition,
   StorageAccount,
 } from "../model/inventory.ts";
-import { normalizeScope } from "../azure/scope.ts";
+import type { ManagedIdentityRef } from "./graph.ts";
 import { assertSameOrigin, ForeignOriginError, Limiter, redactUrl } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface PagedIterator<T> {
   byPage(): AsyncIterableIterator<T[]>;
 }
+
+/** A role assignment as ARM returns it (2022-04-01). */
+interface RawRoleAssignment {
+  id?: string;
+  properties?: { scope?: string; roleDefinitionId?: string; principalId?: string; principalType?: string; condition?: string | null; conditionVersion?: string | null; createdBy?: string | null };
+}
+
+const ROLE_ASSIGNMENTS_API_VERSION = "2022-04-01";
+
+/**
+ * Request priorities under the ARM concurrency limit: what everything waits on first, then the
+ * heads of the longest chains (role-assignment pages, identity listings whose credentials follow),
+ * then single pages, which fill whatever slots the chains leave.
+ */
+const PRIORITY = { page: 0, chainHead: 2, dependent: 3, first: 10 } as const;
 
 interface RestLikeError {
   statusCode?: number;
@@ -72,7 +87,11 @@ export interface AzureCollection {
   gaps: CoverageGap[];
 }
 
-export async function collectAzure(opts: CollectOptions, armScope: string): Promise<AzureCollection> {
+/**
+ * `onManagedIdentities` hears every user-assigned identity as soon as all subscriptions' identity
+ * listings are in (before their credentials), so Graph can look up their groups meanwhile.
+ */
+export async function collectAzure(opts: CollectOptions, armScope: string, onManagedIdentities?: (refs: ManagedIdentityRef[]) => void): Promise<AzureCollection> {
   const az = opts.azure!;
   const credential: TokenCredential = az.armCredential;
   const limiter = new Limiter(opts.concurrency ?? DEFAULTS.concurrency);
@@ -80,6 +99,9 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
     endpoint: az.armUrl.replace(/\/+$/, ""),
     $host: az.armUrl.replace(/\/+$/, ""),
     credentialScopes: [armScope],
+    // One HTTP client for every SDK client (five per subscription): they share its keep-alive
+    // connections instead of each opening its own.
+    httpClient: createDefaultHttpClient(),
     retryOptions: { maxRetries: opts.maxRetries ?? DEFAULTS.maxRetries },
     ...(opts.caPem ? { tlsOptions: { ca: opts.caPem } } : {}),
     additionalPolicies: [{ policy: sameOriginPolicy(az.armUrl, opts.timeoutMs ?? DEFAULTS.timeoutMs), position: "perCall" as const }],
@@ -87,14 +109,18 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
   const gaps: CoverageGap[] = [];
   const progress = (m: string) => opts.onProgress?.("arm", m);
 
-  /** Pages a listing to the end under the concurrency limit; a failure keeps what was read and records a gap. */
-  async function listAll<T>(what: string, scope: string, iterator: () => PagedIterator<T>): Promise<T[]> {
+  /**
+   * Pages a listing to the end under the concurrency limit; a failure keeps what was read and
+   * records a gap. Each next page outranks the one before it (see `Limiter.run`), so long chains
+   * keep moving while single pages fill the gaps.
+   */
+  async function listAll<T>(what: string, scope: string, iterator: () => PagedIterator<T>, priority: number = PRIORITY.page): Promise<T[]> {
     const out: T[] = [];
     try {
       // ARM decides page sizes itself; most list operations take no page-size parameter.
       const pages = iterator().byPage();
-      for (;;) {
-        const page = await limiter.run(() => pages.next());
+      for (let n = 0; ; n++) {
+        const page = await limiter.run(() => pages.next(), priority + n);
         if (page.done) break;
         out.push(...page.value);
       }
@@ -104,6 +130,36 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
     return out;
   }
 
+  /**
+   * Role assignments go through the SDK client's own pipeline (token, retries, Retry-After, the
+   * same-origin policy) but are parsed as plain JSON: they are nearly every item a tenant has,
+   * and the SDK's generic deserialiser costs more CPU than the rest of the collection together.
+   */
+  async function listRoleAssignments(client: AuthorizationManagementClient, subscriptionId: string, scope: string): Promise<RawRoleAssignment[]> {
+    const out: RawRoleAssignment[] = [];
+    let url: string | undefined = `${clientOptions.endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/roleAssignments?api-version=${ROLE_ASSIGNMENTS_API_VERSION}`;
+    try {
+      for (let n = 0; url; n++) {
+        const request = createPipelineRequest({ url, method: "GET" });
+        const response = await limiter.run(() => client.sendRequest(request), PRIORITY.chainHead + n);
+        // The client's deserialisation policy has already parsed the JSON body (parsedBody).
+        type Page = { value?: RawRoleAssignment[]; nextLink?: string; error?: { code?: string; message?: string } };
+        const parsed = (response as { parsedBody?: unknown }).parsedBody;
+        const body = (parsed && typeof parsed === "object" ? parsed : response.bodyAsText ? JSON.parse(response.bodyAsText) : {}) as Page;
+        if (response.status !== 200) throw { statusCode: response.status, code: body.error?.code, message: body.error?.message ?? `HTTP ${response.status}` } satisfies RestLikeError;
+        out.push(...(body.value ?? []));
+        url = body.nextLink ?? undefined;
+      }
+    } catch (e) {
+      gaps.push({ source: "arm", scope, error: describe(e, "role assignments", scope, az.armCredentialName, az.armUrl) });
+    }
+    return out;
+  }
+
+  // Management-group ancestry, in one listing of entities, read while everything else is.
+  const mgClient = new ManagementGroupsAPI(credential, clientOptions);
+  const entitiesListed = listAll("management groups", "/providers/Microsoft.Management/managementGroups", () => mgClient.entities.list());
+
   // Subscriptions: all the credential can list, or the ones asked for.
   const subscriptionClient = new SubscriptionClient(credential, clientOptions);
   let subs: AzureSubscription[];
@@ -111,21 +167,19 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
     subs = [];
     for (const id of az.subscriptions) {
       try {
-        const s = await limiter.run(() => subscriptionClient.subscriptions.get(id));
+        const s = await limiter.run(() => subscriptionClient.subscriptions.get(id), PRIORITY.first);
         subs.push({ subscriptionId: s.subscriptionId ?? id, displayName: s.displayName ?? id, ...(s.state ? { state: s.state } : {}), tags: s.tags ?? {} });
       } catch (e) {
         gaps.push({ source: "arm", scope: `/subscriptions/${id}`, error: describe(e, `subscription ${id}`, `/subscriptions/${id}`, az.armCredentialName, az.armUrl) });
       }
     }
   } else {
-    const listed = await listAll("subscriptions", "/subscriptions", () => subscriptionClient.subscriptions.list());
+    const listed = await listAll("subscriptions", "/subscriptions", () => subscriptionClient.subscriptions.list(), PRIORITY.first);
     subs = listed.map((s) => ({ subscriptionId: s.subscriptionId!, displayName: s.displayName ?? s.subscriptionId!, ...(s.state ? { state: s.state } : {}), tags: s.tags ?? {} }));
   }
   progress(`${subs.length} subscriptions`);
 
-  // Management-group ancestry, in one listing of entities.
-  const mgClient = new ManagementGroupsAPI(credential, clientOptions);
-  const entities = await listAll("management groups", "/providers/Microsoft.Management/managementGroups", () => mgClient.entities.list());
+  const entities = await entitiesListed;
   const managementGroups: AzureManagementGroup[] = [];
   const parentOf = new Map<string, string>();
   for (const e of entities) {
@@ -147,21 +201,48 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
   const storageAccounts: StorageAccount[] = [];
   const managedIdentities: ManagedIdentity[] = [];
 
+  // Every subscription's listings are independent: all go out at once under the limiter, and
+  // each identity's credentials are listed as soon as its subscription's identities are known.
+  const identityLists = subs.map((sub) => {
+    const msi = new ManagedServiceIdentityClient(credential, sub.subscriptionId, clientOptions);
+    return { msi, identities: listAll("user-assigned managed identities", `/subscriptions/${sub.subscriptionId}`, () => msi.userAssignedIdentities.listBySubscription(), PRIORITY.chainHead) };
+  });
+  void Promise.all(identityLists.map((l) => l.identities)).then((lists) =>
+    onManagedIdentities?.(lists.flat().filter((mi) => mi.clientId && mi.principalId).map((mi) => ({ principalId: mi.principalId!, clientId: mi.clientId!, name: mi.name ?? "" }))),
+  );
   await Promise.all(
-    subs.map(async (sub) => {
+    subs.map(async (sub, index) => {
       const id = sub.subscriptionId;
       const scope = `/subscriptions/${id}`;
       const authz = new AuthorizationManagementClient(credential, id, clientOptions);
       const resources = new ResourceManagementClient(credential, id, clientOptions);
       const storage = new StorageManagementClient(credential, id, clientOptions);
-      const msi = new ManagedServiceIdentityClient(credential, id, clientOptions);
-      const [rgs, defs, assignments, accounts, identities] = await Promise.all([
+      const { msi, identities: identitiesListed } = identityLists[index]!;
+      const credentialsListed = identitiesListed.then((identities) =>
+        Promise.all(
+          identities.map(async (mi) => {
+          if (!mi.id || !mi.clientId || !mi.principalId) return;
+          const parts = mi.id.split("/");
+          const rg = parts[parts.findIndex((p) => p.toLowerCase() === "resourcegroups") + 1]!;
+          const fics = await listAll(`federated credentials of ${mi.name}`, mi.id, () => msi.federatedIdentityCredentials.list(rg, mi.name!), PRIORITY.dependent);
+          managedIdentities.push({
+            id: mi.id,
+            name: mi.name ?? parts[parts.length - 1]!,
+            clientId: mi.clientId,
+            principalId: mi.principalId,
+            ...(mi.tenantId ? { tenantId: mi.tenantId } : {}),
+            federatedIdentityCredentials: fics.map((f) => ({ ...(f.id ? { id: f.id } : {}), name: f.name ?? "", issuer: f.issuer ?? "", subject: f.subject ?? "", audiences: f.audiences ?? [] })),
+          });
+          }),
+        ),
+      );
+      const [rgs, defs, assignments, accounts] = await Promise.all([
         listAll("resource groups", scope, () => resources.resourceGroups.list()),
         // The SDK's path template is "/{scope}/providers/…": the scope goes in without its leading slash.
         listAll("role definitions", scope, () => authz.roleDefinitions.list(scope.slice(1))),
-        listAll("role assignments", scope, () => authz.roleAssignments.listForSubscription()),
+        listRoleAssignments(authz, id, scope),
         listAll("storage accounts", scope, () => storage.storageAccounts.list()),
-        listAll("user-assigned managed identities", scope, () => msi.userAssignedIdentities.listBySubscription()),
+        credentialsListed,
       ]);
       for (const rg of rgs) if (rg.id) resourceGroups.push({ id: rg.id, name: rg.name ?? rg.id.split("/").pop()!, subscriptionId: id, tags: rg.tags ?? {} });
       for (const d of defs) {
@@ -176,17 +257,22 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
         });
       }
       // Assignments above the subscription come back for every subscription: keep one of each.
-      for (const a of assignments) {
-        if (!a.id || !a.scope || !a.roleDefinitionId || !a.principalId) continue;
-        roleAssignments.set(a.id.toLowerCase(), {
-          id: a.id,
+      for (const { id: assignmentId, properties: a } of assignments) {
+        if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) continue;
+        // Built field by field rather than with spreads: this runs for every assignment.
+        const assignment: RoleAssignment = {
+          id: assignmentId,
           scope: a.scope,
           roleDefinitionId: a.roleDefinitionId,
           principalId: a.principalId,
           principalType: (a.principalType ?? "ServicePrincipal") as RoleAssignment["principalType"],
-          ...(a.condition ? { condition: a.condition, conditionVersion: a.conditionVersion ?? null } : {}),
-          ...(a.createdBy ? { createdBy: a.createdBy } : {}),
-        });
+        };
+        if (a.condition) {
+          assignment.condition = a.condition;
+          assignment.conditionVersion = a.conditionVersion ?? null;
+        }
+        if (a.createdBy) assignment.createdBy = a.createdBy;
+        roleAssignments.set(assignmentId.toLowerCase(), assignment);
       }
       for (const s of accounts) {
         if (!s.id) continue;
@@ -197,36 +283,26 @@ export async function collectAzure(opts: CollectOptions, armScope: string): Prom
           tags: s.tags ?? {},
         });
       }
-      await Promise.all(
-        identities.map(async (mi) => {
-          if (!mi.id || !mi.clientId || !mi.principalId) return;
-          const parts = mi.id.split("/");
-          const rg = parts[parts.findIndex((p) => p.toLowerCase() === "resourcegroups") + 1]!;
-          const fics = await listAll(`federated credentials of ${mi.name}`, mi.id, () => msi.federatedIdentityCredentials.list(rg, mi.name!));
-          managedIdentities.push({
-            id: mi.id,
-            name: mi.name ?? parts[parts.length - 1]!,
-            clientId: mi.clientId,
-            principalId: mi.principalId,
-            ...(mi.tenantId ? { tenantId: mi.tenantId } : {}),
-            federatedIdentityCredentials: fics.map((f) => ({ ...(f.id ? { id: f.id } : {}), name: f.name ?? "", issuer: f.issuer ?? "", subject: f.subject ?? "", audiences: f.audiences ?? [] })),
-          });
-        }),
-      );
       progress(`${roleAssignments.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
     }),
   );
 
-  const byId = <T extends { id: string }>(a: T, b: T) => (normalizeScope(a.id) < normalizeScope(b.id) ? -1 : 1);
+  // Sorted on keys computed once per item, not twice per comparison, and on the key that
+  // canonicalInventory sorts by, so that its sort of 40,000 assignments finds them in order.
+  const sortById = <T extends { id: string }>(items: T[]): T[] =>
+    items
+      .map((item) => ({ item, key: item.id.toLowerCase() }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((x) => x.item);
   return {
     azure: {
-      managementGroups: managementGroups.sort(byId),
+      managementGroups: sortById(managementGroups),
       subscriptions: subs.sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : 1)),
-      resourceGroups: resourceGroups.sort(byId),
-      roleDefinitions: [...roleDefinitions.values()].sort(byId),
-      roleAssignments: [...roleAssignments.values()].sort(byId),
-      storageAccounts: storageAccounts.sort(byId),
-      managedIdentities: managedIdentities.sort(byId),
+      resourceGroups: sortById(resourceGroups),
+      roleDefinitions: sortById([...roleDefinitions.values()]),
+      roleAssignments: sortById([...roleAssignments.values()]),
+      storageAccounts: sortById(storageAccounts),
+      managedIdentities: sortById(managedIdentities),
     },
     gaps: gaps.map((g) => ({ ...g, error: g.error.replace(/https?:\/\/\S+/g, (u) => redactUrl(u)) })),
   };

@@ -16,11 +16,16 @@ export const ORGANIZATION_QUERY = `query TrustscopeOrganization($slug: ID!) {
   organization(slug: $slug) { id uuid slug name }
 }`;
 
-export const CLUSTERS_QUERY = `query TrustscopeClusters($slug: ID!, $first: Int!, $after: String) {
+/**
+ * Nested connections page with `$nested`, smaller than `$first`: Buildkite charges requested
+ * complexity per possible object, so 500 pipelines × 20 teams (≈ 24,000 points) stays under the
+ * 50,000 a query may request, where 500 × 500 would not. Longer nested lists are paged after.
+ */
+export const CLUSTERS_QUERY = `query TrustscopeClusters($slug: ID!, $first: Int!, $nested: Int = 20, $after: String) {
   organization(slug: $slug) {
     clusters(first: $first, after: $after) {
       ${PAGE_INFO}
-      edges { node { id uuid name queues(first: $first) { ${PAGE_INFO} edges { node { uuid key } } } } }
+      edges { node { id uuid name queues(first: $nested) { ${PAGE_INFO} edges { node { uuid key } } } } }
     }
   }
 }`;
@@ -31,7 +36,7 @@ export const CLUSTER_QUEUES_QUERY = `query TrustscopeClusterQueues($slug: ID!, $
   }
 }`;
 
-export const PIPELINES_QUERY = `query TrustscopePipelines($slug: ID!, $first: Int!, $after: String) {
+export const PIPELINES_QUERY = `query TrustscopePipelines($slug: ID!, $first: Int!, $nested: Int = 20, $after: String) {
   organization(slug: $slug) {
     pipelines(first: $first, after: $after) {
       ${PAGE_INFO}
@@ -49,7 +54,7 @@ export const PIPELINES_QUERY = `query TrustscopePipelines($slug: ID!, $first: In
             }
           }
           steps { yaml }
-          teams(first: $first) { ${PAGE_INFO} edges { node { accessLevel team { uuid slug } } } }
+          teams(first: $nested) { ${PAGE_INFO} edges { node { accessLevel team { uuid slug } } } }
         }
       }
     }

@@ -51,6 +51,9 @@ interface AgentNode {
 
 export class BuildkiteError extends Error {}
 
+/** The largest `first` asked for: Buildkite's own cookbook and Terraform provider page with 500. */
+const MAX_FIRST = 500;
+
 const SETTING_KEYS: (keyof ProviderSettings)[] = [
   "buildPullRequests",
   "buildPullRequestForks",
@@ -116,20 +119,18 @@ export async function collectBuildkite(opts: CollectOptions): Promise<BuildkiteC
   const bk = opts.buildkite!;
   const client = new GraphQLClient(bk.graphqlUrl, { headers: { Authorization: `Bearer ${bk.token}` }, fetch: retryingFetch(opts) });
   const limiter = new Limiter(opts.concurrency ?? DEFAULTS.concurrency);
-  const first = Math.min(opts.pageSize?.buildkite ?? DEFAULTS.pageSize.buildkite, 500);
+  const first = Math.min(opts.pageSize?.buildkite ?? DEFAULTS.pageSize.buildkite, MAX_FIRST);
+  const nested = Math.min(opts.pageSize?.buildkiteNested ?? DEFAULTS.pageSize.buildkiteNested, first);
   const progress = (m: string) => opts.onProgress?.("buildkite", m);
   const gaps: CoverageGap[] = [];
   const request = <T>(doc: string, vars: Record<string, unknown>) => limiter.run(() => client.request<T>(doc, vars));
 
-  let org: { uuid: string; slug: string; name: string } | null;
-  try {
-    org = (await request<{ organization: { uuid: string; slug: string; name: string } | null }>(ORGANIZATION_QUERY, { slug: bk.organization })).organization;
-  } catch (e) {
-    return { gaps: [{ source: "buildkite", scope: `organization ${bk.organization}`, error: describeError(e, bk.graphqlUrl) }] };
-  }
-  if (!org) {
-    return { gaps: [{ source: "buildkite", scope: `organization ${bk.organization}`, error: `no organisation '${bk.organization}' is visible to the token in BUILDKITE_API_TOKEN` }] };
-  }
+  // The organisation is read alongside the listings (they need only its slug); what the
+  // listings found is discarded when the organisation itself cannot be read.
+  const orgRead = request<{ organization: { uuid: string; slug: string; name: string } | null }>(ORGANIZATION_QUERY, { slug: bk.organization }).then(
+    (r) => r.organization,
+    (e: unknown) => new BuildkiteError(describeError(e, bk.graphqlUrl)),
+  );
 
   /** Pages a connection to the end; a failed page becomes a gap and stops that listing. */
   async function pageAll<T>(what: string, fetchPage: (after: string | null) => Promise<Connection<T> | null | undefined>): Promise<T[]> {
@@ -150,12 +151,18 @@ export async function collectBuildkite(opts: CollectOptions): Promise<BuildkiteC
     }
   }
 
-  const slug = org.slug;
-  const [clusterNodes, pipelineNodes, agentNodes] = await Promise.all([
-    pageAll<ClusterNode>("clusters", async (after) => (await request<{ organization: { clusters: Connection<ClusterNode> } }>(CLUSTERS_QUERY, { slug, first, after })).organization.clusters),
-    pageAll<PipelineNode>("pipelines", async (after) => (await request<{ organization: { pipelines: Connection<PipelineNode> } }>(PIPELINES_QUERY, { slug, first, after })).organization.pipelines),
-    pageAll<AgentNode>("agents", async (after) => (await request<{ organization: { agents: Connection<AgentNode> } }>(AGENTS_QUERY, { slug, first, after })).organization.agents),
+  const slug = bk.organization;
+  // A missing organisation answers `organization: null`: each listing then ends empty.
+  const [org, clusterNodes, pipelineNodes, agentNodes] = await Promise.all([
+    orgRead,
+    pageAll<ClusterNode>("clusters", async (after) => (await request<{ organization: { clusters: Connection<ClusterNode> } | null }>(CLUSTERS_QUERY, { slug, first, nested, after })).organization?.clusters),
+    pageAll<PipelineNode>("pipelines", async (after) => (await request<{ organization: { pipelines: Connection<PipelineNode> } | null }>(PIPELINES_QUERY, { slug, first, nested, after })).organization?.pipelines),
+    pageAll<AgentNode>("agents", async (after) => (await request<{ organization: { agents: Connection<AgentNode> } | null }>(AGENTS_QUERY, { slug, first, after })).organization?.agents),
   ]);
+  if (org instanceof BuildkiteError) return { gaps: [{ source: "buildkite", scope: `organization ${bk.organization}`, error: org.message }] };
+  if (!org) {
+    return { gaps: [{ source: "buildkite", scope: `organization ${bk.organization}`, error: `no organisation '${bk.organization}' is visible to the token in BUILDKITE_API_TOKEN` }] };
+  }
 
   const clusters: BuildkiteCluster[] = await Promise.all(
     clusterNodes.map(async (c) => {

@@ -3,11 +3,11 @@
  * read fully is a coverage gap; everything readable is still returned.
  */
 import { INVENTORY_SCHEMA_VERSION, type CoverageGap, type Inventory } from "../model/inventory.ts";
-import { canonicalInventory } from "../inventory/canonical.ts";
+import { canonicalizeInPlace } from "../inventory/canonical.ts";
 import { collectAzure, type AzureCollection } from "./arm.ts";
 import { collectBuildkite } from "./buildkite.ts";
 import { CLOUDS } from "./clouds.ts";
-import { collectEntra } from "./graph.ts";
+import { collectEntra, type EntraCollection, type ManagedIdentityRef } from "./graph.ts";
 import type { CollectOptions } from "./options.ts";
 
 export async function collectInventory(opts: CollectOptions, now: Date = new Date()): Promise<Inventory> {
@@ -24,10 +24,12 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
   const buildkite = opts.buildkite ? collectBuildkite(opts) : undefined;
   const azure = opts.azure
     ? (async () => {
-        const arm: AzureCollection = await collectAzure(opts, cloud.armScope);
-        // Managed identities are found in ARM; their group memberships live in Graph.
-        const refs = arm.azure.managedIdentities.map((m) => ({ principalId: m.principalId, clientId: m.clientId, name: m.name }));
-        const entra = await collectEntra(opts, cloud.graphScope, refs);
+        // Graph and ARM are read at the same time. Managed identities are found in ARM and their
+        // group memberships live in Graph: ARM hands them over as soon as they are listed.
+        let handOver: (refs: ManagedIdentityRef[]) => void = () => undefined;
+        const identities = new Promise<ManagedIdentityRef[]>((resolve) => (handOver = resolve));
+        const armRead = collectAzure(opts, cloud.armScope, (refs) => handOver(refs)).finally(() => handOver([]));
+        const [arm, entra]: [AzureCollection, EntraCollection] = await Promise.all([armRead, collectEntra(opts, cloud.graphScope, identities)]);
         return { arm, entra };
       })()
     : undefined;
@@ -43,5 +45,6 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
     gaps.push(...az.arm.gaps, ...az.entra.gaps);
   }
   inventory.coverage.complete = gaps.length === 0;
-  return canonicalInventory(inventory);
+  // Built here and held by nobody else: sorted in place (a copy of 40,000 assignments costs more).
+  return canonicalizeInPlace(inventory);
 }

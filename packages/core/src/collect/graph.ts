@@ -93,7 +93,17 @@ export interface ManagedIdentityRef {
   name: string;
 }
 
-export async function collectEntra(opts: CollectOptions, graphScope: string, managedIdentities: ManagedIdentityRef[]): Promise<EntraCollection> {
+/**
+ * Values per `$filter=appId in (…)`: Graph's known-issues page limits `in` to 15 values, so
+ * service principals are looked up 15 to a request (inside `$batch`) rather than one by one.
+ */
+const IN_FILTER_LIMIT = 15;
+
+export async function collectEntra(
+  opts: CollectOptions,
+  graphScope: string,
+  managedIdentities: ManagedIdentityRef[] | Promise<ManagedIdentityRef[]>,
+): Promise<EntraCollection> {
   const az = opts.azure!;
   const client = graphClient(opts, az.graphCredential, graphScope);
   const limiter = new Limiter(opts.concurrency ?? DEFAULTS.concurrency);
@@ -105,16 +115,19 @@ export async function collectEntra(opts: CollectOptions, graphScope: string, man
   const gap = (path: string, e: unknown) =>
     gaps.push({ source: "graph", scope: /^https?:/.test(path) ? redactUrl(path) : path.split("?")[0]!, error: describe(e, path, az.graphCredentialName, az.graphUrl) });
 
-  /** GET a path and every next page (same origin only). */
-  async function listAll<T>(path: string): Promise<{ items: T[]; complete: boolean }> {
+  /** GET a path and every next page (same origin only); `onPage` sees each page as it arrives. */
+  async function listAll<T>(path: string, onPage?: (items: T[]) => void): Promise<{ items: T[]; complete: boolean }> {
     const items: T[] = [];
     let next: string | undefined = path;
     while (next) {
       const url: string = next;
       try {
         if (url !== path) assertSameOrigin(url, az.graphUrl);
-        const page = (await limiter.run(() => client.api(url).options({ signal: AbortSignal.timeout(timeoutMs) }).get())) as GraphPage<T>;
+        // Pages outrank $batch lookups: each next link waits on the page before it, while the
+        // lookups can fill any free slot (see Limiter.run).
+        const page = (await limiter.run(() => client.api(url).options({ signal: AbortSignal.timeout(timeoutMs) }).get(), 1)) as GraphPage<T>;
         items.push(...page.value);
+        onPage?.(page.value);
         next = page["@odata.nextLink"];
       } catch (e) {
         gap(path, e);
@@ -124,119 +137,152 @@ export async function collectEntra(opts: CollectOptions, graphScope: string, man
     return { items, complete: true };
   }
 
+  // Lookups for the identities Buildkite can (nearly) log in as go out in $batch requests of 20
+  // while the applications are still being paged, so the two overlap instead of queueing.
+  type Lookup = { key: string; url: string };
+  const results = new Map<string, BatchResponse>();
+  const urlOf = new Map<string, string>();
+  const pendingLookups: Lookup[] = [];
+  const sent: Promise<void>[] = [];
+  const sendBatch = async (batch: Lookup[]) => {
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      let responses: BatchResponse[];
+      try {
+        const body = { requests: pending.map((l, i) => ({ id: String(i), method: "GET", url: l.url })) };
+        responses = ((await limiter.run(() => client.api("/$batch").options({ signal: AbortSignal.timeout(timeoutMs) }).post(body))) as { responses: BatchResponse[] }).responses;
+      } catch (e) {
+        for (const l of pending) gap(l.url, e);
+        return;
+      }
+      // Inner requests are throttled one by one: retry those after their Retry-After.
+      const retry: Lookup[] = [];
+      let wait = 0;
+      for (const r of responses) {
+        const l = pending[Number(r.id)]!;
+        if ((r.status === 429 || r.status >= 500) && attempt < maxRetries) {
+          retry.push(l);
+          wait = Math.max(wait, retryAfterMs(r.headers?.["Retry-After"] ?? r.headers?.["retry-after"], backoffMs(attempt)));
+        } else {
+          results.set(l.key, r);
+        }
+      }
+      pending = retry;
+      if (pending.length) await sleep(wait);
+    }
+  };
+  const lookup = (l: Lookup) => {
+    urlOf.set(l.key, l.url);
+    pendingLookups.push(l);
+    if (pendingLookups.length >= BATCH_LIMIT) sent.push(sendBatch(pendingLookups.splice(0, BATCH_LIMIT)));
+  };
+  const flushLookups = () => {
+    while (pendingLookups.length > 0) sent.push(sendBatch(pendingLookups.splice(0, BATCH_LIMIT)));
+  };
+  const spSelect = "$select=id,appId,displayName,servicePrincipalType";
+  const spQueue: string[] = [];
+  const spFilterKeys: string[] = [];
+  const flushSpQueue = (all: boolean) => {
+    while (spQueue.length >= IN_FILTER_LIMIT || (all && spQueue.length > 0)) {
+      const ids = spQueue.splice(0, IN_FILTER_LIMIT);
+      const key = `sps:${spFilterKeys.length}`;
+      spFilterKeys.push(key);
+      // Spaces percent-encoded: a $batch URL is used as given.
+      lookup({ key, url: `/servicePrincipals?$filter=appId%20in%20(${ids.map((id) => `'${id}'`).join(",")})&${spSelect}&$top=${IN_FILTER_LIMIT}` });
+    }
+  };
+  const groupsUrl = (sp: string) => `/servicePrincipals${sp}/transitiveMemberOf?$select=id,displayName&$top=${top}`;
+
   // 1. Applications with their federated credentials: $expand returns them all (at most 20 exist per app).
+  const toApplication = (a: RawApplication): EntraApplication => ({
+    objectId: a.id,
+    appId: a.appId,
+    displayName: a.displayName ?? a.appId,
+    // Metadata only: Graph never returns secret values on reads, and the hint is not kept.
+    passwordCredentials: (a.passwordCredentials ?? []).map((p) => ({
+      keyId: p.keyId,
+      displayName: p.displayName ?? null,
+      startDateTime: p.startDateTime ?? null,
+      endDateTime: p.endDateTime ?? null,
+    })),
+    federatedIdentityCredentials: (a.federatedIdentityCredentials ?? []).map(
+      (f): FederatedCredential => ({ ...(f.id ? { id: f.id } : {}), name: f.name, issuer: f.issuer, subject: f.subject ?? "", audiences: f.audiences ?? [], description: f.description ?? null }),
+    ),
+  });
+  const applications: EntraApplication[] = [];
+  const federated: EntraApplication[] = [];
   const apps = await listAll<RawApplication>(
     `/applications?$select=id,appId,displayName,passwordCredentials&$expand=federatedIdentityCredentials&$top=${top}`,
+    (page) => {
+      for (const raw of page) {
+        if ((raw.federatedIdentityCredentials ?? []).length === 0) continue;
+        const a = toApplication(raw);
+        applications.push(a);
+        // 2. Service principals and groups, only for identities Buildkite can (nearly) log in as.
+        if (!a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other")) continue;
+        federated.push(a);
+        spQueue.push(a.appId);
+        lookup({ key: `groups:${a.appId}`, url: groupsUrl(`(appId='${a.appId}')`) });
+      }
+      flushSpQueue(false);
+    },
   );
   progress(`${apps.items.length} app registrations`);
-  const applications: EntraApplication[] = apps.items
-    .filter((a) => (a.federatedIdentityCredentials ?? []).length > 0)
-    .map((a) => ({
-      objectId: a.id,
-      appId: a.appId,
-      displayName: a.displayName ?? a.appId,
-      // Metadata only: Graph never returns secret values on reads, and the hint is not kept.
-      passwordCredentials: (a.passwordCredentials ?? []).map((p) => ({
-        keyId: p.keyId,
-        displayName: p.displayName ?? null,
-        startDateTime: p.startDateTime ?? null,
-        endDateTime: p.endDateTime ?? null,
-      })),
-      federatedIdentityCredentials: (a.federatedIdentityCredentials ?? []).map(
-        (f): FederatedCredential => ({ ...(f.id ? { id: f.id } : {}), name: f.name, issuer: f.issuer, subject: f.subject ?? "", audiences: f.audiences ?? [], description: f.description ?? null }),
-      ),
-    }));
+  flushSpQueue(true);
+  const identities = await managedIdentities;
+  for (const mi of identities) lookup({ key: `groups:${mi.principalId}`, url: groupsUrl(`/${mi.principalId}`) });
+  flushLookups();
+  await Promise.all(sent);
 
-  // 2. Service principals and groups, only for identities Buildkite can (nearly) log in as.
-  const federated = applications.filter((a) => a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other"));
-  type Lookup = { key: string; url: string; kind: "sp" | "groups"; appId?: string; principalId?: string };
-  const lookups: Lookup[] = [];
-  for (const a of federated) {
-    const key = `appId='${a.appId}'`;
-    lookups.push({ key: `sp:${a.appId}`, kind: "sp", appId: a.appId, url: `/servicePrincipals(${key})?$select=id,appId,displayName,servicePrincipalType` });
-    lookups.push({ key: `groups:${a.appId}`, kind: "groups", appId: a.appId, url: `/servicePrincipals(${key})/transitiveMemberOf?$select=id,displayName&$top=${top}` });
-  }
-  for (const mi of managedIdentities) {
-    lookups.push({ key: `groups:${mi.principalId}`, kind: "groups", principalId: mi.principalId, url: `/servicePrincipals/${mi.principalId}/transitiveMemberOf?$select=id,displayName&$top=${top}` });
-  }
-
-  const results = new Map<string, BatchResponse>();
-  const batches: Lookup[][] = [];
-  for (let i = 0; i < lookups.length; i += BATCH_LIMIT) batches.push(lookups.slice(i, i + BATCH_LIMIT));
-  await Promise.all(
-    batches.map(async (batch) => {
-      let pending = batch;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        let responses: BatchResponse[];
-        try {
-          const body = { requests: pending.map((l, i) => ({ id: String(i), method: "GET", url: l.url })) };
-          responses = ((await limiter.run(() => client.api("/$batch").options({ signal: AbortSignal.timeout(timeoutMs) }).post(body))) as { responses: BatchResponse[] }).responses;
-        } catch (e) {
-          for (const l of pending) gap(l.url, e);
-          return;
-        }
-        // Inner requests are throttled one by one: retry those after their Retry-After.
-        const retry: Lookup[] = [];
-        let wait = 0;
-        for (const r of responses) {
-          const l = pending[Number(r.id)]!;
-          if ((r.status === 429 || r.status >= 500) && attempt < maxRetries) {
-            retry.push(l);
-            wait = Math.max(wait, retryAfterMs(r.headers?.["Retry-After"] ?? r.headers?.["retry-after"], backoffMs(attempt)));
-          } else {
-            results.set(l.key, r);
-          }
-        }
-        pending = retry;
-        if (pending.length) await sleep(wait);
-      }
-    }),
-  );
-
-  const groupNames = new Map<string, string>();
-  async function groupsOf(l: Lookup): Promise<string[]> {
-    const r = results.get(l.key);
+  /** A $batch answer's items and the pages after it (a 404 is an empty list). */
+  async function batchedList<T>(key: string): Promise<T[]> {
+    const r = results.get(key);
     if (!r) return [];
     if (r.status !== 200) {
-      if (r.status !== 404) gap(l.url, graphErrorOf(r));
+      if (r.status !== 404) gap(urlOf.get(key)!, graphErrorOf(r));
       return [];
     }
-    const page = r.body as GraphPage<RawDirectoryObject>;
+    const page = r.body as GraphPage<T>;
     let objects = page.value;
     if (page["@odata.nextLink"]) {
       try {
         assertSameOrigin(page["@odata.nextLink"], az.graphUrl);
-        const rest = await listAll<RawDirectoryObject>(page["@odata.nextLink"]);
+        const rest = await listAll<T>(page["@odata.nextLink"]);
         objects = [...objects, ...rest.items];
       } catch (e) {
-        gap(l.url, e);
+        gap(urlOf.get(key)!, e);
       }
     }
+    return objects;
+  }
+
+  const groupNames = new Map<string, string>();
+  async function groupsOf(key: string): Promise<string[]> {
+    const objects = await batchedList<RawDirectoryObject>(key);
     const groups = objects.filter((o) => o["@odata.type"] === "#microsoft.graph.group");
     for (const g of groups) groupNames.set(g.id, g.displayName ?? g.id);
     return groups.map((g) => g.id);
   }
 
+  // Service principals found by the appId filters (a missing one: nothing can be assigned to it).
+  const spByAppId = new Map<string, RawServicePrincipal>();
+  for (const key of spFilterKeys) {
+    for (const sp of await batchedList<RawServicePrincipal>(key)) spByAppId.set(sp.appId.toLowerCase(), sp);
+  }
   const servicePrincipals: EntraServicePrincipal[] = [];
   for (const a of federated) {
-    const r = results.get(`sp:${a.appId}`);
-    if (!r) continue;
-    if (r.status === 404) continue; // no service principal in this tenant: nothing can be assigned to it
-    if (r.status !== 200) {
-      gap(`/servicePrincipals(appId='${a.appId}')`, graphErrorOf(r));
-      continue;
-    }
-    const sp = r.body as RawServicePrincipal;
+    const sp = spByAppId.get(a.appId.toLowerCase());
+    if (!sp) continue;
     servicePrincipals.push({
       objectId: sp.id,
       appId: sp.appId,
       displayName: sp.displayName ?? sp.appId,
       ...(sp.servicePrincipalType ? { servicePrincipalType: sp.servicePrincipalType } : {}),
-      memberOf: await groupsOf(lookups.find((l) => l.key === `groups:${a.appId}`)!),
+      memberOf: await groupsOf(`groups:${a.appId}`),
     });
   }
-  for (const mi of managedIdentities) {
-    const memberOf = await groupsOf(lookups.find((l) => l.key === `groups:${mi.principalId}`)!);
+  for (const mi of identities) {
+    const memberOf = await groupsOf(`groups:${mi.principalId}`);
     // Only worth recording when groups add assignments; the identity itself comes from ARM.
     if (memberOf.length > 0) {
       servicePrincipals.push({ objectId: mi.principalId, appId: mi.clientId, displayName: mi.name, servicePrincipalType: "ManagedIdentity", memberOf });

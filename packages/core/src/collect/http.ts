@@ -8,17 +8,29 @@ import { Agent } from "undici";
 /** Runs at most `limit` tasks at once. */
 export class Limiter {
   private active = 0;
-  private readonly queue: (() => void)[] = [];
+  /** Waiting tasks, highest priority first, in arrival order within a priority. */
+  private readonly queue: { priority: number; start: () => void }[] = [];
   constructor(private readonly limit: number) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+  /**
+   * Runs `task` when a slot is free. Higher `priority` goes first: callers give the next page of
+   * a listing, and requests others wait on, precedence over independent first pages, so chains
+   * of dependent requests are not stuck behind work that could fill the gaps later.
+   */
+  async run<T>(task: () => Promise<T>, priority = 0): Promise<T> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((start) => {
+        let i = this.queue.length;
+        while (i > 0 && this.queue[i - 1]!.priority < priority) i--;
+        this.queue.splice(i, 0, { priority, start });
+      });
+    }
     this.active++;
     try {
       return await task();
     } finally {
       this.active--;
-      this.queue.shift()?.();
+      this.queue.shift()?.start();
     }
   }
 }

@@ -23,10 +23,13 @@ export interface CollectOptions {
   };
   /** Extra CA certificates to trust (PEM), e.g. a test emulator's; default: the system's. */
   caPem?: string;
-  /** Requests in flight at once, per API family. */
+  /** Requests in flight at once, per API family (Buildkite, Graph and ARM each have their own limit). */
   concurrency?: number;
-  /** Page sizes asked for; servers may return fewer (ARM chooses its own). */
-  pageSize?: { buildkite?: number; graph?: number };
+  /**
+   * Page sizes asked for; servers may return fewer (ARM chooses its own). `buildkiteNested` pages
+   * the connections inside a page (a pipeline's teams, a cluster's queues).
+   */
+  pageSize?: { buildkite?: number; buildkiteNested?: number; graph?: number };
   /** Per-request timeout in milliseconds. */
   timeoutMs?: number;
   /** Retries of a throttled or failed request before it becomes a coverage gap. */
@@ -36,10 +39,14 @@ export interface CollectOptions {
 }
 
 export const DEFAULTS = {
-  // Buildkite allows 20,000 complexity points per 5 minutes per organisation; Graph and ARM
-  // throttle per app and per subscription. Four requests in flight per API stays well inside.
+  // Four requests in flight per API stays inside every documented limit even at low latency:
+  // ARM allows 250 reads per subscription and principal, refilled at 25/s; Graph's application
+  // limits are thousands of resource units per 10 s; Buildkite allows 20,000 actual complexity
+  // points per 5 minutes per organisation, and a 1,500-pipeline organisation costs a few
+  // thousand. Page sizes are the documented maxima (Graph 999; Buildkite's cookbook pages with
+  // 500), which minimises requests; see buildkite-queries.ts for the nested size.
   concurrency: 4,
-  pageSize: { buildkite: 100, graph: 999 },
+  pageSize: { buildkite: 500, buildkiteNested: 20, graph: 999 },
   timeoutMs: 30_000,
   maxRetries: 4,
 };

@@ -129,7 +129,10 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
       edges.push(edge);
       for (const p of reach) {
         const key = p.uuid.toLowerCase();
-        edgesByPipeline.set(key, [...(edgesByPipeline.get(key) ?? []), edge]);
+        // Pushed in place: an organisation-wide credential reaches every pipeline.
+        const list = edgesByPipeline.get(key);
+        if (list) list.push(edge);
+        else edgesByPipeline.set(key, [edge]);
       }
     });
   }

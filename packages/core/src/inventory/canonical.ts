@@ -18,7 +18,11 @@ function by<T>(...keys: ((x: T) => string)[]) {
 }
 
 export function canonicalInventory(inv: Inventory): Inventory {
-  const out = structuredClone(inv);
+  return canonicalizeInPlace(structuredClone(inv));
+}
+
+/** The same, sorting `out` itself: for an inventory nobody else holds (a fresh collection). */
+export function canonicalizeInPlace(out: Inventory): Inventory {
   if (out.buildkite) {
     const bk = out.buildkite;
     bk.clusters.sort(by((c) => lc(c.name), (c) => lc(c.uuid)));

@@ -49,9 +49,22 @@ function tagVerdict(tags: Record<string, string> | undefined, what: string): Ver
   return undefined;
 }
 
+/** The cached value for `key`, computed on first use. */
+function memo<K, V>(cache: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, compute: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+const matchers = new Map<string, (candidate: string) => boolean>();
+
 function globMatch(patterns: string[], ...candidates: (string | undefined | null)[]): string | undefined {
   for (const pattern of patterns) {
-    const isMatch = picomatch(pattern, { nocase: true, dot: true });
+    // Compiled once per pattern: a policy's globs are matched against every pipeline and scope.
+    const isMatch = memo(matchers, pattern, () => picomatch(pattern, { nocase: true, dot: true }));
     if (candidates.some((c) => c !== undefined && c !== null && isMatch(c))) return pattern;
   }
   return undefined;
@@ -63,6 +76,14 @@ export class EnvironmentClassifier {
   private readonly configured: boolean;
   private readonly scopeCache = new Map<string, Verdict>();
   private readonly touchCache = new Map<string, Verdict>();
+  private readonly pipelineCache = new WeakMap<BuildkitePipeline, Verdict>();
+  // Lookups by normalised ID, so judging hundreds of thousands of assignments stays linear.
+  private readonly subscriptionsById: Map<string, NonNullable<Inventory["azure"]>["subscriptions"][number]>;
+  private readonly resourceGroupsById: Map<string, NonNullable<Inventory["azure"]>["resourceGroups"][number]>;
+  private readonly managementGroupsByName: Map<string, NonNullable<Inventory["azure"]>["managementGroups"][number]>;
+  private readonly storageAccountsById: Map<string, NonNullable<Inventory["azure"]>["storageAccounts"][number]>;
+  /** For each scope, the first production subscription or resource group at or below it (built on first use). */
+  private productionBelow: Map<string, { scope: string; verdict: Verdict }> | undefined;
 
   constructor(
     private readonly inventory: Inventory,
@@ -72,13 +93,32 @@ export class EnvironmentClassifier {
     this.scopes = new ScopeTree(inventory);
     this.configured = policy.environments !== undefined;
     this.selector = policy.environments?.[PRODUCTION_ENVIRONMENT];
+    const az = inventory.azure;
+    // First one wins, as `find` did.
+    const index = <T>(items: T[] | undefined, key: (t: T) => string | undefined) => {
+      const map = new Map<string, T>();
+      for (const item of items ?? []) {
+        const k = key(item);
+        if (k !== undefined && !map.has(k)) map.set(k, item);
+      }
+      return map;
+    };
+    this.subscriptionsById = index(az?.subscriptions, (s) => s.subscriptionId.toLowerCase());
+    this.resourceGroupsById = index(az?.resourceGroups, (r) => normalizeScope(r.id));
+    this.managementGroupsByName = index(az?.managementGroups, (m) => managementGroupName(m.id));
+    this.storageAccountsById = index(az?.storageAccounts, (a) => normalizeScope(a.id));
   }
 
   private where(): string {
     return this.policy.file ?? "the policy";
   }
 
+  /** Cached per pipeline: rules ask about every pipeline each identity reaches. */
   pipeline(p: BuildkitePipeline): Verdict {
+    return memo(this.pipelineCache, p, () => this.pipelineVerdict(p));
+  }
+
+  private pipelineVerdict(p: BuildkitePipeline): Verdict {
     const cluster = this.inventory.buildkite?.clusters.find((c) => c.uuid.toLowerCase() === p.clusterUuid?.toLowerCase());
     const queues = [...(this.pipelineUse.get(p.uuid.toLowerCase())?.queues ?? [])];
     if (this.configured) {
@@ -136,12 +176,11 @@ export class EnvironmentClassifier {
 
   /** The verdict that this scope's own name or tags give, or undefined to look further up. */
   private ownVerdict(scope: string): Verdict | undefined {
-    const az = this.inventory.azure;
     const kind = scopeKind(scope);
     const sel = this.selector?.azure;
     if (kind === "subscription") {
       const id = subscriptionOf(scope)!;
-      const sub = az?.subscriptions.find((s) => s.subscriptionId.toLowerCase() === id);
+      const sub = this.subscriptionsById.get(id);
       const label = `subscription '${sub?.displayName ?? id}'`;
       if (this.configured) {
         const m = sel ? globMatch(sel.subscriptions, sub?.displayName, id) : undefined;
@@ -154,7 +193,8 @@ export class EnvironmentClassifier {
       return w ? { production: true, reason: `${label} has '${w}' in its name (default heuristic)` } : undefined;
     }
     if (kind === "resourceGroup") {
-      const rg = az?.resourceGroups.find((r) => normalizeScope(r.id) === resourceGroupIdOf(scope));
+      const rgId = resourceGroupIdOf(scope);
+      const rg = rgId === undefined ? undefined : this.resourceGroupsById.get(rgId);
       const label = `resource group '${rg?.name ?? scope.split("/").pop()}'`;
       if (this.configured) return this.configuredTags(rg?.tags, label);
       const t = tagVerdict(rg?.tags, label);
@@ -164,7 +204,7 @@ export class EnvironmentClassifier {
     }
     if (kind === "managementGroup") {
       const name = managementGroupName(scope)!;
-      const mg = az?.managementGroups.find((m) => managementGroupName(m.id) === name);
+      const mg = this.managementGroupsByName.get(name);
       const label = `management group '${mg?.displayName ?? name}'`;
       if (this.configured) {
         const m = sel ? globMatch(sel.managementGroups, mg?.name, mg?.displayName, name) : undefined;
@@ -174,7 +214,7 @@ export class EnvironmentClassifier {
       return w ? { production: true, reason: `${label} has '${w}' in its name (default heuristic)` } : undefined;
     }
     if (kind === "resource") {
-      const sa = az?.storageAccounts.find((s) => normalizeScope(s.id) === scope);
+      const sa = this.storageAccountsById.get(scope);
       if (this.configured) return this.configuredTags(sa?.tags, `storage account '${sa?.name}'`);
       return sa ? tagVerdict(sa.tags, `storage account '${sa.name}'`) : undefined;
     }
@@ -198,27 +238,35 @@ export class EnvironmentClassifier {
    */
   touchesProduction(scope: string): Verdict {
     const key = normalizeScope(scope);
-    let v = this.touchCache.get(key);
-    if (!v) {
-      v = this.computeTouches(key);
-      this.touchCache.set(key, v);
-    }
-    return v;
+    return memo(this.touchCache, key, () => this.computeTouches(key));
   }
 
   private computeTouches(scope: string): Verdict {
     const own = this.scope(scope);
     if (own.production) return own;
+    const hit = this.productionScopesBelow().get(scope);
+    return hit ? { production: true, reason: `it contains production scope ${hit.scope}: ${hit.verdict.reason}` } : NOT_PRODUCTION;
+  }
+
+  /**
+   * Every production subscription and resource group, filed under each scope above it (the
+   * scopes that cover it), first one in inventory order kept: one pass instead of a scan of
+   * every subscription and resource group per scope asked about.
+   */
+  private productionScopesBelow(): Map<string, { scope: string; verdict: Verdict }> {
+    if (this.productionBelow) return this.productionBelow;
+    const index = new Map<string, { scope: string; verdict: Verdict }>();
     const az = this.inventory.azure;
     const below = [
       ...(az?.subscriptions ?? []).map((s) => `/subscriptions/${s.subscriptionId}`),
       ...(az?.resourceGroups ?? []).map((r) => r.id),
     ];
     for (const b of below) {
-      if (!this.scopes.covers(scope, b)) continue;
-      const v = this.scope(b);
-      if (v.production) return { production: true, reason: `it contains production scope ${b}: ${v.reason}` };
+      const verdict = this.scope(b);
+      if (!verdict.production) continue;
+      for (const above of this.scopes.ancestorsOf(b)) if (!index.has(above)) index.set(above, { scope: b, verdict });
     }
-    return NOT_PRODUCTION;
+    this.productionBelow = index;
+    return index;
   }
 }

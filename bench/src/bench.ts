@@ -1,0 +1,238 @@
+/**
+ * `pnpm bench`: collects a generated enterprise-size tenant from the emulator (in its own process,
+ * with a fixed per-request latency) through the real collectors, judges it, and prints requests
+ * per API family against their lower bound (lower-bound.ts), wall time against its lower bound,
+ * rule-evaluation time and memory at 1×, 2×, 4× and 8×, the straightforward collector's figures,
+ * and whether every planted finding was found. Exit 1 when a planted finding is missed; targets
+ * that are missed are printed as FAIL (timings vary by machine, correctness does not).
+ *
+ *   pnpm bench [--latency MS] [--concurrency N] [--buildkite-page N] [--graph-page N]
+ *              [--scale N] [--factors 1,2,4,8] [--runs N] [--no-naive] [--seed N]
+ */
+import { parseArgs } from "node:util";
+import { COLLECT_DEFAULTS, collectInventory, evaluate, staticTokenCredential, type CollectOptions } from "@trustscope/core";
+import { generateCertificate } from "@trustscope/emulator";
+import { builtinRules } from "@trustscope/rules";
+import { missed } from "./check.ts";
+import { BENCH_NOW, generateTenant, REFERENCE_SIZE, scaled } from "./generate.ts";
+import { addCounts, ask, forkTs, NO_REQUESTS, type ChildReply, type RequestCounts } from "./ipc.ts";
+import { lowerBound, MAX_PAGE, type Family } from "./lower-bound.ts";
+import { collectNaively } from "./naive.ts";
+
+const TARGET = { requests: 1.2, wall: 1.5, evalMs: 2000, evalMb: 1024 };
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (name === "latency" ? 0 : 1)) {
+    process.stderr.write(`bench: --${name} must be a ${name === "latency" ? "non-negative" : "positive"} integer, got '${value}'\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const OPTIONS = {
+  latency: { type: "string" },
+  concurrency: { type: "string" },
+  "buildkite-page": { type: "string" },
+  "graph-page": { type: "string" },
+  scale: { type: "string" },
+  factors: { type: "string" },
+  runs: { type: "string" },
+  "no-naive": { type: "boolean" },
+  seed: { type: "string" },
+} as const;
+
+function parseOptions() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true });
+  } catch (e) {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}\n`);
+    process.exit(2);
+  }
+}
+
+const { values } = parseOptions();
+const latencyMs = positive("latency", values.latency, 20);
+const concurrency = positive("concurrency", values.concurrency, COLLECT_DEFAULTS.concurrency);
+const seed = positive("seed", values.seed, 1);
+const size = scaled(REFERENCE_SIZE, positive("scale", values.scale, 1));
+const runs = positive("runs", values.runs, 3);
+const factors = (values.factors ?? "1,2,4,8").split(",").map((f) => positive("factors", f.trim(), 1));
+const pageSize = {
+  buildkite: positive("buildkite-page", values["buildkite-page"], COLLECT_DEFAULTS.pageSize.buildkite),
+  graph: positive("graph-page", values["graph-page"], COLLECT_DEFAULTS.pageSize.graph),
+};
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const ms = (n: number) => `${Math.round(n)} ms`;
+const ratio = (a: number, b: number) => (b === 0 ? "-" : `${(a / b).toFixed(2)}×`);
+const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+const table = (rows: string[][]) => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  for (const r of rows) out(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")}`);
+};
+
+const failures: string[] = [];
+const planting: { rules: string[]; notPlanted: { ruleId: string; reason: string }[] } = { rules: [], notPlanted: [] };
+const missedFindings: string[] = [];
+
+// 1. The emulator generates the same tenant from the same seed, in three processes: one serves
+// Buildkite, one Graph and one ARM, so that one API's work (GraphQL execution of 500 pipelines,
+// say) never delays another's answers, as it would not with the real services. NODE_ENV=production
+// turns off graphql-js's development checks.
+progress(`bench: starting the emulator (${size.applications} applications, ${size.pipelines} pipelines, ${size.subscriptions} × ${size.roleAssignmentsPerSubscription} role assignments, latency ${latencyMs} ms)…`);
+const children = [0, 1, 2].map(() => forkTs("./emulator-child.ts", { NODE_ENV: "production" }));
+const countRequests = async () => (await Promise.all(children.map((c) => ask(c, { kind: "counts" }, "counts")))).reduce((sum, r) => addCounts(sum, r.counts), NO_REQUESTS);
+try {
+  // The three serve one certificate, so the collector trusts one CA as it would trust the real APIs'.
+  const tls = await generateCertificate();
+  const [bkEmu, graphEmu, armEmu] = await Promise.all(children.map((c) => ask(c, { kind: "start", size, seed, latencyMs, tls }, "started")));
+  const emu = { buildkiteGraphqlUrl: bkEmu!.buildkiteGraphqlUrl, graphUrl: graphEmu!.graphUrl, armUrl: armEmu!.armUrl, caPem: tls.cert, tokens: bkEmu!.tokens };
+  const options: CollectOptions = {
+    cloud: "AzureCloud",
+    buildkite: { organization: "bench-org", graphqlUrl: emu.buildkiteGraphqlUrl, token: emu.tokens.buildkite },
+    azure: {
+      tenantId: "00000000-0000-4000-8000-0000000b3a4c",
+      graphUrl: emu.graphUrl,
+      armUrl: emu.armUrl,
+      graphCredential: staticTokenCredential(emu.tokens.graph),
+      armCredential: staticTokenCredential(emu.tokens.arm),
+      graphCredentialName: "bench token",
+      armCredentialName: "bench token",
+    },
+    caPem: emu.caPem,
+    concurrency,
+    pageSize,
+  };
+
+  // 2. Collect through the real collectors: one cold run (it also pays for loading and compiling
+  // the SDKs, and the emulator computes every answer for the first time), then `runs` warm ones
+  // whose median is reported. This process has done nothing else yet, so its peak memory is the
+  // collector's.
+  const walls: number[] = [];
+  let collected: Awaited<ReturnType<typeof collectInventory>> | undefined;
+  let counts: RequestCounts | undefined;
+  for (let run = 0; run <= runs; run++) {
+    progress(run === 0 ? "bench: collecting (cold run)…" : `bench: collecting (warm run ${run} of ${runs})…`);
+    const started = performance.now();
+    collected = await collectInventory(options);
+    walls.push(performance.now() - started);
+    const made = await countRequests();
+    counts ??= made; // every run makes the same requests; the first is reported
+  }
+  const [coldMs, ...warm] = walls as [number, ...number[]];
+  const wallMs = warm.length > 0 ? [...warm].sort((a, b) => a - b)[Math.floor(warm.length / 2)]! : coldMs;
+  const collectRssMb = (process.resourceUsage().maxRSS * 1024) / 1024 / 1024;
+  if (!collected || !counts) throw new Error("no collection run");
+
+  // 3. Judge what was collected: every planted finding must be there.
+  const { inventory: generated, planted, notApplicable } = generateTenant(size, seed);
+  const evalStarted = performance.now();
+  const evaluation = evaluate({ inventory: collected, rules: builtinRules, now: BENCH_NOW });
+  const evalMs = performance.now() - evalStarted;
+  planting.rules = planted.map((p) => p.ruleId);
+  planting.notPlanted = notApplicable;
+  const lost = missed(planted, evaluation.findings);
+  missedFindings.push(...lost.map((m) => `collected tenant: ${m}`));
+
+  // 4. The straightforward collector on the same emulator.
+  let naive: { counts: RequestCounts; wallMs: number } | undefined;
+  if (!values["no-naive"]) {
+    progress("bench: collecting the straightforward way (per application, per principal)…");
+    const naiveStarted = performance.now();
+    await collectNaively(emu, concurrency, "bench-org");
+    naive = { wallMs: performance.now() - naiveStarted, counts: await countRequests() };
+  }
+
+  // 5. Report collection.
+  const bound = lowerBound(generated);
+  const wallBound = bound.wallMs(concurrency, latencyMs);
+  out(`trustscope bench — ${size.applications} applications (${size.buildkiteApplications} with Buildkite credentials), ${size.pipelines} pipelines in ${size.clusters} clusters,`);
+  out(`  ${size.subscriptions} subscriptions × ${size.roleAssignmentsPerSubscription} role assignments, ${size.storageAccounts} storage accounts, ${generated.azure!.managedIdentities.length} managed identities`);
+  out(`  latency ${latencyMs} ms per request, concurrency ${concurrency} per API family, pages: Buildkite ${pageSize.buildkite}, Graph ${pageSize.graph} (100 with $expand), ARM server-chosen (emulator ${MAX_PAGE.arm})`);
+  out();
+  out("Requests (HTTP requests; Graph $batch counts once, its inner requests in brackets)");
+  const families: Family[] = ["buildkite", "graph", "arm"];
+  const rows = [["API", "made", "lower bound", "ratio", "straightforward", "vs. ours"]];
+  let made = 0;
+  let lower = 0;
+  for (const f of families) {
+    const n = counts[f];
+    made += n;
+    lower += bound.requests[f];
+    const inner = f === "graph" ? ` [${counts.graphInner}]` : "";
+    const naiveN = naive ? naive.counts[f] : undefined;
+    rows.push([f, `${n}${inner}`, String(bound.requests[f]), ratio(n, bound.requests[f]), naiveN === undefined ? "-" : `${naiveN}${f === "graph" ? ` [${naive!.counts.graphInner}]` : ""}`, naiveN === undefined ? "-" : ratio(naiveN, n)]);
+  }
+  rows.push(["total", String(made), String(lower), ratio(made, lower), naive ? String(naive.counts.buildkite + naive.counts.graph + naive.counts.arm) : "-", naive ? ratio(naive.counts.buildkite + naive.counts.graph + naive.counts.arm, made) : "-"]);
+  table(rows);
+  if (counts.failed > 0 || counts.foreign > 0) failures.push(`${counts.failed} requests failed during collection`);
+  out();
+  out("Wall time");
+  table([
+    ["", "measured", "lower bound", "ratio"],
+    [`collection (median of ${warm.length} warm runs: ${warm.map(ms).join(", ")})`, ms(wallMs), ms(wallBound), ratio(wallMs, wallBound)],
+    ["collection, cold run", ms(coldMs), ms(wallBound), ratio(coldMs, wallBound)],
+    ...(naive ? [["straightforward", ms(naive.wallMs), "", `${ratio(naive.wallMs, wallMs)} ours`]] : []),
+  ]);
+  out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${families.map((f) => `⌈${bound.requests[f]}/${concurrency}⌉`).join(", ")})`);
+  out(`  coverage: ${collected.coverage.complete ? "complete" : `INCOMPLETE (${collected.coverage.gaps.length} gaps: ${collected.coverage.gaps[0]?.error})`}; collector peak RSS ${Math.round(collectRssMb)} MB`);
+  if (!collected.coverage.complete) failures.push("the collection was incomplete");
+  out(`  rule evaluation of the collected tenant: ${ms(evalMs)}, ${evaluation.findings.length} findings`);
+
+  const requestsOk = made <= TARGET.requests * lower;
+  const wallOk = wallMs <= TARGET.wall * wallBound;
+  out();
+  out("Targets");
+  out(`  ${verdict(requestsOk)}  requests ≤ ${TARGET.requests} × lower bound (${ratio(made, lower)})`);
+  out(`  ${verdict(wallOk)}  wall time ≤ ${TARGET.wall} × lower bound (${ratio(wallMs, wallBound)})`);
+  if (!requestsOk) failures.push("requests above target");
+  if (!wallOk) failures.push("wall time above target");
+} finally {
+  await Promise.all(children.map((c) => ask(c, { kind: "close" }, "counts").catch(() => undefined)));
+}
+
+// 6. Rule evaluation alone, at growing sizes, each in a fresh process.
+out();
+out("Rule evaluation (trust graph + every built-in rule), each size in a fresh process");
+const evalRows = [["size", "role assignments", "evaluation", "per 1k assignments", "heap after", "peak RSS", "findings"]];
+const evaluated: Extract<ChildReply, { kind: "evaluated" }>[] = [];
+for (const factor of factors) {
+  progress(`bench: evaluating at ${factor}×…`);
+  const worker = forkTs("./evaluate-child.ts");
+  const r = await ask(worker, { kind: "evaluate", size, seed, factor }, "evaluated");
+  evaluated.push(r);
+  missedFindings.push(...r.missed.map((m) => `${factor}× tenant: ${m}`));
+  evalRows.push([`${factor}×`, String(r.roleAssignments), ms(r.evaluationMs), `${(r.evaluationMs / (r.roleAssignments / 1000)).toFixed(2)} ms`, `${r.heapAfterMb} MB`, `${r.peakRssMb} MB`, String(r.findings)]);
+}
+table(evalRows);
+const largest = evaluated.find((r) => r.factor === 8);
+if (largest) {
+  const fast = largest.evaluationMs < TARGET.evalMs;
+  const small = largest.peakRssMb < TARGET.evalMb;
+  out(`  ${verdict(fast)}  8× evaluation under ${TARGET.evalMs} ms (${ms(largest.evaluationMs)})`);
+  out(`  ${verdict(small)}  8× peak memory under 1 GiB (${largest.peakRssMb} MB RSS, inventory generation included)`);
+  if (!fast) failures.push("8× evaluation too slow");
+  if (!small) failures.push("8× evaluation used too much memory");
+}
+const first = evaluated[0];
+const last = evaluated[evaluated.length - 1];
+if (first && last && last !== first) {
+  // Linear: time per assignment stays flat (within 2×, to allow for warm-up and GC).
+  const perFirst = first.evaluationMs / first.roleAssignments;
+  const perLast = last.evaluationMs / last.roleAssignments;
+  const linear = perLast <= 2 * perFirst;
+  out(`  ${verdict(linear)}  linear growth: time per assignment at ${last.factor}× is ${ratio(perLast, perFirst)} that at ${first.factor}×`);
+  if (!linear) failures.push("evaluation time grows faster than linearly");
+}
+
+// 7. Correctness: every planted finding, at every size.
+out();
+out(`Planted findings: ${planting.rules.length} rules planted (${planting.rules.join(", ")})`);
+for (const n of planting.notPlanted) out(`  not planted: ${n.ruleId} (${n.reason})`);
+if (missedFindings.length === 0) out("  PASS  every planted finding was found, in the collected tenant and at every evaluated size");
+else for (const m of missedFindings) out(`  MISSED  ${m}`);
+if (failures.length > 0) out(`\nTargets missed: ${failures.join("; ")}`);
+process.exit(missedFindings.length > 0 ? 1 : 0);

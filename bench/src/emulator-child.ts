@@ -1,0 +1,51 @@
+/**
+ * The emulator in its own process, so serving a large tenant never competes with the collector
+ * for the event loop (the machine has two cores: one each). Driven over IPC by bench.ts.
+ */
+import { startEmulator, type Emulator } from "@trustscope/emulator";
+import { generateTenant, type TenantSize } from "./generate.ts";
+import { MAX_PAGE } from "./lower-bound.ts";
+import type { ChildReply, ChildRequest, RequestCounts } from "./ipc.ts";
+
+let emulator: Emulator | undefined;
+
+function counts(emu: Emulator): RequestCounts {
+  const out: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, foreign: 0, failed: 0 };
+  for (const r of emu.requests) {
+    if (r.batchInner) out.graphInner++;
+    else out[r.api]++;
+    if (r.status >= 400) out.failed++;
+  }
+  return out;
+}
+
+const reply = (m: ChildReply) => process.send!(m);
+
+process.on("message", (message: ChildRequest) => {
+  void (async () => {
+    switch (message.kind) {
+      case "start": {
+        const { inventory } = generateTenant(message.size as TenantSize, message.seed);
+        emulator = await startEmulator({
+          scenario: inventory,
+          latencyMs: message.latencyMs,
+          tls: message.tls,
+          // Each API's largest page (Graph's own caps apply on top: 999, or 100 with $expand).
+          pageSize: { buildkite: MAX_PAGE.buildkite, graph: 999, arm: MAX_PAGE.arm },
+        });
+        reply({ kind: "started", buildkiteGraphqlUrl: emulator.buildkiteGraphqlUrl, graphUrl: emulator.graphUrl, armUrl: emulator.armUrl, caPem: emulator.caPem, tokens: emulator.tokens });
+        break;
+      }
+      case "counts":
+        reply({ kind: "counts", counts: counts(emulator!) });
+        emulator!.requests.length = 0;
+        break;
+      case "close":
+        await emulator?.close();
+        process.exit(0);
+    }
+  })().catch((e: unknown) => {
+    reply({ kind: "error", message: e instanceof Error ? e.message : String(e) });
+    process.exit(1);
+  });
+});

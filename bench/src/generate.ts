@@ -1,0 +1,320 @@
+/**
+ * Synthetic tenants for the benchmark: deterministic (seeded), sized like a large enterprise, with
+ * known problems planted for every built-in rule that can fire from an inventory. Each planted
+ * problem records what its finding must name (rule, identity, pipeline, scope), so the bench can
+ * prove that collecting fast never loses one.
+ */
+import {
+  BUILDKITE_ISSUER,
+  TOKEN_EXCHANGE_AUDIENCES,
+  type BuildkitePipeline,
+  type EntraApplication,
+  type EntraServicePrincipal,
+  type FederatedCredential,
+  type Inventory,
+  type ManagedIdentity,
+  type RoleAssignment,
+  type StorageAccount,
+} from "@trustscope/core";
+import { BUILTIN_ROLES } from "@trustscope/core/testing";
+
+export interface TenantSize {
+  applications: number;
+  /** Applications with a Buildkite federated credential (planted ones included). */
+  buildkiteApplications: number;
+  pipelines: number;
+  clusters: number;
+  subscriptions: number;
+  roleAssignmentsPerSubscription: number;
+  storageAccounts: number;
+  managedIdentitiesPerSubscription: number;
+  resourceGroupsPerSubscription: number;
+  agentsPerCluster: number;
+}
+
+/** The issue's reference size. */
+export const REFERENCE_SIZE: TenantSize = {
+  applications: 3000,
+  buildkiteApplications: 300,
+  pipelines: 1500,
+  clusters: 6,
+  subscriptions: 20,
+  roleAssignmentsPerSubscription: 2000,
+  storageAccounts: 500,
+  managedIdentitiesPerSubscription: 2,
+  resourceGroupsPerSubscription: 5,
+  agentsPerCluster: 10,
+};
+
+/** Every count multiplied by `factor` (the 8× evaluation run has 320,000 role assignments). */
+export function scaled(size: TenantSize, factor: number): TenantSize {
+  return {
+    ...size,
+    applications: size.applications * factor,
+    buildkiteApplications: size.buildkiteApplications * factor,
+    pipelines: size.pipelines * factor,
+    subscriptions: size.subscriptions * factor,
+    storageAccounts: size.storageAccounts * factor,
+  };
+}
+
+/** What a planted problem's finding must carry; unset fields are not checked. */
+export interface PlantedFinding {
+  ruleId: string;
+  /** Client ID of the identity. */
+  appId?: string;
+  pipelineUuid?: string;
+  scope?: string;
+  what: string;
+}
+
+export interface GeneratedTenant {
+  inventory: Inventory;
+  planted: PlantedFinding[];
+  /** Built-in rules that cannot be planted in an inventory, with the reason. */
+  notApplicable: { ruleId: string; reason: string }[];
+}
+
+/** The evaluation time the planted secrets are judged at (they must still be valid then). */
+export const BENCH_NOW = new Date("2026-01-01T00:00:00Z");
+
+/** mulberry32: small, fast and seedable; `Math.random` would make every run different. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const hex = (random: () => number, n: number) => {
+  let s = "";
+  for (let i = 0; i < n; i++) s += Math.floor(random() * 16).toString(16);
+  return s;
+};
+
+/** A built-in role's GUID by its name (from the same role definitions the tenant carries). */
+function role(roleName: string): string {
+  const r = BUILTIN_ROLES.find((d) => d.roleName === roleName);
+  if (!r) throw new Error(`no built-in role '${roleName}'`);
+  return r.name;
+}
+const [OWNER, CONTRIBUTOR, READER, BLOB_CONTRIBUTOR] = ["Owner", "Contributor", "Reader", "Storage Blob Data Contributor"].map(role) as [string, string, string, string];
+const BUILDKITE = BUILDKITE_ISSUER;
+const AUDIENCE = TOKEN_EXCHANGE_AUDIENCES.AzureCloud;
+const STEPS = "steps:\n  - label: test\n    command: make test\n";
+
+export const NOT_APPLICABLE = [
+  { ruleId: "client-secret-login", reason: "judges a repository (--repo); the bench collects and judges inventories" },
+  { ruleId: "token-shared-between-steps", reason: "judges a repository (--repo); the bench collects and judges inventories" },
+  { ruleId: "subject-claim-mismatch", reason: "judges a repository (--repo); the bench collects and judges inventories" },
+  { ruleId: "unguarded-token-request", reason: "judges a repository (--repo); the bench collects and judges inventories" },
+];
+
+export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
+  const random = prng(seed);
+  const uuid = () => `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-8${hex(random, 3)}-${hex(random, 12)}`;
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+  const planted: PlantedFinding[] = [];
+
+  // --- Buildkite ---------------------------------------------------------------------------------
+  const orgSlug = "bench-org";
+  const orgUuid = uuid();
+  const clusterNames = ["production", "staging", ...Array.from({ length: Math.max(0, size.clusters - 2) }, (_, i) => `dev-${i + 1}`)].slice(0, size.clusters);
+  const clusters = clusterNames.map((name) => ({ uuid: uuid(), name, queues: ["default", "deploy", "large"].map((q) => ({ uuid: uuid(), key: `${name}-${q}` })) }));
+  const teams = Array.from({ length: 40 }, (_, i) => ({ uuid: uuid(), slug: `team-${i}` }));
+  const pipelines: BuildkitePipeline[] = Array.from({ length: size.pipelines }, (_, i) => {
+    const cluster = clusters[i % clusters.length]!;
+    const slug = `${cluster.name === "production" ? "deploy" : "svc"}-${i}`;
+    return {
+      uuid: uuid(),
+      slug,
+      name: slug,
+      clusterUuid: cluster.uuid,
+      visibility: "PRIVATE",
+      repository: { url: `git@github.com:bench/${slug}.git`, provider: "RepositoryProviderGithub", settings: { buildPullRequests: false, buildPullRequestForks: false } },
+      defaultBranch: "main",
+      stepsYaml: STEPS,
+      teams: [{ ...pick(teams), accessLevel: "BUILD_AND_READ" }],
+    };
+  });
+  const agents = clusters.flatMap((c) => Array.from({ length: size.agentsPerCluster }, (_, i) => ({ uuid: uuid(), name: `${c.name}-agent-${i}`, version: "3.110.0", queueUuid: c.queues[i % c.queues.length]!.uuid })));
+  const productionPipelines = pipelines.filter((p) => p.clusterUuid === clusters[0]!.uuid);
+  const otherPipelines = pipelines.filter((p) => p.clusterUuid !== clusters[0]!.uuid);
+
+  // --- Azure scopes ------------------------------------------------------------------------------
+  const mg = (name: string, parent: string | null) => ({ id: `/providers/Microsoft.Management/managementGroups/${name}`, name, displayName: name, parentId: parent });
+  const root = mg("bench-root", null);
+  const prodMg = mg("bench-prod", root.id);
+  const nonprodMg = mg("bench-nonprod", root.id);
+  const prodSubscriptions = Math.max(1, Math.floor(size.subscriptions / 4));
+  const subscriptions = Array.from({ length: size.subscriptions }, (_, i) => {
+    const prod = i < prodSubscriptions;
+    return { subscriptionId: uuid(), displayName: `${prod ? "prod" : "dev"}-${String(i).padStart(3, "0")}`, tags: {}, managementGroupId: prod ? prodMg.id : nonprodMg.id };
+  });
+  const subScope = (s: { subscriptionId: string }) => `/subscriptions/${s.subscriptionId}`;
+  const resourceGroups = subscriptions.flatMap((s) =>
+    Array.from({ length: size.resourceGroupsPerSubscription }, (_, i) => ({ id: `${subScope(s)}/resourceGroups/rg-${i}`, name: `rg-${i}`, subscriptionId: s.subscriptionId, tags: {} })),
+  );
+  const rgsOf = (subIndex: number) => resourceGroups.slice(subIndex * size.resourceGroupsPerSubscription, (subIndex + 1) * size.resourceGroupsPerSubscription);
+  const storageAccounts: StorageAccount[] = Array.from({ length: size.storageAccounts }, (_, i) => {
+    const rg = resourceGroups[i % resourceGroups.length]!;
+    const name = `st${String(i).padStart(6, "0")}bench`;
+    return { id: `${rg.id}/providers/Microsoft.Storage/storageAccounts/${name}`, name, tags: {} };
+  });
+
+  // --- Entra -------------------------------------------------------------------------------------
+  const groups = Array.from({ length: 30 }, (_, i) => ({ objectId: uuid(), displayName: `group-${i}` }));
+  const applications: EntraApplication[] = [];
+  const servicePrincipals: EntraServicePrincipal[] = [];
+  const roleAssignments: RoleAssignment[] = [];
+  const assignmentsPerSub = new Map<string, number>();
+  const assign = (principalId: string, role: string, scope: string, principalType: RoleAssignment["principalType"], extra: Partial<RoleAssignment> = {}) => {
+    const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${uuid()}`;
+    roleAssignments.push({ id, scope, roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType, ...extra });
+    const sub = /^\/subscriptions\/([^/]+)/.exec(scope)?.[1];
+    if (sub) assignmentsPerSub.set(sub, (assignmentsPerSub.get(sub) ?? 0) + 1);
+  };
+  const fic = (subject: string, name: string, extra: Partial<FederatedCredential> = {}): FederatedCredential => ({ name, issuer: BUILDKITE, subject, audiences: [AUDIENCE], ...extra });
+  /** An app registration and its service principal; returns the principal's object ID. */
+  const app = (displayName: string, credentials: FederatedCredential[], extra: Partial<EntraApplication> = {}, memberOf: string[] = []) => {
+    const a: EntraApplication = { objectId: uuid(), appId: uuid(), displayName, passwordCredentials: [], federatedIdentityCredentials: credentials, ...extra };
+    applications.push(a);
+    const principalId = uuid();
+    servicePrincipals.push({ objectId: principalId, appId: a.appId, displayName, servicePrincipalType: "Application", memberOf });
+    return { appId: a.appId, principalId };
+  };
+  const prodSub = subScope(subscriptions[0]!);
+  const devSub = subScope(subscriptions[subscriptions.length - 1]!);
+
+  // Planted problems: one known instance per rule that an inventory can show.
+  {
+    const target = productionPipelines[0]!;
+    const id = app("planted-org-scoped", [fic(orgUuid, "org-wide")]);
+    assign(id.principalId, CONTRIBUTOR, prodSub, "ServicePrincipal");
+    planted.push({ ruleId: "org-scoped-trust", appId: id.appId, scope: prodSub, what: "organisation-UUID subject with Contributor on a production subscription" });
+
+    const forked = otherPipelines[0]!;
+    forked.repository!.settings = { buildPullRequests: true, buildPullRequestForks: true, prefixPullRequestForkBranchNames: true };
+    const fork = app("planted-fork-builds", [fic(forked.uuid, "forked-pipeline")]);
+    assign(fork.principalId, READER, devSub, "ServicePrincipal");
+    planted.push({ ruleId: "fork-builds-on-trusted-pipeline", appId: fork.appId, pipelineUuid: forked.uuid, what: "pipeline building third-party forks trusted by an app" });
+
+    const owner = app("planted-owner", [fic(target.uuid, "deploy")]);
+    assign(owner.principalId, OWNER, devSub, "ServicePrincipal");
+    planted.push({ ruleId: "owner-where-contributor-would-do", appId: owner.appId, scope: devSub, what: "Owner with no sign of managing access" });
+
+    const account = storageAccounts[0]!;
+    account.allowSharedKeyAccess = false;
+    const rgOfAccount = account.id.split("/providers/")[0]!;
+    const storage = app("planted-storage", [fic(otherPipelines[1]!.uuid, "uploads")]);
+    assign(storage.principalId, CONTRIBUTOR, rgOfAccount, "ServicePrincipal");
+    planted.push({ ruleId: "missing-storage-data-role", appId: storage.appId, scope: account.id, what: "Contributor on an Entra-only storage account without a blob data role" });
+
+    const manager = app("planted-access-manager", [fic(otherPipelines[2]!.uuid, "landing-zone")]);
+    assign(manager.principalId, OWNER, subScope(subscriptions[1 % subscriptions.length]!), "ServicePrincipal");
+    assign(uuid(), READER, subScope(subscriptions[1 % subscriptions.length]!), "User", { createdBy: manager.principalId });
+    planted.push({ ruleId: "unconstrained-role-assignment", appId: manager.appId, scope: subScope(subscriptions[1 % subscriptions.length]!), what: "Owner without a condition on an identity that creates assignments" });
+
+    const shared = app("planted-shared", [fic(productionPipelines[1]!.uuid, "prod"), fic(otherPipelines[3]!.uuid, "dev")]);
+    planted.push({ ruleId: "shared-identity-across-environments", appId: shared.appId, what: "one app trusted by a production and a non-production pipeline" });
+
+    const broad = app("planted-overbroad", [fic(clusters[1 % clusters.length]!.uuid, "whole-cluster")]);
+    planted.push({ ruleId: "overbroad-subject", appId: broad.appId, what: "cluster-UUID subject that no pipeline of the cluster uses" });
+
+    const secret = app("planted-secret", [fic(otherPipelines[4]!.uuid, "ci")], {
+      passwordCredentials: [{ keyId: uuid(), displayName: "legacy", startDateTime: "2025-01-01T00:00:00Z", endDateTime: "2027-01-01T00:00:00Z" }],
+    });
+    planted.push({ ruleId: "client-secret-on-federated-app", appId: secret.appId, what: "valid client secret next to a Buildkite credential" });
+
+    const nearMiss = app("planted-issuer", [fic(otherPipelines[5]!.uuid, "slash", { issuer: `${BUILDKITE}/` })]);
+    planted.push({ ruleId: "issuer-near-miss", appId: nearMiss.appId, what: "issuer with a trailing slash" });
+
+    const audience = app("planted-audience", [fic(otherPipelines[6]!.uuid, "custom-aud", { audiences: ["api://bench-custom"] })]);
+    planted.push({ ruleId: "unexpected-audience", appId: audience.appId, what: "custom audience" });
+
+    const stale = app("planted-stale", [fic(uuid(), "deleted-pipeline")]);
+    planted.push({ ruleId: "unresolved-subject", appId: stale.appId, what: "subject of a pipeline that no longer exists" });
+
+    const compound = app("planted-compound", [fic(`organization:${orgSlug}:pipeline:${target.slug}:ref:refs/heads/main:commit:0123abcd:step:deploy`, "one-commit")]);
+    planted.push({ ruleId: "compound-subject", appId: compound.appId, what: "compound subject bound to one commit" });
+  }
+
+  // Ordinary Buildkite-trusting apps: one pipeline each, Contributor on a resource group.
+  const plantedApps = applications.length;
+  for (let i = plantedApps; i < size.buildkiteApplications; i++) {
+    const pipeline = pipelines[(i * 7) % pipelines.length]!;
+    const subIndex = i % subscriptions.length;
+    const memberOf = i % 10 === 0 ? [pick(groups).objectId] : [];
+    const id = app(`bk-deployer-${i}`, [fic(pipeline.uuid, `pipeline-${pipeline.slug}`)], {}, memberOf);
+    assign(id.principalId, CONTRIBUTOR, pick(rgsOf(subIndex)).id, "ServicePrincipal");
+  }
+  // Other apps: a tenth trust GitHub Actions, the rest federate with nothing.
+  for (let i = applications.length; i < size.applications; i++) {
+    const credentials = i % 10 === 0 ? [{ name: "gha", issuer: "https://token.actions.githubusercontent.com", subject: `repo:bench/app-${i}:ref:refs/heads/main`, audiences: [AUDIENCE] }] : [];
+    app(`app-${i}`, credentials);
+  }
+  // Group assignments the group members inherit.
+  for (const [i, g] of groups.entries()) assign(g.objectId, READER, subScope(subscriptions[i % subscriptions.length]!), "Group");
+
+  // User-assigned managed identities, each trusted by one pipeline and Contributor on its resource group.
+  const managedIdentities: ManagedIdentity[] = subscriptions.flatMap((s, subIndex) =>
+    Array.from({ length: size.managedIdentitiesPerSubscription }, (_, i) => {
+      const rg = rgsOf(subIndex)[i % size.resourceGroupsPerSubscription]!;
+      const name = `mi-${subIndex}-${i}`;
+      const principalId = uuid();
+      assign(principalId, CONTRIBUTOR, rg.id, "ServicePrincipal");
+      const pipeline = pipelines[(subIndex * 13 + i) % pipelines.length]!;
+      const clientId = uuid();
+      // Every managed identity has a service principal in Entra, as in a real tenant.
+      servicePrincipals.push({ objectId: principalId, appId: clientId, displayName: name, servicePrincipalType: "ManagedIdentity", memberOf: [] });
+      return {
+        id: `${rg.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
+        name,
+        clientId,
+        principalId,
+        tenantId: "00000000-0000-4000-8000-0000000b3a4c",
+        federatedIdentityCredentials: [{ id: `${rg.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}/federatedIdentityCredentials/bk`, name: "bk", issuer: BUILDKITE, subject: pipeline.uuid, audiences: [AUDIENCE] }],
+      };
+    }),
+  );
+
+  // Everyone else's assignments (users, groups, other apps) fill each subscription to its size.
+  const users = Array.from({ length: 2000 }, () => uuid());
+  const roles = [READER, CONTRIBUTOR, BLOB_CONTRIBUTOR];
+  for (const [subIndex, s] of subscriptions.entries()) {
+    const rgs = rgsOf(subIndex);
+    for (let n = assignmentsPerSub.get(s.subscriptionId) ?? 0; n < size.roleAssignmentsPerSubscription; n++) {
+      const scope = n % 3 === 0 ? subScope(s) : pick(rgs).id;
+      assign(pick(users), pick(roles), scope, "User");
+    }
+  }
+
+  // Graph lists applications in no particular order: spread the Buildkite-trusting ones out.
+  for (let i = applications.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [applications[i], applications[j]] = [applications[j]!, applications[i]!];
+  }
+
+  const inventory: Inventory = {
+    schemaVersion: 1,
+    cloud: "AzureCloud",
+    tenantId: "00000000-0000-4000-8000-0000000b3a4c",
+    buildkite: { organization: { uuid: orgUuid, slug: orgSlug, name: "Bench Org" }, clusters, pipelines, agents },
+    entra: { applications, servicePrincipals, groups },
+    azure: {
+      managementGroups: [root, prodMg, nonprodMg],
+      subscriptions,
+      resourceGroups,
+      roleDefinitions: structuredClone(BUILTIN_ROLES),
+      roleAssignments,
+      storageAccounts,
+      managedIdentities,
+    },
+    coverage: { complete: true, gaps: [] },
+  };
+  return { inventory, planted, notApplicable: NOT_APPLICABLE };
+}

@@ -1,0 +1,86 @@
+/**
+ * The fewest requests any collector needs to read a tenant completely, and the shortest wall time
+ * at a given concurrency and per-request latency. The formula (also in the README):
+ *
+ *   requests ≥ Σ over list endpoints of max(1, ⌈items ÷ the endpoint's maximum page size⌉)
+ *              + the per-item calls no list can answer
+ *
+ *   Buildkite  organization 1; clusters, pipelines, agents: ⌈n ÷ 500⌉ each (nested teams and
+ *              queues fit the first page here).
+ *   Graph      applications with $expand=federatedIdentityCredentials: ⌈n ÷ 100⌉ (Graph serves
+ *              at most 100 parents per page with $expand); per item, packed 20 to a $batch:
+ *              a service-principal lookup per 15 Buildkite-trusting apps (`appId in (…)` takes 15
+ *              values) and one transitiveMemberOf per such app and per managed identity (no list
+ *              returns the groups of many principals).
+ *   ARM        subscriptions and management-group entities: ⌈n ÷ 1000⌉ each; per subscription
+ *              resource groups, role definitions, role assignments (those above the
+ *              subscription included), storage accounts and managed identities: ⌈n ÷ 1000⌉ each;
+ *              per managed identity one federated-credential list (ARM has no $expand for them).
+ *
+ *   wall time ≥ latency × max(longest chain of dependent requests,
+ *                             max over API families of ⌈requests ÷ concurrency⌉)
+ *
+ * Each API family has its own concurrency limit. The longest chain is the application pages
+ * (each next link comes from the page before) followed by the $batch that needs the last page,
+ * or subscriptions → a subscription's listings page by page → a managed identity's credentials.
+ * ARM does not document its page sizes; 1000 is what the emulator serves and what the bound uses.
+ */
+import { classifyIssuer, normalizeScope, type Inventory } from "@trustscope/core";
+
+export const MAX_PAGE = { buildkite: 500, graphExpand: 100, arm: 1000 } as const;
+export const GRAPH_BATCH = 20;
+export const IN_FILTER_VALUES = 15;
+
+export type Family = "buildkite" | "graph" | "arm";
+
+export interface LowerBound {
+  requests: Record<Family, number>;
+  /** The longest chain of requests that must go one after another. */
+  chain: number;
+  wallMs(concurrency: number, latencyMs: number): number;
+}
+
+const pages = (items: number, size: number) => Math.max(1, Math.ceil(items / size));
+
+export function lowerBound(inventory: Inventory): LowerBound {
+  const bk = inventory.buildkite!;
+  const entra = inventory.entra!;
+  const azure = inventory.azure!;
+
+  const buildkite = 1 + pages(bk.clusters.length, MAX_PAGE.buildkite) + pages(bk.pipelines.length, MAX_PAGE.buildkite) + pages(bk.agents.length, MAX_PAGE.buildkite);
+
+  const appPages = pages(entra.applications.length, MAX_PAGE.graphExpand);
+  const buildkiteApps = entra.applications.filter((a) => a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other")).length;
+  const inner = Math.ceil(buildkiteApps / IN_FILTER_VALUES) + buildkiteApps + azure.managedIdentities.length;
+  const graph = appPages + Math.ceil(inner / GRAPH_BATCH);
+
+  const subScope = (id: string) => `/subscriptions/${id.toLowerCase()}`;
+  const aboveSubscriptions = azure.roleAssignments.filter((a) => !normalizeScope(a.scope).startsWith("/subscriptions/")).length;
+  const count = (ids: string[], sub: string) => ids.filter((id) => normalizeScope(id).startsWith(`${subScope(sub)}/`) || normalizeScope(id) === subScope(sub)).length;
+  const assignmentsBySub = new Map<string, number>();
+  for (const a of azure.roleAssignments) {
+    const sub = /^\/subscriptions\/([^/]+)/.exec(normalizeScope(a.scope))?.[1];
+    if (sub) assignmentsBySub.set(sub, (assignmentsBySub.get(sub) ?? 0) + 1);
+  }
+  let arm = pages(azure.subscriptions.length, MAX_PAGE.arm) + pages(azure.subscriptions.length + azure.managementGroups.length, MAX_PAGE.arm);
+  let longestArmChain = 0;
+  for (const s of azure.subscriptions) {
+    const assignmentPages = pages(aboveSubscriptions + (assignmentsBySub.get(s.subscriptionId.toLowerCase()) ?? 0), MAX_PAGE.arm);
+    const identities = count(azure.managedIdentities.map((m) => m.id), s.subscriptionId);
+    arm +=
+      pages(count(azure.resourceGroups.map((r) => r.id), s.subscriptionId), MAX_PAGE.arm) +
+      pages(azure.roleDefinitions.length, MAX_PAGE.arm) +
+      assignmentPages +
+      pages(count(azure.storageAccounts.map((a) => a.id), s.subscriptionId), MAX_PAGE.arm) +
+      pages(identities, MAX_PAGE.arm) +
+      identities;
+    longestArmChain = Math.max(longestArmChain, 1 + assignmentPages, identities > 0 ? 3 : 2);
+  }
+  const chain = Math.max(appPages + 1, longestArmChain, pages(bk.pipelines.length, MAX_PAGE.buildkite));
+  const requests = { buildkite, graph, arm };
+  return {
+    requests,
+    chain,
+    wallMs: (concurrency, latencyMs) => latencyMs * Math.max(chain, ...Object.values(requests).map((r) => Math.ceil(r / concurrency))),
+  };
+}
