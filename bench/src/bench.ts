@@ -18,6 +18,7 @@ import { BENCH_NOW, generateTenant, REFERENCE_SIZE, scaled } from "./generate.ts
 import { addCounts, ask, forkTs, NO_REQUESTS, type ChildReply, type RequestCounts } from "./ipc.ts";
 import { lowerBound, MAX_PAGE, type Family } from "./lower-bound.ts";
 import { collectNaively } from "./naive.ts";
+import { scanSyntheticRepo } from "./repo.ts";
 
 const TARGET = { requests: 1.2, wall: 1.5, evalMs: 2000, evalMb: 1024 };
 
@@ -127,10 +128,13 @@ try {
   const collectRssMb = (process.resourceUsage().maxRSS * 1024) / 1024 / 1024;
   if (!collected || !counts) throw new Error("no collection run");
 
-  // 3. Judge what was collected: every planted finding must be there.
-  const { inventory: generated, planted, notApplicable } = generateTenant(size, seed);
+  // 3. Judge what was collected, with the synthetic repository one of its pipelines builds (as
+  // `scan --repo` would): every planted finding must be there.
+  const { inventory: generated, planted, repo, notApplicable } = generateTenant(size, seed);
+  const repoAnalysis = scanSyntheticRepo(repo);
+  if (repoAnalysis.repo.diagnostics.some((d) => !d.note)) failures.push("the synthetic repository was not read fully");
   const evalStarted = performance.now();
-  const evaluation = evaluate({ inventory: collected, rules: builtinRules, now: BENCH_NOW });
+  const evaluation = evaluate({ inventory: collected, rules: builtinRules, now: BENCH_NOW, repo: repoAnalysis });
   const evalMs = performance.now() - evalStarted;
   planting.rules = planted.map((p) => p.ruleId);
   planting.notPlanted = notApplicable;
@@ -180,7 +184,7 @@ try {
   out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${families.map((f) => `⌈${bound.requests[f]}/${concurrency}⌉`).join(", ")})`);
   out(`  coverage: ${collected.coverage.complete ? "complete" : `INCOMPLETE (${collected.coverage.gaps.length} gaps: ${collected.coverage.gaps[0]?.error})`}; collector peak RSS ${Math.round(collectRssMb)} MB`);
   if (!collected.coverage.complete) failures.push("the collection was incomplete");
-  out(`  rule evaluation of the collected tenant: ${ms(evalMs)}, ${evaluation.findings.length} findings`);
+  out(`  rule evaluation of the collected tenant and the synthetic repository: ${ms(evalMs)}, ${evaluation.findings.length} findings`);
 
   const requestsOk = made <= TARGET.requests * lower;
   const wallOk = wallMs <= TARGET.wall * wallBound;
@@ -196,7 +200,7 @@ try {
 
 // 6. Rule evaluation alone, at growing sizes, each in a fresh process.
 out();
-out("Rule evaluation (trust graph + every built-in rule), each size in a fresh process");
+out("Rule evaluation (trust graph + every built-in rule, with the synthetic repository), each size in a fresh process");
 const evalRows = [["size", "role assignments", "evaluation", "per 1k assignments", "heap after", "peak RSS", "findings"]];
 const evaluated: Extract<ChildReply, { kind: "evaluated" }>[] = [];
 for (const factor of factors) {

@@ -1,4 +1,4 @@
-/** Whether each planted problem was reported: by rule and the identity, pipeline and scope it names. */
+/** Whether each planted problem was reported: by rule and the identity, pipeline, scope and location it names. */
 import { normalizeScope, type Finding } from "@trustscope/core";
 import type { PlantedFinding } from "./generate.ts";
 
@@ -8,7 +8,8 @@ export function isFound(p: PlantedFinding, findings: readonly Finding[]): boolea
       f.ruleId === p.ruleId &&
       (p.appId === undefined || f.identity?.appId.toLowerCase() === p.appId.toLowerCase()) &&
       (p.pipelineUuid === undefined || f.pipeline?.uuid.toLowerCase() === p.pipelineUuid.toLowerCase()) &&
-      (p.scope === undefined || (f.scope !== undefined && normalizeScope(f.scope) === normalizeScope(p.scope))),
+      (p.scope === undefined || (f.scope !== undefined && normalizeScope(f.scope) === normalizeScope(p.scope))) &&
+      (p.location === undefined || (f.location?.file === p.location.file && f.location.line === p.location.line)),
   );
 }
 

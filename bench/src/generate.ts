@@ -1,8 +1,10 @@
 /**
  * Synthetic tenants for the benchmark: deterministic (seeded), sized like a large enterprise, with
- * known problems planted for every built-in rule that can fire from an inventory. Each planted
- * problem records what its finding must name (rule, identity, pipeline, scope), so the bench can
- * prove that collecting fast never loses one.
+ * known problems planted for every built-in rule. Rules that judge an inventory get theirs in the
+ * tenant; rules that judge a repository (`--repo`) get theirs in a small synthetic repository that
+ * one of the tenant's pipelines builds and whose identity is one of the tenant's apps. Each planted
+ * problem records what its finding must name (rule, identity, pipeline, scope, file and line), so
+ * the bench can prove that collecting fast never loses one.
  */
 import {
   BUILDKITE_ISSUER,
@@ -65,13 +67,28 @@ export interface PlantedFinding {
   appId?: string;
   pipelineUuid?: string;
   scope?: string;
+  /** File (relative to the repository root) and 1-based line, for findings in the synthetic repository. */
+  location?: { file: string; line: number };
   what: string;
+}
+
+/**
+ * A checkout of the repository that one generated pipeline builds (repo.ts writes it to disk and
+ * reads it with the scanner's own loader).
+ */
+export interface SyntheticRepo {
+  /** `origin`'s URL: the same repository as the pipeline's URL, written the other common way. */
+  remoteUrl: string;
+  /** Relative POSIX path → contents. */
+  files: Record<string, string>;
 }
 
 export interface GeneratedTenant {
   inventory: Inventory;
+  /** Planted problems, in the inventory and (with `location`) in `repo`. */
   planted: PlantedFinding[];
-  /** Built-in rules that cannot be planted in an inventory, with the reason. */
+  repo: SyntheticRepo;
+  /** Built-in rules that cannot be planted, with the reason (none today). */
   notApplicable: { ruleId: string; reason: string }[];
 }
 
@@ -105,20 +122,107 @@ function role(roleName: string): string {
 const [OWNER, CONTRIBUTOR, READER, BLOB_CONTRIBUTOR] = ["Owner", "Contributor", "Reader", "Storage Blob Data Contributor"].map(role) as [string, string, string, string];
 const BUILDKITE = BUILDKITE_ISSUER;
 const AUDIENCE = TOKEN_EXCHANGE_AUDIENCES.AzureCloud;
+const TENANT_ID = "00000000-0000-4000-8000-0000000b3a4c";
 const STEPS = "steps:\n  - label: test\n    command: make test\n";
 
-export const NOT_APPLICABLE = [
-  { ruleId: "client-secret-login", reason: "judges a repository (--repo); the bench collects and judges inventories" },
-  { ruleId: "token-shared-between-steps", reason: "judges a repository (--repo); the bench collects and judges inventories" },
-  { ruleId: "subject-claim-mismatch", reason: "judges a repository (--repo); the bench collects and judges inventories" },
-  { ruleId: "unguarded-token-request", reason: "judges a repository (--repo); the bench collects and judges inventories" },
-];
+export const NOT_APPLICABLE: GeneratedTenant["notApplicable"] = [];
+
+/**
+ * The synthetic repository: pipeline YAML and a script with one planted problem per repository
+ * rule, each in its own step so that no step fires a second repository rule. It logs in as
+ * `clientId`, an app whose only credential trusts `pipeline`'s UUID; `pipeline` builds pull
+ * requests (not from forks).
+ */
+function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: string): { repo: SyntheticRepo; planted: PlantedFinding[] } {
+  const PIPELINE = ".buildkite/pipeline.yml";
+  const SCRIPT = ".buildkite/legacy-login.sh";
+  const pipelineYaml = [
+    "# Synthetic repository of the trustscope bench: one planted problem per repository rule.",
+    "env:",
+    `  AZURE_CLIENT_ID: "${clientId}"`,
+    `  AZURE_TENANT_ID: "${tenantId}"`,
+    "",
+    "steps:",
+    '  - label: ":test_tube: test"',
+    "    command: make test",
+    "",
+    "  # unguarded-token-request: runs for every pull request, with no branches, if or block step.",
+    '  - label: ":rocket: deploy preview"',
+    "    command: |",
+    '      token="$$(buildkite-agent oidc request-token --audience api://AzureADTokenExchange)"',
+    '      az login --service-principal -u "$$AZURE_CLIENT_ID" -t "$$AZURE_TENANT_ID" --federated-token "$$token" --output none',
+    "",
+    "  # subject-claim-mismatch: the app trusts the pipeline UUID, not the cluster UUID.",
+    '  - label: ":azure: cluster login"',
+    "    branches: main",
+    "    command: |",
+    '      token="$$(buildkite-agent oidc request-token --audience api://AzureADTokenExchange --subject-claim cluster_id)"',
+    '      az login --service-principal -u "$$AZURE_CLIENT_ID" -t "$$AZURE_TENANT_ID" --federated-token "$$token" --output none',
+    "",
+    "  # token-shared-between-steps: the token file is uploaded as an artifact.",
+    '  - label: ":key: token for later steps"',
+    "    branches: main",
+    '    artifact_paths: "tmp/*.jwt"',
+    "    command: |",
+    "      mkdir -p tmp",
+    "      buildkite-agent oidc request-token --audience api://AzureADTokenExchange > tmp/azure.jwt",
+    "",
+    "  # client-secret-login: the script logs in with a client secret.",
+    '  - label: ":lock: legacy login"',
+    "    branches: main",
+    `    command: ${SCRIPT}`,
+    "",
+  ];
+  const script = [
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    'az login --service-principal -u "$AZURE_CLIENT_ID" --password "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"',
+    "az group list -o table",
+    "",
+  ];
+  /** 1-based line of the only line containing `needle`. */
+  const lineOf = (lines: string[], needle: string) => {
+    const hits = lines.flatMap((l, i) => (l.includes(needle) ? [i + 1] : []));
+    if (hits.length !== 1) throw new Error(`'${needle}' is on ${hits.length} lines of the synthetic repository`);
+    return hits[0]!;
+  };
+  const planted: PlantedFinding[] = [
+    {
+      ruleId: "unguarded-token-request",
+      appId: clientId,
+      pipelineUuid: pipeline.uuid,
+      location: { file: PIPELINE, line: lineOf(pipelineYaml, "AzureADTokenExchange)") },
+      what: "token request in a step that runs for pull requests, with no branch condition or block step",
+    },
+    {
+      ruleId: "subject-claim-mismatch",
+      appId: clientId,
+      pipelineUuid: pipeline.uuid,
+      location: { file: PIPELINE, line: lineOf(pipelineYaml, "--subject-claim cluster_id") },
+      what: "cluster_id subject requested for an app that trusts only the pipeline UUID",
+    },
+    {
+      ruleId: "token-shared-between-steps",
+      location: { file: PIPELINE, line: lineOf(pipelineYaml, "> tmp/azure.jwt") },
+      what: "token written to a file the step uploads as an artifact",
+    },
+    {
+      ruleId: "client-secret-login",
+      location: { file: SCRIPT, line: lineOf(script, "--password") },
+      what: "az login with a client secret in a script a step runs",
+    },
+  ];
+  // `git@github.com:bench/x.git` in Buildkite, `https://github.com/bench/x.git` in the checkout.
+  const remoteUrl = pipeline.repository!.url.replace(/^git@([^:]+):/, "https://$1/");
+  return { repo: { remoteUrl, files: { [PIPELINE]: pipelineYaml.join("\n"), [SCRIPT]: script.join("\n") } }, planted };
+}
 
 export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
   const random = prng(seed);
   const uuid = () => `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-8${hex(random, 3)}-${hex(random, 12)}`;
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
   const planted: PlantedFinding[] = [];
+  let repo: SyntheticRepo | undefined;
 
   // --- Buildkite ---------------------------------------------------------------------------------
   const orgSlug = "bench-org";
@@ -241,6 +345,15 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
 
     const compound = app("planted-compound", [fic(`organization:${orgSlug}:pipeline:${target.slug}:ref:refs/heads/main:commit:0123abcd:step:deploy`, "one-commit")]);
     planted.push({ ruleId: "compound-subject", appId: compound.appId, what: "compound subject bound to one commit" });
+
+    // The repository rules: a pipeline that builds pull requests (not from forks), and the app it
+    // logs in as, trusting that pipeline's UUID; the synthetic repository is that pipeline's.
+    const built = otherPipelines[7]!;
+    built.repository!.settings = { buildPullRequests: true, buildPullRequestForks: false };
+    const deployer = app("planted-repo-deployer", [fic(built.uuid, "pipeline")]);
+    const synthetic = syntheticRepo(built, deployer.appId, TENANT_ID);
+    repo = synthetic.repo;
+    planted.push(...synthetic.planted);
   }
 
   // Ordinary Buildkite-trusting apps: one pipeline each, Contributor on a resource group.
@@ -276,7 +389,7 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
         name,
         clientId,
         principalId,
-        tenantId: "00000000-0000-4000-8000-0000000b3a4c",
+        tenantId: TENANT_ID,
         federatedIdentityCredentials: [{ id: `${rg.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}/federatedIdentityCredentials/bk`, name: "bk", issuer: BUILDKITE, subject: pipeline.uuid, audiences: [AUDIENCE] }],
       };
     }),
@@ -302,7 +415,7 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
   const inventory: Inventory = {
     schemaVersion: 1,
     cloud: "AzureCloud",
-    tenantId: "00000000-0000-4000-8000-0000000b3a4c",
+    tenantId: TENANT_ID,
     buildkite: { organization: { uuid: orgUuid, slug: orgSlug, name: "Bench Org" }, clusters, pipelines, agents },
     entra: { applications, servicePrincipals, groups },
     azure: {
@@ -316,5 +429,5 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
     },
     coverage: { complete: true, gaps: [] },
   };
-  return { inventory, planted, notApplicable: NOT_APPLICABLE };
+  return { inventory, planted, repo: repo!, notApplicable: NOT_APPLICABLE };
 }

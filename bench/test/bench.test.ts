@@ -1,16 +1,21 @@
 /**
  * A smoke run of the benchmark's parts on a tiny tenant with no latency: the generator plants a
- * finding for every built-in rule an inventory can show, the real collectors read the tenant from
- * the emulator in exactly the requests the lower bound allows (never fewer: the bound would be
- * wrong), and every planted finding survives collection. No timings are asserted.
+ * finding for every built-in rule (the repository rules' in a synthetic repository one of the
+ * tenant's pipelines builds), the real collectors read the tenant from the emulator in exactly the
+ * requests the lower bound allows (never fewer: the bound would be wrong), and every planted
+ * finding survives collection. No timings are asserted.
  */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectInventory, evaluate, staticTokenCredential, type Inventory } from "@trustscope/core";
+import { collectInventory, evaluate, pipelinesForRepo, staticTokenCredential, type Inventory, type RepoAnalysis } from "@trustscope/core";
 import { startEmulator, type Emulator } from "@trustscope/emulator";
 import { builtinRules } from "@trustscope/rules";
 import { missed } from "../src/check.ts";
 import { BENCH_NOW, generateTenant, type TenantSize } from "../src/generate.ts";
 import { lowerBound, MAX_PAGE } from "../src/lower-bound.ts";
+import { scanSyntheticRepo } from "../src/repo.ts";
 
 const TINY: TenantSize = {
   applications: 150,
@@ -26,6 +31,19 @@ const TINY: TenantSize = {
 };
 
 const tenant = generateTenant(TINY, 7);
+const REPO_RULES = ["client-secret-login", "subject-claim-mismatch", "token-shared-between-steps", "unguarded-token-request"];
+
+/** The synthetic repository, read in a directory of the test's own that must be empty afterwards. */
+function scanRepo(): RepoAnalysis {
+  const parent = mkdtempSync(join(tmpdir(), "trustscope-bench-test-"));
+  try {
+    const analysis = scanSyntheticRepo(tenant.repo, parent);
+    expect(readdirSync(parent), "the temporary checkout is removed").toEqual([]);
+    return analysis;
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+}
 
 describe("bench generator", () => {
   it("is deterministic for a seed", () => {
@@ -33,16 +51,37 @@ describe("bench generator", () => {
     expect(generateTenant(TINY, 8).inventory).not.toEqual(tenant.inventory);
   });
 
-  it("plants every built-in rule, or says why it cannot", () => {
-    const covered = new Set([...tenant.planted.map((p) => p.ruleId), ...tenant.notApplicable.map((n) => n.ruleId)]);
-    expect([...covered].sort()).toEqual(builtinRules.map((r) => r.meta.id).sort());
+  it("plants every built-in rule", () => {
+    expect([...new Set(tenant.planted.map((p) => p.ruleId))].sort()).toEqual(builtinRules.map((r) => r.meta.id).sort());
+    expect(tenant.notApplicable).toEqual([]);
+    expect(generateTenant(TINY, 7).repo).toEqual(tenant.repo);
   });
 
-  it("every planted finding is found in the generated inventory, and a missing one is reported", () => {
-    const { findings } = evaluate({ inventory: tenant.inventory, rules: builtinRules, now: BENCH_NOW });
+  it("writes a repository that reads without a gap and is built by one pull-request pipeline of the tenant", () => {
+    const repo = scanRepo();
+    expect(repo.repo.diagnostics).toEqual([]);
+    const built = pipelinesForRepo(tenant.inventory.buildkite!.pipelines, repo.remoteUrl);
+    expect(built).toHaveLength(1);
+    expect(built[0]!.repository!.settings).toMatchObject({ buildPullRequests: true, buildPullRequestForks: false });
+    expect(tenant.planted.filter((p) => p.pipelineUuid === built[0]!.uuid).map((p) => p.ruleId).sort()).toEqual(["subject-claim-mismatch", "unguarded-token-request"]);
+  });
+
+  it("every planted finding is found in the generated inventory and repository, and a missing one is reported", () => {
+    const repo = scanRepo();
+    const { findings, coverage } = evaluate({ inventory: tenant.inventory, rules: builtinRules, now: BENCH_NOW, repo });
+    expect(coverage).toEqual({ complete: true, gaps: [] });
     expect(missed(tenant.planted, findings)).toEqual([]);
+    // The repository adds exactly its planted findings, one per repository rule.
+    const inRepo = findings.filter((f) => f.location);
+    expect(inRepo.map((f) => f.ruleId).sort()).toEqual(REPO_RULES);
     const withoutOne = findings.filter((f) => f.ruleId !== "org-scoped-trust");
     expect(missed(tenant.planted, withoutOne)).toEqual(["org-scoped-trust: organisation-UUID subject with Contributor on a production subscription"]);
+    // Repository findings are matched by file and line too.
+    const moved = findings.map((f) => (f.ruleId === "client-secret-login" ? { ...f, location: { file: f.location!.file, line: f.location!.line + 1 } } : f));
+    expect(missed(tenant.planted, moved)).toEqual(["client-secret-login: az login with a client secret in a script a step runs"]);
+    // Without the repository, its rules are quiet and their planted findings missed.
+    const inventoryOnly = evaluate({ inventory: tenant.inventory, rules: builtinRules, now: BENCH_NOW }).findings;
+    expect(missed(tenant.planted, inventoryOnly).map((m) => m.split(":")[0]).sort()).toEqual(REPO_RULES);
   });
 });
 
@@ -76,8 +115,8 @@ describe("bench collection against the emulator", () => {
     expect(collected.coverage).toEqual({ complete: true, gaps: [] });
   });
 
-  it("finds every planted finding in what it collected", () => {
-    const { findings } = evaluate({ inventory: collected, rules: builtinRules, now: BENCH_NOW });
+  it("finds every planted finding in what it collected, with the synthetic repository", () => {
+    const { findings } = evaluate({ inventory: collected, rules: builtinRules, now: BENCH_NOW, repo: scanRepo() });
     expect(missed(tenant.planted, findings)).toEqual([]);
   });
 });

@@ -49,3 +49,24 @@ describe("Limiter", () => {
     await expect(limiter.run(async () => "ran")).resolves.toBe("ran");
   });
 });
+
+describe("Limiter under churn", () => {
+  it("hands a freed slot to the next waiter, so a newcomer cannot run beside it", async () => {
+    const limiter = new Limiter(2);
+    let running = 0;
+    let most = 0;
+    const task = async () => {
+      most = Math.max(most, ++running);
+      await Promise.resolve();
+      running--;
+    };
+    // Every finished task immediately starts another one, racing the waiter it just released.
+    const chain = async (n: number): Promise<void> => {
+      if (n === 0) return;
+      await limiter.run(task);
+      await Promise.all([limiter.run(task), chain(n - 1)]);
+    };
+    await Promise.all([chain(20), chain(20), chain(20)]);
+    expect(most).toBe(2);
+  });
+});

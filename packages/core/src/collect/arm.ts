@@ -38,6 +38,33 @@ interface RawRoleAssignment {
 
 const ROLE_ASSIGNMENTS_API_VERSION = "2022-04-01";
 
+/** A response body streamed to the end, as text. */
+async function readText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** An item with its sort key, computed once. */
+interface Keyed<T> {
+  item: T;
+  key: string;
+}
+
+const byKey = <T>(a: Keyed<T>, b: Keyed<T>): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * The items of lists each sorted by key, in one sorted list. Each subscription's assignment IDs
+ * share its own prefix, so the lists cover ranges that do not overlap and are joined end to end;
+ * should they ever overlap, everything is sorted together.
+ */
+export function mergeSorted<T>(lists: Keyed<T>[][]): T[] {
+  const nonEmpty = lists.filter((l) => l.length > 0).sort((a, b) => byKey(a[0]!, b[0]!));
+  const disjoint = nonEmpty.every((l, i) => i === 0 || nonEmpty[i - 1]![nonEmpty[i - 1]!.length - 1]!.key < l[0]!.key);
+  const joined = nonEmpty.flat();
+  return (disjoint ? joined : joined.sort(byKey)).map((x) => x.item);
+}
+
 /**
  * Request priorities under the ARM concurrency limit: what everything waits on first, then the
  * heads of the longest chains (role-assignment pages, identity listings whose credentials follow),
@@ -140,12 +167,14 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
     let url: string | undefined = `${clientOptions.endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/roleAssignments?api-version=${ROLE_ASSIGNMENTS_API_VERSION}`;
     try {
       for (let n = 0; url; n++) {
-        const request = createPipelineRequest({ url, method: "GET" });
+        // A 200 comes back as a stream, read and parsed after the request has given up its slot
+        // under the limiter: the next request's latency overlaps this page's parsing.
+        const request = createPipelineRequest({ url, method: "GET", streamResponseStatusCodes: new Set([200]) });
         const response = await limiter.run(() => client.sendRequest(request), PRIORITY.chainHead + n);
-        // The client's deserialisation policy has already parsed the JSON body (parsedBody).
         type Page = { value?: RawRoleAssignment[]; nextLink?: string; error?: { code?: string; message?: string } };
         const parsed = (response as { parsedBody?: unknown }).parsedBody;
-        const body = (parsed && typeof parsed === "object" ? parsed : response.bodyAsText ? JSON.parse(response.bodyAsText) : {}) as Page;
+        const text = response.readableStreamBody ? await readText(response.readableStreamBody) : response.bodyAsText;
+        const body = (parsed && typeof parsed === "object" ? parsed : text ? JSON.parse(text) : {}) as Page;
         if (response.status !== 200) throw { statusCode: response.status, code: body.error?.code, message: body.error?.message ?? `HTTP ${response.status}` } satisfies RestLikeError;
         out.push(...(body.value ?? []));
         url = body.nextLink ?? undefined;
@@ -196,7 +225,12 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
   }
 
   const roleDefinitions = new Map<string, RoleDefinition>();
-  const roleAssignments = new Map<string, RoleAssignment>();
+  // Assignments inside a subscription come back in its listing only; those above it (management
+  // groups, the root) come back in every subscription's, so only they need de-duplicating. Each
+  // subscription's are sorted as soon as it is done, while others are still in flight, so that
+  // the end of the collection only merges.
+  const sortedBySubscription: Keyed<RoleAssignment>[][] = [];
+  const aboveSubscriptions = new Map<string, RoleAssignment>();
   const resourceGroups: AzureInventory["resourceGroups"] = [];
   const storageAccounts: StorageAccount[] = [];
   const managedIdentities: ManagedIdentity[] = [];
@@ -256,7 +290,8 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
           assignableScopes: d.assignableScopes ?? [],
         });
       }
-      // Assignments above the subscription come back for every subscription: keep one of each.
+      const own: Keyed<RoleAssignment>[] = [];
+      const subscriptionPrefix = `${scope.toLowerCase()}/`;
       for (const { id: assignmentId, properties: a } of assignments) {
         if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) continue;
         // Built field by field rather than with spreads: this runs for every assignment.
@@ -272,8 +307,11 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
           assignment.conditionVersion = a.conditionVersion ?? null;
         }
         if (a.createdBy) assignment.createdBy = a.createdBy;
-        roleAssignments.set(assignmentId.toLowerCase(), assignment);
+        const key = assignmentId.toLowerCase();
+        if (key.startsWith(subscriptionPrefix)) own.push({ item: assignment, key });
+        else aboveSubscriptions.set(key, assignment);
       }
+      sortedBySubscription.push(own.sort(byKey));
       for (const s of accounts) {
         if (!s.id) continue;
         storageAccounts.push({
@@ -283,24 +321,25 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
           tags: s.tags ?? {},
         });
       }
-      progress(`${roleAssignments.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
+      progress(`${sortedBySubscription.reduce((n, l) => n + l.length, 0) + aboveSubscriptions.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
     }),
   );
 
   // Sorted on keys computed once per item, not twice per comparison, and on the key that
-  // canonicalInventory sorts by, so that its sort of 40,000 assignments finds them in order.
+  // canonicalInventory sorts by, so that its sort finds them in order.
   const sortById = <T extends { id: string }>(items: T[]): T[] =>
     items
       .map((item) => ({ item, key: item.id.toLowerCase() }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .sort(byKey)
       .map((x) => x.item);
+  const above = [...aboveSubscriptions].map(([key, item]) => ({ key, item })).sort(byKey);
   return {
     azure: {
       managementGroups: sortById(managementGroups),
       subscriptions: subs.sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : 1)),
       resourceGroups: sortById(resourceGroups),
       roleDefinitions: sortById([...roleDefinitions.values()]),
-      roleAssignments: sortById([...roleAssignments.values()]),
+      roleAssignments: mergeSorted([above, ...sortedBySubscription]),
       storageAccounts: sortById(storageAccounts),
       managedIdentities: sortById(managedIdentities),
     },

@@ -19,18 +19,22 @@ export class Limiter {
    */
   async run<T>(task: () => Promise<T>, priority = 0): Promise<T> {
     if (this.active >= this.limit) {
+      // The slot is handed over by the task that frees it (below), so a caller arriving before
+      // this one resumes cannot take it as well.
       await new Promise<void>((start) => {
         let i = this.queue.length;
         while (i > 0 && this.queue[i - 1]!.priority < priority) i--;
         this.queue.splice(i, 0, { priority, start });
       });
+    } else {
+      this.active++;
     }
-    this.active++;
     try {
       return await task();
     } finally {
-      this.active--;
-      this.queue.shift()?.start();
+      const next = this.queue.shift();
+      if (next) next.start();
+      else this.active--;
     }
   }
 }

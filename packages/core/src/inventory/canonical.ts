@@ -6,15 +6,21 @@ import type { Inventory } from "../model/inventory.ts";
 
 const lc = (s: string | undefined | null) => (s ?? "").toLowerCase();
 
-function by<T>(...keys: ((x: T) => string)[]) {
-  return (a: T, b: T) => {
-    for (const k of keys) {
-      const x = k(a);
-      const y = k(b);
-      if (x !== y) return x < y ? -1 : 1;
-    }
+/**
+ * Sorts `list` in place by the keys in turn. Keys are computed once per item, not twice per
+ * comparison, and a list already in order (a fresh collection sorts its largest lists itself) is
+ * only checked: a snapshot can hold hundreds of thousands of role assignments.
+ */
+function sortBy<T>(list: T[], ...keys: ((x: T) => string)[]): void {
+  if (list.length < 2) return;
+  const keyed = list.map((item) => ({ item, k: keys.map((f) => f(item)) }));
+  const cmp = (a: { k: string[] }, b: { k: string[] }) => {
+    for (let i = 0; i < a.k.length; i++) if (a.k[i] !== b.k[i]) return a.k[i]! < b.k[i]! ? -1 : 1;
     return 0;
   };
+  if (keyed.every((x, i) => i === 0 || cmp(keyed[i - 1]!, x) <= 0)) return;
+  keyed.sort(cmp);
+  keyed.forEach((x, i) => (list[i] = x.item));
 }
 
 export function canonicalInventory(inv: Inventory): Inventory {
@@ -25,35 +31,35 @@ export function canonicalInventory(inv: Inventory): Inventory {
 export function canonicalizeInPlace(out: Inventory): Inventory {
   if (out.buildkite) {
     const bk = out.buildkite;
-    bk.clusters.sort(by((c) => lc(c.name), (c) => lc(c.uuid)));
-    for (const c of bk.clusters) c.queues.sort(by((q) => q.key, (q) => lc(q.uuid)));
-    bk.pipelines.sort(by((p) => p.slug, (p) => lc(p.uuid)));
-    for (const p of bk.pipelines) p.teams.sort(by((t) => t.slug, (t) => lc(t.uuid)));
-    bk.agents.sort(by((a) => a.name ?? "", (a) => lc(a.uuid)));
+    sortBy(bk.clusters, (c) => lc(c.name), (c) => lc(c.uuid));
+    for (const c of bk.clusters) sortBy(c.queues, (q) => q.key, (q) => lc(q.uuid));
+    sortBy(bk.pipelines, (p) => p.slug, (p) => lc(p.uuid));
+    for (const p of bk.pipelines) sortBy(p.teams, (t) => t.slug, (t) => lc(t.uuid));
+    sortBy(bk.agents, (a) => a.name ?? "", (a) => lc(a.uuid));
   }
   if (out.entra) {
     const e = out.entra;
-    e.applications.sort(by((a) => lc(a.displayName), (a) => lc(a.appId)));
+    sortBy(e.applications, (a) => lc(a.displayName), (a) => lc(a.appId));
     for (const a of e.applications) {
-      a.federatedIdentityCredentials.sort(by((f) => f.name, (f) => f.subject));
-      a.passwordCredentials.sort(by((p) => lc(p.keyId)));
+      sortBy(a.federatedIdentityCredentials, (f) => f.name, (f) => f.subject);
+      sortBy(a.passwordCredentials, (p) => lc(p.keyId));
     }
-    e.servicePrincipals.sort(by((s) => lc(s.displayName), (s) => lc(s.objectId)));
+    sortBy(e.servicePrincipals, (s) => lc(s.displayName), (s) => lc(s.objectId));
     for (const s of e.servicePrincipals) s.memberOf = [...s.memberOf].map((g) => g.toLowerCase()).sort();
-    e.groups.sort(by((g) => lc(g.displayName), (g) => lc(g.objectId)));
+    sortBy(e.groups, (g) => lc(g.displayName), (g) => lc(g.objectId));
   }
   if (out.azure) {
     const az = out.azure;
-    const byId = by<{ id: string }>((x) => lc(x.id));
-    az.managementGroups.sort(byId);
-    az.subscriptions.sort(by((s) => lc(s.displayName), (s) => lc(s.subscriptionId)));
-    az.resourceGroups.sort(byId);
-    az.roleDefinitions.sort(by((r) => lc(r.roleName), (r) => lc(r.id)));
-    az.roleAssignments.sort(byId);
-    az.storageAccounts.sort(byId);
-    az.managedIdentities.sort(byId);
-    for (const m of az.managedIdentities) m.federatedIdentityCredentials.sort(by((f) => f.name, (f) => f.subject));
+    const byId = (x: { id: string }) => lc(x.id);
+    sortBy(az.managementGroups, byId);
+    sortBy(az.subscriptions, (s) => lc(s.displayName), (s) => lc(s.subscriptionId));
+    sortBy(az.resourceGroups, byId);
+    sortBy(az.roleDefinitions, (r) => lc(r.roleName), (r) => lc(r.id));
+    sortBy(az.roleAssignments, byId);
+    sortBy(az.storageAccounts, byId);
+    sortBy(az.managedIdentities, byId);
+    for (const m of az.managedIdentities) sortBy(m.federatedIdentityCredentials, (f) => f.name, (f) => f.subject);
   }
-  out.coverage.gaps.sort(by((g) => g.source, (g) => g.scope, (g) => g.error));
+  sortBy(out.coverage.gaps, (g) => g.source, (g) => g.scope, (g) => g.error);
   return out;
 }
