@@ -86,6 +86,11 @@ describe("custom rule packs in the policy file", () => {
     expectUsageError(scanDemo(broken), /trustscope\.yaml:1: rule pack '\.\/policy\/rules\/broken\.mjs': could not load policy\/rules\/broken\.mjs: /);
   });
 
+  it("a pack that cannot resolve @trustscope/core says how to fix it", () => {
+    const unresolved = project("unresolved", 'rules: ["./policy/rules/*.mjs"]\n', { "policy/rules/helpers.mjs": `import { findingIdentity } from "@trustscope/core";\n${PACK}` });
+    expectUsageError(scanDemo(unresolved), /Cannot find package '@trustscope\/core'.* \(install @trustscope\/core where the pack can resolve it/);
+  });
+
   it("a pattern that matches nothing is a usage error", () => {
     const empty = project("empty", 'rules: ["./policy/rules/*.js"]\n', {});
     expectUsageError(scanDemo(empty), /trustscope\.yaml:1: rule pack pattern '\.\/policy\/rules\/\*\.js' matched no module file/);

@@ -121,12 +121,24 @@ function fileForPackage(ref: RulePackRef, baseDir: string): string {
   throw new UsageError(`${where(ref)}: rule pack '${ref.spec}' is neither a path (start it with ./) nor an installed package (no node_modules/${name} above ${baseDir})`);
 }
 
+/** What usually fixes a pack that does not load, for the two mistakes everyone makes once. */
+function loadHint(reason: string): string {
+  if (/require\(\) ES Module|ERR_REQUIRE_ESM|Cannot use import statement outside a module/i.test(reason)) {
+    return " (rule packs are ES modules: name the file .mjs or .mts, or add \"type\": \"module\" to the nearest package.json)";
+  }
+  if (/Cannot find (package|module) '@trustscope\//.test(reason)) {
+    return " (install @trustscope/core where the pack can resolve it, e.g. as a dev dependency of the repository that holds the policy)";
+  }
+  return "";
+}
+
 async function importModule(ref: RulePackRef, file: string, baseDir: string): Promise<unknown> {
   try {
     return (await import(pathToFileURL(file).href)) as unknown;
   } catch (e) {
     const shown = relative(baseDir, file) || file;
-    throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': could not load ${shown}: ${errorMessage(e).split("\n")[0]}`);
+    const reason = errorMessage(e).split("\n")[0]!;
+    throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': could not load ${shown}: ${reason}${loadHint(reason)}`);
   }
 }
 
