@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { EMULATOR_CALLER_OBJECT_ID, startEmulator, type Emulator, type Fault } from "../src/index.ts";
-import { clientFor, demo, pageAll, type Json } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { EMULATOR_CALLER_OBJECT_ID, type Emulator, type Fault } from "../src/index.ts";
+import { demo, emulatorPerTest, pageAll, type Json } from "./helpers.ts";
 
+const startEmulatorForTest = emulatorPerTest();
 let emu: Emulator | undefined;
-let http: ReturnType<typeof clientFor> | undefined;
-afterEach(async () => {
-  await http?.close();
-  await emu?.close();
-  emu = undefined;
-  http = undefined;
-});
 
 async function start(faults: Fault[] = []) {
-  emu = await startEmulator({ scenario: demo, pageSize: { arm: 2 }, faults });
-  http = clientFor(emu);
-  const get = (path: string) => http!.get(path.startsWith("https://") ? path : `${emu!.armUrl}${path}`, emu!.tokens.arm);
-  const post = (path: string) => http!.post(`${emu!.armUrl}${path}`, {}, emu!.tokens.arm);
+  const started = await startEmulatorForTest({ scenario: demo, pageSize: { arm: 2 }, faults });
+  emu = started.emu;
+  const { http } = started;
+  const get = (path: string) => http.get(path.startsWith("https://") ? path : `${emu!.armUrl}${path}`, emu!.tokens.arm);
+  const post = (path: string) => http.post(`${emu!.armUrl}${path}`, {}, emu!.tokens.arm);
   return { emu, get, post };
 }
 

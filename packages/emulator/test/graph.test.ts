@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type Fault } from "../src/index.ts";
-import { clientFor, demo, pageAll, type Json } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import type { Emulator, Fault } from "../src/index.ts";
+import { demo, emulatorPerTest, pageAll, type EmulatorClient, type Json } from "./helpers.ts";
 
+const startEmulatorForTest = emulatorPerTest();
 let emu: Emulator | undefined;
-let http: ReturnType<typeof clientFor> | undefined;
-afterEach(async () => {
-  await http?.close();
-  await emu?.close();
-  emu = undefined;
-  http = undefined;
-});
+let http: EmulatorClient | undefined;
 
 async function start(faults: Fault[] = []) {
-  emu = await startEmulator({ scenario: demo, pageSize: { graph: 2 }, faults });
-  http = clientFor(emu);
-  const get = (url: string, headers?: Record<string, string>) => http!.get(url, emu!.tokens.graph, headers);
-  const post = (url: string, body: unknown) => http!.post(url, body, emu!.tokens.graph);
-  return { emu, get, post, v1: `${emu.graphUrl}/v1.0` };
+  const started = await startEmulatorForTest({ scenario: demo, pageSize: { graph: 2 }, faults });
+  ({ emu, http } = started);
+  const get = (url: string, headers?: Record<string, string>) => started.http.get(url, started.emu.tokens.graph, headers);
+  const post = (url: string, body: unknown) => started.http.post(url, body, started.emu.tokens.graph);
+  return { emu: started.emu, get, post, v1: `${started.emu.graphUrl}/v1.0` };
 }
 
 const entra = demo.entra!;

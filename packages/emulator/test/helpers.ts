@@ -4,7 +4,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent, fetch, type Headers } from "undici";
 import { parseInventory, type Inventory } from "@trustscope/core";
-import type { Emulator } from "../src/index.ts";
+import { afterEach } from "vitest";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../src/index.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 /** `shared/` sits beside the repository (override: TRUSTSCOPE_SHARED_DIR). */
@@ -41,6 +42,26 @@ export function clientFor(emulator: Emulator) {
     get: (url: string, token?: string, headers?: Record<string, string>) => request("GET", url, token, undefined, headers),
     post: (url: string, body: unknown, token?: string, headers?: Record<string, string>) => request("POST", url, token, body, headers),
     close: () => dispatcher.close(),
+  };
+}
+
+export type EmulatorClient = ReturnType<typeof clientFor>;
+
+/**
+ * Registers an `afterEach` that closes what the returned `start` opened: an emulator and its
+ * client per test, so a failing test never leaks a server into the next.
+ */
+export function emulatorPerTest(): (options: EmulatorOptions) => Promise<{ emu: Emulator; http: EmulatorClient }> {
+  let running: { emu: Emulator; http: EmulatorClient } | undefined;
+  afterEach(async () => {
+    await running?.http.close();
+    await running?.emu.close();
+    running = undefined;
+  });
+  return async (options) => {
+    const emu = await startEmulator(options);
+    running = { emu, http: clientFor(emu) };
+    return running;
   };
 }
 

@@ -38,6 +38,11 @@ function where(ref: RulePackRef): string {
   return ref.location ? `${ref.location.file}:${ref.location.line}` : "policy";
 }
 
+/** `trustscope.yaml:3: rule pack './rules/*.js' (rules/a.js)`: where a rule came from, in messages. */
+function packLabel(ref: RulePackRef, file: string, baseDir: string): string {
+  return `${where(ref)}: rule pack '${ref.spec}' (${relative(baseDir, file) || file})`;
+}
+
 const isPathSpec = (spec: string): boolean => spec.startsWith(".") || isAbsolute(spec) || MODULE_EXTENSIONS.test(spec);
 
 /** Files under `dir` (not into node_modules or dot-directories), as paths relative to it with `/`. */
@@ -151,13 +156,12 @@ export async function loadRulePacks(refs: readonly RulePackRef[], opts: LoadRule
     for (const file of files) {
       if (seen.has(file)) continue; // two patterns naming one file load it once
       seen.add(file);
-      const shown = relative(opts.baseDir, file) || file;
       const mod = await importModule(ref, file, opts.baseDir);
-      packs.push({ ref, file, rules: rulesOfModule(mod, `${where(ref)}: rule pack '${ref.spec}' (${shown})`) });
+      packs.push({ ref, file, rules: rulesOfModule(mod, packLabel(ref, file, opts.baseDir)) });
     }
   }
   checkUniqueRuleIds(
-    packs.flatMap((p) => p.rules.map((rule) => ({ rule, where: `${where(p.ref)}: rule pack '${p.ref.spec}' (${relative(opts.baseDir, p.file) || p.file})` }))),
+    packs.flatMap((p) => p.rules.map((rule) => ({ rule, where: packLabel(p.ref, p.file, opts.baseDir) }))),
     opts.reservedIds ?? [],
   );
   return packs;

@@ -60,7 +60,10 @@ export function scan(input: ScanInput): ScanOutcome {
   const report = buildReport(evaluation, input.toolVersion ?? "0.0.0");
   if (input.baseline) report.absent = applyBaseline(report.findings, input.baseline);
   const documented = new Map((input.documentation ?? []).map((m) => [m.id, m]));
-  const rules = evaluation.rules.map((m) => (m.docs ? m : { ...m, ...(documented.get(m.id)?.docs ? { docs: documented.get(m.id)!.docs } : {}) }));
+  const rules = evaluation.rules.map((m) => {
+    const docs = m.docs ?? documented.get(m.id)?.docs;
+    return docs === m.docs ? m : { ...m, docs };
+  });
   return {
     evaluation,
     report,
