@@ -9,6 +9,7 @@
  *   pnpm bench [--latency MS] [--concurrency N] [--buildkite-page N] [--graph-page N]
  *              [--scale N] [--factors 1,2,4,8] [--runs N] [--no-naive] [--seed N]
  */
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { COLLECT_DEFAULTS, collectInventory, evaluate, staticTokenCredential, type CollectOptions } from "@trustscope/core";
 import { generateCertificate } from "@trustscope/emulator";
@@ -85,7 +86,9 @@ const missedFindings: string[] = [];
 // turns off graphql-js's development checks.
 progress(`bench: starting the emulator (${size.applications} applications, ${size.pipelines} pipelines, ${size.subscriptions} × ${size.roleAssignmentsPerSubscription} role assignments, latency ${latencyMs} ms)…`);
 const children = [0, 1, 2].map(() => forkTs("./emulator-child.ts", { NODE_ENV: "production" }));
-const countRequests = async () => (await Promise.all(children.map((c) => ask(c, { kind: "counts" }, "counts")))).reduce((sum, r) => addCounts(sum, r.counts), NO_REQUESTS);
+const askCounts = () => Promise.all(children.map((c) => ask(c, { kind: "counts" }, "counts")));
+const countRequests = async () => (await askCounts()).reduce((sum, r) => addCounts(sum, r.counts), NO_REQUESTS);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   // The three serve one certificate, so the collector trusts one CA as it would trust the real APIs'.
   const tls = await generateCertificate();
@@ -113,18 +116,29 @@ try {
   // whose median is reported. This process has done nothing else yet, so its peak memory is the
   // collector's.
   const walls: number[] = [];
+  // Per warm run: the collector's CPU time (all its threads), how long its main thread was busy,
+  // and the emulator processes' CPU time. They share the machine's cores with the collector.
+  const cpu: { collector: number; mainBusy: number; emulator: number }[] = [];
   let collected: Awaited<ReturnType<typeof collectInventory>> | undefined;
   let counts: RequestCounts | undefined;
   for (let run = 0; run <= runs; run++) {
     progress(run === 0 ? "bench: collecting (cold run)…" : `bench: collecting (warm run ${run} of ${runs})…`);
+    collected = undefined; // a scan holds one collection at a time: the last one is garbage
+    const before = await askCounts();
+    const cpuBefore = process.cpuUsage();
+    const busyBefore = performance.eventLoopUtilization();
     const started = performance.now();
     collected = await collectInventory(options);
     walls.push(performance.now() - started);
-    const made = await countRequests();
+    const busy = performance.eventLoopUtilization(busyBefore).active;
+    const used = process.cpuUsage(cpuBefore);
+    const after = await askCounts();
+    if (run > 0) cpu.push({ collector: (used.user + used.system) / 1000, mainBusy: busy, emulator: after.reduce((n, r, i) => n + r.cpuMs - before[i]!.cpuMs, 0) });
+    const made = after.reduce((sum, r) => addCounts(sum, r.counts), NO_REQUESTS);
     counts ??= made; // every run makes the same requests; the first is reported
   }
   const [coldMs, ...warm] = walls as [number, ...number[]];
-  const wallMs = warm.length > 0 ? [...warm].sort((a, b) => a - b)[Math.floor(warm.length / 2)]! : coldMs;
+  const wallMs = warm.length > 0 ? median(warm) : coldMs;
   const collectRssMb = (process.resourceUsage().maxRSS * 1024) / 1024 / 1024;
   if (!collected || !counts) throw new Error("no collection run");
 
@@ -182,6 +196,9 @@ try {
     ...(naive ? [["straightforward", ms(naive.wallMs), "", `${ratio(naive.wallMs, wallMs)} ours`]] : []),
   ]);
   out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${families.map((f) => `⌈${bound.requests[f]}/${concurrency}⌉`).join(", ")})`);
+  if (cpu.length > 0) {
+    out(`  CPU per warm run (median): collector ${ms(median(cpu.map((c) => c.collector)))} (main thread busy ${ms(median(cpu.map((c) => c.mainBusy)))}), emulator processes ${ms(median(cpu.map((c) => c.emulator)))}; ${os.availableParallelism()} cores`);
+  }
   out(`  coverage: ${collected.coverage.complete ? "complete" : `INCOMPLETE (${collected.coverage.gaps.length} gaps: ${collected.coverage.gaps[0]?.error})`}; collector peak RSS ${Math.round(collectRssMb)} MB`);
   if (!collected.coverage.complete) failures.push("the collection was incomplete");
   out(`  rule evaluation of the collected tenant and the synthetic repository: ${ms(evalMs)}, ${evaluation.findings.length} findings`);

@@ -20,6 +20,10 @@ function counts(emu: Emulator): RequestCounts {
 }
 
 const reply = (m: ChildReply) => process.send!(m);
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 process.on("message", (message: ChildRequest) => {
   void (async () => {
@@ -37,7 +41,7 @@ process.on("message", (message: ChildRequest) => {
         break;
       }
       case "counts":
-        reply({ kind: "counts", counts: counts(emulator!) });
+        reply({ kind: "counts", counts: counts(emulator!), cpuMs: cpuMs() });
         emulator!.requests.length = 0;
         break;
       case "close":

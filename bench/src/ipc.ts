@@ -26,7 +26,7 @@ export type ChildRequest =
 
 export type ChildReply =
   | { kind: "started"; buildkiteGraphqlUrl: string; graphUrl: string; armUrl: string; caPem: string; tokens: { buildkite: string; graph: string; arm: string } }
-  | { kind: "counts"; counts: RequestCounts }
+  | { kind: "counts"; counts: RequestCounts; /** CPU time the process has used so far (user + system). */ cpuMs: number }
   | { kind: "evaluated"; factor: number; roleAssignments: number; evaluationMs: number; heapBeforeMb: number; heapAfterMb: number; peakRssMb: number; findings: number; missed: string[] }
   | { kind: "error"; message: string };
 

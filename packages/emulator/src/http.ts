@@ -206,7 +206,9 @@ async function serveFamily(state: EmulatorState, family: FamilyHandler, req: Inc
     status: 0,
   };
   state.requests.push(record);
-  await delay(state.latencyMs);
+  // The latency is the whole time to answer, as a real service's is: the answer is worked out
+  // while it runs, not after it.
+  const latency = delay(state.latencyMs);
 
   let response: ApiResponse;
   if (body === undefined) response = family.errors.failed(apiReq, 413);
@@ -221,6 +223,7 @@ async function serveFamily(state: EmulatorState, family: FamilyHandler, req: Inc
     }
   }
   response = { ...response, headers: { ...family.commonHeaders?.(apiReq), ...response.headers } };
+  await latency;
   record.status = response.status;
   send(res, response, family.contentType);
 }

@@ -4,12 +4,9 @@
  * subscription, never per principal), storage accounts, and user-assigned managed identities
  * with their federated credentials.
  */
-import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ManagementGroupsAPI } from "@azure/arm-managementgroups";
-import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
-import { StorageManagementClient } from "@azure/arm-storage";
 import type { TokenCredential } from "@azure/core-auth";
 import { createDefaultHttpClient, createPipelineRequest, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type {
@@ -17,6 +14,7 @@ import type {
   AzureManagementGroup,
   AzureSubscription,
   CoverageGap,
+  FederatedCredential,
   ManagedIdentity,
   RoleAssignment,
   RoleDefinition,
@@ -30,13 +28,26 @@ interface PagedIterator<T> {
   byPage(): AsyncIterableIterator<T[]>;
 }
 
-/** A role assignment as ARM returns it (2022-04-01). */
-interface RawRoleAssignment {
+/** An ARM resource as the REST API returns it: unlike the SDK's models, `properties` is not flattened. */
+interface Rest<P> {
   id?: string;
-  properties?: { scope?: string; roleDefinitionId?: string; principalId?: string; principalType?: string; condition?: string | null; conditionVersion?: string | null; createdBy?: string | null };
+  name?: string;
+  tags?: Record<string, string> | null;
+  properties?: P;
 }
 
-const ROLE_ASSIGNMENTS_API_VERSION = "2022-04-01";
+type RawRoleAssignment = Rest<{ scope?: string; roleDefinitionId?: string; principalId?: string; principalType?: string; condition?: string | null; conditionVersion?: string | null; createdBy?: string | null }>;
+type RawRoleDefinition = Rest<{ roleName?: string; type?: string; permissions?: { actions?: string[]; notActions?: string[]; dataActions?: string[]; notDataActions?: string[] }[]; assignableScopes?: string[] }>;
+type RawStorageAccount = Rest<{ allowSharedKeyAccess?: boolean | null }>;
+type RawIdentity = Rest<{ clientId?: string; principalId?: string; tenantId?: string }>;
+type RawFederatedCredential = Rest<{ issuer?: string; subject?: string; audiences?: string[] }>;
+
+/**
+ * The REST API versions the per-subscription listings are read with: GA versions that carry every
+ * field read here (`condition` on role assignments, `allowSharedKeyAccess` on storage accounts,
+ * federated credentials on user-assigned identities).
+ */
+const API_VERSION = { resources: "2021-04-01", authorization: "2022-04-01", storage: "2023-05-01", managedIdentity: "2023-01-31" } as const;
 
 /** A response body streamed to the end, as text. */
 async function readText(stream: NodeJS.ReadableStream): Promise<string> {
@@ -126,8 +137,8 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
     endpoint: az.armUrl.replace(/\/+$/, ""),
     $host: az.armUrl.replace(/\/+$/, ""),
     credentialScopes: [armScope],
-    // One HTTP client for every SDK client (five per subscription): they share its keep-alive
-    // connections instead of each opening its own.
+    // One HTTP client for every SDK client: they share its keep-alive connections instead of each
+    // opening its own.
     httpClient: createDefaultHttpClient(),
     retryOptions: { maxRetries: opts.maxRetries ?? DEFAULTS.maxRetries },
     ...(opts.caPem ? { tlsOptions: { ca: opts.caPem } } : {}),
@@ -135,6 +146,8 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
   };
   const gaps: CoverageGap[] = [];
   const progress = (m: string) => opts.onProgress?.("arm", m);
+  // The client whose pipeline the plain-JSON listings (listJson) are sent through.
+  const restClient = new ResourceManagementClient(credential, clientOptions);
 
   /**
    * Pages a listing to the end under the concurrency limit; a failure keeps what was read and
@@ -158,31 +171,34 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
   }
 
   /**
-   * Role assignments go through the SDK client's own pipeline (token, retries, Retry-After, the
-   * same-origin policy) but are parsed as plain JSON: they are nearly every item a tenant has,
-   * and the SDK's generic deserialiser costs more CPU than the rest of the collection together.
+   * The per-subscription listings go through an SDK client's own pipeline (token, retries,
+   * Retry-After, the same-origin policy) but are parsed as plain JSON: role assignments are nearly
+   * every item a tenant has, and the SDK's generic deserialiser costs more CPU than the rest of
+   * the collection together. Each page is handed to `onPage` and boiled down at once, so the raw
+   * items (several times the size of what is kept) die young. A failure keeps what was read and
+   * records a gap; the result says whether the listing was read to the end.
    */
-  async function listRoleAssignments(client: AuthorizationManagementClient, subscriptionId: string, scope: string): Promise<RawRoleAssignment[]> {
-    const out: RawRoleAssignment[] = [];
-    let url: string | undefined = `${clientOptions.endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/roleAssignments?api-version=${ROLE_ASSIGNMENTS_API_VERSION}`;
+  async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void): Promise<boolean> {
+    let url: string | undefined = `${clientOptions.endpoint}${path}?api-version=${apiVersion}`;
     try {
       for (let n = 0; url; n++) {
         // A 200 comes back as a stream, read and parsed after the request has given up its slot
         // under the limiter: the next request's latency overlaps this page's parsing.
         const request = createPipelineRequest({ url, method: "GET", streamResponseStatusCodes: new Set([200]) });
-        const response = await limiter.run(() => client.sendRequest(request), PRIORITY.chainHead + n);
-        type Page = { value?: RawRoleAssignment[]; nextLink?: string; error?: { code?: string; message?: string } };
+        const response = await limiter.run(() => restClient.sendRequest(request), priority + n);
+        type Page = { value?: T[]; nextLink?: string | null; error?: { code?: string; message?: string } };
         const parsed = (response as { parsedBody?: unknown }).parsedBody;
         const text = response.readableStreamBody ? await readText(response.readableStreamBody) : response.bodyAsText;
         const body = (parsed && typeof parsed === "object" ? parsed : text ? JSON.parse(text) : {}) as Page;
         if (response.status !== 200) throw { statusCode: response.status, code: body.error?.code, message: body.error?.message ?? `HTTP ${response.status}` } satisfies RestLikeError;
-        out.push(...(body.value ?? []));
+        onPage(body.value ?? []);
         url = body.nextLink ?? undefined;
       }
+      return true;
     } catch (e) {
-      gaps.push({ source: "arm", scope, error: describe(e, "role assignments", scope, az.armCredentialName, az.armUrl) });
+      gaps.push({ source: "arm", scope, error: describe(e, what, scope, az.armCredentialName, az.armUrl) });
+      return false;
     }
-    return out;
   }
 
   // Management-group ancestry, in one listing of entities, read while everything else is.
@@ -237,90 +253,91 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
 
   // Every subscription's listings are independent: all go out at once under the limiter, and
   // each identity's credentials are listed as soon as its subscription's identities are known.
-  const identityLists = subs.map((sub) => {
-    const msi = new ManagedServiceIdentityClient(credential, sub.subscriptionId, clientOptions);
-    return { msi, identities: listAll("user-assigned managed identities", `/subscriptions/${sub.subscriptionId}`, () => msi.userAssignedIdentities.listBySubscription(), PRIORITY.chainHead) };
+  const identityLists = subs.map(async (sub) => {
+    const found: RawIdentity[] = [];
+    await listJson<RawIdentity>("user-assigned managed identities", `/subscriptions/${sub.subscriptionId}`, `/subscriptions/${encodeURIComponent(sub.subscriptionId)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, API_VERSION.managedIdentity, PRIORITY.chainHead, (items) => found.push(...items));
+    return found.filter((mi) => mi.id && mi.properties?.clientId && mi.properties.principalId);
   });
-  void Promise.all(identityLists.map((l) => l.identities)).then((lists) =>
-    onManagedIdentities?.(lists.flat().filter((mi) => mi.clientId && mi.principalId).map((mi) => ({ principalId: mi.principalId!, clientId: mi.clientId!, name: mi.name ?? "" }))),
-  );
+  void Promise.all(identityLists).then((lists) => onManagedIdentities?.(lists.flat().map((mi) => ({ principalId: mi.properties!.principalId!, clientId: mi.properties!.clientId!, name: mi.name ?? "" }))));
   await Promise.all(
     subs.map(async (sub, index) => {
       const id = sub.subscriptionId;
       const scope = `/subscriptions/${id}`;
-      const authz = new AuthorizationManagementClient(credential, id, clientOptions);
-      const resources = new ResourceManagementClient(credential, id, clientOptions);
-      const storage = new StorageManagementClient(credential, id, clientOptions);
-      const { msi, identities: identitiesListed } = identityLists[index]!;
-      const credentialsListed = identitiesListed.then((identities) =>
+      const path = `/subscriptions/${encodeURIComponent(id)}`;
+      const credentialsListed = identityLists[index]!.then((identities) =>
         Promise.all(
           identities.map(async (mi) => {
-          if (!mi.id || !mi.clientId || !mi.principalId) return;
-          const parts = mi.id.split("/");
-          const rg = parts[parts.findIndex((p) => p.toLowerCase() === "resourcegroups") + 1]!;
-          const fics = await listAll(`federated credentials of ${mi.name}`, mi.id, () => msi.federatedIdentityCredentials.list(rg, mi.name!), PRIORITY.dependent);
-          managedIdentities.push({
-            id: mi.id,
-            name: mi.name ?? parts[parts.length - 1]!,
-            clientId: mi.clientId,
-            principalId: mi.principalId,
-            ...(mi.tenantId ? { tenantId: mi.tenantId } : {}),
-            federatedIdentityCredentials: fics.map((f) => ({ ...(f.id ? { id: f.id } : {}), name: f.name ?? "", issuer: f.issuer ?? "", subject: f.subject ?? "", audiences: f.audiences ?? [] })),
-          });
+            const fics: FederatedCredential[] = [];
+            const idPath = mi.id!.split("/").map(encodeURIComponent).join("/");
+            await listJson<RawFederatedCredential>(`federated credentials of ${mi.name}`, mi.id!, `${idPath}/federatedIdentityCredentials`, API_VERSION.managedIdentity, PRIORITY.dependent, (items) => {
+              for (const f of items) fics.push({ ...(f.id ? { id: f.id } : {}), name: f.name ?? "", issuer: f.properties?.issuer ?? "", subject: f.properties?.subject ?? "", audiences: f.properties?.audiences ?? [] });
+            });
+            managedIdentities.push({
+              id: mi.id!,
+              name: mi.name ?? mi.id!.split("/").pop()!,
+              clientId: mi.properties!.clientId!,
+              principalId: mi.properties!.principalId!,
+              ...(mi.properties!.tenantId ? { tenantId: mi.properties!.tenantId } : {}),
+              federatedIdentityCredentials: fics,
+            });
           }),
         ),
       );
-      const [rgs, defs, assignments, accounts] = await Promise.all([
-        listAll("resource groups", scope, () => resources.resourceGroups.list()),
-        // The SDK's path template is "/{scope}/providers/…": the scope goes in without its leading slash.
-        listAll("role definitions", scope, () => authz.roleDefinitions.list(scope.slice(1))),
-        listRoleAssignments(authz, id, scope),
-        listAll("storage accounts", scope, () => storage.storageAccounts.list()),
-        credentialsListed,
-      ]);
-      for (const rg of rgs) if (rg.id) resourceGroups.push({ id: rg.id, name: rg.name ?? rg.id.split("/").pop()!, subscriptionId: id, tags: rg.tags ?? {} });
-      for (const d of defs) {
-        if (!d.id || !d.name) continue;
-        roleDefinitions.set(d.name.toLowerCase(), {
-          id: d.id,
-          name: d.name,
-          roleName: d.roleName ?? d.name,
-          roleType: d.roleType === "CustomRole" ? "CustomRole" : "BuiltInRole",
-          permissions: (d.permissions ?? []).map((p) => ({ actions: p.actions ?? [], notActions: p.notActions ?? [], dataActions: p.dataActions ?? [], notDataActions: p.notDataActions ?? [] })),
-          assignableScopes: d.assignableScopes ?? [],
-        });
-      }
       const own: Keyed<RoleAssignment>[] = [];
       const subscriptionPrefix = `${scope.toLowerCase()}/`;
-      for (const { id: assignmentId, properties: a } of assignments) {
-        if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) continue;
-        // Built field by field rather than with spreads: this runs for every assignment.
-        const assignment: RoleAssignment = {
-          id: assignmentId,
-          scope: a.scope,
-          roleDefinitionId: a.roleDefinitionId,
-          principalId: a.principalId,
-          principalType: (a.principalType ?? "ServicePrincipal") as RoleAssignment["principalType"],
-        };
-        if (a.condition) {
-          assignment.condition = a.condition;
-          assignment.conditionVersion = a.conditionVersion ?? null;
+      const keepAssignments = (items: RawRoleAssignment[]) => {
+        for (const { id: assignmentId, properties: a } of items) {
+          if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) continue;
+          // Built field by field rather than with spreads: this runs for every assignment.
+          const assignment: RoleAssignment = {
+            id: assignmentId,
+            scope: a.scope,
+            roleDefinitionId: a.roleDefinitionId,
+            principalId: a.principalId,
+            principalType: (a.principalType ?? "ServicePrincipal") as RoleAssignment["principalType"],
+          };
+          if (a.condition) {
+            assignment.condition = a.condition;
+            assignment.conditionVersion = a.conditionVersion ?? null;
+          }
+          if (a.createdBy) assignment.createdBy = a.createdBy;
+          const key = assignmentId.toLowerCase();
+          if (key.startsWith(subscriptionPrefix)) own.push({ item: assignment, key });
+          else aboveSubscriptions.set(key, assignment);
         }
-        if (a.createdBy) assignment.createdBy = a.createdBy;
-        const key = assignmentId.toLowerCase();
-        if (key.startsWith(subscriptionPrefix)) own.push({ item: assignment, key });
-        else aboveSubscriptions.set(key, assignment);
-      }
+      };
+      const keepDefinitions = (items: RawRoleDefinition[]) => {
+        for (const d of items) {
+          if (!d.id || !d.name) continue;
+          const p = d.properties ?? {};
+          roleDefinitions.set(d.name.toLowerCase(), {
+            id: d.id,
+            name: d.name,
+            roleName: p.roleName ?? d.name,
+            roleType: p.type === "CustomRole" ? "CustomRole" : "BuiltInRole",
+            permissions: (p.permissions ?? []).map((x) => ({ actions: x.actions ?? [], notActions: x.notActions ?? [], dataActions: x.dataActions ?? [], notDataActions: x.notDataActions ?? [] })),
+            assignableScopes: p.assignableScopes ?? [],
+          });
+        }
+      };
+      const keepResourceGroups = (items: Rest<unknown>[]) => {
+        for (const rg of items) if (rg.id) resourceGroups.push({ id: rg.id, name: rg.name ?? rg.id.split("/").pop()!, subscriptionId: id, tags: rg.tags ?? {} });
+      };
+      const keepStorageAccounts = (items: RawStorageAccount[]) => {
+        for (const a of items) {
+          if (!a.id) continue;
+          const sharedKey = a.properties?.allowSharedKeyAccess;
+          storageAccounts.push({ id: a.id, name: a.name ?? a.id.split("/").pop()!, ...(sharedKey !== undefined && sharedKey !== null ? { allowSharedKeyAccess: sharedKey } : {}), tags: a.tags ?? {} });
+        }
+      };
+      await Promise.all([
+        listJson("resource groups", scope, `${path}/resourcegroups`, API_VERSION.resources, PRIORITY.page, keepResourceGroups),
+        listJson("role definitions", scope, `${path}/providers/Microsoft.Authorization/roleDefinitions`, API_VERSION.authorization, PRIORITY.page, keepDefinitions),
+        listJson("role assignments", scope, `${path}/providers/Microsoft.Authorization/roleAssignments`, API_VERSION.authorization, PRIORITY.chainHead, keepAssignments),
+        listJson("storage accounts", scope, `${path}/providers/Microsoft.Storage/storageAccounts`, API_VERSION.storage, PRIORITY.page, keepStorageAccounts),
+        credentialsListed,
+      ]);
       sortedBySubscription.push(own.sort(byKey));
-      for (const s of accounts) {
-        if (!s.id) continue;
-        storageAccounts.push({
-          id: s.id,
-          name: s.name ?? s.id.split("/").pop()!,
-          ...(s.allowSharedKeyAccess !== undefined && s.allowSharedKeyAccess !== null ? { allowSharedKeyAccess: s.allowSharedKeyAccess } : {}),
-          tags: s.tags ?? {},
-        });
-      }
       progress(`${sortedBySubscription.reduce((n, l) => n + l.length, 0) + aboveSubscriptions.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
     }),
   );

@@ -3,7 +3,7 @@
  * read fully is a coverage gap; everything readable is still returned.
  */
 import { INVENTORY_SCHEMA_VERSION, type CoverageGap, type Inventory } from "../model/inventory.ts";
-import { canonicalizeInPlace } from "../inventory/canonical.ts";
+import { canonicalizeAzure, canonicalizeBuildkite, canonicalizeEntra, canonicalizeGaps } from "../inventory/canonical.ts";
 import { collectAzure, type AzureCollection } from "./arm.ts";
 import { collectBuildkite } from "./buildkite.ts";
 import { CLOUDS } from "./clouds.ts";
@@ -21,7 +21,14 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
     coverage: { complete: true, gaps },
   };
 
-  const buildkite = opts.buildkite ? collectBuildkite(opts) : undefined;
+  // Each source is put in canonical order as soon as it is read, while the others still are:
+  // built here and held by nobody else, so sorted in place (a copy of 40,000 assignments costs more).
+  const buildkite = opts.buildkite
+    ? collectBuildkite(opts).then((bk) => {
+        if (bk.buildkite) canonicalizeBuildkite(bk.buildkite);
+        return bk;
+      })
+    : undefined;
   const azure = opts.azure
     ? (async () => {
         // Graph and ARM are read at the same time. Managed identities are found in ARM and their
@@ -29,7 +36,17 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
         let handOver: (refs: ManagedIdentityRef[]) => void = () => undefined;
         const identities = new Promise<ManagedIdentityRef[]>((resolve) => (handOver = resolve));
         const armRead = collectAzure(opts, cloud.armScope, (refs) => handOver(refs)).finally(() => handOver([]));
-        const [arm, entra]: [AzureCollection, EntraCollection] = await Promise.all([armRead, collectEntra(opts, cloud.graphScope, identities)]);
+        const entraRead = collectEntra(opts, cloud.graphScope, identities).then((e) => {
+          canonicalizeEntra(e.entra);
+          return e;
+        });
+        const [arm, entra]: [AzureCollection, EntraCollection] = await Promise.all([
+          armRead.then((a) => {
+            canonicalizeAzure(a.azure);
+            return a;
+          }),
+          entraRead,
+        ]);
         return { arm, entra };
       })()
     : undefined;
@@ -45,6 +62,6 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
     gaps.push(...az.arm.gaps, ...az.entra.gaps);
   }
   inventory.coverage.complete = gaps.length === 0;
-  // Built here and held by nobody else: sorted in place (a copy of 40,000 assignments costs more).
-  return canonicalizeInPlace(inventory);
+  canonicalizeGaps(gaps);
+  return inventory;
 }

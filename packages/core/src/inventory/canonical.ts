@@ -13,14 +13,26 @@ const lc = (s: string | undefined | null) => (s ?? "").toLowerCase();
  */
 function sortBy<T>(list: T[], ...keys: ((x: T) => string)[]): void {
   if (list.length < 2) return;
+  if (keys.length === 1 && inOrder(list, keys[0]!)) return;
   const keyed = list.map((item) => ({ item, k: keys.map((f) => f(item)) }));
   const cmp = (a: { k: string[] }, b: { k: string[] }) => {
     for (let i = 0; i < a.k.length; i++) if (a.k[i] !== b.k[i]) return a.k[i]! < b.k[i]! ? -1 : 1;
     return 0;
   };
-  if (keyed.every((x, i) => i === 0 || cmp(keyed[i - 1]!, x) <= 0)) return;
+  if (keys.length > 1 && keyed.every((x, i) => i === 0 || cmp(keyed[i - 1]!, x) <= 0)) return;
   keyed.sort(cmp);
   keyed.forEach((x, i) => (list[i] = x.item));
+}
+
+/** Whether a list is already in order of one key, checked without building anything to sort. */
+function inOrder<T>(list: T[], key: (x: T) => string): boolean {
+  let previous = key(list[0]!);
+  for (let i = 1; i < list.length; i++) {
+    const k = key(list[i]!);
+    if (k < previous) return false;
+    previous = k;
+  }
+  return true;
 }
 
 export function canonicalInventory(inv: Inventory): Inventory {
@@ -29,37 +41,47 @@ export function canonicalInventory(inv: Inventory): Inventory {
 
 /** The same, sorting `out` itself: for an inventory nobody else holds (a fresh collection). */
 export function canonicalizeInPlace(out: Inventory): Inventory {
-  if (out.buildkite) {
-    const bk = out.buildkite;
-    sortBy(bk.clusters, (c) => lc(c.name), (c) => lc(c.uuid));
-    for (const c of bk.clusters) sortBy(c.queues, (q) => q.key, (q) => lc(q.uuid));
-    sortBy(bk.pipelines, (p) => p.slug, (p) => lc(p.uuid));
-    for (const p of bk.pipelines) sortBy(p.teams, (t) => t.slug, (t) => lc(t.uuid));
-    sortBy(bk.agents, (a) => a.name ?? "", (a) => lc(a.uuid));
-  }
-  if (out.entra) {
-    const e = out.entra;
-    sortBy(e.applications, (a) => lc(a.displayName), (a) => lc(a.appId));
-    for (const a of e.applications) {
-      sortBy(a.federatedIdentityCredentials, (f) => f.name, (f) => f.subject);
-      sortBy(a.passwordCredentials, (p) => lc(p.keyId));
-    }
-    sortBy(e.servicePrincipals, (s) => lc(s.displayName), (s) => lc(s.objectId));
-    for (const s of e.servicePrincipals) s.memberOf = [...s.memberOf].map((g) => g.toLowerCase()).sort();
-    sortBy(e.groups, (g) => lc(g.displayName), (g) => lc(g.objectId));
-  }
-  if (out.azure) {
-    const az = out.azure;
-    const byId = (x: { id: string }) => lc(x.id);
-    sortBy(az.managementGroups, byId);
-    sortBy(az.subscriptions, (s) => lc(s.displayName), (s) => lc(s.subscriptionId));
-    sortBy(az.resourceGroups, byId);
-    sortBy(az.roleDefinitions, (r) => lc(r.roleName), (r) => lc(r.id));
-    sortBy(az.roleAssignments, byId);
-    sortBy(az.storageAccounts, byId);
-    sortBy(az.managedIdentities, byId);
-    for (const m of az.managedIdentities) sortBy(m.federatedIdentityCredentials, (f) => f.name, (f) => f.subject);
-  }
-  sortBy(out.coverage.gaps, (g) => g.source, (g) => g.scope, (g) => g.error);
+  if (out.buildkite) canonicalizeBuildkite(out.buildkite);
+  if (out.entra) canonicalizeEntra(out.entra);
+  if (out.azure) canonicalizeAzure(out.azure);
+  canonicalizeGaps(out.coverage.gaps);
   return out;
+}
+
+export function canonicalizeGaps(gaps: Inventory["coverage"]["gaps"]): void {
+  sortBy(gaps, (g) => g.source, (g) => g.scope, (g) => g.error);
+}
+
+// One per source, so that a collection can put each in order as soon as that source is read,
+// while the others are still being read.
+
+export function canonicalizeBuildkite(bk: NonNullable<Inventory["buildkite"]>): void {
+  sortBy(bk.clusters, (c) => lc(c.name), (c) => lc(c.uuid));
+  for (const c of bk.clusters) sortBy(c.queues, (q) => q.key, (q) => lc(q.uuid));
+  sortBy(bk.pipelines, (p) => p.slug, (p) => lc(p.uuid));
+  for (const p of bk.pipelines) sortBy(p.teams, (t) => t.slug, (t) => lc(t.uuid));
+  sortBy(bk.agents, (a) => a.name ?? "", (a) => lc(a.uuid));
+}
+
+export function canonicalizeEntra(e: NonNullable<Inventory["entra"]>): void {
+  sortBy(e.applications, (a) => lc(a.displayName), (a) => lc(a.appId));
+  for (const a of e.applications) {
+    sortBy(a.federatedIdentityCredentials, (f) => f.name, (f) => f.subject);
+    sortBy(a.passwordCredentials, (p) => lc(p.keyId));
+  }
+  sortBy(e.servicePrincipals, (s) => lc(s.displayName), (s) => lc(s.objectId));
+  for (const s of e.servicePrincipals) s.memberOf = [...s.memberOf].map((g) => g.toLowerCase()).sort();
+  sortBy(e.groups, (g) => lc(g.displayName), (g) => lc(g.objectId));
+}
+
+export function canonicalizeAzure(az: NonNullable<Inventory["azure"]>): void {
+  const byId = (x: { id: string }) => lc(x.id);
+  sortBy(az.managementGroups, byId);
+  sortBy(az.subscriptions, (s) => lc(s.displayName), (s) => lc(s.subscriptionId));
+  sortBy(az.resourceGroups, byId);
+  sortBy(az.roleDefinitions, (r) => lc(r.roleName), (r) => lc(r.id));
+  sortBy(az.roleAssignments, byId);
+  sortBy(az.storageAccounts, byId);
+  sortBy(az.managedIdentities, byId);
+  for (const m of az.managedIdentities) sortBy(m.federatedIdentityCredentials, (f) => f.name, (f) => f.subject);
 }
