@@ -59,7 +59,7 @@ const latencyMs = positive("latency", values.latency, 20);
 const concurrency = positive("concurrency", values.concurrency, COLLECT_DEFAULTS.concurrency);
 const seed = positive("seed", values.seed, 1);
 const size = scaled(REFERENCE_SIZE, positive("scale", values.scale, 1));
-const runs = positive("runs", values.runs, 3);
+const runs = positive("runs", values.runs, 5);
 const factors = (values.factors ?? "1,2,4,8").split(",").map((f) => positive("factors", f.trim(), 1));
 const pageSize = {
   buildkite: positive("buildkite-page", values["buildkite-page"], COLLECT_DEFAULTS.pageSize.buildkite),

@@ -51,7 +51,7 @@ export interface ApiResponse {
   /** Serialised as JSON; `undefined` sends no body. */
   body?: unknown;
   /** The body already serialised (a cached page); wins over `body`. */
-  rawBody?: string;
+  rawBody?: string | Buffer;
 }
 
 /** The error responses an API family gives, in its own real shapes. */
@@ -177,7 +177,7 @@ export function parseRequestUrl(rawPath: string): URL {
 
 function send(res: ServerResponse, response: ApiResponse, contentType: string): void {
   const headers: Record<string, string> = { ...response.headers };
-  let payload: string | undefined;
+  let payload: string | Buffer | undefined;
   if (response.rawBody !== undefined || response.body !== undefined) {
     payload = response.rawBody ?? JSON.stringify(response.body);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = contentType;
@@ -327,7 +327,8 @@ export class ResponseCache {
     if (hit) return hit;
     const response = await compute();
     if (response.status !== 200 || response.body === undefined) return response;
-    const cached: ApiResponse = { status: 200, rawBody: JSON.stringify(response.body), ...(response.headers ? { headers: response.headers } : {}) };
+    // Kept as bytes: a large page is then written as it is, not encoded again for every request.
+    const cached: ApiResponse = { status: 200, rawBody: Buffer.from(JSON.stringify(response.body)), ...(response.headers ? { headers: response.headers } : {}) };
     this.entries.set(key, cached);
     return cached;
   }
