@@ -1,14 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { mergeSorted } from "../src/collect/arm.ts";
+import { mergeSorted, sortedRun } from "../src/collect/arm.ts";
 
-const keyed = (keys: string[]) => keys.map((key) => ({ key, item: key }));
+const run = (ids: string[]) => sortedRun(ids.map((id) => ({ id })));
+const ids = (items: { id: string }[]) => items.map((x) => x.id);
+
+describe("sortedRun", () => {
+  it("orders by ID ignoring case, and keeps the keys of its ends", () => {
+    const r = run(["/s/B/2", "/s/a/1", "/s/b/1"]);
+    expect(ids(r.items)).toEqual(["/s/a/1", "/s/b/1", "/s/B/2"]);
+    expect([r.first, r.last]).toEqual(["/s/a/1", "/s/b/2"]);
+  });
+});
 
 describe("mergeSorted", () => {
-  it("joins lists whose ranges do not overlap, in key order", () => {
-    expect(mergeSorted([keyed(["/s/b/1", "/s/b/2"]), keyed([]), keyed(["/p/x"]), keyed(["/s/a/1", "/s/a/9"])])).toEqual(["/p/x", "/s/a/1", "/s/a/9", "/s/b/1", "/s/b/2"]);
+  it("joins runs whose ranges do not overlap, in key order", () => {
+    expect(ids(mergeSorted([run(["/s/b/1", "/s/b/2"]), run([]), run(["/p/x"]), run(["/s/a/1", "/s/a/9"])]))).toEqual(["/p/x", "/s/a/1", "/s/a/9", "/s/b/1", "/s/b/2"]);
   });
 
   it("sorts everything when the ranges overlap", () => {
-    expect(mergeSorted([keyed(["a", "c", "e"]), keyed(["b", "d"])])).toEqual(["a", "b", "c", "d", "e"]);
+    expect(ids(mergeSorted([run(["a", "c", "E"]), run(["b", "d"])]))).toEqual(["a", "b", "c", "d", "E"]);
   });
 });

@@ -64,16 +64,32 @@ interface Keyed<T> {
 
 const byKey = <T>(a: Keyed<T>, b: Keyed<T>): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/** A list in order of lower-cased ID, with the keys of its ends. */
+export interface SortedRun<T> {
+  items: T[];
+  first: string;
+  last: string;
+}
+
 /**
- * The items of lists each sorted by key, in one sorted list. Each subscription's assignment IDs
- * share its own prefix, so the lists cover ranges that do not overlap and are joined end to end;
- * should they ever overlap, everything is sorted together.
+ * Sorts by lower-cased ID on keys computed once per item. Only the items are kept: the keys and
+ * their wrappers die young instead of being carried to the end of the collection.
  */
-export function mergeSorted<T>(lists: Keyed<T>[][]): T[] {
-  const nonEmpty = lists.filter((l) => l.length > 0).sort((a, b) => byKey(a[0]!, b[0]!));
-  const disjoint = nonEmpty.every((l, i) => i === 0 || nonEmpty[i - 1]![nonEmpty[i - 1]!.length - 1]!.key < l[0]!.key);
-  const joined = nonEmpty.flat();
-  return (disjoint ? joined : joined.sort(byKey)).map((x) => x.item);
+export function sortedRun<T extends { id: string }>(items: T[]): SortedRun<T> {
+  const keyed = items.map((item) => ({ item, key: item.id.toLowerCase() })).sort(byKey);
+  return { items: keyed.map((x) => x.item), first: keyed[0]?.key ?? "", last: keyed[keyed.length - 1]?.key ?? "" };
+}
+
+/**
+ * Runs each in order, in one ordered list. Each subscription's assignment IDs share its own
+ * prefix, so the runs cover ranges that do not overlap and are joined end to end; should they
+ * ever overlap, everything is sorted together.
+ */
+export function mergeSorted<T extends { id: string }>(runs: SortedRun<T>[]): T[] {
+  const nonEmpty = runs.filter((r) => r.items.length > 0).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const disjoint = nonEmpty.every((r, i) => i === 0 || nonEmpty[i - 1]!.last < r.first);
+  const joined = nonEmpty.flatMap((r) => r.items);
+  return disjoint ? joined : sortedRun(joined).items;
 }
 
 /**
@@ -245,7 +261,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
   // groups, the root) come back in every subscription's, so only they need de-duplicating. Each
   // subscription's are sorted as soon as it is done, while others are still in flight, so that
   // the end of the collection only merges.
-  const sortedBySubscription: Keyed<RoleAssignment>[][] = [];
+  const sortedBySubscription: SortedRun<RoleAssignment>[] = [];
   const aboveSubscriptions = new Map<string, RoleAssignment>();
   const resourceGroups: AzureInventory["resourceGroups"] = [];
   const storageAccounts: StorageAccount[] = [];
@@ -283,8 +299,9 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
           }),
         ),
       );
-      const own: Keyed<RoleAssignment>[] = [];
+      const own: RoleAssignment[] = [];
       const subscriptionPrefix = `${scope.toLowerCase()}/`;
+      const inSubscription = (assignmentId: string) => assignmentId.length > subscriptionPrefix.length && assignmentId.slice(0, subscriptionPrefix.length).toLowerCase() === subscriptionPrefix;
       const keepAssignments = (items: RawRoleAssignment[]) => {
         for (const { id: assignmentId, properties: a } of items) {
           if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) continue;
@@ -301,9 +318,8 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
             assignment.conditionVersion = a.conditionVersion ?? null;
           }
           if (a.createdBy) assignment.createdBy = a.createdBy;
-          const key = assignmentId.toLowerCase();
-          if (key.startsWith(subscriptionPrefix)) own.push({ item: assignment, key });
-          else aboveSubscriptions.set(key, assignment);
+          if (inSubscription(assignmentId)) own.push(assignment);
+          else aboveSubscriptions.set(assignmentId.toLowerCase(), assignment);
         }
       };
       const keepDefinitions = (items: RawRoleDefinition[]) => {
@@ -337,26 +353,21 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
         listJson("storage accounts", scope, `${path}/providers/Microsoft.Storage/storageAccounts`, API_VERSION.storage, PRIORITY.page, keepStorageAccounts),
         credentialsListed,
       ]);
-      sortedBySubscription.push(own.sort(byKey));
-      progress(`${sortedBySubscription.reduce((n, l) => n + l.length, 0) + aboveSubscriptions.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
+      sortedBySubscription.push(sortedRun(own));
+      progress(`${sortedBySubscription.reduce((n, r) => n + r.items.length, 0) + aboveSubscriptions.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
     }),
   );
 
   // Sorted on keys computed once per item, not twice per comparison, and on the key that
   // canonicalInventory sorts by, so that its sort finds them in order.
-  const sortById = <T extends { id: string }>(items: T[]): T[] =>
-    items
-      .map((item) => ({ item, key: item.id.toLowerCase() }))
-      .sort(byKey)
-      .map((x) => x.item);
-  const above = [...aboveSubscriptions].map(([key, item]) => ({ key, item })).sort(byKey);
+  const sortById = <T extends { id: string }>(items: T[]): T[] => sortedRun(items).items;
   return {
     azure: {
       managementGroups: sortById(managementGroups),
       subscriptions: subs.sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : 1)),
       resourceGroups: sortById(resourceGroups),
       roleDefinitions: sortById([...roleDefinitions.values()]),
-      roleAssignments: mergeSorted([above, ...sortedBySubscription]),
+      roleAssignments: mergeSorted([sortedRun([...aboveSubscriptions.values()]), ...sortedBySubscription]),
       storageAccounts: sortById(storageAccounts),
       managedIdentities: sortById(managedIdentities),
     },
