@@ -103,6 +103,14 @@ describe("live collection against the emulator", () => {
     expect(r.stderr).toMatch(/the scan is incomplete/);
   });
 
+  it("an error page that is not JSON is a gap that names its status and the listing", async () => {
+    const { env, live } = await start([{ kind: "fail", api: "arm", match: new RegExp(`/subscriptions/${SUB_NONPROD}/providers/Microsoft.Storage/storageAccounts`, "i"), status: 404, body: "<html><body><h1>404 Not Found</h1></body></html>" }]);
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json", "--fail-on", "never"], { env });
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { coverage: { gaps: { source: string; scope: string; error: string }[] } };
+    expect(report.coverage.gaps).toEqual([{ source: "arm", scope: `/subscriptions/${SUB_NONPROD}`, error: "404 listing storage accounts: not an ARM error response (text/html; charset=utf-8)" }]);
+  });
+
   it("never sends the token to a next link on another origin, and says the listing is incomplete", async () => {
     const { env, live, emulator: emu } = await start([
       { kind: "foreignNextLink", api: "arm", match: /roleAssignments/i },

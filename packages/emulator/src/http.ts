@@ -15,8 +15,8 @@ export type Fault =
   | { kind: "throttle"; api: ApiFamily; match: RegExp; times: number; retryAfterSeconds: number; status?: 429 | 503 }
   /** 403 with the API's real error body. */
   | { kind: "forbidden"; api: ApiFamily; match: RegExp }
-  /** Always fails (default 500) with the API's real error body. */
-  | { kind: "fail"; api: ApiFamily; match: RegExp; status?: number }
+  /** Always fails (default 500) with the API's real error body, or with `body` as text/html (a gateway's page, say). */
+  | { kind: "fail"; api: ApiFamily; match: RegExp; status?: number; body?: string }
   /** On a matching list response, the next-page link points at the foreign server instead. */
   | { kind: "foreignNextLink"; api: "graph" | "arm"; match: RegExp };
 
@@ -106,6 +106,7 @@ export class EmulatorState {
         case "forbidden":
           return errors.forbidden(req);
         case "fail":
+          if (fault.body !== undefined) return { status: fault.status ?? 500, rawBody: fault.body, headers: { "Content-Type": "text/html; charset=utf-8" } };
           return errors.failed(req, fault.status ?? 500);
       }
     }

@@ -205,8 +205,20 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
         type Page = { value?: T[]; nextLink?: string | null; error?: { code?: string; message?: string } };
         const parsed = (response as { parsedBody?: unknown }).parsedBody;
         const text = response.readableStreamBody ? await readText(response.readableStreamBody) : response.bodyAsText;
-        const body = (parsed && typeof parsed === "object" ? parsed : text ? JSON.parse(text) : {}) as Page;
-        if (response.status !== 200) throw { statusCode: response.status, code: body.error?.code, message: body.error?.message ?? `HTTP ${response.status}` } satisfies RestLikeError;
+        let body: Page | undefined = parsed && typeof parsed === "object" ? (parsed as Page) : text ? undefined : {};
+        if (body === undefined) {
+          try {
+            body = JSON.parse(text!) as Page;
+          } catch (e) {
+            // An error page that is not JSON (a gateway's HTML, say) still reports its status below.
+            if (response.status === 200) throw new Error(`the response is not JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+          }
+        }
+        if (response.status !== 200) {
+          const notArm = `not an ARM error response (${response.headers.get("content-type") ?? "no content type"})`;
+          throw { statusCode: response.status, code: body?.error?.code, message: body?.error?.message ?? (body ? `HTTP ${response.status}` : notArm) } satisfies RestLikeError;
+        }
+        body ??= {};
         onPage(body.value ?? []);
         url = body.nextLink ?? undefined;
       }
