@@ -88,21 +88,6 @@ progress(`bench: starting the emulator (${size.applications} applications, ${siz
 const children = [0, 1, 2].map(() => forkTs("./emulator-child.ts", { NODE_ENV: "production" }));
 const askCounts = () => Promise.all(children.map((c) => ask(c, { kind: "counts" }, "counts")));
 const countRequests = async () => (await askCounts()).reduce((sum, r) => addCounts(sum, r.counts), NO_REQUESTS);
-/**
- * A fixed piece of CPU work (a JSON round trip of a generated 1.3 MB document), timed: the same
- * machine can run it at different speeds at different times (shared or throttled hosts), and the
- * wall-time ratio moves with it.
- */
-function machineSpeedReferenceMs(): number {
-  const doc = JSON.stringify({ value: Array.from({ length: 6000 }, (_, i) => ({ id: `/subscriptions/00000000-0000-4000-8000-${String(i).padStart(12, "0")}/providers/Microsoft.Authorization/roleAssignments/${i}`, properties: { principalId: String(i * 7919), scope: `/subscriptions/${i % 20}`, createdOn: "2024-01-01T00:00:00Z" } })) });
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const started = performance.now();
-    JSON.stringify(JSON.parse(doc));
-    times.push(performance.now() - started);
-  }
-  return median(times);
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   // The three serve one certificate, so the collector trusts one CA as it would trust the real APIs'.
@@ -213,7 +198,6 @@ try {
   out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${families.map((f) => `⌈${bound.requests[f]}/${concurrency}⌉`).join(", ")})`);
   if (cpu.length > 0) {
     out(`  CPU per warm run (median): collector ${ms(median(cpu.map((c) => c.collector)))} (main thread busy ${ms(median(cpu.map((c) => c.mainBusy)))}), emulator processes ${ms(median(cpu.map((c) => c.emulator)))}; ${os.availableParallelism()} cores`);
-    out(`  machine speed reference (a fixed JSON round trip, lower is faster): ${machineSpeedReferenceMs().toFixed(1)} ms`);
   }
   out(`  coverage: ${collected.coverage.complete ? "complete" : `INCOMPLETE (${collected.coverage.gaps.length} gaps: ${collected.coverage.gaps[0]?.error})`}; collector peak RSS ${Math.round(collectRssMb)} MB`);
   if (!collected.coverage.complete) failures.push("the collection was incomplete");
