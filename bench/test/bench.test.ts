@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectInventory, evaluate, pipelinesForRepo, staticTokenCredential, type Inventory, type RepoAnalysis } from "@trustscope/core";
+import { canonicalInventory, collectInventory, evaluate, pipelinesForRepo, staticTokenCredential, type Inventory, type RepoAnalysis } from "@trustscope/core";
 import { startEmulator, type Emulator } from "@trustscope/emulator";
 import { builtinRules } from "@trustscope/rules";
 import { missed } from "../src/check.ts";
@@ -113,6 +113,12 @@ describe("bench collection against the emulator", () => {
     }
     expect(emu.requests.filter((r) => r.status >= 400)).toEqual([]);
     expect(collected.coverage).toEqual({ complete: true, gaps: [] });
+  });
+
+  it("returns the tenant in canonical order, with every role assignment read once", () => {
+    expect(canonicalInventory(collected)).toEqual(collected);
+    const ids = (inv: Inventory) => inv.azure!.roleAssignments.map((a) => a.id.toLowerCase()).sort();
+    expect(ids(collected)).toEqual(ids(tenant.inventory));
   });
 
   it("finds every planted finding in what it collected, with the synthetic repository", () => {

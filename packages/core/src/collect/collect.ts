@@ -3,7 +3,7 @@
  * read fully is a coverage gap; everything readable is still returned.
  */
 import { INVENTORY_SCHEMA_VERSION, type CoverageGap, type Inventory } from "../model/inventory.ts";
-import { canonicalizeAzure, canonicalizeBuildkite, canonicalizeEntra, canonicalizeGaps } from "../inventory/canonical.ts";
+import { canonicalizeBuildkite, canonicalizeEntra, canonicalizeGaps } from "../inventory/canonical.ts";
 import { collectAzure, type AzureCollection } from "./arm.ts";
 import { collectBuildkite } from "./buildkite.ts";
 import { CLOUDS } from "./clouds.ts";
@@ -40,13 +40,8 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
           canonicalizeEntra(e.entra);
           return e;
         });
-        const [arm, entra]: [AzureCollection, EntraCollection] = await Promise.all([
-          armRead.then((a) => {
-            canonicalizeAzure(a.azure);
-            return a;
-          }),
-          entraRead,
-        ]);
+        // collectAzure returns its lists in canonical order itself.
+        const [arm, entra]: [AzureCollection, EntraCollection] = await Promise.all([armRead, entraRead]);
         return { arm, entra };
       })()
     : undefined;
