@@ -103,6 +103,22 @@ describe("live collection against the emulator", () => {
     expect(r.stderr).toMatch(/the scan is incomplete/);
   });
 
+  it("a 403 on each of a subscription's other listings is a gap naming that listing and the permission", async () => {
+    const listing = (path: string) => new RegExp(`/subscriptions/${SUB_NONPROD}/${path}`, "i");
+    const paths = ["resourcegroups", "providers/Microsoft.Authorization/roleDefinitions", "providers/Microsoft.Storage/storageAccounts", "providers/Microsoft.ManagedIdentity/userAssignedIdentities"];
+    const { env, live } = await start(paths.map((p) => ({ kind: "forbidden" as const, api: "arm" as const, match: listing(p) })));
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json", "--fail-on", "never"], { env });
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { coverage: { gaps: { source: string; scope: string; error: string }[] } };
+    const listings = report.coverage.gaps.filter((g) => g.error.startsWith("403"));
+    expect(listings.map((g) => g.error.replace(/ \(TRUSTSCOPE_ARM_TOKEN\).*/, "")).sort()).toEqual(
+      ["resource groups", "role definitions", "storage accounts", "user-assigned managed identities"].map((what) => `403 AuthorizationFailed listing ${what}: the ARM credential`),
+    );
+    expect(listings.every((g) => g.scope === `/subscriptions/${SUB_NONPROD}` && g.error.endsWith(`needs Reader on /subscriptions/${SUB_NONPROD}`))).toBe(true);
+    // Without that subscription's role definitions, its custom role cannot be evaluated: said, not skipped.
+    expect(report.coverage.gaps.filter((g) => !g.error.startsWith("403")).map((g) => g.error)).toEqual([expect.stringMatching(/^role definition c0570002-.* is not in the inventory, so its permissions could not be evaluated$/)]);
+  });
+
   it("an error page that is not JSON is a gap that names its status and the listing", async () => {
     const { env, live } = await start([{ kind: "fail", api: "arm", match: new RegExp(`/subscriptions/${SUB_NONPROD}/providers/Microsoft.Storage/storageAccounts`, "i"), status: 404, body: "<html><body><h1>404 Not Found</h1></body></html>" }]);
     const r = await trustscopeAsync(["scan", ...live, "--format", "json", "--fail-on", "never"], { env });

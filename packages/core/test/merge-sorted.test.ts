@@ -17,6 +17,10 @@ describe("mergeSorted", () => {
     expect(ids(mergeSorted([run(["/s/b/1", "/s/b/2"]), run([]), run(["/p/x"]), run(["/s/a/1", "/s/a/9"])]))).toEqual(["/p/x", "/s/a/1", "/s/a/9", "/s/b/1", "/s/b/2"]);
   });
 
+  it("sorts everything when runs share an end key, IDs that differ only in case included", () => {
+    expect(ids(mergeSorted([run(["/s/a/1", "/s/A/2"]), run(["/s/a/2", "/s/a/3"])]))).toEqual(["/s/a/1", "/s/A/2", "/s/a/2", "/s/a/3"]);
+  });
+
   it("sorts everything when the ranges overlap", () => {
     expect(ids(mergeSorted([run(["a", "c", "E"]), run(["b", "d"])]))).toEqual(["a", "b", "c", "d", "E"]);
   });

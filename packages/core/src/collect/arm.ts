@@ -1,8 +1,9 @@
 /**
- * Azure Resource Manager collector, through the official ARM SDKs: subscriptions and tags,
- * management-group ancestry, resource groups, role definitions and role assignments (once per
- * subscription, never per principal), storage accounts, and user-assigned managed identities
- * with their federated credentials.
+ * Azure Resource Manager collector: subscriptions and tags and management-group ancestry through
+ * the ARM SDKs' operations; per subscription, resource groups, role definitions, role assignments
+ * (once per subscription, never per principal), storage accounts and user-assigned managed
+ * identities with their federated credentials, through an SDK client's pipeline and read as the
+ * REST API's JSON (see listJson).
  */
 import { ManagementGroupsAPI } from "@azure/arm-managementgroups";
 import { ResourceManagementClient } from "@azure/arm-resources";
@@ -193,9 +194,9 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
    * every item a tenant has, and the SDK's generic deserialiser costs more CPU than the rest of
    * the collection together. Each page is handed to `onPage` and boiled down at once, so the raw
    * items (several times the size of what is kept) die young. A failure keeps what was read and
-   * records a gap; the result says whether the listing was read to the end.
+   * records a gap.
    */
-  async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void): Promise<boolean> {
+  async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void): Promise<void> {
     let url: string | undefined = `${clientOptions.endpoint}${path}?api-version=${apiVersion}`;
     try {
       for (let n = 0; url; n++) {
@@ -203,7 +204,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
         // under the limiter: the next request's latency overlaps this page's parsing.
         const request = createPipelineRequest({ url, method: "GET", streamResponseStatusCodes: new Set([200]) });
         const response = await limiter.run(() => restClient.sendRequest(request), priority + n);
-        type Page = { value?: T[]; nextLink?: string | null; error?: { code?: string; message?: string } };
+        type Page = { value?: T[]; nextLink?: string | null; error?: { code?: string; message?: string }; code?: string; message?: string };
         const parsed = (response as { parsedBody?: unknown }).parsedBody;
         const text = response.readableStreamBody ? await readText(response.readableStreamBody) : response.bodyAsText;
         let body: Page | undefined = parsed && typeof parsed === "object" ? (parsed as Page) : text ? undefined : {};
@@ -217,16 +218,16 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
         }
         if (response.status !== 200) {
           const notArm = `not an ARM error response (${response.headers.get("content-type") ?? "no content type"})`;
-          throw { statusCode: response.status, code: body?.error?.code, message: body?.error?.message ?? (body ? `HTTP ${response.status}` : notArm) } satisfies RestLikeError;
+          // ARM wraps its errors in `error`; some front ends answer with a bare { code, message }.
+          const error = body?.error ?? body;
+          throw { statusCode: response.status, code: error?.code, message: error?.message ?? (body ? `HTTP ${response.status}` : notArm) } satisfies RestLikeError;
         }
         body ??= {};
         onPage(body.value ?? []);
         url = body.nextLink ?? undefined;
       }
-      return true;
     } catch (e) {
       gaps.push({ source: "arm", scope, error: describe(e, what, scope, az.armCredentialName, az.armUrl) });
-      return false;
     }
   }
 
@@ -332,7 +333,13 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
           }
           if (a.createdBy) assignment.createdBy = a.createdBy;
           if (inSubscription(assignmentId)) own.push(assignment);
-          else aboveSubscriptions.set(assignmentId.toLowerCase(), assignment);
+          else {
+            // Every subscription's listing repeats these; should two spell the ID differently,
+            // the same one is kept whichever subscription answered last.
+            const key = assignmentId.toLowerCase();
+            const kept = aboveSubscriptions.get(key);
+            if (!kept || assignmentId < kept.id) aboveSubscriptions.set(key, assignment);
+          }
         }
       };
       const keepDefinitions = (items: RawRoleDefinition[]) => {

@@ -8,8 +8,8 @@ const lc = (s: string | undefined | null) => (s ?? "").toLowerCase();
 
 /**
  * Sorts `list` in place by the keys in turn. Keys are computed once per item, not twice per
- * comparison, and a list already in order (a fresh collection sorts its largest lists itself) is
- * only checked: a snapshot can hold hundreds of thousands of role assignments.
+ * comparison, and a list already in order (a snapshot written by `collect` is) is only checked: a
+ * snapshot can hold hundreds of thousands of role assignments.
  */
 function sortBy<T>(list: T[], ...keys: ((x: T) => string)[]): void {
   if (list.length < 2) return;
