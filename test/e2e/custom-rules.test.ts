@@ -66,10 +66,24 @@ describe("custom rule packs in the policy file", () => {
     expect(doc.stdout).toBe(META.docs);
   });
 
+  it("a policy naming an unknown rule stops the scan, and 'rules', which the error points to, still lists them", () => {
+    const typo = project("typo", `rules: ["./policy/rules/*.mjs"]\nruleSettings:\n  org-scope-trust: { enabled: false }\n`, { "policy/rules/public.mjs": PACK });
+    const scan = scanDemo(typo);
+    expect(scan.code).toBe(2);
+    expect(scan.stderr).toMatch(/trustscope\.yaml:3: ruleSettings names unknown rule 'org-scope-trust' \(see 'trustscope rules'\)/);
+    const rules = trustscope(["rules"], { cwd: typo });
+    expect(rules.code, rules.stderr).toBe(0);
+    expect(rules.stdout).toMatch(/^org-scoped-trust\s/m);
+    expect(rules.stdout).toContain(META.id);
+    expect(trustscope(["explain", "org-scoped-trust"], { cwd: typo }).code).toBe(0);
+  });
+
   it("can be re-rated or switched off in the policy, like built-in rules", () => {
     const rerated = project("rerated", `rules: ["./policy/rules/*.mjs"]\nruleSettings:\n  ${META.id}: { severity: high }\n  org-scoped-trust: { enabled: false }\n`, { "policy/rules/public.mjs": PACK });
     const report = JSON.parse(scanDemo(rerated).stdout) as { findings: { ruleId: string; severity: string }[] };
-    expect(report.findings.filter((f) => f.ruleId === META.id).every((f) => f.severity === "high")).toBe(true);
+    const custom = report.findings.filter((f) => f.ruleId === META.id);
+    expect(custom.length).toBeGreaterThan(0);
+    expect(custom.every((f) => f.severity === "high")).toBe(true);
     expect(report.findings.some((f) => f.ruleId === "org-scoped-trust")).toBe(false);
     expect(trustscope(["rules"], { cwd: rerated }).stdout).toMatch(/^org-scoped-trust\s+critical\s+.*\(off in the policy\)$/m);
   });

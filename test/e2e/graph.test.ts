@@ -154,6 +154,15 @@ describe("trustscope explain-access", () => {
     expect(j.reaches[0]!.pipelines.map((p) => p.slug)).toEqual(["landing-zone-prod"]);
   });
 
+  it("shows the findings inside a management group, on its subscriptions included", () => {
+    const r = trustscope(["explain-access", "scope:mg-prod", ...SNAPSHOT]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/No findings name it/);
+    // Findings on the subscription under the management group, and on a resource group inside it.
+    expect(r.stdout).toMatch(/unconstrained-role-assignment: .*'Owner' at \/subscriptions\/0b1f6471-1bf0-4dda-aec3-111122223333 /);
+    expect(r.stdout).toMatch(/owner-where-contributor-would-do: .*rg-app-platform-prod/);
+  });
+
   it("marks partial reach in text too", () => {
     const r = trustscope(["explain-access", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333", ...SNAPSHOT]);
     expect(r.code, r.stderr).toBe(0);

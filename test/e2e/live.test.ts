@@ -119,6 +119,19 @@ describe("live collection against the emulator", () => {
     expect(report.coverage.gaps.filter((g) => !g.error.startsWith("403")).map((g) => g.error)).toEqual([expect.stringMatching(/^role definition c0570002-.* is not in the inventory, so its permissions could not be evaluated$/)]);
   });
 
+  it("a $batch reply that is not a batch is a gap for each lookup it carried, not a crash", async () => {
+    const { env, live } = await start([{ kind: "fail", api: "graph", match: /\$batch/, status: 200, body: "<html><body>gateway</body></html>" }]);
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json", "--fail-on", "never"], { env });
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+|Unhandled/);
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { coverage: { gaps: { source: string; scope: string; error: string }[] } };
+    const batchGaps = report.coverage.gaps.filter((g) => g.source === "graph");
+    expect(batchGaps.length).toBeGreaterThan(0);
+    expect(batchGaps.every((g) => g.error.includes("the $batch reply has no 'responses' list"))).toBe(true);
+    // A service-principal lookup's gap says whose service principals are missing.
+    expect(batchGaps.some((g) => g.scope === "/servicePrincipals" && /service principals of \d+ applications?: [0-9a-f-]{36}/.test(g.error))).toBe(true);
+  });
+
   it("an error page that is not JSON is a gap that names its status and the listing", async () => {
     const { env, live } = await start([{ kind: "fail", api: "arm", match: new RegExp(`/subscriptions/${SUB_NONPROD}/providers/Microsoft.Storage/storageAccounts`, "i"), status: 404, body: "<html><body><h1>404 Not Found</h1></body></html>" }]);
     const r = await trustscopeAsync(["scan", ...live, "--format", "json", "--fail-on", "never"], { env });

@@ -21,10 +21,13 @@ export function loadPolicy(configFlag: string | undefined, io: Io): Policy | und
   return parsePolicy(readText(resolve(io.cwd, path), "the policy file"), path);
 }
 
-/** The policy and its rule set; a malformed pack or an unknown rule id is a UsageError. */
-export async function loadRuleSet(configFlag: string | undefined, io: Io): Promise<RuleSet> {
+/**
+ * The policy and its rule set; a malformed pack, or an unknown rule id unless `checkPolicyIds` is
+ * false (`rules` and `explain`, which the unknown-id error points to), is a UsageError.
+ */
+export async function loadRuleSet(configFlag: string | undefined, io: Io, checkPolicyIds = true): Promise<RuleSet> {
   const policy = loadPolicy(configFlag, io);
-  const rules = await ruleSetFor(policy, { cwd: io.cwd, builtinRules });
+  const rules = await ruleSetFor(policy, { cwd: io.cwd, builtinRules, checkPolicyIds });
   const metas = [...rules.map((r) => r.meta), ...engineRules].sort((a, b) => (a.id < b.id ? -1 : 1));
   return { policy, rules, metas };
 }

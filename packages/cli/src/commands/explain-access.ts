@@ -13,7 +13,6 @@ import {
   findAccessTargets,
   findingIdentity,
   listSome,
-  normalizeScope,
   suggestAccessTargets,
   type BlastRadius,
   type Finding,
@@ -90,7 +89,7 @@ export async function explainAccessCommand(args: string[], io: Io, redactor: Red
     throw new UsageError(`explain-access: '${shownQuery}' is ambiguous: ${shown.join("; ")}${more} (give the UUID, client ID or full ARM ID, or prefix pipeline:, identity: or scope:)`);
   }
   const radius = blastRadius(graph, environments, targets[0]!);
-  const findings = findingsFor(radius, result.report.findings);
+  const findings = findingsFor(graph, radius, result.report.findings);
   const out = format === "json" ? `${JSON.stringify(toJson(graph, radius, findings), null, 2)}\n` : renderText(graph, radius, findings);
   if (values.output) writeText(resolve(io.cwd, values.output), redactor.redact(out));
   else io.stdout(out);
@@ -106,7 +105,7 @@ interface NamedFindings {
   suppressed: number;
 }
 
-function findingsFor(radius: BlastRadius, all: Finding[]): NamedFindings {
+function findingsFor(graph: TrustGraph, radius: BlastRadius, all: Finding[]): NamedFindings {
   const identities = new Set<string>();
   const keyOf = (i: { kind: string; appId: string }) => `${i.kind}:${i.appId.toLowerCase()}`;
   let names: (f: Finding) => boolean = () => false;
@@ -117,9 +116,10 @@ function findingsFor(radius: BlastRadius, all: Finding[]): NamedFindings {
   } else if (radius.kind === "identity") {
     identities.add(keyOf(radius.identity));
   } else {
-    // Findings about the scope or anything inside it.
-    const prefix = radius.scope === "/" ? "/" : `${radius.scope}/`;
-    names = (f) => f.scope !== undefined && (normalizeScope(f.scope) === radius.scope || normalizeScope(f.scope).startsWith(prefix));
+    // Findings about the scope or anything inside it (subscriptions under a management group
+    // included), and about the identities that reach it.
+    for (const r of radius.reaches) identities.add(keyOf(r.identity));
+    names = (f) => f.scope !== undefined && graph.rbac.scopes.covers(radius.scope, f.scope);
   }
   const matches = all.filter((f) => names(f) || (f.identity !== undefined && identities.has(keyOf(f.identity))));
   return { shown: matches.filter((f) => !f.suppression), suppressed: matches.filter((f) => f.suppression).length };

@@ -16,7 +16,7 @@ export async function explainCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("explain takes exactly one rule id (see 'trustscope rules')");
-  const { metas } = await loadRuleSet(values.config, io);
+  const { metas } = await loadRuleSet(values.config, io, false);
   const meta = metas.find((m) => m.id === positionals[0]);
   if (!meta) throw new UsageError(`unknown rule '${positionals[0]}' (see 'trustscope rules')`);
   io.stdout(meta.docs ?? `# ${meta.id}\n\n${meta.description}\n`);

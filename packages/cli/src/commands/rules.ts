@@ -16,7 +16,7 @@ export async function rulesCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const format = oneOf("--format", values.format, ["table", "json"] as const, "table");
-  const { metas, policy } = await loadRuleSet(values.config, io);
+  const { metas, policy } = await loadRuleSet(values.config, io, false);
   const setting = (id: string) => policy?.ruleSettings[id];
   if (format === "json") {
     const rows = metas.map((m) => {

@@ -7,6 +7,7 @@ import { Client, GraphError } from "@microsoft/microsoft-graph-client";
 import type { TokenCredential } from "@azure/core-auth";
 import type { CoverageGap, EntraApplication, EntraInventory, EntraServicePrincipal, FederatedCredential } from "../model/inventory.ts";
 import { classifyIssuer } from "../buildkite/oidc.ts";
+import { listSome } from "../graph/queries.ts";
 import { assertSameOrigin, backoffMs, dispatcherFor, ForeignOriginError, Limiter, redactUrl, retryAfterMs, sleep } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
@@ -112,8 +113,12 @@ export async function collectEntra(
   const top = Math.min(opts.pageSize?.graph ?? DEFAULTS.pageSize.graph, 999);
   const gaps: CoverageGap[] = [];
   const progress = (m: string) => opts.onProgress?.("graph", m);
-  const gap = (path: string, e: unknown) =>
-    gaps.push({ source: "graph", scope: /^https?:/.test(path) ? redactUrl(path) : path.split("?")[0]!, error: describe(e, path, az.graphCredentialName, az.graphUrl) });
+  const gap = (path: string, e: unknown, about?: string) =>
+    gaps.push({
+      source: "graph",
+      scope: /^https?:/.test(path) ? redactUrl(path) : path.split("?")[0]!,
+      error: `${describe(e, path, az.graphCredentialName, az.graphUrl)}${about ? ` (${about})` : ""}`,
+    });
 
   /** GET a path and every next page (same origin only); `onPage` sees each page as it arrives. */
   async function listAll<T>(path: string, onPage?: (items: T[]) => void): Promise<{ items: T[]; complete: boolean }> {
@@ -139,27 +144,40 @@ export async function collectEntra(
 
   // Lookups for the identities Buildkite can (nearly) log in as go out in $batch requests of 20
   // while the applications are still being paged, so the two overlap instead of queueing.
-  type Lookup = { key: string; url: string };
+  /** `about` says whose data a lookup reads, for a gap: its URL alone does not always. */
+  type Lookup = { key: string; url: string; about?: string };
   const results = new Map<string, BatchResponse>();
-  const urlOf = new Map<string, string>();
+  const lookups = new Map<string, Lookup>();
   const pendingLookups: Lookup[] = [];
   const sent: Promise<void>[] = [];
+  /**
+   * Sends lookups in one $batch and keeps each answer. Never throws (it runs unawaited while the
+   * applications are paged): a failed request, a reply without a `responses` list or a lookup the
+   * reply leaves out is a gap for that lookup.
+   */
   const sendBatch = async (batch: Lookup[]) => {
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      let responses: BatchResponse[];
+      let responses: unknown;
       try {
         const body = { requests: pending.map((l, i) => ({ id: String(i), method: "GET", url: l.url })) };
-        responses = ((await limiter.run(() => client.api("/$batch").options({ signal: AbortSignal.timeout(timeoutMs) }).post(body))) as { responses: BatchResponse[] }).responses;
+        responses = ((await limiter.run(() => client.api("/$batch").options({ signal: AbortSignal.timeout(timeoutMs) }).post(body))) as { responses?: unknown } | undefined)?.responses;
       } catch (e) {
-        for (const l of pending) gap(l.url, e);
+        for (const l of pending) gap(l.url, e, l.about);
+        return;
+      }
+      if (!Array.isArray(responses)) {
+        for (const l of pending) gap(l.url, new Error("the $batch reply has no 'responses' list"), l.about);
         return;
       }
       // Inner requests are throttled one by one: retry those after their Retry-After.
       const retry: Lookup[] = [];
+      const answered = new Set<Lookup>();
       let wait = 0;
-      for (const r of responses) {
-        const l = pending[Number(r.id)]!;
+      for (const r of responses as BatchResponse[]) {
+        const l = pending[Number(r?.id)];
+        if (!l || answered.has(l)) continue;
+        answered.add(l);
         if ((r.status === 429 || r.status >= 500) && attempt < maxRetries) {
           retry.push(l);
           wait = Math.max(wait, retryAfterMs(r.headers?.["Retry-After"] ?? r.headers?.["retry-after"], backoffMs(attempt)));
@@ -167,12 +185,13 @@ export async function collectEntra(
           results.set(l.key, r);
         }
       }
+      for (const l of pending) if (!answered.has(l)) gap(l.url, new Error("the $batch reply has no answer for this request"), l.about);
       pending = retry;
       if (pending.length) await sleep(wait);
     }
   };
   const lookup = (l: Lookup) => {
-    urlOf.set(l.key, l.url);
+    lookups.set(l.key, l);
     pendingLookups.push(l);
     if (pendingLookups.length >= BATCH_LIMIT) sent.push(sendBatch(pendingLookups.splice(0, BATCH_LIMIT)));
   };
@@ -188,7 +207,8 @@ export async function collectEntra(
       const key = `sps:${spFilterKeys.length}`;
       spFilterKeys.push(key);
       // Spaces percent-encoded: a $batch URL is used as given.
-      lookup({ key, url: `/servicePrincipals?$filter=appId%20in%20(${ids.map((id) => `'${id}'`).join(",")})&${spSelect}&$top=${IN_FILTER_LIMIT}` });
+      const about = `service principals of ${ids.length} application${ids.length === 1 ? "" : "s"}: ${listSome(ids, 3)}`;
+      lookup({ key, url: `/servicePrincipals?$filter=appId%20in%20(${ids.map((id) => `'${id}'`).join(",")})&${spSelect}&$top=${IN_FILTER_LIMIT}`, about });
     }
   };
   const groupsUrl = (sp: string) => `/servicePrincipals${sp}/transitiveMemberOf?$select=id,displayName&$top=${top}`;
@@ -237,9 +257,10 @@ export async function collectEntra(
   /** A $batch answer's items and the pages after it (a 404 is an empty list). */
   async function batchedList<T>(key: string): Promise<T[]> {
     const r = results.get(key);
-    if (!r) return [];
+    if (!r) return []; // its gap is already recorded
+    const l = lookups.get(key)!;
     if (r.status !== 200) {
-      if (r.status !== 404) gap(urlOf.get(key)!, graphErrorOf(r));
+      if (r.status !== 404) gap(l.url, graphErrorOf(r), l.about);
       return [];
     }
     const page = r.body as GraphPage<T>;
@@ -250,7 +271,7 @@ export async function collectEntra(
         const rest = await listAll<T>(page["@odata.nextLink"]);
         objects = [...objects, ...rest.items];
       } catch (e) {
-        gap(urlOf.get(key)!, e);
+        gap(l.url, e, l.about);
       }
     }
     return objects;

@@ -178,12 +178,13 @@ export async function loadPolicyRules(policy: Policy, opts: { cwd: string; reser
 /**
  * The rules a scan runs under a policy: the built-in ones plus the policy's custom packs, with
  * every rule id the policy names (ruleSettings, suppressions) checked against the whole set.
+ * `checkPolicyIds: false` skips that check, for listing the rules a policy with a typo should name.
  */
-export async function ruleSetFor(policy: Policy | undefined, opts: { cwd: string; builtinRules: readonly Rule[] }): Promise<Rule[]> {
+export async function ruleSetFor(policy: Policy | undefined, opts: { cwd: string; builtinRules: readonly Rule[]; checkPolicyIds?: boolean }): Promise<Rule[]> {
   const builtin = [...opts.builtinRules];
   if (!policy) return builtin;
   const custom = await loadPolicyRules(policy, { cwd: opts.cwd, reservedIds: [...builtin.map((r) => r.meta.id), ...ENGINE_RULES.map((m) => m.id)] });
   const rules = [...builtin, ...custom];
-  checkPolicyRuleIds(policy, rules.map((r) => r.meta.id));
+  if (opts.checkPolicyIds !== false) checkPolicyRuleIds(policy, rules.map((r) => r.meta.id));
   return rules;
 }
