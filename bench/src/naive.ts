@@ -10,7 +10,7 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { Client } from "@microsoft/microsoft-graph-client";
-import { classifyIssuer, collectInventory, staticTokenCredential, type CollectOptions } from "@trustscope/core";
+import { classifyIssuer, collectInventory, Limiter, staticTokenCredential, type CollectOptions } from "@trustscope/core";
 import { Agent } from "undici";
 
 interface Endpoints {
@@ -21,20 +21,10 @@ interface Endpoints {
   tokens: { buildkite: string; graph: string; arm: string };
 }
 
-/** At most `limit` tasks at once. */
+/** At most `limit` tasks at once: the collectors' own limiter, so the comparison is like for like. */
 function limiter(limit: number) {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => queue.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      queue.shift()?.();
-    }
-  };
+  const l = new Limiter(limit);
+  return <T>(task: () => Promise<T>): Promise<T> => l.run(task);
 }
 
 async function drain<T>(run: <R>(task: () => Promise<R>) => Promise<R>, pages: AsyncIterableIterator<T[]>): Promise<T[]> {

@@ -11,7 +11,7 @@ export { collectInventory } from "./collect/collect.ts";
 export { CLOUDS, CLOUD_NAMES, type CloudEndpoints } from "./collect/clouds.ts";
 export { azureCredentials, staticTokenCredential, type AzureCredentials } from "./collect/credentials.ts";
 export { DEFAULTS as COLLECT_DEFAULTS, type CollectOptions } from "./collect/options.ts";
-export { Redactor } from "./collect/http.ts";
+export { Limiter, Redactor } from "./collect/http.ts";
 export { BUILDKITE_QUERIES } from "./collect/buildkite-queries.ts";
 export { UsageError, errorMessage } from "./util/errors.ts";
 export * from "./azure/scope.ts";

@@ -12,6 +12,7 @@ import { managementGroupName, normalizeScope, scopeKind, subscriptionOf } from "
 import type { BuildkitePipeline, RoleDefinition, RolePermission } from "../model/inventory.ts";
 import type { EnvironmentClassifier } from "../policy/environments.ts";
 import type { Identity, TrustEdge, TrustGraph } from "./trust-graph.ts";
+import { listSome } from "./queries.ts";
 
 /** An identity a pipeline can log in as, with every credential that lets it. */
 export interface IdentityReach {
@@ -387,15 +388,12 @@ export function describeRoleAccess(role: RoleDefinition | undefined): string {
 
 function describePatterns(allow: string[], deny: string[], what: string): string | undefined {
   if (allow.length === 0) return undefined;
-  const except = deny.length ? ` except ${listFew(deny)}` : "";
+  const except = deny.length ? ` except ${listSome(deny, 3)}` : "";
   if (allow.some((a) => a.trim() === "*")) return `all ${what}${except}`;
-  if (allow.every((a) => /\/read$/i.test(a))) return `read ${what === "actions" ? "" : "data "}(${listFew(allow)})${except}`;
-  return `${what === "actions" ? "" : "data: "}${listFew(allow)}${except}`;
+  if (allow.every((a) => /\/read$/i.test(a))) return `read ${what === "actions" ? "" : "data "}(${listSome(allow, 3)})${except}`;
+  return `${what === "actions" ? "" : "data: "}${listSome(allow, 3)}${except}`;
 }
 
-function listFew(items: string[], max = 3): string {
-  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
 
 function roleNameOf(grant: Grant): string {
   return grant.role?.roleName ?? `unknown role ${roleDefinitionGuid(grant.assignment.roleDefinitionId)}`;
