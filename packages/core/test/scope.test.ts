@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ScopeTree,
+  isAzureScope,
   managementGroupName,
   normalizeScope,
   resourceGroupIdOf,
@@ -174,5 +175,37 @@ describe("ScopeTree.covers and overlaps", () => {
     expect(t.overlaps(SUB_A, SUB_B)).toBe(false);
     expect(t.overlaps(MG_APPS, MG_OTHER)).toBe(false);
     expect(t.overlaps(MG_OTHER, SA)).toBe(false);
+  });
+});
+
+describe("isAzureScope", () => {
+  it("accepts every level a role can be assigned at, in any case, with trailing slashes", () => {
+    for (const scope of [
+      "/",
+      MG("tenant-root"),
+      "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333",
+      "/SUBSCRIPTIONS/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg-app/",
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa",
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/c",
+      "/subscriptions/s/providers/Microsoft.Insights/diagnosticSettings/d",
+    ]) {
+      expect(isAzureScope(scope), scope).toBe(true);
+    }
+  });
+
+  it("refuses what the hierarchy could not place", () => {
+    for (const scope of [
+      "",
+      "subscriptions/s",
+      "/subscription/s",
+      "/subscriptions//resourceGroups/rg",
+      "/subscriptions/s/resourceGroups",
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts",
+      "/providers/Microsoft.Management/managementGroups/",
+      "/providers/Microsoft.Management/managementGroups/a/b",
+      "/tenants/x",
+    ]) {
+      expect(isAzureScope(scope), scope).toBe(false);
+    }
   });
 });

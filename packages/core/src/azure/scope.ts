@@ -17,6 +17,18 @@ export function normalizeScope(scope: string): string {
   return end === 0 ? "/" : end === s.length ? s : s.slice(0, end);
 }
 
+/**
+ * The shape of every scope a role can be assigned at: the root, a management group, a
+ * subscription, a resource group, or a resource inside one (`…/providers/ns/type/name[/type/name…]`).
+ */
+const SCOPE_SHAPE = /^\/(?:providers\/microsoft\.management\/managementgroups\/[^/]+|subscriptions\/[^/]+(?:\/resourcegroups\/[^/]+)?(?:\/providers\/[^/]+(?:\/[^/]+\/[^/]+)+)?)?$/;
+
+/** Whether `scope` is an ARM scope (case-insensitive; trailing slashes allowed, as ARM IDs compare). */
+export function isAzureScope(scope: string): boolean {
+  // normalizeScope reads "" as the root; a scope must say so itself.
+  return scope.trim().startsWith("/") && SCOPE_SHAPE.test(normalizeScope(scope));
+}
+
 export function scopeKind(scope: string): ScopeKind {
   const s = normalizeScope(scope);
   if (s === "/") return "root";

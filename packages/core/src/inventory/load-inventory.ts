@@ -6,8 +6,10 @@ import { Ajv, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { parse, printParseErrorCode, type ParseError } from "jsonc-parser";
 import schema from "../../schema/inventory.schema.json" with { type: "json" };
+import { isAzureScope } from "../azure/scope.ts";
 import type { Inventory } from "../model/inventory.ts";
 import { UsageError } from "../util/errors.ts";
+import { assertJsonDepth } from "../util/json-depth.ts";
 import { JsonLocator } from "../util/json-locate.ts";
 
 export const inventorySchema = schema;
@@ -36,6 +38,7 @@ function words(code: string): string {
 
 /** Parse and validate snapshot text; `file` names it in messages. */
 export function parseInventory(text: string, file: string): Inventory {
+  assertJsonDepth(text, file, "the snapshot");
   const errors: ParseError[] = [];
   const data: unknown = parse(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
   const locator = new JsonLocator(text);
@@ -63,7 +66,31 @@ export function parseInventory(text: string, file: string): Inventory {
     const firstLine = first ? locator.lineOf(first.instancePath) : undefined;
     throw new UsageError(`${file}${firstLine ? `:${firstLine}` : ""}: not a valid trustscope snapshot: ${shown.join("; ")}${more}`);
   }
+  const bad = badScope(data);
+  if (bad) {
+    const line = locator.lineOf(bad.path);
+    throw new UsageError(`${file}${line ? `:${line}` : ""}: not a valid trustscope snapshot: ${bad.path}: ${JSON.stringify(bad.value)} is not an Azure scope (/, /providers/Microsoft.Management/managementGroups/NAME, /subscriptions/ID[/resourceGroups/NAME][/providers/…])`);
+  }
   return data;
+}
+
+/**
+ * The first scope-valued field that is not an ARM scope, with its JSON pointer. The schema only
+ * says "a string"; a scope the hierarchy cannot place would silently cover nothing.
+ */
+function badScope(inventory: Inventory): { path: string; value: string } | undefined {
+  const az = inventory.azure;
+  if (!az) return undefined;
+  const fields: [string, string | null | undefined][] = [
+    ...az.managementGroups.flatMap((m, i): [string, string | null | undefined][] => [[`/azure/managementGroups/${i}/id`, m.id], [`/azure/managementGroups/${i}/parentId`, m.parentId]]),
+    ...az.subscriptions.map((s, i): [string, string | null | undefined] => [`/azure/subscriptions/${i}/managementGroupId`, s.managementGroupId]),
+    ...az.resourceGroups.map((g, i): [string, string] => [`/azure/resourceGroups/${i}/id`, g.id]),
+    ...az.roleAssignments.map((a, i): [string, string] => [`/azure/roleAssignments/${i}/scope`, a.scope]),
+    ...az.storageAccounts.map((a, i): [string, string] => [`/azure/storageAccounts/${i}/id`, a.id]),
+    ...az.managedIdentities.map((m, i): [string, string] => [`/azure/managedIdentities/${i}/id`, m.id]),
+  ];
+  for (const [path, value] of fields) if (value !== undefined && value !== null && !isAzureScope(value)) return { path, value };
+  return undefined;
 }
 
 /** Locates inventory facts in the snapshot text (for SARIF anchors). */

@@ -25,11 +25,15 @@ function keyName(pair: Pair): string {
   return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
 }
 
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
 function entries(ctx: Ctx, node: Node | null | undefined, path: string, allowed?: readonly string[]): [string, Node | null, Pair][] {
   if (!isMap(node)) fail(ctx, node, `${path} must be a mapping`);
   const out: [string, Node | null, Pair][] = [];
   for (const pair of (node as YAMLMap).items) {
     const k = keyName(pair);
+    // Names become object keys: these would reach the prototype instead of a setting.
+    if (PROTOTYPE_KEYS.has(k)) fail(ctx, pair.key as Node, `key '${path ? `${path}.` : ""}${k}' is not allowed`);
     if (allowed && !allowed.includes(k)) {
       fail(ctx, pair.key as Node, `unknown key '${path ? `${path}.` : ""}${k}' (expected one of: ${allowed.join(", ")})`);
     }
@@ -130,7 +134,9 @@ export function parsePolicy(text: string, file: string): Policy {
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0]?.line ?? 1;
-    throw new UsageError(`${file}:${line}: not valid YAML: ${err.message.split("\n")[0]}`);
+    // The YAML parser recurses per nesting level and reports the overflow as a parse error.
+    const why = /call stack/i.test(err.message) ? "nested too deeply to read" : err.message.split("\n")[0];
+    throw new UsageError(`${file}:${line}: not valid YAML: ${why}`);
   }
   const policy: Policy = { file, suppressions: [], ruleSettings: {}, rules: [] };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return policy;

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import type { Diagnostic, PipelineFile, RepoInventory } from "../model/repo.ts";
+import { tooDeepAt } from "../util/json-depth.ts";
 import { findInlineSuppressions } from "./inline-suppressions.ts";
 import { readPipeline } from "./pipeline/read-pipeline.ts";
 import { readShell } from "./shell/read-shell.ts";
@@ -153,8 +154,11 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
       const text = read(abs);
       if (text === undefined || !/deploymentTemplate|"contentVersion"/.test(text)) continue;
       const errors: ParseError[] = [];
-      const json: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
-      if (errors.length === 0 && !isArmTemplate(json)) continue;
+      // Too deep to parse safely: the template reader reports it (a gap), rather than a crash here.
+      if (tooDeepAt(text) === undefined) {
+        const json: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+        if (errors.length === 0 && !isArmTemplate(json)) continue;
+      }
       const { facts, diagnostics: d } = readArmTemplate(text, path);
       diagnostics.push(...d);
       repo.templates.push({ file: path, kind: "arm", ...facts });

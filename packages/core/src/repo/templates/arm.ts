@@ -4,8 +4,9 @@
  * names, nested child `resources` with relative types, and `Microsoft.Resources/deployments`
  * with an inline `template` (outer or inner expression scope).
  */
-import { createScanner, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from "jsonc-parser";
+import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from "jsonc-parser";
 import type { Diagnostic, TemplateFacts } from "../../model/repo.ts";
+import { MAX_JSON_DEPTH, tooDeepAt } from "../../util/json-depth.ts";
 import { isArmExpression, parseArmExpression } from "./arm-expression.ts";
 import { Evaluator, Scope, type ResourceNode } from "./evaluate.ts";
 import type { Expr, ObjectExpr, Prop } from "./expr.ts";
@@ -14,17 +15,8 @@ import { FactCollector, qualify } from "./facts.ts";
 import type { Budget, DiagnosticSink, LineIndex } from "./support.ts";
 import { clip, emptyFacts, runTemplateReader } from "./support.ts";
 
-/** Deepest JSON nesting read (deeper files are reported, not parsed). */
-const MAX_JSON_DEPTH = 200;
 /** JSON syntax errors listed one by one before the rest are counted. */
 const MAX_SYNTAX_ERRORS = 5;
-
-// jsonc-parser's SyntaxKind is an ambient const enum, which isolatedModules cannot read.
-const OPEN_BRACE = 1;
-const CLOSE_BRACE = 2;
-const OPEN_BRACKET = 3;
-const CLOSE_BRACKET = 4;
-const EOF = 17;
 
 export interface ReadResult {
   facts: TemplateFacts;
@@ -40,16 +32,10 @@ function readJson(text: string, file: string, lines: LineIndex, diags: Diagnosti
   // A byte-order mark is not JSON; a space in its place keeps every offset.
   const src = text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text;
   // jsonc-parser recurses per nesting level; refuse pathological depth before it does.
-  const scanner = createScanner(src, true);
-  let depth = 0;
-  for (let kind = scanner.scan(); kind !== EOF; kind = scanner.scan()) {
-    budget.tick();
-    if (kind === OPEN_BRACE || kind === OPEN_BRACKET) {
-      if (++depth > MAX_JSON_DEPTH) {
-        diags.atOffset(scanner.getTokenOffset(), `JSON nested deeper than ${MAX_JSON_DEPTH} levels; the file is not read`);
-        return emptyFacts();
-      }
-    } else if (kind === CLOSE_BRACE || kind === CLOSE_BRACKET) depth = Math.max(0, depth - 1);
+  const deep = tooDeepAt(src, MAX_JSON_DEPTH, () => budget.tick());
+  if (deep !== undefined) {
+    diags.atOffset(deep, `JSON nested deeper than ${MAX_JSON_DEPTH} levels; the file is not read`);
+    return emptyFacts();
   }
 
   const errors: ParseError[] = [];

@@ -1,0 +1,84 @@
+/**
+ * Hostile files given to the CLI (issue 14, items 7 and 13): JSON nested to overflow a recursive
+ * parser, scopes that are not Azure scopes, and policy keys that would reach the prototype. Each
+ * is a located one-line error (exit 2) or, inside a repository, one coverage gap (exit 3) —
+ * never an internal error, never a quietly smaller scan.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { trustscope } from "../support/cli.ts";
+import { expectUsageError } from "../support/expect-usage-error.ts";
+import { DEMO_SNAPSHOT } from "../support/paths.ts";
+
+const LEVELS = 10_000;
+const nested = (inner = "") => `${"[".repeat(LEVELS)}${inner}${"]".repeat(LEVELS)}`;
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "trustscope-hostile-files-"));
+}
+
+describe("JSON nested deeper than any parser's stack", () => {
+  const dir = tempDir();
+  const deep = join(dir, "deep.json");
+  // The nesting starts on line 3, so the error's line is checked, not assumed to be 1.
+  writeFileSync(deep, `{\n  "schemaVersion": 1,\n  "x": ${nested()}\n}\n`);
+
+  it("as a snapshot: exit 2 naming the file and line", () => {
+    expectUsageError(trustscope(["scan", "--snapshot", deep]), /deep\.json:3: the snapshot nests JSON deeper than 200 levels; not read$/m);
+  });
+
+  it("as either side of diff: exit 2", () => {
+    expectUsageError(trustscope(["diff", DEMO_SNAPSHOT, deep]), /deep\.json:3: the snapshot nests JSON deeper than 200 levels/);
+    expectUsageError(trustscope(["diff", deep, DEMO_SNAPSHOT]), /deep\.json:3: the snapshot nests JSON deeper than 200 levels/);
+  });
+
+  it("as a baseline: exit 2", () => {
+    expectUsageError(trustscope(["scan", "--demo", "--baseline", deep]), /deep\.json:3: the baseline report nests JSON deeper than 200 levels/);
+  });
+
+  it("as an ARM template in a repository: one gap, exit 3, and the rest of the repository is still judged", () => {
+    const repo = tempDir();
+    mkdirSync(join(repo, "infra"));
+    mkdirSync(join(repo, ".buildkite"));
+    writeFileSync(join(repo, "infra", "deep.json"), `{\n  "contentVersion": "1.0.0.0",\n  "resources": ${nested()}\n}\n`);
+    // A finding elsewhere in the repository must survive the bad template.
+    writeFileSync(join(repo, ".buildkite", "pipeline.yml"), 'steps:\n  - command: az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"\n');
+    const r = trustscope(["scan", "--repo", repo, "--format", "json"]);
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { coverage: { gaps: { scope: string; error: string }[] }; findings: { ruleId: string }[] };
+    expect(report.coverage.gaps).toHaveLength(1);
+    expect(report.coverage.gaps[0]!.scope).toMatch(/infra\/deep\.json$/);
+    expect(report.coverage.gaps[0]!.error).toMatch(/^line 3: JSON nested deeper than 200 levels; the file is not read$/);
+    expect(report.findings.map((f) => f.ruleId)).toContain("client-secret-login");
+  });
+
+  it("a policy nested too deeply: exit 2 with a plain reason", () => {
+    const d = tempDir();
+    writeFileSync(join(d, "trustscope.yaml"), `environments: ${nested()}\n`);
+    expectUsageError(trustscope(["scan", "--demo", "--config", join(d, "trustscope.yaml")]), /trustscope\.yaml:1: not valid YAML: nested too deeply to read$/m);
+  });
+});
+
+describe("values the schema alone would accept", () => {
+  it("a role-assignment scope that is not an Azure scope is exit 2, not a critical finding gone", () => {
+    const inv = JSON.parse(readFileSync(DEMO_SNAPSHOT, "utf8")) as { azure: { roleAssignments: { scope: string }[] } };
+    const i = inv.azure.roleAssignments.findIndex((a) => a.scope.startsWith("/subscriptions/"));
+    inv.azure.roleAssignments[i]!.scope = inv.azure.roleAssignments[i]!.scope.replace("/subscriptions/", "/subscription/");
+    const dir = tempDir();
+    const text = JSON.stringify(inv, null, 2);
+    writeFileSync(join(dir, "snap.json"), text);
+    const line = text.split("\n").findIndex((l) => l.includes('"scope": "/subscription/')) + 1;
+    expectUsageError(
+      trustscope(["scan", "--snapshot", join(dir, "snap.json")]),
+      new RegExp(`snap\\.json:${line}: not a valid trustscope snapshot: /azure/roleAssignments/${i}/scope: "/subscription/[^"]+" is not an Azure scope`),
+    );
+  });
+
+  it("ruleSettings.__proto__ in a policy is exit 2, like any other unknown rule id", () => {
+    const d = tempDir();
+    writeFileSync(join(d, "trustscope.yaml"), "ruleSettings:\n  __proto__:\n    enabled: false\n");
+    expectUsageError(trustscope(["scan", "--demo", "--config", join(d, "trustscope.yaml")]), /trustscope\.yaml:2: key 'ruleSettings\.__proto__' is not allowed$/m);
+  });
+});
