@@ -76,6 +76,12 @@ describe("values the schema alone would accept", () => {
     );
   });
 
+  it("a '__proto__' key in a snapshot is exit 2 (a parser would make it the object's prototype)", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "snap.json"), '{\n  "schemaVersion": 1,\n  "azure": { "__proto__": { "roleAssignments": [] } }\n}\n');
+    expectUsageError(trustscope(["scan", "--snapshot", join(dir, "snap.json")]), /snap\.json:3: the snapshot has a '__proto__' key; not read$/m);
+  });
+
   it("ruleSettings.__proto__ in a policy is exit 2, like any other unknown rule id", () => {
     const d = tempDir();
     writeFileSync(join(d, "trustscope.yaml"), "ruleSettings:\n  __proto__:\n    enabled: false\n");

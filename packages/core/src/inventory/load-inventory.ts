@@ -9,7 +9,7 @@ import schema from "../../schema/inventory.schema.json" with { type: "json" };
 import { isAzureScope } from "../azure/scope.ts";
 import type { Inventory } from "../model/inventory.ts";
 import { UsageError } from "../util/errors.ts";
-import { assertJsonDepth } from "../util/json-depth.ts";
+import { assertSafeJson } from "../util/json-guard.ts";
 import { JsonLocator } from "../util/json-locate.ts";
 
 export const inventorySchema = schema;
@@ -38,7 +38,7 @@ function words(code: string): string {
 
 /** Parse and validate snapshot text; `file` names it in messages. */
 export function parseInventory(text: string, file: string): Inventory {
-  assertJsonDepth(text, file, "the snapshot");
+  assertSafeJson(text, file, "the snapshot");
   const errors: ParseError[] = [];
   const data: unknown = parse(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
   const locator = new JsonLocator(text);

@@ -5,7 +5,7 @@
 import { parse, printParseErrorCode, type ParseError } from "jsonc-parser";
 import type { Finding } from "../model/finding.ts";
 import { UsageError } from "../util/errors.ts";
-import { assertJsonDepth } from "../util/json-depth.ts";
+import { assertSafeJson } from "../util/json-guard.ts";
 import { LineIndex } from "../util/line-index.ts";
 
 export interface Baseline {
@@ -25,7 +25,7 @@ export interface BaselineFinding {
 }
 
 export function parseBaseline(text: string, file: string): Baseline {
-  assertJsonDepth(text, file, "the baseline report");
+  assertSafeJson(text, file, "the baseline report");
   const errors: ParseError[] = [];
   const data: unknown = parse(text, errors, { allowTrailingComma: false, disallowComments: true });
   if (errors.length > 0) {

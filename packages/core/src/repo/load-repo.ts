@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import type { Diagnostic, PipelineFile, RepoInventory } from "../model/repo.ts";
-import { tooDeepAt } from "../util/json-depth.ts";
+import { tooDeepAt } from "../util/json-guard.ts";
 import { findInlineSuppressions } from "./inline-suppressions.ts";
 import { readPipeline } from "./pipeline/read-pipeline.ts";
 import { readShell } from "./shell/read-shell.ts";

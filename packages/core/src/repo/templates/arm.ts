@@ -6,7 +6,7 @@
  */
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from "jsonc-parser";
 import type { Diagnostic, TemplateFacts } from "../../model/repo.ts";
-import { MAX_JSON_DEPTH, tooDeepAt } from "../../util/json-depth.ts";
+import { MAX_JSON_DEPTH, tooDeepAt } from "../../util/json-guard.ts";
 import { isArmExpression, parseArmExpression } from "./arm-expression.ts";
 import { Evaluator, Scope, type ResourceNode } from "./evaluate.ts";
 import type { Expr, ObjectExpr, Prop } from "./expr.ts";
