@@ -120,6 +120,14 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
   if (!org && !wantAzure) return undefined;
 
   const opts: CollectOptions = { cloud: cloudName };
+  // Undocumented limits for tests (a small cap makes a hostile answer cheap to serve); the
+  // defaults are in the collectors' DEFAULTS.
+  const maxResponseBytes = limitFromEnv(env, "TRUSTSCOPE_MAX_RESPONSE_BYTES");
+  if (maxResponseBytes !== undefined) opts.maxResponseBytes = maxResponseBytes;
+  const maxPagesPerListing = limitFromEnv(env, "TRUSTSCOPE_MAX_PAGES_PER_LISTING");
+  if (maxPagesPerListing !== undefined) opts.maxPagesPerListing = maxPagesPerListing;
+  const timeoutMs = limitFromEnv(env, "TRUSTSCOPE_TIMEOUT_MS");
+  if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
   if (v.concurrency !== undefined) {
     const n = Number(v.concurrency);
     if (!Number.isInteger(n) || n < 1 || n > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32, got '${v.concurrency}'`);
@@ -167,6 +175,14 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
     };
   }
   return opts;
+}
+
+function limitFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number, got '${value}'`);
+  return n;
 }
 
 /** Progress on stderr: one line per source when its count changes, only on a terminal. */

@@ -20,7 +20,6 @@ import {
   ListingCache,
   ResponseCache,
   newRequestId,
-  nextLink,
   queryParam,
   type ApiRequest,
   type ApiResponse,
@@ -96,7 +95,7 @@ export function createArmErrors(tenantId: string | undefined): FamilyErrors {
   const challenge = (description: string) => ({
     "WWW-Authenticate": `Bearer authorization_uri="https://login.windows.net/${tenantId ?? "common"}", error="invalid_token", error_description="${description}"`,
   });
-  return {
+  const errors: FamilyErrors = {
     unauthorized: (_req, missing) =>
       missing
         ? armError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", challenge("The authentication failed because of missing 'Authorization' header."))
@@ -137,7 +136,9 @@ export function createArmErrors(tenantId: string | undefined): FamilyErrors {
           return armError(status, "BadRequest", `The request failed with status ${status}.`);
       }
     },
+    failedWith: (req, status, message) => armError(status, (errors.failed(req, status).body as { error: { code: string } }).error.code, message),
   };
+  return errors;
 }
 
 const lc = (s: string) => s.toLowerCase();
@@ -257,7 +258,8 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
       if (skip !== undefined && Number.isInteger(Number(skip)) && Number(skip) >= 0) offset = Number(skip);
     }
     const body: JsonObject = { value: items.slice(offset, offset + size) };
-    if (offset + size < items.length) body.nextLink = nextLink(state.nextLinkOrigin("arm", req.rawPath), req.rawPath, offset + size);
+    const next = state.nextPageLink("arm", req.rawPath, offset, size, items.length);
+    if (next) body.nextLink = next;
     return json(200, body);
   }
 

@@ -25,7 +25,7 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import type { BuildkiteAgent, BuildkiteCluster, BuildkitePipeline, Inventory } from "@trustscope/core";
-import { json, ResponseCache, type ApiRequest, type ApiResponse, type FamilyErrors, type FamilyHandler } from "./http.ts";
+import { json, ResponseCache, type ApiRequest, type ApiResponse, type EmulatorState, type FamilyErrors, type FamilyHandler } from "./http.ts";
 
 const CONTENT_TYPE = "application/json; charset=utf-8";
 
@@ -36,6 +36,8 @@ export interface BuildkiteOptions {
   scenario: Inventory;
   schemaSdl: string;
   pageSize: number;
+  /** For faults that shape answers (a looping connection); none without it. */
+  state?: EmulatorState;
 }
 
 /** The bundled subset of Buildkite's schema (see scripts/make-subset-schema.ts). */
@@ -65,6 +67,8 @@ export const buildkiteErrors: FamilyErrors = {
       : json(503, { message: "Service Unavailable" }, { "Retry-After": String(retryAfterSeconds) }),
   forbidden: () => json(403, { message: "Your API Access Token does not have access to the GraphQL API." }),
   failed: (_req, status) => json(status, { message: status === 413 ? "Request Entity Too Large" : status >= 500 ? "An unexpected error occurred. Please try again." : `Request failed with status ${status}` }),
+  // GraphQL's own shape, which clients read the message from whatever the status.
+  failedWith: (_req, status, message) => json(status, { errors: [{ message }] }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -400,16 +404,18 @@ export function createBuildkiteHandler(options: BuildkiteOptions): FamilyHandler
     return m?.[1];
   };
 
+  // Every request is POST /v1, so fault regexes also see the operation: "/v1#TrustscopePipelines".
+  const faultSubject = (req: ApiRequest) => {
+    const name = operationName(req);
+    return name ? `${req.rawPath}#${name}` : req.rawPath;
+  };
+
   return {
     api: "buildkite",
     errors: buildkiteErrors,
     contentType: CONTENT_TYPE,
     operationName,
-    // Every request is POST /v1, so fault regexes also see the operation: "/v1#TrustscopePipelines".
-    faultSubject: (req) => {
-      const name = operationName(req);
-      return name ? `${req.rawPath}#${name}` : req.rawPath;
-    },
+    faultSubject,
     handle(req): Promise<ApiResponse> {
       // The same query and variables always get the same answer: executed once.
       return responses.get(`${req.method} ${req.url.pathname}\n${req.body}`, () => answer(req));
@@ -447,6 +453,28 @@ export function createBuildkiteHandler(options: BuildkiteOptions): FamilyHandler
     const out: Obj = {};
     if (result.errors) out.errors = result.errors.map((e) => e.toJSON());
     if ("data" in result) out.data = result.data;
+    if (out.data && options.state?.fault("loopNextLink", "buildkite", faultSubject(req))) loopConnection(out.data, variables?.after);
     return json(200, out);
+  }
+}
+
+/**
+ * Makes the shallowest connection in `data` a loop: it claims another page, ending at the cursor
+ * it was asked to start after (a client that follows it asks for the same page again).
+ */
+function loopConnection(data: unknown, after: unknown): void {
+  for (let level: unknown[] = [data]; level.length > 0; ) {
+    const below: unknown[] = [];
+    for (const node of level) {
+      if (!node || typeof node !== "object") continue;
+      const pageInfo = (node as Obj).pageInfo;
+      if (pageInfo && typeof pageInfo === "object") {
+        (pageInfo as Obj).hasNextPage = true;
+        if (typeof after === "string") (pageInfo as Obj).endCursor = after;
+        return;
+      }
+      below.push(...Object.values(node));
+    }
+    level = below;
   }
 }

@@ -12,7 +12,6 @@ import {
   ListingCache,
   ResponseCache,
   newRequestId,
-  nextLink,
   parseRequestUrl,
   queryParam,
   type ApiRequest,
@@ -80,6 +79,7 @@ export const graphErrors: FamilyErrors = {
     const [code, message] = FAILURE_CODES[status] ?? ["UnknownError", `The request failed with status ${status}.`];
     return graphError(req, status, code, message);
   },
+  failedWith: (req, status, message) => graphError(req, status, FAILURE_CODES[status]?.[0] ?? "UnknownError", message),
 };
 
 const notFound = (req: ApiRequest, id: string) =>
@@ -351,7 +351,8 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
     const page = items.slice(offset, offset + size);
     const body: JsonObject = { "@odata.context": context(contextFragment) };
     if (wantsCount && token === undefined) body["@odata.count"] = items.length;
-    if (offset + size < items.length) body["@odata.nextLink"] = nextLink(state.nextLinkOrigin("graph", req.rawPath), req.rawPath, offset + size);
+    const next = state.nextPageLink("graph", req.rawPath, offset, size, items.length);
+    if (next) body["@odata.nextLink"] = next;
     body.value = page;
     return json(200, body);
   }

@@ -18,7 +18,29 @@ export type Fault =
   /** Always fails (default 500) with the API's real error body, or with `body` as text/html (a gateway's page, say). */
   | { kind: "fail"; api: ApiFamily; match: RegExp; status?: number; body?: string }
   /** On a matching list response, the next-page link points at the foreign server instead. */
-  | { kind: "foreignNextLink"; api: "graph" | "arm"; match: RegExp };
+  | { kind: "foreignNextLink"; api: "graph" | "arm"; match: RegExp }
+  /**
+   * Answers with a redirect (no body) to the same path and query on the foreign server, or on the
+   * API's own origin (`same`: followed, it would redirect again).
+   */
+  | { kind: "redirect"; api: ApiFamily; match: RegExp; status: 300 | 301 | 302 | 303 | 307 | 308; to: "foreign" | "same" }
+  /**
+   * The real answer with `bytes` of padding in front (a JSON object's first member), written as
+   * the client reads it; without Content-Length (chunked) unless `declareLength`.
+   */
+  | { kind: "oversize"; api: ApiFamily; match: RegExp; bytes: number; declareLength?: boolean }
+  /**
+   * A list that never ends: every page after the first has a next link (Graph, ARM) to itself, and
+   * a Buildkite connection's end cursor repeats the cursor it was asked for (with hasNextPage true).
+   */
+  | { kind: "loopNextLink"; api: ApiFamily; match: RegExp }
+  /** The real status and headers, the body's first bytes, then nothing until the client goes away. */
+  | { kind: "stallBody"; api: ApiFamily; match: RegExp }
+  /** The API's error (default 400) whose message echoes the request's Authorization header and token; for Buildkite in GraphQL `errors`. */
+  | { kind: "echoAuthorization"; api: ApiFamily; match: RegExp; status?: number };
+
+/** Faults that shape what a handler answered, rather than answering in its place. */
+const SHAPING_FAULTS: ReadonlySet<Fault["kind"]> = new Set(["foreignNextLink", "oversize", "loopNextLink", "stallBody"]);
 
 export interface RecordedRequest {
   api: ApiFamily | "foreign";
@@ -52,6 +74,8 @@ export interface ApiResponse {
   body?: unknown;
   /** The body already serialised (a cached page); wins over `body`. */
   rawBody?: string | Buffer;
+  /** Padding written in front of the body's first member (an oversize fault). */
+  padding?: { bytes: number; declareLength: boolean; stall?: boolean };
 }
 
 /** The error responses an API family gives, in its own real shapes. */
@@ -60,6 +84,8 @@ export interface FamilyErrors {
   throttled(req: ApiRequest, status: 429 | 503, retryAfterSeconds: number): ApiResponse;
   forbidden(req: ApiRequest): ApiResponse;
   failed(req: ApiRequest, status: number): ApiResponse;
+  /** The same error with its message replaced (faults that put text in the message). */
+  failedWith(req: ApiRequest, status: number, message: string): ApiResponse;
 }
 
 export interface FamilyHandler {
@@ -95,7 +121,7 @@ export class EmulatorState {
    */
   faultResponse(api: ApiFamily, errors: FamilyErrors, req: ApiRequest, subject: string): ApiResponse | undefined {
     for (const fault of this.faults) {
-      if (fault.api !== api || fault.kind === "foreignNextLink" || !matches(fault.match, subject)) continue;
+      if (fault.api !== api || SHAPING_FAULTS.has(fault.kind) || !matches(fault.match, subject)) continue;
       switch (fault.kind) {
         case "throttle": {
           const hits = this.throttleHits.get(fault) ?? 0;
@@ -108,15 +134,38 @@ export class EmulatorState {
         case "fail":
           if (fault.body !== undefined) return { status: fault.status ?? 500, rawBody: fault.body, headers: { "Content-Type": "text/html; charset=utf-8" } };
           return errors.failed(req, fault.status ?? 500);
+        case "redirect":
+          return { status: fault.status, headers: { Location: `${fault.to === "foreign" ? this.urls.foreign : this.urls[api]}${req.rawPath}` } };
+        case "echoAuthorization": {
+          const authorization = req.headers.authorization ?? "";
+          return errors.failedWith(req, fault.status ?? 400, `The request with Authorization '${authorization}' was rejected: token ${bearerToken(authorization) ?? ""} is not accepted here.`);
+        }
       }
     }
     return undefined;
   }
 
-  /** The origin a list response's next-page link points at: the API itself, or the foreign server. */
-  nextLinkOrigin(api: "graph" | "arm", subject: string): string {
-    const foreign = this.faults.some((f) => f.kind === "foreignNextLink" && f.api === api && matches(f.match, subject));
-    return foreign ? this.urls.foreign : this.urls[api];
+  /** The first fault of a kind that applies to a request of `api` with this subject. */
+  fault<K extends Fault["kind"]>(kind: K, api: ApiFamily, subject: string): Extract<Fault, { kind: K }> | undefined {
+    return this.faults.find((f): f is Extract<Fault, { kind: K }> => f.kind === kind && f.api === api && matches(f.match, subject));
+  }
+
+  /**
+   * The next-page link after a page of `size` items from `offset` of `total`, or none after the
+   * last. Faults point it at the foreign server, or make the listing endless: the first page links
+   * on (even past the end), every later page links to itself.
+   */
+  nextPageLink(api: "graph" | "arm", rawPath: string, offset: number, size: number, total: number): string | undefined {
+    const origin = this.fault("foreignNextLink", api, rawPath) ? this.urls.foreign : this.urls[api];
+    if (this.fault("loopNextLink", api, rawPath)) return /[?&](\$|%24)skiptoken=/i.test(rawPath) ? `${origin}${rawPath}` : nextLink(origin, rawPath, offset + size);
+    return offset + size < total ? nextLink(origin, rawPath, offset + size) : undefined;
+  }
+
+  /** An answer from a handler with the faults that shape it applied (oversize). */
+  shaped(api: ApiFamily, subject: string, response: ApiResponse): ApiResponse {
+    const oversize = this.fault("oversize", api, subject);
+    if (oversize) return { ...response, padding: { bytes: oversize.bytes, declareLength: oversize.declareLength ?? false } };
+    return this.fault("stallBody", api, subject) ? { ...response, padding: { bytes: 0, declareLength: false, stall: true } } : response;
   }
 
   /** Whether an Authorization header carries one of the emulator's tokens (for the foreign server's log). */
@@ -176,15 +225,55 @@ export function parseRequestUrl(rawPath: string): URL {
   return new URL(`https://emulator.invalid${rawPath.startsWith("/") ? rawPath : `/${rawPath}`}`);
 }
 
-function send(res: ServerResponse, response: ApiResponse, contentType: string): void {
+async function send(res: ServerResponse, response: ApiResponse, contentType: string): Promise<void> {
   const headers: Record<string, string> = { ...response.headers };
   let payload: string | Buffer | undefined;
   if (response.rawBody !== undefined || response.body !== undefined) {
     payload = response.rawBody ?? JSON.stringify(response.body);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = contentType;
   }
+  if (response.padding && payload !== undefined) return sendPadded(res, response.status, headers, Buffer.from(payload), response.padding);
   res.writeHead(response.status, headers);
   res.end(payload);
+}
+
+const PADDING_CHUNK = Buffer.alloc(64 * 1024, "x");
+
+/**
+ * `{"padding":"xxx…", …the rest of the object}`, the padding written as the client takes it (so
+ * gigabytes cost nothing up front) and abandoned when the client goes away.
+ */
+async function sendPadded(res: ServerResponse, status: number, headers: Record<string, string>, payload: Buffer, padding: NonNullable<ApiResponse["padding"]>): Promise<void> {
+  const rest = payload.subarray(1); // the object without its opening brace
+  const head = Buffer.from('{"padding":"');
+  const tail = Buffer.concat([Buffer.from(rest[0] === 0x7d ? '"' : '",'), rest]);
+  if (padding.declareLength) headers["Content-Length"] = String(head.length + padding.bytes + tail.length);
+  res.writeHead(status, headers);
+  res.write(head);
+  if (padding.stall) {
+    // A body that never finishes: only the client's own deadline ends it.
+    if (!res.destroyed) await new Promise((resolve) => res.once("close", resolve));
+    return;
+  }
+  for (let left = padding.bytes; left > 0 && !res.destroyed; ) {
+    const n = Math.min(left, PADDING_CHUNK.length);
+    left -= n;
+    if (!res.write(n === PADDING_CHUNK.length ? PADDING_CHUNK : PADDING_CHUNK.subarray(0, n))) await drained(res);
+  }
+  if (!res.destroyed) res.end(tail);
+}
+
+/** Resolves when the response can take more, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 /** Runs one request through auth, faults and the family's routes, and records it. */
@@ -217,7 +306,7 @@ async function serveFamily(state: EmulatorState, family: FamilyHandler, req: Inc
   else {
     const subject = family.faultSubject?.(apiReq) ?? apiReq.rawPath;
     try {
-      response = state.faultResponse(family.api, family.errors, apiReq, subject) ?? (await family.handle(apiReq));
+      response = state.faultResponse(family.api, family.errors, apiReq, subject) ?? state.shaped(family.api, subject, await family.handle(apiReq));
     } catch (e) {
       record.status = 500; // an emulator bug: logged as a 500, reported to the client by listen()
       throw e;
@@ -226,7 +315,7 @@ async function serveFamily(state: EmulatorState, family: FamilyHandler, req: Inc
   response = { ...response, headers: { ...family.commonHeaders?.(apiReq), ...response.headers } };
   await latency;
   record.status = response.status;
-  send(res, response, family.contentType);
+  await send(res, response, family.contentType);
 }
 
 /** The foreign origin: records what reaches it (never the token itself) and answers an empty page. */
@@ -244,7 +333,7 @@ async function serveForeign(state: EmulatorState, req: IncomingMessage, res: Ser
     authorizationValid: state.isKnownToken(authorization),
     status: 200,
   });
-  send(res, { status: 200, body }, "application/json; charset=utf-8");
+  await send(res, { status: 200, body }, "application/json; charset=utf-8");
 }
 
 export interface RunningServer {

@@ -76,7 +76,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const servers: RunningServer[] = [];
   try {
-    const buildkite = await listenFamily(state, tls, createBuildkiteHandler({ scenario, schemaSdl: options.buildkiteSchemaSdl ?? bundledSchemaSdl(), pageSize: pageSize.buildkite }));
+    const buildkite = await listenFamily(state, tls, createBuildkiteHandler({ scenario, schemaSdl: options.buildkiteSchemaSdl ?? bundledSchemaSdl(), pageSize: pageSize.buildkite, state }));
     servers.push(buildkite);
     const graph = await listenFamily(state, tls, createGraphHandler({ scenario, pageSize: pageSize.graph, state }));
     servers.push(graph);

@@ -5,11 +5,12 @@
  * identities with their federated credentials, through an SDK client's pipeline and read as the
  * REST API's JSON (see listJson).
  */
-import { ManagementGroupsAPI } from "@azure/arm-managementgroups";
+import { Readable } from "node:stream";
+import { getContinuationToken as managementGroupsNextLink, ManagementGroupsAPI } from "@azure/arm-managementgroups";
 import { ResourceManagementClient } from "@azure/arm-resources";
-import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import { getContinuationToken as subscriptionsNextLink, SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { TokenCredential } from "@azure/core-auth";
-import { createDefaultHttpClient, createPipelineRequest, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import { createDefaultHttpClient, createPipelineRequest, type HttpClient, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type {
   AzureInventory,
   AzureManagementGroup,
@@ -21,9 +22,10 @@ import type {
   RoleDefinition,
   StorageAccount,
 } from "../model/inventory.ts";
+import { isAzureScope } from "../azure/scope.ts";
 import { canonicalizeAzure } from "../inventory/canonical.ts";
 import type { ManagedIdentityRef } from "./graph.ts";
-import { assertSameOrigin, ForeignOriginError, Limiter, redactUrl } from "./http.ts";
+import { assertSameOrigin, cappedBody, isRedirect, Limiter, PageGuard, readCapped, RedirectRefusedError, RefusedResponseError, redactUrl, refusalOf } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface PagedIterator<T> {
@@ -51,11 +53,57 @@ type RawFederatedCredential = Rest<{ issuer?: string; subject?: string; audience
  */
 const API_VERSION = { resources: "2021-04-01", authorization: "2022-04-01", storage: "2023-05-01", managedIdentity: "2023-01-31" } as const;
 
-/** A response body streamed to the end, as text. */
+/** A response body streamed to the end, as text (guardedHttpClient has capped the stream). */
 async function readText(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * The HTTP client under every SDK client's pipeline, below its retry, redirect and
+ * deserialisation policies, so that nothing above sees what it refuses: a redirect (the
+ * pipeline's redirect policy would follow one to the same origin), and a body over
+ * `maxBytes`. Bodies are always streamed from the socket and counted as they arrive; a caller that
+ * asked for a stream gets a capped one, every other gets the text as usual.
+ */
+export function guardedHttpClient(inner: HttpClient, maxBytes: number, timeoutMs: number): HttpClient {
+  return {
+    async sendRequest(request) {
+      const wanted = request.streamResponseStatusCodes;
+      // POSITIVE_INFINITY: every status (see the Node HTTP client).
+      request.streamResponseStatusCodes = new Set([Number.POSITIVE_INFINITY]);
+      let response;
+      try {
+        response = await inner.sendRequest(request);
+      } finally {
+        request.streamResponseStatusCodes = wanted;
+      }
+      const stream = response.readableStreamBody;
+      const length = response.headers.get("content-length");
+      if (isRedirect(response.status)) {
+        (stream as Readable | undefined)?.destroy();
+        throw new RedirectRefusedError(response.status, request.url, response.headers.get("location") ?? null);
+      }
+      if (!stream) return response;
+      // The Node HTTP client's timeout ends once the headers are in; a body that stops coming
+      // would hold the scan forever.
+      bodyDeadline(stream as Readable, request.url, timeoutMs);
+      if (wanted?.has(Number.POSITIVE_INFINITY) || wanted?.has(response.status)) {
+        response.readableStreamBody = Readable.from(cappedBody(stream as AsyncIterable<Buffer>, request.url, maxBytes, length));
+      } else {
+        response.readableStreamBody = undefined;
+        response.bodyAsText = (await readCapped(stream as AsyncIterable<Buffer>, request.url, maxBytes, length)).toString("utf8");
+      }
+      return response;
+    },
+  };
+}
+
+/** Ends a body that has not finished `ms` after its headers came, with a refusal (a gap). */
+function bodyDeadline(stream: Readable, url: string, ms: number): void {
+  const timer = setTimeout(() => stream.destroy(new RefusedResponseError(`the response from ${redactUrl(url)} did not finish within ${ms} ms; not read, so the listing is incomplete`)), ms);
+  stream.once("close", () => clearTimeout(timer));
 }
 
 /** An item with its sort key, computed once. */
@@ -125,7 +173,8 @@ const PERMISSION_FOR: [RegExp, string][] = [
 ];
 
 function describe(e: unknown, what: string, scope: string, credentialName: string, armUrl: string): string {
-  if (e instanceof ForeignOriginError) return `${what}: ${e.message}`;
+  const refused = refusalOf(e);
+  if (refused) return `${what}: ${refused.message}`;
   const r = e as RestLikeError;
   if (r && typeof r === "object" && typeof r.statusCode === "number") {
     if (r.statusCode === 401) return `401 ${r.code ?? "Unauthorized"} listing ${what} at ${redactUrl(armUrl)}: the ARM token from ${credentialName} was rejected`;
@@ -151,14 +200,17 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
   const az = opts.azure!;
   const credential: TokenCredential = az.armCredential;
   const limiter = new Limiter(opts.concurrency ?? DEFAULTS.concurrency);
+  const maxPages = opts.maxPagesPerListing ?? DEFAULTS.maxPagesPerListing;
   const clientOptions = {
     endpoint: az.armUrl.replace(/\/+$/, ""),
     $host: az.armUrl.replace(/\/+$/, ""),
     credentialScopes: [armScope],
     // One HTTP client for every SDK client: they share its keep-alive connections instead of each
     // opening its own.
-    httpClient: createDefaultHttpClient(),
+    httpClient: guardedHttpClient(createDefaultHttpClient(), opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes, opts.timeoutMs ?? DEFAULTS.timeoutMs),
     retryOptions: { maxRetries: opts.maxRetries ?? DEFAULTS.maxRetries },
+    // Never reached (guardedHttpClient refuses every redirect first); said here as well.
+    redirectOptions: { maxRetries: 0 },
     ...(opts.caPem ? { tlsOptions: { ca: opts.caPem } } : {}),
     additionalPolicies: [{ policy: sameOriginPolicy(az.armUrl, opts.timeoutMs ?? DEFAULTS.timeoutMs), position: "perCall" as const }],
   };
@@ -172,15 +224,21 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
    * records a gap. Each next page outranks the one before it (see `Limiter.run`), so long chains
    * keep moving while single pages fill the gaps.
    */
-  async function listAll<T>(what: string, scope: string, iterator: () => PagedIterator<T>, priority: number = PRIORITY.page): Promise<T[]> {
+  async function listAll<T>(what: string, scope: string, iterator: () => PagedIterator<T>, nextLinkOf: (page: T[]) => string | undefined, priority: number = PRIORITY.page): Promise<T[]> {
     const out: T[] = [];
+    const guard = new PageGuard(maxPages);
     try {
       // ARM decides page sizes itself; most list operations take no page-size parameter.
       const pages = iterator().byPage();
-      for (let n = 0; ; n++) {
+      for (let n = 0, link = scope; ; n++) {
+        guard.next(link);
         const page = await limiter.run(() => pages.next(), priority + n);
         if (page.done) break;
         out.push(...page.value);
+        // The SDK follows the page's next link on the next call: checked before it is.
+        const next = nextLinkOf(page.value);
+        if (!next) break;
+        link = next;
       }
     } catch (e) {
       gaps.push({ source: "arm", scope, error: describe(e, what, scope, az.armCredentialName, az.armUrl) });
@@ -198,8 +256,10 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
    */
   async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void): Promise<void> {
     let url: string | undefined = `${clientOptions.endpoint}${path}?api-version=${apiVersion}`;
+    const guard = new PageGuard(maxPages);
     try {
       for (let n = 0; url; n++) {
+        guard.next(url);
         // A 200 comes back as a stream, read and parsed after the request has given up its slot
         // under the limiter: the next request's latency overlaps this page's parsing.
         const request = createPipelineRequest({ url, method: "GET", streamResponseStatusCodes: new Set([200]) });
@@ -233,7 +293,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
 
   // Management-group ancestry, in one listing of entities, read while everything else is.
   const mgClient = new ManagementGroupsAPI(credential, clientOptions);
-  const entitiesListed = listAll("management groups", "/providers/Microsoft.Management/managementGroups", () => mgClient.entities.list());
+  const entitiesListed = listAll("management groups", "/providers/Microsoft.Management/managementGroups", () => mgClient.entities.list(), managementGroupsNextLink);
 
   // Subscriptions: all the credential can list, or the ones asked for.
   const subscriptionClient = new SubscriptionClient(credential, clientOptions);
@@ -249,7 +309,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
       }
     }
   } else {
-    const listed = await listAll("subscriptions", "/subscriptions", () => subscriptionClient.subscriptions.list(), PRIORITY.first);
+    const listed = await listAll("subscriptions", "/subscriptions", () => subscriptionClient.subscriptions.list(), subscriptionsNextLink, PRIORITY.first);
     subs = listed.map((s) => ({ subscriptionId: s.subscriptionId!, displayName: s.displayName ?? s.subscriptionId!, ...(s.state ? { state: s.state } : {}), tags: s.tags ?? {} }));
   }
   progress(`${subs.length} subscriptions`);
@@ -316,9 +376,15 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
       const own: RoleAssignment[] = [];
       const subscriptionPrefix = `${scope.toLowerCase()}/`;
       const inSubscription = (assignmentId: string) => assignmentId.length > subscriptionPrefix.length && assignmentId.slice(0, subscriptionPrefix.length).toLowerCase() === subscriptionPrefix;
+      const misplaced: string[] = [];
       const keepAssignments = (items: RawRoleAssignment[]) => {
         for (const { id: assignmentId, properties: a } of items) {
           if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) continue;
+          // A scope the hierarchy cannot place would cover nothing: the access it grants would vanish.
+          if (!isAzureScope(a.scope)) {
+            misplaced.push(a.scope);
+            continue;
+          }
           // Built field by field rather than with spreads: this runs for every assignment.
           const assignment: RoleAssignment = {
             id: assignmentId,
@@ -373,6 +439,9 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
         listJson("storage accounts", scope, `${path}/providers/Microsoft.Storage/storageAccounts`, API_VERSION.storage, PRIORITY.page, keepStorageAccounts),
         credentialsListed,
       ]);
+      if (misplaced.length > 0) {
+        gaps.push({ source: "arm", scope, error: `role assignments: ${misplaced.length} with a scope that is not an Azure scope (first: ${JSON.stringify(misplaced[0]!.slice(0, 200))}); not judged` });
+      }
       sortedBySubscription.push(sortedRun(own));
       progress(`${sortedBySubscription.reduce((n, r) => n + r.items.length, 0) + aboveSubscriptions.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
     }),

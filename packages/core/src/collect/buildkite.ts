@@ -5,7 +5,7 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { BuildkiteAgent, BuildkiteCluster, BuildkiteInventory, BuildkitePipeline, CoverageGap, PipelineAccessLevel, ProviderSettings } from "../model/inventory.ts";
 import { AGENTS_QUERY, CLUSTERS_QUERY, CLUSTER_QUEUES_QUERY, ORGANIZATION_QUERY, PIPELINES_QUERY, PIPELINE_TEAMS_QUERY } from "./buildkite-queries.ts";
-import { backoffMs, dispatcherFor, Limiter, retryAfterMs, sleep } from "./http.ts";
+import { backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, refusalOf, retryAfterMs, sleep } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface PageInfo {
@@ -75,31 +75,41 @@ function settingsOf(raw: Record<string, unknown> | null | undefined): ProviderSe
   return out as ProviderSettings;
 }
 
-/** A fetch that retries throttling (429), server errors and network failures, honouring Retry-After. */
+/**
+ * A fetch that retries throttling (429), server errors and network failures, honouring
+ * Retry-After; follows no redirect (a 307 would take the query elsewhere) and reads at most
+ * `maxResponseBytes` of the answer (see bufferedResponse).
+ */
 function retryingFetch(opts: CollectOptions): typeof fetch {
   const dispatcher = dispatcherFor(opts.caPem);
   const maxRetries = opts.maxRetries ?? DEFAULTS.maxRetries;
   const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
+  const maxBytes = opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
   return async (input, init) => {
     for (let attempt = 0; ; attempt++) {
+      let res: Response;
       try {
-        const res = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs), ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
+        res = await fetch(input, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs), ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
         if ((res.status === 429 || res.status >= 500) && attempt < maxRetries) {
           const reset = res.headers.get("retry-after") ?? res.headers.get("ratelimit-reset");
           await res.body?.cancel();
           await sleep(retryAfterMs(reset, backoffMs(attempt)));
           continue;
         }
-        return res;
       } catch (e) {
         if (attempt >= maxRetries) throw e;
         await sleep(backoffMs(attempt));
+        continue;
       }
+      // Outside the retries: a refused answer would be refused again.
+      return bufferedResponse(res, input instanceof Request ? input.url : String(input), maxBytes);
     }
   };
 }
 
 function describeError(e: unknown, url: string): string {
+  const refused = refusalOf(e);
+  if (refused) return refused.message;
   if (e instanceof ClientError) {
     const status = e.response.status;
     const first = e.response.errors?.[0]?.message;
@@ -120,6 +130,7 @@ export async function collectBuildkite(opts: CollectOptions): Promise<BuildkiteC
   const client = new GraphQLClient(bk.graphqlUrl, { headers: { Authorization: `Bearer ${bk.token}` }, fetch: retryingFetch(opts) });
   const limiter = new Limiter(opts.concurrency ?? DEFAULTS.concurrency);
   const first = Math.min(opts.pageSize?.buildkite ?? DEFAULTS.pageSize.buildkite, MAX_FIRST);
+  const maxPages = opts.maxPagesPerListing ?? DEFAULTS.maxPagesPerListing;
   const nested = Math.min(opts.pageSize?.buildkiteNested ?? DEFAULTS.pageSize.buildkiteNested, first);
   const progress = (m: string) => opts.onProgress?.("buildkite", m);
   const gaps: CoverageGap[] = [];
@@ -132,13 +143,18 @@ export async function collectBuildkite(opts: CollectOptions): Promise<BuildkiteC
     (e: unknown) => new BuildkiteError(describeError(e, bk.graphqlUrl)),
   );
 
-  /** Pages a connection to the end; a failed page becomes a gap and stops that listing. */
-  async function pageAll<T>(what: string, fetchPage: (after: string | null) => Promise<Connection<T> | null | undefined>): Promise<T[]> {
+  /**
+   * Pages a connection to the end, from `start` (the end cursor of a first page read elsewhere);
+   * a failed page, a cursor that repeats or too many pages become a gap and stop that listing.
+   */
+  async function pageAll<T>(what: string, fetchPage: (after: string | null) => Promise<Connection<T> | null | undefined>, start: string | null = null): Promise<T[]> {
     const out: T[] = [];
-    let after: string | null = null;
+    const guard = new PageGuard(maxPages, () => "the end cursor");
+    let after: string | null = start;
     for (;;) {
       let conn: Connection<T> | null | undefined;
       try {
+        guard.next(after ?? "");
         conn = await fetchPage(after);
       } catch (e) {
         gaps.push({ source: "buildkite", scope: what, error: describeError(e, bk.graphqlUrl) });
@@ -169,9 +185,10 @@ export async function collectBuildkite(opts: CollectOptions): Promise<BuildkiteC
       let queues = (c.queues?.edges ?? []).map((e) => e.node);
       if (c.queues?.pageInfo.hasNextPage) {
         // The first page came with the cluster; fetch the rest from where it ended.
-        const start = c.queues.pageInfo.endCursor;
-        const rest = await pageAll<QueueNode>(`queues of cluster ${c.name}`, async (after) =>
-          (await request<{ organization: { cluster: { queues: Connection<QueueNode> } | null } }>(CLUSTER_QUEUES_QUERY, { slug, cluster: c.id, first, after: after ?? start })).organization.cluster?.queues,
+        const rest = await pageAll<QueueNode>(
+          `queues of cluster ${c.name}`,
+          async (after) => (await request<{ organization: { cluster: { queues: Connection<QueueNode> } | null } }>(CLUSTER_QUEUES_QUERY, { slug, cluster: c.id, first, after })).organization.cluster?.queues,
+          c.queues.pageInfo.endCursor,
         );
         queues = [...queues, ...rest];
       }
@@ -183,9 +200,10 @@ export async function collectBuildkite(opts: CollectOptions): Promise<BuildkiteC
     pipelineNodes.map(async (p) => {
       let teams = (p.teams?.edges ?? []).map((e) => e.node);
       if (p.teams?.pageInfo.hasNextPage) {
-        const start = p.teams.pageInfo.endCursor;
-        const rest = await pageAll<TeamEdgeNode>(`teams of pipeline ${p.slug}`, async (after) =>
-          (await request<{ node: { teams: Connection<TeamEdgeNode> } | null }>(PIPELINE_TEAMS_QUERY, { pipeline: p.id, first, after: after ?? start })).node?.teams,
+        const rest = await pageAll<TeamEdgeNode>(
+          `teams of pipeline ${p.slug}`,
+          async (after) => (await request<{ node: { teams: Connection<TeamEdgeNode> } | null }>(PIPELINE_TEAMS_QUERY, { pipeline: p.id, first, after })).node?.teams,
+          p.teams.pageInfo.endCursor,
         );
         teams = [...teams, ...rest];
       }

@@ -3,12 +3,23 @@
  * password-credential metadata (never values), and, for the identities Buildkite can log in as,
  * their service principals and transitive group memberships. Uses the official Graph client.
  */
-import { Client, GraphError } from "@microsoft/microsoft-graph-client";
+import {
+  AuthenticationHandler,
+  Client,
+  CustomAuthenticationProvider,
+  GraphClientError,
+  GraphError,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+  type Context,
+  type Middleware,
+} from "@microsoft/microsoft-graph-client";
 import type { TokenCredential } from "@azure/core-auth";
 import type { CoverageGap, EntraApplication, EntraInventory, EntraServicePrincipal, FederatedCredential } from "../model/inventory.ts";
 import { classifyIssuer } from "../buildkite/oidc.ts";
 import { listSome } from "../graph/queries.ts";
-import { assertSameOrigin, backoffMs, dispatcherFor, ForeignOriginError, Limiter, redactUrl, retryAfterMs, sleep } from "./http.ts";
+import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, redactUrl, refusalOf, retryAfterMs, sleep } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface GraphPage<T> {
@@ -51,7 +62,8 @@ const PERMISSION_HINT: [RegExp, string][] = [
 
 function describe(e: unknown, path: string, credentialName: string, graphUrl: string): string {
   const where = /^https?:/.test(path) ? redactUrl(path) : `${redactUrl(graphUrl)}/v1.0${path.split("?")[0]}`;
-  if (e instanceof ForeignOriginError) return e.message;
+  const refused = refusalOf(e);
+  if (refused) return refused.message;
   if (e instanceof GraphError || (e && typeof e === "object" && "statusCode" in e)) {
     const ge = e as GraphError;
     if (ge.statusCode === 401) return `401 ${ge.code ?? "Unauthorized"} from ${where}: the Graph token from ${credentialName} was rejected`;
@@ -69,20 +81,43 @@ export interface EntraCollection {
   gaps: CoverageGap[];
 }
 
+/**
+ * The last link of the client's middleware chain, in place of the SDK's RedirectHandler and
+ * HTTPMessageHandler: sends with fetch without following redirects (a redirect is refused, see
+ * RedirectRefusedError) and reads the body to at most `maxBytes` before the SDK parses it.
+ */
+class GuardedFetchHandler implements Middleware {
+  constructor(private readonly maxBytes: number) {}
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === "string" ? context.request : context.request.url;
+    const res = await fetch(context.request, { ...(context.options as RequestInit), redirect: "manual" });
+    try {
+      context.response = await bufferedResponse(res, url, this.maxBytes);
+    } catch (e) {
+      // The SDK passes GraphClientErrors through as they are; anything else it rewraps, losing the refusal.
+      const wrapped = new GraphClientError(e instanceof Error ? e.message : String(e));
+      wrapped.cause = e;
+      throw wrapped;
+    }
+  }
+}
+
 export function graphClient(opts: CollectOptions, credential: TokenCredential, scope: string): Client {
   const az = opts.azure!;
   const dispatcher = dispatcherFor(opts.caPem);
-  return Client.init({
+  const auth = new CustomAuthenticationProvider((done) => {
+    credential.getToken(scope).then(
+      (t) => (t ? done(null, t.token) : done(new Error("the credential returned no token"), null)),
+      (e: unknown) => done(e instanceof Error ? e : new Error(String(e)), null),
+    );
+  });
+  return Client.initWithMiddleware({
     baseUrl: `${az.graphUrl.replace(/\/+$/, "")}/`,
     defaultVersion: "v1.0",
     // The client only attaches the token to hosts it knows; an overridden endpoint is one.
     customHosts: new Set([new URL(az.graphUrl).hostname]),
-    authProvider: (done) => {
-      credential.getToken(scope).then(
-        (t) => (t ? done(null, t.token) : done(new Error("the credential returned no token"), null)),
-        (e: unknown) => done(e instanceof Error ? e : new Error(String(e)), null),
-      );
-    },
+    // The SDK's default chain without its RedirectHandler, which follows redirects to any origin.
+    middleware: [new AuthenticationHandler(auth), new RetryHandler(new RetryHandlerOptions()), new TelemetryHandler(), new GuardedFetchHandler(opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes)],
     ...(dispatcher ? { fetchOptions: { dispatcher } as RequestInit } : {}),
   });
 }
@@ -111,6 +146,8 @@ export async function collectEntra(
   const maxRetries = opts.maxRetries ?? DEFAULTS.maxRetries;
   const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
   const top = Math.min(opts.pageSize?.graph ?? DEFAULTS.pageSize.graph, 999);
+  const maxPages = opts.maxPagesPerListing ?? DEFAULTS.maxPagesPerListing;
+  const graphBase = `${az.graphUrl.replace(/\/+$/, "")}/v1.0`;
   const gaps: CoverageGap[] = [];
   const progress = (m: string) => opts.onProgress?.("graph", m);
   const gap = (path: string, e: unknown, about?: string) =>
@@ -123,11 +160,14 @@ export async function collectEntra(
   /** GET a path and every next page (same origin only); `onPage` sees each page as it arrives. */
   async function listAll<T>(path: string, onPage?: (items: T[]) => void): Promise<{ items: T[]; complete: boolean }> {
     const items: T[] = [];
+    const guard = new PageGuard(maxPages);
     let next: string | undefined = path;
     while (next) {
       const url: string = next;
       try {
         if (url !== path) assertSameOrigin(url, az.graphUrl);
+        // Absolute, so a next link back to the first page counts as a repeat.
+        guard.next(/^https?:/.test(url) ? url : `${graphBase}${url}`);
         // Pages outrank $batch lookups: each next link waits on the page before it, while the
         // lookups can fill any free slot (see Limiter.run).
         const page = (await limiter.run(() => client.api(url).options({ signal: AbortSignal.timeout(timeoutMs) }).get(), 1)) as GraphPage<T>;

@@ -1,7 +1,7 @@
 /**
  * Shared plumbing for collectors: a concurrency limiter, retries that honour Retry-After, the
- * same-origin rule for next links, TLS trust for test servers, and error descriptions that
- * never carry a token.
+ * same-origin rule for next links, no redirects, capped response bodies, paging that cannot loop,
+ * TLS trust for test servers, and error descriptions that never carry a token.
  */
 import { Agent } from "undici";
 
@@ -60,11 +60,131 @@ export function backoffMs(attempt: number): number {
   return Math.min(30_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
 }
 
+/**
+ * An answer the collectors refuse to use (a redirect, an oversized body, a paging loop, a next link
+ * elsewhere). The listing it belongs to becomes a coverage gap whose error is this message alone.
+ */
+export class RefusedResponseError extends Error {
+  override name = "RefusedResponseError";
+}
+
+/** The refusal behind an error, also when an SDK wrapped it (as `cause`). */
+export function refusalOf(e: unknown): RefusedResponseError | undefined {
+  for (let x = e, depth = 0; x && typeof x === "object" && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x instanceof RefusedResponseError) return x;
+  }
+  return undefined;
+}
+
 /** A next link on another origin is never requested: the bearer token would go with it. */
-export class ForeignOriginError extends Error {
+export class ForeignOriginError extends RefusedResponseError {
+  override name = "ForeignOriginError";
   constructor(readonly link: string, readonly expectedOrigin: string) {
     super(`next link ${redactUrl(link)} points outside ${expectedOrigin}; not followed, so the listing is incomplete`);
-    this.name = "ForeignOriginError";
+  }
+}
+
+/**
+ * No client follows a redirect, not even to its own origin: the next hop could be another origin,
+ * and a 307/308 would carry the request body (a GraphQL query) along; the answer would then come
+ * from someone else. Only where it pointed is named (its origin), never its query.
+ */
+export class RedirectRefusedError extends RefusedResponseError {
+  override name = "RedirectRefusedError";
+  constructor(readonly status: number, url: string, location: string | null) {
+    super(`${status} redirect from ${redactUrl(url)} to ${locationOrigin(location, url)} not followed (trustscope follows no redirects), so the listing is incomplete`);
+  }
+}
+
+function locationOrigin(location: string | null, base: string): string {
+  if (!location) return "nowhere (no Location header)";
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return "an unreadable Location";
+  }
+}
+
+/** Redirects are every 3xx but 304 (which only answers conditional requests, never sent here). */
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400 && status !== 304;
+}
+
+/** A body over the collectors' limit is not read at all: holding it could exhaust memory. */
+export class OversizeResponseError extends RefusedResponseError {
+  override name = "OversizeResponseError";
+  constructor(url: string, readonly maxBytes: number) {
+    super(`response from ${redactUrl(url)} is larger than ${maxBytes} bytes; not read, so the listing is incomplete`);
+  }
+}
+
+/**
+ * Yields a body's chunks until more than `maxBytes` have arrived, then throws. Leaving the
+ * `for await` early cancels (web stream) or destroys (Node stream) the source, so the rest is
+ * never downloaded. A declared Content-Length over the limit is refused before reading.
+ */
+export async function* cappedBody(body: AsyncIterable<Uint8Array | string>, url: string, maxBytes: number, contentLength?: string | null): AsyncGenerator<Buffer> {
+  if (contentLength && Number(contentLength) > maxBytes) {
+    release(body);
+    throw new OversizeResponseError(url, maxBytes);
+  }
+  let read = 0;
+  for await (const chunk of body) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    read += bytes.byteLength;
+    if (read > maxBytes) throw new OversizeResponseError(url, maxBytes);
+    yield bytes;
+  }
+}
+
+/** Frees a body that is not read (a Node stream is destroyed, a web stream cancelled). */
+function release(body: AsyncIterable<unknown>): void {
+  const b = body as { destroy?: () => void; cancel?: () => Promise<void> };
+  if (typeof b.destroy === "function") b.destroy();
+  else if (typeof b.cancel === "function") b.cancel().catch(() => undefined);
+}
+
+/** A whole body, at most `maxBytes` of it (see cappedBody). */
+export async function readCapped(body: AsyncIterable<Uint8Array | string> | null | undefined, url: string, maxBytes: number, contentLength?: string | null): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  if (body) for await (const chunk of cappedBody(body, url, maxBytes, contentLength)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A fetch answer checked and held in memory: a redirect is refused (never followed: requests
+ * are sent with `redirect: "manual"`), the body read to at most `maxBytes`. What the SDK parses
+ * afterwards is this copy.
+ */
+export async function bufferedResponse(res: Response, url: string, maxBytes: number): Promise<Response> {
+  if (isRedirect(res.status)) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new RedirectRefusedError(res.status, url, res.headers.get("location"));
+  }
+  const body = await readCapped(res.body as AsyncIterable<Uint8Array> | null, url, maxBytes, res.headers.get("content-length"));
+  // These statuses may not carry a body, not even an empty one.
+  const bodiless = res.status === 204 || res.status === 205 || res.status === 304;
+  return new Response(bodiless ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/**
+ * Guards one listing's paging: a next link (or cursor) already followed would repeat pages
+ * forever, and a listing longer than `maxPages` is cut short; either ends the listing as a gap.
+ */
+export class PageGuard {
+  private readonly seen = new Set<string>();
+  private pages = 0;
+  constructor(
+    private readonly maxPages: number,
+    /** How a message names the link ("next link https://…", "the end cursor"). */
+    private readonly name: (link: string) => string = (link) => `next link ${redactUrl(link)}`,
+  ) {}
+
+  /** Called before each page is requested, with the link or cursor that asks for it. */
+  next(link: string): void {
+    if (this.seen.has(link)) throw new RefusedResponseError(`${this.name(link)} repeats a page already read; not followed, so the listing is incomplete`);
+    this.seen.add(link);
+    if (++this.pages > this.maxPages) throw new RefusedResponseError(`more than ${this.maxPages} pages; the rest is not read, so the listing is incomplete`);
   }
 }
 
@@ -78,11 +198,11 @@ export function assertSameOrigin(link: string, base: string): void {
   if (origin !== new URL(base).origin) throw new ForeignOriginError(link, new URL(base).origin);
 }
 
-/** A URL without its query string's tokens (skip tokens are opaque, not secret, but long). */
+/** A URL without its query string's tokens (skip tokens are opaque, not secret, but long); a bare origin stays bare. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
+    return u.pathname === "/" ? u.origin : `${u.origin}${u.pathname}`;
   } catch {
     return url.split("?")[0] ?? url;
   }

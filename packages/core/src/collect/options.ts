@@ -34,6 +34,10 @@ export interface CollectOptions {
   timeoutMs?: number;
   /** Retries of a throttled or failed request before it becomes a coverage gap. */
   maxRetries?: number;
+  /** The largest response body read, in bytes; a larger one is a coverage gap, never read whole. */
+  maxResponseBytes?: number;
+  /** The most pages read of one listing; a longer one (or one whose next link repeats) is a coverage gap. */
+  maxPagesPerListing?: number;
   /** Progress counts per source; called often, cheap to ignore. */
   onProgress?: (source: string, message: string) => void;
 }
@@ -49,4 +53,12 @@ export const DEFAULTS = {
   pageSize: { buildkite: 500, buildkiteNested: 20, graph: 999 },
   timeoutMs: 30_000,
   maxRetries: 4,
+  // Far above any real page: Graph's largest (999 applications with credentials) and ARM's are a
+  // few MiB, and 500 Buildkite pipelines with their steps' YAML rarely reach 10 MiB. Below it,
+  // a hostile or broken server cannot make the scan hold gigabytes (V8 gives up near 512 MiB
+  // strings); above it, the listing is a coverage gap.
+  maxResponseBytes: 64 * 1024 * 1024,
+  // 10,000 pages are about ten million items at the page sizes asked for: no real tenant or
+  // organisation comes near; a server that never stops paging does.
+  maxPagesPerListing: 10_000,
 };

@@ -1,0 +1,52 @@
+/**
+ * The loopback emulator serving the demo organisation for live end-to-end tests, with what the
+ * CLI needs to read it: the CA in a temp directory (NODE_EXTRA_CA_CERTS), tokens in the
+ * environment and the live flags.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import { parseInventory } from "@trustscope/core";
+import { startEmulator, type Emulator, type EmulatorOptions, type Fault } from "@trustscope/emulator";
+import { DEMO_SNAPSHOT } from "./paths.ts";
+
+export const demoScenario = parseInventory(readFileSync(DEMO_SNAPSHOT, "utf8"), "organisation.json");
+
+export interface LiveTokens {
+  buildkite: string;
+  graph: string;
+  arm: string;
+}
+
+export interface LiveEmulator {
+  emu: Emulator;
+  /** A temp directory holding the CA (and free for a test's files). */
+  dir: string;
+  env: Record<string, string>;
+  /** Flags that point `scan` and `collect` at the emulator. */
+  live: string[];
+}
+
+/**
+ * Registers an `afterEach` that closes the emulator the returned `start` opened (pages of 2, so
+ * every list is paged), so a failing test never leaks a server into the next.
+ */
+export function liveEmulatorPerTest(defaults: { tokens: LiveTokens } & Omit<EmulatorOptions, "scenario" | "tokens" | "faults">): (faults?: Fault[], tokens?: LiveTokens) => Promise<LiveEmulator> {
+  let running: Emulator | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  return async (faults = [], tokens = defaults.tokens) => {
+    const emu = (running = await startEmulator({ pageSize: { buildkite: 2, graph: 2, arm: 2 }, ...defaults, scenario: demoScenario, tokens, faults }));
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-live-"));
+    writeFileSync(join(dir, "ca.pem"), emu.caPem);
+    const env = { NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"), BUILDKITE_API_TOKEN: tokens.buildkite, TRUSTSCOPE_GRAPH_TOKEN: tokens.graph, TRUSTSCOPE_ARM_TOKEN: tokens.arm };
+    const live = [
+      "--buildkite-org", "acme", "--buildkite-graphql-url", emu.buildkiteGraphqlUrl,
+      "--tenant", demoScenario.tenantId!, "--graph-url", emu.graphUrl, "--arm-url", emu.armUrl,
+    ];
+    return { emu, dir, env, live };
+  };
+}
