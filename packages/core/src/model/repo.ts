@@ -117,6 +117,8 @@ export interface PipelineStep extends Located {
   dependsOn: string[];
   /** The label of the group the step sits in. */
   group?: string;
+  /** `matrix:` values per dimension ("" for `{{matrix}}`), adjustments that are not skipped included. */
+  matrix?: Record<string, string[]>;
 }
 
 export interface PipelineFile {

@@ -2,20 +2,46 @@
  * Reads a repository from disk: finds pipeline files, the scripts their steps run (and every
  * shell script under .buildkite/), and ARM/Bicep templates, and hands each to its pure reader.
  * A file that cannot be read fully is a diagnostic (a coverage gap), never a silent skip.
+ *
+ * The repository is attacker input (a pull request), so nothing outside its real root is read:
+ * paths are resolved through symbolic links and checked against the root's real path; only regular
+ * files are opened, non-blocking (a FIFO cannot hang the scan), and at most MAX_BYTES are read
+ * whatever size `stat` reports. A link that stays inside is followed: a file reached under several
+ * names is read once for each purpose, under the first name it is reached by (for a script, the
+ * name a step runs it by; else its name without links), and the other names are noted; a directory
+ * is walked through one link at most, and never through a link back to a directory it is in (a
+ * cycle), which is noted too.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { parse as parseJsonc, type ParseError } from "jsonc-parser";
-import type { Diagnostic, PipelineFile, RepoInventory } from "../model/repo.ts";
+import type { Diagnostic, EnvEntry, Located, PipelineFile, RepoInventory, ShellFacts } from "../model/repo.ts";
 import { tooDeepAt } from "../util/json-guard.ts";
 import { findInlineSuppressions } from "./inline-suppressions.ts";
 import { readPipeline } from "./pipeline/read-pipeline.ts";
+import { globMatch } from "./shell/glob.ts";
 import { readShell } from "./shell/read-shell.ts";
+import { hasControl, interpreterOf, isGlob, quoted, resolveScriptPath, type PathScope } from "./shell/script-path.ts";
 import { isArmTemplate, readArmTemplate, readBicep } from "./templates/index.ts";
 
 const SKIP_DIRS = new Set([".git", "node_modules", "vendor", ".terraform", "dist", "build", "coverage", ".venv", "__pycache__"]);
 const MAX_FILES = 50_000;
 const MAX_BYTES = 5 * 1024 * 1024;
+/** .git/config is only read for the remote URL. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+/**
+ * A script is read once, but its calls are followed once per environment it runs in (the env of
+ * each step that runs it): so much work in all, counting a variable or a call as 1.
+ */
+const MAX_VISIT_WORK = 200_000;
+/** Characters the resolution of script paths may scan in all (variables that refer to each other multiply). */
+const MAX_RESOLVE_SCAN = 20_000_000;
+/** Repository paths a glob or an unknown script path is matched against, in all (each match is O(pattern × path)). */
+const MAX_GLOB_TESTS = 200_000;
+/** Files a glob in a script call may stand for. */
+const MAX_GLOB_FILES = 64;
+/** What `buildkite-agent pipeline upload` with no file reads: the first of these that exists. */
+const DEFAULT_UPLOADS = ["buildkite.yml", "buildkite.yaml", "buildkite.json", ".buildkite/pipeline.yml", ".buildkite/pipeline.yaml", ".buildkite/pipeline.json", "buildkite/pipeline.yml", "buildkite/pipeline.yaml", "buildkite/pipeline.json"];
 
 /** Buildkite's own pipeline file names (the pipeline schema's fileMatch). */
 export function isPipelinePath(path: string): boolean {
@@ -34,34 +60,230 @@ export interface LoadedRepo {
   remoteUrl?: string;
 }
 
-function walk(root: string, diagnostics: Diagnostic[]): string[] {
-  const out: string[] = [];
-  const stack = [root];
-  while (stack.length > 0 && out.length < MAX_FILES) {
-    const dir = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      diagnostics.push({ file: relative(root, dir) || ".", line: 1, message: `cannot list directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
-      continue;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) stack.push(join(dir, e.name));
-      } else if (e.isFile()) out.push(join(dir, e.name));
-    }
-  }
-  if (out.length >= MAX_FILES) diagnostics.push({ file: ".", line: 1, message: `more than ${MAX_FILES} files; the rest were not read` });
-  return out.sort();
+// ---------------------------------------------------------------------------------------------
+// Reading files that may be hostile
+
+interface Problem {
+  message: string;
+  /** Nothing is lost by not reading it (a broken link): shown, but not a coverage gap. */
+  note?: true;
 }
 
-function remoteOf(root: string): string | undefined {
-  const config = join(root, ".git", "config");
-  if (!existsSync(config)) return undefined;
-  const text = readFileSync(config, "utf8");
-  const m = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(text);
+/** A file of the repository: the name it is reported under, and where it really is. */
+interface Entry {
+  /** Absolute path under the root's real path, with links left as named. */
+  abs: string;
+  /** Real path of a regular file inside the repository. */
+  real?: string;
+  /** Why it is not read. */
+  problem?: Problem;
+  viaLink: boolean;
+}
+
+type Found =
+  | { kind: "file"; real: string; viaLink: boolean }
+  | { kind: "dir"; real: string; viaLink: boolean }
+  /** `outside`: the real path a link leads to outside the repository (never reported). */
+  | { kind: "problem"; problem: Problem; outside?: string }
+  | { kind: "missing" };
+
+const OUTSIDE = "symbolic link to a path outside the repository; not read";
+
+type Typed = Pick<Stats, "isFIFO" | "isSocket" | "isCharacterDevice" | "isBlockDevice" | "isDirectory">;
+
+function notRegular(s: Typed | "directory"): Problem {
+  const type = s === "directory" ? s : s.isFIFO() ? "FIFO" : s.isSocket() ? "socket" : s.isCharacterDevice() ? "character device" : s.isBlockDevice() ? "block device" : s.isDirectory() ? "directory" : "special file";
+  return { message: `not a regular file (${type}); not read` };
+}
+
+const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
+const cannotRead = (e: unknown): Problem => ({ message: `cannot read: ${errno(e)}` });
+
+function inside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** Where a path under the root really leads, following links; nothing is opened. */
+function inspect(root: string, abs: string): Found {
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (e) {
+    const code = errno(e);
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      try {
+        if (lstatSync(abs).isSymbolicLink()) return { kind: "problem", problem: { message: "broken symbolic link; not read", note: true } };
+      } catch {
+        // no such file
+      }
+      return { kind: "missing" };
+    }
+    if (code === "ELOOP") return { kind: "problem", problem: { message: "symbolic link loop; not read", note: true } };
+    return { kind: "problem", problem: cannotRead(e) };
+  }
+  if (!inside(root, real)) return { kind: "problem", problem: { message: OUTSIDE }, outside: real };
+  let st: Stats;
+  try {
+    st = statSync(real);
+  } catch (e) {
+    return { kind: "problem", problem: cannotRead(e) };
+  }
+  const viaLink = real !== abs;
+  if (st.isFile()) return { kind: "file", real, viaLink };
+  if (st.isDirectory()) return { kind: "dir", real, viaLink };
+  return { kind: "problem", problem: notRegular(st) };
+}
+
+// O_NONBLOCK: opening a FIFO swapped in after the type check must not wait for a writer.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/** At most `max` bytes of a regular file, counted as read (procfs files report size 0). */
+function readBounded(real: string, max: number): { text: string } | { problem: Problem } {
+  let fd: number;
+  try {
+    fd = openSync(real, OPEN_FLAGS);
+  } catch (e) {
+    return { problem: cannotRead(e) };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { problem: notRegular(st) };
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > max) return { problem: { message: `larger than ${max} bytes; not read` } };
+    }
+    return { text: Buffer.concat(chunks, total).toString("utf8") };
+  } catch (e) {
+    return { problem: cannotRead(e) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+interface Dir {
+  abs: string;
+  real: string;
+  viaLink: boolean;
+  /** The directory it was listed in. */
+  up?: Dir;
+}
+
+/** True when a link to `real` would lead back to a directory being walked (or above it). */
+function isCycle(dir: Dir | undefined, real: string): boolean {
+  for (let d = dir; d; d = d.up) if (inside(real, d.real)) return true;
+  return false;
+}
+
+function walk(root: string, diagnostics: Diagnostic[], rel: (abs: string) => string): Entry[] {
+  const out: Entry[] = [];
+  const stack: Dir[] = [{ abs: root, real: root, viaLink: false }];
+  /** Real directory → the link it was first walked through: each is walked through one link at most (links in a diamond would multiply). */
+  const linked = new Map<string, string>();
+  let listed = 0;
+  while (stack.length > 0 && out.length < MAX_FILES) {
+    const dir = stack.pop()!;
+    if (++listed > MAX_FILES) {
+      diagnostics.push({ file: ".", line: 1, message: `more than ${MAX_FILES} directories; the rest were not read` });
+      break;
+    }
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir.real, { withFileTypes: true });
+    } catch (e) {
+      diagnostics.push({ file: rel(dir.abs) || ".", line: 1, message: `cannot list directory: ${errno(e)}` });
+      continue;
+    }
+    // In name order, so which link a directory is walked through does not depend on the file system.
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: Dir[] = [];
+    for (const e of entries) {
+      const abs = join(dir.abs, e.name);
+      const real = join(dir.real, e.name);
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) subdirs.push({ abs, real, viaLink: dir.viaLink, up: dir });
+      } else if (e.isFile()) {
+        out.push({ abs, real, viaLink: dir.viaLink });
+      } else if (e.isSymbolicLink()) {
+        const found = inspect(root, real);
+        if (found.kind === "file") out.push({ abs, real: found.real, viaLink: true });
+        else if (found.kind === "dir" || (found.kind === "problem" && found.outside !== undefined && isDirectory(found.outside))) {
+          if (SKIP_DIRS.has(e.name)) continue;
+          if (found.kind === "problem") diagnostics.push({ file: rel(abs), line: 1, message: found.problem.message });
+          else if (isCycle(dir, found.real)) diagnostics.push({ file: rel(abs), line: 1, message: "symbolic link to a directory that holds it (a cycle); not followed", note: true });
+          else if (linked.has(found.real)) diagnostics.push({ file: rel(abs), line: 1, message: `the same directory as ${rel(linked.get(found.real)!)} (through a symbolic link); not walked again`, note: true });
+          else {
+            linked.set(found.real, abs);
+            subdirs.push({ abs, real: found.real, viaLink: true, up: dir });
+          }
+        } else if (found.kind === "problem") out.push({ abs, problem: found.problem, viaLink: true });
+      } else {
+        out.push({ abs, problem: notRegular(e), viaLink: dir.viaLink });
+      }
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  }
+  if (out.length >= MAX_FILES) diagnostics.push({ file: ".", line: 1, message: `more than ${MAX_FILES} files; the rest were not read` });
+  return out.sort((a, b) => (a.abs < b.abs ? -1 : a.abs > b.abs ? 1 : 0));
+}
+
+/** The remote URL, from .git/config when it is a small regular file inside the repository. */
+function remoteOf(root: string, diagnostics: Diagnostic[], rel: (abs: string) => string): string | undefined {
+  const abs = join(root, ".git", "config");
+  const found = inspect(root, abs);
+  if (found.kind === "missing") return undefined;
+  const r = found.kind === "file" ? readBounded(found.real, MAX_CONFIG_BYTES) : { problem: found.kind === "dir" ? notRegular("directory") : found.problem };
+  if ("problem" in r) {
+    diagnostics.push({ file: rel(abs), line: 1, message: `${r.problem.message}, so the repository's remote URL is unknown`, note: true });
+    return undefined;
+  }
+  const m = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(r.text);
   return m?.[1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which scripts run
+
+type Vars = Map<string, string[]>;
+
+/** Env layers as variables; a later layer wins. */
+function envVars(...layers: EnvEntry[][]): Vars {
+  const vars: Vars = new Map();
+  for (const layer of layers) for (const e of layer) vars.set(e.name, [e.value]);
+  return vars;
+}
+
+/** `vars` with what the script assigns: every value it assigns (the call may come after any of them). */
+function withAssignments(vars: ReadonlyMap<string, string[]>, assignments: ShellFacts["assignments"]): Vars {
+  const own = new Map<string, Set<string>>();
+  for (const a of assignments) own.set(a.name, (own.get(a.name) ?? new Set<string>()).add(a.value.raw));
+  const out: Vars = new Map(vars);
+  for (const [name, values] of own) out.set(name, [...values]);
+  return out;
+}
+
+/** Text from the repository, cut to a length a message can carry. */
+function shorten(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** "$A", "$A and $B", "$A, $B and $C". */
+function listed(items: string[]): string {
+  const shown = items.map((i) => shorten(i, 40));
+  return shown.length <= 1 ? (shown[0] ?? "") : `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;
 }
 
 /**
@@ -69,80 +291,218 @@ function remoteOf(root: string): string | undefined {
  * user runs trustscope (usually the repository root, where SARIF wants them).
  */
 export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): LoadedRepo {
-  const root = resolve(rootDir);
+  // The real root: the repository may sit under a linked directory (a temp dir), and every
+  // path read is checked against it.
+  let root = resolve(rootDir);
+  try {
+    root = realpathSync(root);
+  } catch {
+    // walk reports that it cannot list it
+  }
   const prefix = opts.pathPrefix ? `${opts.pathPrefix.replace(/\/+$/, "")}/` : "";
   const diagnostics: Diagnostic[] = [];
   const inlineSuppressions: NonNullable<RepoInventory["inlineSuppressions"]> = [];
   const repo: RepoInventory = { pipelines: [], scripts: [], templates: [], diagnostics, inlineSuppressions };
-  const rel = (abs: string) => prefix + relative(root, abs).split(sep).join("/");
+  const inRepo = (abs: string) => relative(root, abs).split(sep).join("/");
+  const rel = (abs: string) => prefix + inRepo(abs);
+
+  const walked = walk(root, diagnostics, rel);
+  const entries = new Map(walked.map((e) => [e.abs, e]));
+  const files = walked.map((e) => e.abs);
+  const names = files.map(inRepo);
+  /** Files under a name the walk found first; then links. */
+  const unlinkedFirst = (paths: string[]) => [...paths].sort((a, b) => Number(entries.get(a)?.viaLink) - Number(entries.get(b)?.viaLink) || (a < b ? -1 : a > b ? 1 : 0));
+
+  /** The entry for a path under the root: walked, or looked up now (a script the walk does not reach). */
+  const entryOf = (abs: string): Entry | undefined => {
+    let e = entries.get(abs);
+    if (e === undefined) {
+      const found = inspect(root, abs);
+      if (found.kind === "missing") return undefined;
+      e = found.kind === "file" ? { abs, real: found.real, viaLink: found.viaLink } : { abs, problem: found.kind === "dir" ? notRegular("directory") : found.problem, viaLink: true };
+      entries.set(abs, e);
+    }
+    return e;
+  };
+
+  const said = new Set<string>();
+  /** A problem is met once per name or caller that reaches it: say it once. */
+  const report = (d: Diagnostic) => {
+    const key = JSON.stringify([d.file, d.line, d.message, d.note === true]);
+    if (!said.has(key)) diagnostics.push(d);
+    said.add(key);
+  };
+  const sameFile = (abs: string, first: string) => {
+    if (abs !== first) report({ file: rel(abs), line: 1, message: `the same file as ${rel(first)} (through a symbolic link); read once, under that name`, note: true });
+  };
+  const claimed = new Map<string, string>();
+  /** True the first time a real file is taken for a purpose; another name for it is noted. */
+  const claim = (purpose: string, abs: string): boolean => {
+    const real = entryOf(abs)?.real;
+    if (real === undefined) return true; // read() says why it cannot be read
+    const first = claimed.get(`${purpose}\0${real}`);
+    if (first === undefined) claimed.set(`${purpose}\0${real}`, abs);
+    else sameFile(abs, first);
+    return first === undefined;
+  };
+
   const read = (abs: string): string | undefined => {
-    try {
-      if (statSync(abs).size > MAX_BYTES) {
-        diagnostics.push({ file: rel(abs), line: 1, message: `larger than ${MAX_BYTES} bytes; not read` });
-        return undefined;
-      }
-      const text = readFileSync(abs, "utf8");
-      inlineSuppressions.push(...findInlineSuppressions(text, rel(abs)));
-      return text;
-    } catch (e) {
-      diagnostics.push({ file: rel(abs), line: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+    const name = inRepo(abs);
+    const fail = (p: Problem, file = rel(abs)) => {
+      report({ file, line: 1, message: p.message, ...(p.note ? { note: true } : {}) });
       return undefined;
+    };
+    // Such a name would garble every report it is printed in.
+    if (hasControl(name)) return fail({ message: "its name holds control characters; not read" }, quoted(rel(abs)));
+    const e = entryOf(abs);
+    if (e === undefined) return fail({ message: "cannot read: ENOENT" });
+    if (e.problem || e.real === undefined) return fail(e.problem ?? { message: "cannot read" });
+    const r = readBounded(e.real, MAX_BYTES);
+    if ("problem" in r) return fail(r.problem);
+    inlineSuppressions.push(...findInlineSuppressions(r.text, rel(abs)));
+    return r.text;
+  };
+
+  let globTests = 0;
+  /** Repository files a glob matches (at most `limit`), or undefined when the matching budget is spent. */
+  const matching = (pattern: string, limit: number): string[] | undefined => {
+    const out: string[] = [];
+    for (const name of names) {
+      if (++globTests > MAX_GLOB_TESTS) return undefined;
+      if (globMatch(pattern, name) && out.push(join(root, name)) >= limit) break;
+    }
+    return out;
+  };
+
+  /**
+   * The files a script call or pipeline upload names (absolute), saying what it cannot follow: a
+   * path that depends on what is not known is a gap in a pipeline, and in a script when some file
+   * of the repository could be it (else a note); a file that is not there is a note (generated
+   * during the build, or brought by a plugin).
+   */
+  const budget = { left: MAX_RESOLVE_SCAN };
+  const follow = (call: Located & { path: string }, verb: "runs" | "uploads", scope: PathScope): string[] => {
+    const say = (message: string, note = false) => report({ file: call.file, line: call.line, message, ...(note ? { note: true } : {}) });
+    const t = resolveScriptPath(call.path, { ...scope, budget });
+    if (t.kind === "outside") return [];
+    if (t.kind === "control") {
+      say(`${verb} ${shorten(quoted(t.text))}, a name with control characters: not read`);
+      return [];
+    }
+    const written = shorten(call.path);
+    const out: string[] = [];
+    const missing: string[] = [];
+    for (const p of t.paths) {
+      const m = isGlob(p) ? matching(p, MAX_GLOB_FILES + 1) : entryOf(join(root, p)) ? [join(root, p)] : [];
+      if (m === undefined || m.length > MAX_GLOB_FILES) say(`${verb} ${written}, a glob that matches too many files to follow: not read`);
+      else if (m.length === 0) missing.push(p);
+      else out.push(...m);
+    }
+    if (missing.length > 0) {
+      const which = missing.length === 1 && posix.normalize(call.path) === missing[0] ? "" : ` (${shorten(missing.join(", "))})`;
+      say(`${verb} ${written}${which}, which is not in the repository: not read`, true);
+    }
+    if (t.kind === "unresolved") {
+      const what = `${verb} ${written}, whose path depends on ${listed(t.needs)}${t.onlyVariables ? `, not set in ${scope.pipeline ? "the pipeline" : "the script or by the step that runs it"}` : ""}`;
+      const couldBe = scope.pipeline || t.patterns.some((p) => matching(p, 1)?.length !== 0);
+      if (couldBe) say(`${what}: not read`);
+      else say(`${what}; no file in the repository matches it: not read`, true);
+    }
+    return out;
+  };
+
+  const upload = (up: Located & { path: string }, scope: PathScope): string[] => {
+    if (up.path === "-") return []; // generated on the fly: nothing in the repository to read
+    if (up.path === "") return DEFAULT_UPLOADS.map((p) => join(root, p)).filter((abs) => entryOf(abs) !== undefined).slice(0, 1);
+    return follow(up, "uploads", scope);
+  };
+
+  // Pipelines (and the pipelines they upload) first, then the scripts their steps run with the
+  // step's env, then the scripts under .buildkite/ no step runs.
+  const pipelineQueue = unlinkedFirst(files.filter((f) => isPipelinePath(inRepo(f))));
+  const calledQueue: { abs: string; vars: Vars }[] = [];
+  const walkedScripts = unlinkedFirst(files.filter((f) => /(^|\/)\.buildkite\/.*\.(sh|bash)$/.test(inRepo(f))));
+  const scriptFacts = new Map<string, { abs: string; facts: ShellFacts } | null>();
+  const visits = new Map<string, Set<string>>();
+
+  const readPipelineFile = (abs: string) => {
+    if (!claim("pipeline", abs)) return;
+    const text = read(abs);
+    if (text === undefined) return;
+    const { pipeline, diagnostics: d } = readPipeline(text, rel(abs));
+    diagnostics.push(...d);
+    if (!pipeline) return;
+    repo.pipelines.push(pipeline);
+    for (const step of pipeline.steps) {
+      // A step's commands run as one script; `$X` is replaced at upload, `$$X` when it runs.
+      const shells = step.commands.map((c) => readShell(c.text, pipeline.file, { firstLine: c.line, pipelineEscapes: true }));
+      for (const r of shells) diagnostics.push(...r.diagnostics);
+      const env = envVars(pipeline.env, step.env);
+      const vars = withAssignments(env, shells.flatMap((r) => r.facts.assignments));
+      const scope: PathScope = { pipeline: true, vars, uploadVars: env, ...(step.matrix ? { matrix: step.matrix } : {}) };
+      for (const { facts } of shells) {
+        for (const call of facts.scriptCalls) for (const abs of follow(call, "runs", scope)) calledQueue.push({ abs, vars });
+        for (const up of facts.pipelineUploads) pipelineQueue.push(...upload(up, scope));
+      }
     }
   };
 
-  const files = walk(root, diagnostics);
-  const pipelinesToRead = new Set(files.filter((f) => isPipelinePath(rel(f))));
-  const scriptsToRead = new Set(files.filter((f) => /(^|\/)\.buildkite\/.*\.(sh|bash)$/.test(rel(f))));
-
-  // Pipelines, then the pipelines they upload (transitively).
-  const readPipelines = new Set<string>();
-  const pipelineQueue = [...pipelinesToRead];
-  while (pipelineQueue.length > 0) {
-    const abs = pipelineQueue.shift()!;
-    if (readPipelines.has(abs)) continue;
-    readPipelines.add(abs);
-    const text = read(abs);
-    if (text === undefined) continue;
-    const { pipeline, diagnostics: d } = readPipeline(text, rel(abs));
-    diagnostics.push(...d);
-    if (!pipeline) continue;
-    repo.pipelines.push(pipeline);
-    for (const step of pipeline.steps) {
-      for (const c of step.commands) {
-        const { facts, diagnostics: sd } = readShell(c.text, pipeline.file, { firstLine: c.line, pipelineEscapes: true });
-        diagnostics.push(...sd);
-        for (const call of facts.scriptCalls) {
-          const target = resolveInRepo(root, call.path);
-          if (target) scriptsToRead.add(target);
-        }
-        for (const up of facts.pipelineUploads) {
-          const target = resolveInRepo(root, up.path || ".buildkite/pipeline.yml");
-          if (target && !readPipelines.has(target)) pipelineQueue.push(target);
-        }
+  const envKeys = new WeakMap<Vars, string>();
+  let visitWork = 0;
+  const runScript = (abs: string, vars: Vars) => {
+    const key = entryOf(abs)?.real ?? abs;
+    const envKey = envKeys.get(vars) ?? JSON.stringify([...vars].sort(([a], [b]) => (a < b ? -1 : 1)));
+    envKeys.set(vars, envKey);
+    const seen = visits.get(key) ?? new Set<string>();
+    if (seen.has(envKey)) return;
+    visits.set(key, seen.add(envKey));
+    let parsed = scriptFacts.get(key);
+    if (parsed === undefined) {
+      const text = read(abs);
+      const language = text === undefined ? undefined : interpreterOf(inRepo(abs), text);
+      // Another language's commands are out of reach, like any program a step runs.
+      if (language) report({ file: rel(abs), line: 1, message: `not a shell script (${language}); its commands are not read`, note: true });
+      const r = text === undefined || language ? undefined : readShell(text, rel(abs));
+      parsed = r ? { abs, facts: r.facts } : null;
+      if (r) {
+        diagnostics.push(...r.diagnostics);
+        repo.scripts.push({ file: rel(abs), ...r.facts });
       }
+      scriptFacts.set(key, parsed);
     }
-  }
+    if (parsed === null) return;
+    sameFile(abs, parsed.abs);
+    visitWork += 1 + vars.size + parsed.facts.assignments.length + parsed.facts.scriptCalls.length + parsed.facts.pipelineUploads.length;
+    if (visitWork > MAX_VISIT_WORK) {
+      report({ file: ".", line: 1, message: "scripts run in too many environments to follow; the calls of the rest were not followed" });
+      return;
+    }
+    const own = withAssignments(vars, parsed.facts.assignments);
+    const scope: PathScope = { vars: own, self: inRepo(parsed.abs) };
+    for (const call of parsed.facts.scriptCalls) for (const target of follow(call, "runs", scope)) calledQueue.push({ abs: target, vars: own });
+    for (const up of parsed.facts.pipelineUploads) pipelineQueue.push(...upload(up, scope));
+  };
 
-  // Scripts, following the scripts they call.
-  const readScripts = new Set<string>();
-  const scriptQueue = [...scriptsToRead];
-  while (scriptQueue.length > 0) {
-    const abs = scriptQueue.shift()!;
-    if (readScripts.has(abs)) continue;
-    readScripts.add(abs);
-    const text = read(abs);
-    if (text === undefined) continue;
-    const { facts, diagnostics: d } = readShell(text, rel(abs));
-    diagnostics.push(...d);
-    repo.scripts.push({ file: rel(abs), ...facts });
-    for (const call of facts.scriptCalls) {
-      const target = resolveInRepo(root, call.path);
-      if (target && !readScripts.has(target)) scriptQueue.push(target);
+  for (;;) {
+    const pipeline = pipelineQueue.shift();
+    if (pipeline !== undefined) {
+      readPipelineFile(pipeline);
+      continue;
     }
+    const called = calledQueue.shift();
+    if (called !== undefined) {
+      runScript(called.abs, called.vars);
+      continue;
+    }
+    const script = walkedScripts.shift();
+    if (script === undefined) break;
+    if (!visits.has(entryOf(script)?.real ?? script)) runScript(script, new Map());
   }
 
   // Templates.
-  for (const abs of files) {
+  // A template reached under several names is read once.
+  const templates = new Set(unlinkedFirst(files).filter((abs) => !/\.(bicep|json)$/.test(abs) || claim("template", abs)));
+  for (const abs of files.filter((f) => templates.has(f))) {
     const path = rel(abs);
     if (path.endsWith(".bicep")) {
       const text = read(abs);
@@ -167,14 +527,7 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
 
   repo.pipelines.sort((a: PipelineFile, b: PipelineFile) => (a.file < b.file ? -1 : 1));
   repo.scripts.sort((a, b) => (a.file < b.file ? -1 : 1));
-  const remoteUrl = remoteOf(root);
+  repo.templates.sort((a, b) => (a.file < b.file ? -1 : 1));
+  const remoteUrl = remoteOf(root, diagnostics, rel);
   return { repo, ...(remoteUrl ? { remoteUrl } : {}) };
-}
-
-/** A path as a step wrote it, if it names a file inside the repository. */
-function resolveInRepo(root: string, written: string): string | undefined {
-  if (!written || /[$`*?]/.test(written)) return undefined;
-  const abs = resolve(root, written.replace(/^\.\//, ""));
-  if (!abs.startsWith(root + sep)) return undefined;
-  return existsSync(abs) && statSync(abs).isFile() ? abs : undefined;
 }

@@ -133,6 +133,32 @@ function readDependsOn(node: unknown): string[] {
   return s ? [s] : [];
 }
 
+/** `matrix: [a, b]`, or `setup:` (a list, or lists per dimension) and the `adjustments` that are not skipped. */
+function readMatrix(node: unknown): Record<string, string[]> | undefined {
+  if (node === undefined || node === null) return undefined;
+  const dims = new Map<string, Set<string>>();
+  const add = (dim: string, n: unknown) => {
+    const v = scalarText(n);
+    if (v === undefined) return;
+    const set = dims.get(dim) ?? new Set<string>();
+    dims.set(dim, set.add(v));
+  };
+  const addAll = (n: unknown) => {
+    if (isSeq(n)) n.items.forEach((i) => add("", i));
+    else if (isMap(n)) for (const p of pairs(n)) (isSeq(p.value) ? p.value.items : [p.value]).forEach((v) => add(key(p), v));
+    else add("", n);
+  };
+  addAll(isMap(node) ? get(node, "setup") : node);
+  const adjustments = isMap(node) ? get(node, "adjustments") : undefined;
+  if (isSeq(adjustments)) {
+    for (const a of adjustments.items) {
+      const skip = scalarText(get(a, "skip"));
+      if (skip === undefined || skip === "false") addAll(get(a, "with"));
+    }
+  }
+  return Object.fromEntries([...dims].map(([k, v]) => [k, [...v]]));
+}
+
 function readSteps(ctx: Ctx, node: unknown, group: string | undefined, pipelineQueue: string | undefined, out: PipelineStep[]): void {
   if (!isSeq(node)) {
     diag(ctx, node, "steps must be a list");
@@ -182,6 +208,8 @@ function readSteps(ctx: Ctx, node: unknown, group: string | undefined, pipelineQ
     };
     const queue = readQueue(get(body, "agents")) ?? pipelineQueue;
     if (queue) step.queue = queue;
+    const matrix = readMatrix(get(body, "matrix"));
+    if (matrix) step.matrix = matrix;
     const cond = scalarText(get(body, "if"));
     if (cond) step.if = cond;
     const branches = get(body, "branches");
