@@ -2,37 +2,25 @@
  * Live collection end to end: the real CLI, the real SDKs, the loopback HTTPS emulator serving
  * the demo organisation with small pages and injected faults.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { canonicalInventory, parseInventory, type Inventory } from "@trustscope/core";
-import { startEmulator, type Emulator, type Fault } from "@trustscope/emulator";
+import type { Fault } from "@trustscope/emulator";
+import { demoScenario as scenario, liveEmulatorPerTest } from "../support/live-emulator.ts";
 import { trustscopeAsync } from "../support/cli.ts";
-import { DEMO_SNAPSHOT, SHARED } from "../support/paths.ts";
+import { SHARED } from "../support/paths.ts";
 
-const scenario = parseInventory(readFileSync(DEMO_SNAPSHOT, "utf8"), "organisation.json");
 const schemaSdl = readFileSync(join(SHARED, "schemas/buildkite-graphql-schema.graphql"), "utf8");
 const TOKENS = { buildkite: "bk-test-9f8e7d6c5b4a39281706", graph: "graph-test-1a2b3c4d5e6f70819293", arm: "arm-test-0f1e2d3c4b5a69788796" };
 const SUB_PROD = "0b1f6471-1bf0-4dda-aec3-111122223333";
 const SUB_NONPROD = "4d6e8f10-2a3b-4c5d-8e9f-444455556666";
 
-let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
+const startLive = liveEmulatorPerTest({ tokens: TOKENS, buildkiteSchemaSdl: schemaSdl });
 
 async function start(faults: Fault[] = [], tokens = TOKENS) {
-  emulator = await startEmulator({ scenario, buildkiteSchemaSdl: schemaSdl, tokens, pageSize: { buildkite: 2, graph: 2, arm: 2 }, faults });
-  const dir = mkdtempSync(join(tmpdir(), "trustscope-live-"));
-  writeFileSync(join(dir, "ca.pem"), emulator.caPem);
-  const env = { NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"), BUILDKITE_API_TOKEN: TOKENS.buildkite, TRUSTSCOPE_GRAPH_TOKEN: TOKENS.graph, TRUSTSCOPE_ARM_TOKEN: TOKENS.arm };
-  const live = [
-    "--buildkite-org", "acme", "--buildkite-graphql-url", emulator.buildkiteGraphqlUrl,
-    "--tenant", scenario.tenantId!, "--graph-url", emulator.graphUrl, "--arm-url", emulator.armUrl,
-  ];
-  return { emulator, dir, env, live };
+  const { emu, dir, env, live } = await startLive(faults, tokens);
+  return { emulator: emu, dir, env, live };
 }
 
 function withoutVolatile(inv: Inventory): Inventory {
