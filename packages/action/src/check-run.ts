@@ -3,7 +3,7 @@
  * report (no judging here: severities, counts and the exit code all come from `runScan`), and
  * publishing pages the annotations 50 per request as the Checks API requires.
  */
-import { SEVERITIES, atLeast, type Finding, type Redactor, type Severity } from "@trustscope/core";
+import { SEVERITIES, atLeast, mdCode, mdText, terminalText, type Finding, type Redactor, type Severity } from "@trustscope/core";
 import type { ScanResult } from "@trustscope/cli/scan";
 import type { Octokit, RestEndpointMethodTypes } from "@octokit/rest";
 
@@ -34,10 +34,6 @@ const LEVEL: Record<Severity, Annotation["annotation_level"]> = {
   low: "notice",
   info: "notice",
 };
-
-function esc(s: string): string {
-  return s.replace(/([\\`*_[\]<>|])/g, "\\$1");
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -97,7 +93,7 @@ export function checkSummary(result: ScanResult, opts: { repo: string; detailsUr
   const counted = countedFindings(result);
   const suppressed = report.findings.length - counted.length;
   const head = [
-    `**trustscope ${esc(report.tool.version)}** scanned \`${opts.repo}\` with fail-on \`${result.failOn}\`: ${plural(counted.length, "finding")}${suppressed > 0 ? ` and ${suppressed} suppressed` : ""}.`,
+    `**trustscope ${mdText(report.tool.version)}** scanned ${mdCode(opts.repo)} with fail-on ${mdCode(result.failOn)}: ${plural(counted.length, "finding")}${suppressed > 0 ? ` and ${suppressed} suppressed` : ""}.`,
     "",
   ];
   if (result.exitCode === 3) head.push("> [!WARNING]", "> **The scan is incomplete**: some sources could not be read, so the absence of findings there means nothing. The step fails (exit code 3).", "");
@@ -107,14 +103,14 @@ export function checkSummary(result: ScanResult, opts: { repo: string; detailsUr
   if (counted.length > 0) {
     body.push(`### Top findings`, "");
     for (const f of counted.slice(0, TOP_FINDINGS)) {
-      body.push(`- **${f.severity}** \`${f.ruleId}\` ${esc(clip(f.message, 500))}${f.location ? ` (\`${f.location.file}:${f.location.line}\`)` : ""}`);
+      body.push(`- **${f.severity}** ${mdCode(f.ruleId)} ${mdText(clip(f.message, 500))}${f.location ? ` (${mdCode(`${f.location.file}:${f.location.line}`)})` : ""}`);
     }
     if (counted.length > TOP_FINDINGS) body.push(`- …and ${counted.length - TOP_FINDINGS} more: see the annotations, the job summary and the SARIF report.`);
     body.push("");
   }
   if (report.coverage.gaps.length > 0) {
     body.push("### Coverage gaps", "");
-    for (const g of report.coverage.gaps) body.push(`- ${esc(g.source)} \`${g.scope}\`: ${esc(clip(g.error, 1000))}`);
+    for (const g of report.coverage.gaps) body.push(`- ${mdText(g.source)} ${mdCode(g.scope)}: ${mdText(clip(g.error, 1000))}`);
     body.push("");
   }
   if (opts.detailsUrl) body.push(`[Full report in the job summary](${opts.detailsUrl})`);
@@ -128,7 +124,9 @@ function inRepository(file: string): boolean {
 
 /**
  * One annotation per counted finding with a file location in the repository; cloud findings have
- * none (a path outside the workspace would make GitHub reject the whole request).
+ * none (a path outside the workspace would make GitHub reject the whole request). Annotations are
+ * plain text that also reaches the log as workflow commands: data keeps to its line, control
+ * characters made visible.
  */
 export function annotationsOf(result: ScanResult): Annotation[] {
   return countedFindings(result)
@@ -138,9 +136,9 @@ export function annotationsOf(result: ScanResult): Annotation[] {
       start_line: f.location.line,
       end_line: f.location.line,
       annotation_level: LEVEL[f.severity],
-      title: clip(f.ruleId, 255),
-      message: clip(`${f.message}\n\nFix: ${f.remediation}`, 60_000),
-      ...(f.evidence.length > 0 ? { raw_details: clip(f.evidence.join("\n"), 60_000) } : {}),
+      title: clip(terminalText(f.ruleId), 255),
+      message: clip(`${terminalText(f.message)}\n\nFix: ${terminalText(f.remediation)}`, 60_000),
+      ...(f.evidence.length > 0 ? { raw_details: clip(f.evidence.map(terminalText).join("\n"), 60_000) } : {}),
     }));
 }
 

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Octokit } from "@octokit/rest";
-import { Redactor, UsageError, atLeast, errorMessage, highestSeverity } from "@trustscope/core";
+import { Redactor, UsageError, atLeast, errorMessage, gapLines, highestSeverity, mdText, terminalLines, terminalText } from "@trustscope/core";
 import { runScan, type ScanResult } from "@trustscope/cli/scan";
 import type { Io } from "@trustscope/cli/io";
 import { annotationsOf, checkRunContent, countedFindings, publishCheckRun, type Published } from "./check-run.ts";
@@ -42,6 +42,18 @@ function why(e: unknown): string {
   return `${answered ? `HTTP ${status}: ` : status !== undefined ? "no answer: " : ""}${errorMessage(e)}`;
 }
 
+/** Why no check run was created, for the log and for the job summary (what GitHub answered is data, escaped for each). */
+interface Problem {
+  text: string;
+  markdown: string;
+}
+
+function problem(words: (data: (s: string) => string) => string): Problem {
+  return { text: words(terminalText), markdown: words(mdText) };
+}
+
+const notCreated = (e: unknown): Problem => problem((data) => `the check run could not be created (${data(why(e))})`);
+
 function truncateBytes(text: string, limit: number, note: string): string {
   if (Buffer.byteLength(text, "utf8") <= limit) return text;
   const lines = text.split("\n");
@@ -56,10 +68,10 @@ function truncateBytes(text: string, limit: number, note: string): string {
   return `${kept.join("\n")}\n\n${note}\n`;
 }
 
-async function createCheckRun(env: NodeJS.ProcessEnv, inputs: ActionInputs, result: ScanResult, redactor: Redactor, log: Log, startedAt: Date): Promise<{ published?: Published; problem?: string }> {
-  if (!inputs.token) return { problem: "no github-token was given, so no check run was created" };
+async function createCheckRun(env: NodeJS.ProcessEnv, inputs: ActionInputs, result: ScanResult, redactor: Redactor, log: Log, startedAt: Date): Promise<{ published?: Published; problem?: Problem }> {
+  if (!inputs.token) return { problem: problem(() => "no github-token was given, so no check run was created") };
   const target = commitTarget(env);
-  if (!target) return { problem: "GITHUB_REPOSITORY and GITHUB_SHA are not set, so there is no commit to create a check run on" };
+  if (!target) return { problem: problem(() => "GITHUB_REPOSITORY and GITHUB_SHA are not set, so there is no commit to create a check run on") };
   const detailsUrl = runUrl(env);
   const octokit = new Octokit({
     auth: inputs.token,
@@ -83,12 +95,14 @@ async function createCheckRun(env: NodeJS.ProcessEnv, inputs: ActionInputs, resu
     const status = statusOf(e);
     if (status === 403 || status === 404) {
       return {
-        problem:
-          `the check run could not be created (${why(e)}): the token lacks the \`checks: write\` permission. ` +
-          "That is expected for pull requests from forks (GitHub gives them a read-only token) and for personal access tokens, which cannot create check runs; otherwise add `permissions: checks: write` to the job.",
+        problem: problem(
+          (data) =>
+            `the check run could not be created (${data(why(e))}): the token lacks the \`checks: write\` permission. ` +
+            "That is expected for pull requests from forks (GitHub gives them a read-only token) and for personal access tokens, which cannot create check runs; otherwise add `permissions: checks: write` to the job.",
+        ),
       };
     }
-    return { problem: `the check run could not be created (${why(e)})` };
+    return { problem: notCreated(e) };
   }
 }
 
@@ -97,7 +111,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<number>
   const redactor = new Redactor();
   for (const name of SECRET_VARIABLES) redactor.add(env[name]);
   redactor.add(env["INPUT_GITHUB-TOKEN"]?.trim());
-  const log: Log = { out: (t) => process.stdout.write(redactor.redact(t)), err: (t) => process.stderr.write(redactor.redact(t)) };
+  // The log is a terminal of sorts (GitHub renders ANSI codes in it): no control character from
+  // data reaches it, and no secret; our own lines and workflow commands keep their line breaks.
+  const log: Log = { out: (t) => process.stdout.write(terminalLines(redactor.redact(t))), err: (t) => process.stderr.write(terminalLines(redactor.redact(t))) };
   const fail = (message: string): void => log.out(workflowCommand("error", message, { title: "trustscope" }));
 
   let inputs: ActionInputs;
@@ -134,11 +150,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<number>
   if (!writeOutputs(env, outputs)) log.out(`trustscope: GITHUB_OUTPUT is not set; outputs: ${JSON.stringify(outputs)}\n`);
   log.out(`trustscope: ${counted.length} finding(s), highest severity ${highest}; SARIF report written to ${inputs.sarifFile}\n`);
 
-  const check = await createCheckRun(env, inputs, result, redactor, log, startedAt).catch((e: unknown) => ({ problem: `the check run could not be created (${why(e)})`, published: undefined }));
+  const check = await createCheckRun(env, inputs, result, redactor, log, startedAt).catch((e: unknown) => ({ problem: notCreated(e), published: undefined }));
   const notes: string[] = [];
   if (check.problem) {
-    log.out(workflowCommand("warning", `trustscope: ${check.problem.replace(/\.?$/, ".")} The job summary, the SARIF report and the outputs are written as usual.`, { title: "trustscope: no check run" }));
-    notes.push(`> [!NOTE]\n> No check run: ${check.problem.replace(/\.?$/, ".")}`);
+    log.out(workflowCommand("warning", `trustscope: ${check.problem.text.replace(/\.?$/, ".")} The job summary, the SARIF report and the outputs are written as usual.`, { title: "trustscope: no check run" }));
+    notes.push(`> [!NOTE]\n> No check run: ${check.problem.markdown.replace(/\.?$/, ".")}`);
     // Without a check run, annotate the most severe located findings through workflow commands.
     for (const a of annotationsOf(result).slice(0, FALLBACK_ANNOTATIONS)) {
       const level = a.annotation_level === "failure" ? "error" : a.annotation_level === "warning" ? "warning" : "notice";
@@ -153,7 +169,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<number>
 
   if (result.exitCode === 3) {
     fail(`trustscope: the scan is incomplete (${report.coverage.gaps.length} coverage gap(s)); whatever was found is reported, but an incomplete scan never passes.`);
-    for (const g of report.coverage.gaps) log.out(`  - ${g.source} ${g.scope}: ${g.error}\n`);
+    for (const line of gapLines(report.coverage.gaps)) log.out(`${line}\n`);
     return 1;
   }
   if (result.exitCode === 1) {

@@ -3,7 +3,7 @@
  * `explain-access`): the same flags as `scan`, evaluated by `runScan` itself so every command
  * judges alike.
  */
-import { UsageError, type Redactor } from "@trustscope/core";
+import { UsageError, gapLines, type Redactor } from "@trustscope/core";
 import type { Io } from "./io.ts";
 import { LIVE_HELP, LIVE_OPTIONS } from "./live.ts";
 import { runScan, SCAN_OPTIONS, type ScanResult } from "./commands/scan.ts";
@@ -70,7 +70,7 @@ export function coverageExit(result: ScanResult, io: Io, quiet: boolean | undefi
   if (coverage.complete) return 0;
   if (!quiet) {
     io.stderr(`trustscope: the scan is incomplete (${coverage.gaps.length} coverage gap(s)), so ${what} may be missing access; exit code 3\n`);
-    for (const g of coverage.gaps) io.stderr(`  - ${g.source} ${g.scope}: ${g.error}\n`);
+    for (const line of gapLines(coverage.gaps)) io.stderr(`${line}\n`);
   }
   return 3;
 }

@@ -1,5 +1,5 @@
 /** The `trustscope` command: dispatch, help, and the mapping of errors to exit codes. */
-import { Redactor, UsageError, errorMessage } from "@trustscope/core";
+import { Redactor, UsageError, errorMessage, terminalLines, terminalText } from "@trustscope/core";
 import { collectCommand } from "./commands/collect.ts";
 import { diffCommand } from "./commands/diff.ts";
 import { explainCommand } from "./commands/explain.ts";
@@ -32,12 +32,14 @@ export const EXIT_INTERNAL = 4;
 export async function main(argv: string[], rawIo: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
   // Everything printed passes through the redactor: secrets registered by the commands never
-  // reach stdout or stderr, whatever a library put in a message.
+  // reach stdout or stderr, whatever a library put in a message. Commands also redact their data
+  // before rendering it (escaping could otherwise hide a secret from this last pass). Stderr
+  // carries no colour of ours, so any control character left in it is made visible too.
   const redactor = new Redactor();
   for (const name of ["BUILDKITE_API_TOKEN", "TRUSTSCOPE_GRAPH_TOKEN", "TRUSTSCOPE_ARM_TOKEN", "AZURE_CLIENT_SECRET", "BUILDKITE_AGENT_ACCESS_TOKEN"]) {
     redactor.add(rawIo.env[name]);
   }
-  const io: Io = { ...rawIo, stdout: (t) => rawIo.stdout(redactor.redact(t)), stderr: (t) => rawIo.stderr(redactor.redact(t)) };
+  const io: Io = { ...rawIo, stdout: (t) => rawIo.stdout(redactor.redact(t)), stderr: (t) => rawIo.stderr(terminalLines(redactor.redact(t))) };
   try {
     switch (command) {
       case "scan":
@@ -69,11 +71,11 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`trustscope: ${e.message}\n`);
+      io.stderr(`trustscope: ${terminalText(e.message)}\n`);
       return 2;
     }
     // A bug, not the user's fault: one line, and the stack only when asked for.
-    io.stderr(`trustscope: internal error: ${errorMessage(e)}\n`);
+    io.stderr(`trustscope: internal error: ${terminalText(errorMessage(e))}\n`);
     if (io.env.TRUSTSCOPE_DEBUG) io.stderr(`${e instanceof Error ? e.stack : ""}\n`);
     return EXIT_INTERNAL;
   }

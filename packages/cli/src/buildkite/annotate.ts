@@ -35,8 +35,11 @@ export function annotationStyle(report: Report): AnnotationStyle {
 }
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
-/** The first line of each finding that counts in renderMarkdown's output. */
-const FINDING_START = /^- \*\*`/;
+/**
+ * The first line of each finding that counts in renderMarkdown's output (new ones since the
+ * baseline are marked 🆕). Data cannot forge one: renderMarkdown keeps each string on its line.
+ */
+const FINDING_START = /^- (?:🆕 )?\*\*`/;
 
 function incompleteNotice(report: Report): string {
   const n = report.coverage.gaps.length;

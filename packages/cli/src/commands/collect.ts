@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { UsageError, type Redactor } from "@trustscope/core";
+import { UsageError, gapLines, type Redactor } from "@trustscope/core";
 import { parse } from "../args.ts";
 import { writeText, type Io } from "../io.ts";
 import { LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
@@ -34,11 +34,12 @@ export async function collectCommand(args: string[], io: Io, redactor: Redactor)
   const opts = liveOptions(values, io, redactor);
   if (!opts) throw new UsageError("nothing to collect: give --buildkite-org and/or Azure options (see 'trustscope collect --help')");
   const onProgress = progressReporter(io, Boolean(values.quiet));
-  const { inventory } = await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
+  // Redacted as data first (an echoed token in a gap's error), then as text.
+  const inventory = redactor.redactDeep((await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) })).inventory);
   writeText(resolve(io.cwd, values.output), redactor.redact(`${JSON.stringify(inventory, null, 2)}\n`));
   if (!inventory.coverage.complete && !values.quiet) {
     io.stderr(`trustscope: the collection is incomplete (${inventory.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
-    for (const g of inventory.coverage.gaps) io.stderr(`  - ${g.source} ${g.scope}: ${g.error}\n`);
+    for (const line of gapLines(inventory.coverage.gaps)) io.stderr(`${line}\n`);
   }
   return inventory.coverage.complete ? 0 : 3;
 }

@@ -1,6 +1,6 @@
 /** `trustscope diff OLD NEW`: the trust changes between two snapshots. */
 import { relative, resolve } from "node:path";
-import { UsageError, diffInventories, parseInventory, renderDiffJson, renderDiffMarkdown, renderDiffTable, type Inventory, type Redactor } from "@trustscope/core";
+import { UsageError, diffInventories, parseInventory, renderDiffJson, renderDiffMarkdown, renderDiffTable, terminalText, type Inventory, type Redactor } from "@trustscope/core";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
 
@@ -51,11 +51,12 @@ export function diffCommand(args: string[], io: Io, redactor: Redactor): number 
     );
   }
   const [oldFile, newFile] = positionals as [string, string];
-  const diff = diffInventories(load(oldFile, io), load(newFile, io));
+  // Snapshots are redacted as data before anything is rendered or escaped.
+  const diff = diffInventories(redactor.redactDeep(load(oldFile, io)), redactor.redactDeep(load(newFile, io)));
   const out =
     format === "json" ? renderDiffJson(diff) : format === "markdown" ? renderDiffMarkdown(diff) : renderDiffTable(diff, { color: !values.output && useColor(io, io.stdoutIsTTY) });
   if (values.output) writeText(resolve(io.cwd, values.output), redactor.redact(out));
   else io.stdout(out);
-  if (format !== "table" || values.output) for (const n of diff.notes) io.stderr(`trustscope: note: ${n}\n`);
+  if (format !== "table" || values.output) for (const n of diff.notes) io.stderr(`trustscope: note: ${terminalText(n)}\n`);
   return diff.summary.increases > 0 ? 1 : 0;
 }

@@ -13,7 +13,9 @@ import {
   findAccessTargets,
   findingIdentity,
   listSome,
+  jsonText,
   suggestAccessTargets,
+  terminalText,
   type BlastRadius,
   type Finding,
   type GrantReach,
@@ -90,7 +92,7 @@ export async function explainAccessCommand(args: string[], io: Io, redactor: Red
   }
   const radius = blastRadius(graph, environments, targets[0]!);
   const findings = findingsFor(graph, radius, result.report.findings);
-  const out = format === "json" ? `${JSON.stringify(toJson(graph, radius, findings), null, 2)}\n` : renderText(graph, radius, findings);
+  const out = format === "json" ? `${jsonText(toJson(graph, radius, findings), 2)}\n` : renderText(graph, radius, findings);
   if (values.output) writeText(resolve(io.cwd, values.output), redactor.redact(out));
   else io.stdout(out);
   return coverageExit(result, io, values.quiet, "the answer");
@@ -136,7 +138,9 @@ function renderText(graph: TrustGraph, radius: BlastRadius, findings: NamedFindi
     lines.push(`Findings (${findings.shown.length}${findings.suppressed ? `, and ${findings.suppressed} suppressed` : ""}):`);
     for (const f of findings.shown) lines.push(`  ${f.severity.toUpperCase().padEnd(8)} ${f.ruleId}: ${f.message}`);
   }
-  return `${lines.join("\n")}\n`;
+  // Each line is ours apart from the data in it, and ours holds no control characters: escaping
+  // whole lines makes every name's control characters and line breaks visible.
+  return `${lines.map(terminalText).join("\n")}\n`;
 }
 
 function grantLines(graph: TrustGraph, grants: GrantReach[], indent: string): string[] {

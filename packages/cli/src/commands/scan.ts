@@ -4,8 +4,10 @@ import {
   REPORT_FORMATS,
   SEVERITIES,
   UsageError,
+  gapLines,
   parseBaseline,
   scan,
+  terminalText,
   type Evaluation,
   type FailOn,
   type Redactor,
@@ -116,7 +118,7 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
   }
   const { inventory } = loaded;
   if (repo && !quiet) {
-    for (const d of repo.repo.diagnostics.filter((x) => x.note)) io.stderr(`trustscope: note: ${d.file}:${d.line}: ${d.message}\n`);
+    for (const d of repo.repo.diagnostics.filter((x) => x.note)) io.stderr(`trustscope: note: ${terminalText(`${d.file}:${d.line}: ${d.message}`)}\n`);
   }
   if (repo && onProgress) {
     io.stderr(`trustscope: repository: ${repo.repo.pipelines.length} pipeline files, ${repo.repo.scripts.length} scripts, ${repo.repo.templates.length} templates\n`);
@@ -126,10 +128,10 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
   }
 
   const baseline = values.baseline !== undefined ? parseBaseline(readText(resolve(io.cwd, values.baseline), "the baseline report"), values.baseline) : undefined;
-  const outcome = scan({ inventory, rules, toolVersion: VERSION, documentation: documentedMetas, ...(policy ? { policy } : {}), ...(repo ? { repo } : {}), ...(baseline ? { baseline } : {}) });
+  const outcome = scan({ inventory, rules, redactor, toolVersion: VERSION, documentation: documentedMetas, ...(policy ? { policy } : {}), ...(repo ? { repo } : {}), ...(baseline ? { baseline } : {}) });
   const { report, evaluation } = outcome;
   for (const f of report.findings) {
-    if (f.ruleId === "expired-suppression" && !quiet) io.stderr(`trustscope: warning: ${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}\n`);
+    if (f.ruleId === "expired-suppression" && !quiet) io.stderr(`trustscope: warning: ${terminalText(`${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}`)}\n`);
   }
 
   const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_SARIF_ANCHOR, lineOf: () => undefined };
@@ -163,7 +165,7 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
   const { report } = result;
   if (!report.coverage.complete && !values.quiet && (format !== "table" || values.output)) {
     io.stderr(`trustscope: the scan is incomplete (${report.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
-    for (const g of report.coverage.gaps) io.stderr(`  - ${g.source} ${g.scope}: ${g.error}\n`);
+    for (const line of gapLines(report.coverage.gaps)) io.stderr(`${line}\n`);
   }
 
   // The Buildkite annotation comes on top of the normal output and never changes the exit code.
@@ -173,7 +175,7 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
     const outcome = await annotateBuild(annotation, { env: io.env });
     // Automatic annotation honours -q; one that was asked for says when it failed.
     if (!outcome.ok && (mode === "explicit" || !values.quiet)) {
-      io.stderr(`trustscope: warning: the Buildkite annotation failed (${outcome.error}); the report and exit code are unaffected\n`);
+      io.stderr(`trustscope: warning: the Buildkite annotation failed (${terminalText(outcome.error)}); the report and exit code are unaffected\n`);
     } else if (outcome.ok && annotation.truncated && !values.quiet) {
       io.stderr("trustscope: note: the Buildkite annotation was truncated to fit Buildkite's 1 MiB limit\n");
     }

@@ -7,6 +7,7 @@ import type { FederatedCredential, Inventory, ProviderSettings, RoleAssignment }
 import { ROLE_ASSIGNMENT_WRITE, displayScope, roleAllows, roleDefinitionGuid, type RbacIndex } from "../azure/rbac.ts";
 import { buildTrustGraph, describeIdentity, type Identity, type TrustEdge, type TrustGraph } from "../graph/trust-graph.ts";
 import type { SubjectKind } from "../buildkite/oidc.ts";
+import { jsonText, mdCode, mdText, terminalText as t } from "../report/escape.ts";
 
 /** Every kind of change, in the order they are reported within a risk direction. */
 export const DIFF_CHANGE_KINDS = [
@@ -412,7 +413,7 @@ export function renderDiffJson(diff: InventoryDiff): string {
     changes: diff.changes,
     summary: diff.summary,
   };
-  return `${JSON.stringify(body, null, 2)}\n`;
+  return `${jsonText(body, 2)}\n`;
 }
 
 function headline(diff: InventoryDiff): string {
@@ -427,27 +428,24 @@ function span(diff: InventoryDiff): string {
 
 export function renderDiffTable(diff: InventoryDiff, opts: { color?: boolean } = {}): string {
   const paint = (code: string, s: string) => (opts.color ? `${code}${s}\x1b[0m` : s);
-  const out: string[] = [`trustscope diff: ${span(diff)}`, ""];
+  // Data is escaped before it is coloured: control characters visible, each on its line.
+  const out: string[] = [`trustscope diff: ${t(span(diff))}`, ""];
   const width = Math.max(8, ...diff.changes.map((c) => c.risk.length));
   const pad = " ".repeat(width + 2);
   for (const c of diff.changes) {
     const risk = paint(c.risk === "increase" ? "\x1b[31m" : "\x1b[32m", c.risk.toUpperCase().padEnd(width));
-    out.push(`${risk}  ${paint("\x1b[1m", c.kind)}`, `${pad}${c.summary}`);
-    for (const d of c.details) out.push(`${pad}${paint("\x1b[2m", "-")} ${d}`);
+    out.push(`${risk}  ${paint("\x1b[1m", c.kind)}`, `${pad}${t(c.summary)}`);
+    for (const d of c.details) out.push(`${pad}${paint("\x1b[2m", "-")} ${t(d)}`);
     out.push("");
   }
   out.push(headline(diff));
-  for (const n of diff.notes) out.push(`note: ${n}`);
+  for (const n of diff.notes) out.push(`note: ${t(n)}`);
   return `${out.join("\n")}\n`;
 }
 
-function esc(s: string): string {
-  return s.replace(/([\\`*_[\]<>|])/g, "\\$1");
-}
-
 export function renderDiffMarkdown(diff: InventoryDiff): string {
-  const out: string[] = ["## trustscope diff", "", `Snapshots: ${esc(span(diff))}`, "", headline(diff), ""];
-  for (const n of diff.notes) out.push(`> [!NOTE]`, `> ${esc(capitalise(n))}.`, "");
+  const out: string[] = ["## trustscope diff", "", `Snapshots: ${mdText(span(diff))}`, "", headline(diff), ""];
+  for (const n of diff.notes) out.push(`> [!NOTE]`, `> ${mdText(capitalise(n))}.`, "");
   for (const [risk, title] of [
     ["increase", "🟥 Risk increases"],
     ["decrease", "🟩 Risk decreases"],
@@ -456,8 +454,8 @@ export function renderDiffMarkdown(diff: InventoryDiff): string {
     if (group.length === 0) continue;
     out.push(`### ${title} (${group.length})`, "");
     for (const c of group) {
-      out.push(`- **\`${c.kind}\`** ${esc(c.summary)}`);
-      for (const d of c.details) out.push(`  - ${esc(d)}`);
+      out.push(`- **${mdCode(c.kind)}** ${mdText(c.summary)}`);
+      for (const d of c.details) out.push(`  - ${mdText(d)}`);
     }
     out.push("");
   }

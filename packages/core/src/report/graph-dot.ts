@@ -6,6 +6,7 @@
  */
 import type { Severity } from "../model/finding.ts";
 import type { TrustMap, TrustMapEdge, TrustMapNode, TrustMapNodeKind } from "../graph/trust-map.ts";
+import { INVISIBLE } from "./escape.ts";
 
 /** Strong colours (edges, outlines) and light fills per severity; shared by the DOT and Mermaid views. */
 export const SEVERITY_COLORS: Record<Severity, { stroke: string; fill: string }> = {
@@ -20,14 +21,13 @@ export const PRODUCTION_COLOR = "#c00000";
 
 const SHAPES: Record<TrustMapNodeKind, string> = { pipeline: "box", credential: "note", identity: "ellipse", scope: "folder" };
 
-/** A DOT double-quoted string: `"` and `\` escaped, line breaks as `\n`, other control characters dropped. */
+/** A DOT double-quoted string: `"` and `\` escaped, line breaks as `\n`, other control and invisible format characters dropped. */
 export function dotString(text: string): string {
   const body = text
     .replace(/\\/g, "\\\\")
     .replace(/"/g, '\\"')
-    .replace(/\r\n|\r|\n/g, "\\n")
-    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "");
+    .replace(/\r\n|\r|\n|\u2028|\u2029/g, "\\n")
+    .replace(INVISIBLE, "");
   return `"${body}"`;
 }
 

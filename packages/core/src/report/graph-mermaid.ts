@@ -7,9 +7,12 @@
 import { SEVERITIES } from "../model/finding.ts";
 import type { TrustMap, TrustMapNode, TrustMapNodeKind } from "../graph/trust-map.ts";
 import { groupNodes, NO_FINDING_COLORS, PRODUCTION_COLOR, SEVERITY_COLORS } from "./graph-dot.ts";
+import { INVISIBLE } from "./escape.ts";
 
 /** Opening and closing brackets per kind: box, stadium, rounded box, cylinder. */
 const SHAPES: Record<TrustMapNodeKind, [string, string]> = { pipeline: ["[", "]"], credential: ["([", "])"], identity: ["(", ")"], scope: ["[(", ")]"] };
+
+const INVISIBLE_RUNS = new RegExp(`(?:${INVISIBLE.source})+`, "g");
 
 /**
  * A quoted Mermaid label. Mermaid decodes `#code;` entities in labels and renders labels as
@@ -17,8 +20,8 @@ const SHAPES: Record<TrustMapNodeKind, [string, string]> = { pipeline: ["[", "]"
  */
 export function mermaidString(text: string): string {
   const body = text
-    // eslint-disable-next-line no-control-regex -- control characters and line breaks become spaces
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    // Control and invisible format characters and line breaks become spaces.
+    .replace(INVISIBLE_RUNS, " ")
     .replace(/["#&<>`[\](){}|\\;]/g, (ch) => `#${ch.charCodeAt(0)};`);
   // Mermaid rejects an empty quoted string.
   return `"${body || " "}"`;

@@ -13,6 +13,7 @@ import type { TrustMap, TrustMapEdge, TrustMapNode } from "../graph/trust-map.ts
 import { identityNodeId, pipelineNodeId, scopeNodeId } from "../graph/build-trust-map.ts";
 import { trustPath, type Report } from "./report.ts";
 import { MAP_SCRIPT, MAP_STYLE } from "./html-assets.ts";
+import { jsonText, terminalText } from "./escape.ts";
 
 export interface HtmlOptions {
   /** When the inventory was read (ISO 8601), shown in the header. */
@@ -45,16 +46,21 @@ export interface TrustPathRow {
 
 const DEFAULT_COLLAPSE_ABOVE = 40;
 
+/**
+ * Text for HTML. Control and invisible format characters are shown as escapes (`\x1b`,
+ * `\u202e`): a bidi override cannot reorder a name on the page, and the page printed to a
+ * terminal cannot drive it.
+ */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return terminalText(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
  * JSON that is safe inside `<script type="application/json">`: no `<`, `>` or `&` can close
- * the element or open a comment, and U+2028/2029 are escaped for older parsers.
+ * the element or open a comment, and U+2028/2029 (with C1 and bidi characters) are escaped.
  */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return jsonText(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function sha256(text: string): string {

@@ -1,5 +1,6 @@
 import type { Finding } from "../model/finding.ts";
 import type { Report } from "./report.ts";
+import { jsonText } from "./escape.ts";
 
 /** The JSON report: stable key order, internal fields dropped, byte-identical for equal input. */
 export function renderJson(report: Report): string {
@@ -22,5 +23,5 @@ export function renderJson(report: Report): string {
     };
   });
   const out = { schemaVersion: report.schemaVersion, tool: report.tool, findings, coverage: report.coverage, summary: report.summary, ...(report.absent ? { absent: report.absent } : {}) };
-  return `${JSON.stringify(out, null, 2)}\n`;
+  return `${jsonText(out, 2)}\n`;
 }

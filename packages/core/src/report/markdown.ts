@@ -5,20 +5,18 @@
 import { SEVERITIES, type Finding } from "../model/finding.ts";
 import type { RuleMeta } from "../engine/rule.ts";
 import { trustPath, type Report } from "./report.ts";
+import { mdCode, mdText } from "./escape.ts";
 
 const ICON: Record<string, string> = { critical: "🟥", high: "🟧", medium: "🟨", low: "🟦", info: "⬜" };
 
-function esc(s: string): string {
-  return s.replace(/([\\`*_[\]<>|])/g, "\\$1");
-}
-
 function finding(f: Finding): string[] {
   const path = trustPath(f);
-  const lines = [`- ${f.baseline === "new" ? "🆕 " : ""}**\`${f.ruleId}\`** ${esc(f.message)}`];
-  if (path) lines.push(`  - Path: ${esc(path)}`);
-  if (f.location) lines.push(`  - Location: \`${f.location.file}:${f.location.line}\``);
-  for (const e of f.evidence) lines.push(`  - ${esc(e)}`);
-  lines.push(`  - **Fix:** ${esc(f.remediation)}`);
+  // Every data-derived string is escaped for its place, so one finding is always these lines.
+  const lines = [`- ${f.baseline === "new" ? "🆕 " : ""}**${mdCode(f.ruleId)}** ${mdText(f.message)}`];
+  if (path) lines.push(`  - Path: ${mdText(path)}`);
+  if (f.location) lines.push(`  - Location: ${mdCode(`${f.location.file}:${f.location.line}`)}`);
+  for (const e of f.evidence) lines.push(`  - ${mdText(e)}`);
+  lines.push(`  - **Fix:** ${mdText(f.remediation)}`);
   return lines;
 }
 
@@ -31,7 +29,7 @@ export function renderMarkdown(report: Report, rules: RuleMeta[] = []): string {
   );
   if (!report.coverage.complete) {
     out.push("> [!WARNING]", "> **The scan is incomplete.** Some sources could not be read, so absence of findings there means nothing:");
-    for (const g of report.coverage.gaps) out.push(`> - ${esc(g.source)} \`${g.scope}\`: ${esc(g.error)}`);
+    for (const g of report.coverage.gaps) out.push(`> - ${mdText(g.source)} ${mdCode(g.scope)}: ${mdText(g.error)}`);
     out.push("");
   }
   out.push("| severity | count |", "| --- | ---: |", ...SEVERITIES.map((s) => `| ${ICON[s]} ${s} | ${report.summary[s]} |`), "");
@@ -45,18 +43,18 @@ export function renderMarkdown(report: Report, rules: RuleMeta[] = []): string {
   }
   if (report.absent && report.absent.length > 0) {
     out.push(`<details><summary>${report.absent.length} finding(s) gone since the baseline</summary>`, "");
-    for (const a of report.absent) out.push(`- \`${a.ruleId}\` ${esc(a.message)}`);
+    for (const a of report.absent) out.push(`- ${mdCode(a.ruleId)} ${mdText(a.message)}`);
     out.push("", "</details>", "");
   }
   const suppressed = report.findings.filter((f) => f.suppression);
   if (suppressed.length > 0) {
     out.push(`<details><summary>${suppressed.length} suppressed finding(s)</summary>`, "");
-    for (const f of suppressed) out.push(`- \`${f.ruleId}\` ${esc(f.message)} — suppressed: ${esc(f.suppression!.reason)}${f.suppression!.expires ? ` (until ${f.suppression!.expires})` : ""}`);
+    for (const f of suppressed) out.push(`- ${mdCode(f.ruleId)} ${mdText(f.message)} — suppressed: ${mdText(f.suppression!.reason)}${f.suppression!.expires ? ` (until ${mdText(f.suppression!.expires)})` : ""}`);
     out.push("", "</details>", "");
   }
   if (titles.size > 0 && counted.length > 0) {
     out.push("<details><summary>Rules</summary>", "");
-    for (const id of [...new Set(counted.map((f) => f.ruleId))].sort()) out.push(`- \`${id}\`: ${esc(titles.get(id) ?? "")}`);
+    for (const id of [...new Set(counted.map((f) => f.ruleId))].sort()) out.push(`- ${mdCode(id)}: ${mdText(titles.get(id) ?? "")}`);
     out.push("", "</details>", "");
   }
   return out.join("\n");

@@ -6,6 +6,7 @@
 import type { Finding, Severity } from "../model/finding.ts";
 import type { RuleMeta } from "../engine/rule.ts";
 import { trustPath, type Report } from "./report.ts";
+import { jsonText } from "./escape.ts";
 
 export interface SarifOptions {
   /** Repository-relative path of the file cloud findings are anchored at. */
@@ -111,5 +112,5 @@ export function renderSarif(report: Report, rules: RuleMeta[], opts: SarifOption
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  return `${jsonText(sarif, 2)}\n`;
 }

@@ -1,6 +1,11 @@
-/** The terminal view: one block per finding, colour only when asked for. */
+/**
+ * The terminal view: one block per finding, colour only when asked for. Data is escaped (control
+ * characters made visible, one line each) before it is coloured, so only our own codes reach the
+ * terminal.
+ */
 import { SEVERITIES, type Severity } from "../model/finding.ts";
 import { trustPath, type Report } from "./report.ts";
+import { gapLines, terminalText as t } from "./escape.ts";
 
 const COLOR: Record<Severity, string> = { critical: "\x1b[1;31m", high: "\x1b[31m", medium: "\x1b[33m", low: "\x1b[36m", info: "\x1b[37m" };
 const DIM = "\x1b[2m";
@@ -13,14 +18,14 @@ export function renderTable(report: Report, opts: { color: boolean } = { color: 
   const width = Math.max(8, ...counted.map((f) => f.severity.length));
   for (const f of counted) {
     const sev = c(COLOR[f.severity], f.severity.toUpperCase().padEnd(width));
-    out.push(`${sev}  ${c("\x1b[1m", f.ruleId)}${f.baseline === "new" ? `  ${c(COLOR.medium, "NEW")}` : ""}`);
+    out.push(`${sev}  ${c("\x1b[1m", t(f.ruleId))}${f.baseline === "new" ? `  ${c(COLOR.medium, "NEW")}` : ""}`);
     const pad = " ".repeat(width + 2);
-    out.push(`${pad}${f.message}`);
+    out.push(`${pad}${t(f.message)}`);
     const path = trustPath(f);
-    if (path) out.push(`${pad}${c(DIM, "path:")} ${path}`);
-    if (f.location) out.push(`${pad}${c(DIM, "at:")} ${f.location.file}:${f.location.line}`);
-    for (const e of f.evidence) out.push(`${pad}${c(DIM, "-")} ${e}`);
-    out.push(`${pad}${c(DIM, "fix:")} ${f.remediation}`, "");
+    if (path) out.push(`${pad}${c(DIM, "path:")} ${t(path)}`);
+    if (f.location) out.push(`${pad}${c(DIM, "at:")} ${t(f.location.file)}:${f.location.line}`);
+    for (const e of f.evidence) out.push(`${pad}${c(DIM, "-")} ${t(e)}`);
+    out.push(`${pad}${c(DIM, "fix:")} ${t(f.remediation)}`, "");
   }
   const suppressed = report.findings.length - counted.length;
   const totals = SEVERITIES.map((s) => `${report.summary[s]} ${s}`).join(", ");
@@ -29,7 +34,7 @@ export function renderTable(report: Report, opts: { color: boolean } = { color: 
   out.push(`${counted.length === 0 ? "No findings" : `${counted.length} finding(s)`}: ${totals}${suppressed ? `; ${suppressed} suppressed` : ""}${baseline}.`);
   if (!report.coverage.complete) {
     out.push(c(COLOR.high, "The scan is INCOMPLETE; these sources could not be read fully:"));
-    for (const g of report.coverage.gaps) out.push(`  - ${g.source} ${g.scope}: ${g.error}`);
+    out.push(...gapLines(report.coverage.gaps));
   }
   return `${out.join("\n")}\n`;
 }

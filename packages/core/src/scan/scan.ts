@@ -13,6 +13,7 @@ import { renderMarkdown } from "../report/markdown.ts";
 import { buildReport, type Report } from "../report/report.ts";
 import { renderSarif, type SarifOptions } from "../report/sarif.ts";
 import { renderTable } from "../report/table.ts";
+import type { Redactor } from "../util/redactor.ts";
 
 export const REPORT_FORMATS = ["table", "json", "sarif", "markdown", "html"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -27,6 +28,12 @@ export interface ScanInput extends EvaluationInput {
    * (`engineRules` of `@trustscope/rules`). Reporters use it for SARIF help and Markdown.
    */
   documentation?: readonly RuleMeta[];
+  /**
+   * Secrets to keep out of the report. The inventory is redacted before it is evaluated and the
+   * report (findings, coverage gaps, absent findings) before it is rendered, so no reporter's
+   * escaping can change a secret's spelling before anything recognises it.
+   */
+  redactor?: Redactor;
 }
 
 export interface RenderOptions {
@@ -56,9 +63,12 @@ export const DEFAULT_SARIF_ANCHOR = "trustscope.yaml";
  * (`html` is one self-contained page with the findings and the trust map).
  */
 export function scan(input: ScanInput): ScanOutcome {
-  const evaluation = evaluate(input);
-  const report = buildReport(evaluation, input.toolVersion ?? "0.0.0");
+  const { redactor } = input;
+  const evaluation = evaluate(redactor ? { ...input, inventory: redactor.redactDeep(input.inventory) } : input);
+  let report = buildReport(evaluation, input.toolVersion ?? "0.0.0");
   if (input.baseline) report.absent = applyBaseline(report.findings, input.baseline);
+  // Findings from repository files and earlier reports carry text the inventory did not.
+  if (redactor) report = redactor.redactDeep(report);
   const documented = new Map((input.documentation ?? []).map((m) => [m.id, m]));
   const rules = evaluation.rules.map((m) => {
     const docs = m.docs ?? documented.get(m.id)?.docs;
