@@ -9,6 +9,7 @@ import { managementGroupName, normalizeScope, scopeKind } from "../azure/scope.t
 import { severityRank, type Finding, type Severity } from "../model/finding.ts";
 import type { BuildkitePipeline } from "../model/inventory.ts";
 import type { EnvironmentClassifier } from "../policy/environments.ts";
+import { jsonText } from "../report/escape.ts";
 import { describeScope, grantReach, productionVerdict, subscriptionName } from "./access.ts";
 import type { Identity, TrustEdge, TrustGraph } from "./trust-graph.ts";
 import type { TrustMap, TrustMapEdge, TrustMapEdgeKind, TrustMapNode, TrustMapNodeKind } from "./trust-map.ts";
@@ -75,7 +76,9 @@ export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassi
       label: c.name,
       detail: [
         `issuer: ${c.issuer}${edge.issuerKind === "buildkite-near-miss" ? " (near-miss: not Buildkite's issuer, matches no token)" : ""}`,
-        `subject: ${c.subject}${edge.subject ? ` (${edge.subject.label})` : ""}`,
+        ...(c.claimsMatchingExpression
+          ? [`claims expression: ${c.claimsMatchingExpression.value}${edge.issuerKind === "other" ? "" : " (Entra accepts expressions only for GitHub, GitLab and Terraform Cloud issuers: it matches no Buildkite token)"}`]
+          : [`subject: ${c.subject}${edge.subject ? ` (${edge.subject.label})` : ""}`]),
         `audiences: ${c.audiences.join(", ")}`,
         `on ${identity.kind === "application" ? "app registration" : "managed identity"} '${identity.displayName}'`,
         `pipelines that can mint a token for it: ${edge.reach.length}`,
@@ -97,9 +100,9 @@ export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassi
   };
 }
 
-/** The same map as JSON: byte-stable, two-space indented, with a trailing newline. */
+/** The same map as JSON: byte-stable, two-space indented, with a trailing newline; no raw controls a terminal would act on. */
 export function renderTrustMapJson(map: TrustMap): string {
-  return `${JSON.stringify(map, null, 2)}\n`;
+  return `${jsonText(map, 2)}\n`;
 }
 
 const NODE_ORDER: Record<TrustMapNodeKind, number> = { pipeline: 0, credential: 1, identity: 2, scope: 3 };
