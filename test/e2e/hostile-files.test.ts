@@ -54,6 +54,16 @@ describe("JSON nested deeper than any parser's stack", () => {
     expect(report.findings.map((f) => f.ruleId)).toContain("client-secret-login");
   });
 
+  it("a pipeline nested too deeply: one gap with a plain reason, exit 3", () => {
+    const repo = tempDir();
+    mkdirSync(join(repo, ".buildkite"));
+    writeFileSync(join(repo, ".buildkite", "pipeline.yml"), `steps: ${nested()}\n`);
+    const r = trustscope(["scan", "--repo", repo, "--format", "json"]);
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { coverage: { gaps: { scope: string; error: string }[] } };
+    expect(report.coverage.gaps.map((g) => g.error)).toEqual([expect.stringMatching(/^line 1: not valid YAML: nested too deeply to read$/)]);
+  });
+
   it("a policy nested too deeply: exit 2 with a plain reason", () => {
     const d = tempDir();
     writeFileSync(join(d, "trustscope.yaml"), `environments: ${nested()}\n`);

@@ -5,6 +5,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 import { SEVERITIES, type Severity } from "../model/finding.ts";
 import { UsageError } from "../util/errors.ts";
+import { yamlErrorReason } from "../util/yaml-error.ts";
 import type { EnvironmentSelector, Policy, RuleSetting, Suppression } from "./policy.ts";
 
 interface Ctx {
@@ -134,9 +135,7 @@ export function parsePolicy(text: string, file: string): Policy {
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0]?.line ?? 1;
-    // The YAML parser recurses per nesting level and reports the overflow as a parse error.
-    const why = /call stack/i.test(err.message) ? "nested too deeply to read" : err.message.split("\n")[0];
-    throw new UsageError(`${file}:${line}: not valid YAML: ${why}`);
+    throw new UsageError(`${file}:${line}: not valid YAML: ${yamlErrorReason(err.message)}`);
   }
   const policy: Policy = { file, suppressions: [], ruleSettings: {}, rules: [] };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return policy;

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 import type { Diagnostic, EnvEntry, PipelineFile, PipelineStep } from "../../model/repo.ts";
+import { yamlErrorReason } from "../../util/yaml-error.ts";
 
 interface Ctx {
   file: string;
@@ -230,7 +231,7 @@ export function readPipeline(text: string, file: string): { pipeline?: PipelineF
   }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    return { diagnostics: [{ file, line: e.linePos?.[0]?.line ?? 1, message: `not valid YAML: ${e.message.split("\n")[0]}` }] };
+    return { diagnostics: [{ file, line: e.linePos?.[0]?.line ?? 1, message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
   }
   const root = doc.contents;
   const steps: PipelineStep[] = [];
