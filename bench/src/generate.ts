@@ -395,6 +395,22 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
     }),
   );
 
+  // A flexible credential (ARM returns its expression from 2025-01-31-preview) beside the first
+  // identity's Buildkite one: every repository of a GitHub owner, and Contributor in production.
+  // On a managed identity, so the Graph requests stay those of the lower bound.
+  {
+    const mi = managedIdentities[0]!;
+    mi.federatedIdentityCredentials.push({
+      id: `${mi.id}/federatedIdentityCredentials/github-any-repo`,
+      name: "github-any-repo",
+      issuer: "https://token.actions.githubusercontent.com",
+      subject: "",
+      claimsMatchingExpression: { value: "claims['sub'] matches 'repo:bench/*'", languageVersion: 1 },
+      audiences: [AUDIENCE],
+    });
+    planted.push({ ruleId: "wildcard-claims-expression", appId: mi.clientId, scope: rgsOf(0)[0]!.id, what: "claims expression matching every repository of a GitHub owner, Contributor in production" });
+  }
+
   // Everyone else's assignments (users, groups, other apps) fill each subscription to its size.
   const users = Array.from({ length: 2000 }, () => uuid());
   const roles = [READER, CONTRIBUTOR, BLOB_CONTRIBUTOR];

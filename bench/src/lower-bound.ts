@@ -11,7 +11,9 @@
  *              at most 100 parents per page with $expand); per item, packed 20 to a $batch:
  *              a service-principal lookup per 15 Buildkite-trusting apps (`appId in (…)` takes 15
  *              values) and one transitiveMemberOf per such app and per managed identity (no list
- *              returns the groups of many principals).
+ *              returns the groups of many principals); apps with a flexible credential count as
+ *              such apps, and each needs one Graph beta read of its credentials (v1.0 does not
+ *              return their claimsMatchingExpression).
  *   ARM        subscriptions and management-group entities: ⌈n ÷ 1000⌉ each; per subscription
  *              resource groups, role definitions, role assignments (those above the
  *              subscription included), storage accounts and managed identities: ⌈n ÷ 1000⌉ each;
@@ -50,9 +52,10 @@ export function lowerBound(inventory: Inventory): LowerBound {
   const buildkite = 1 + pages(bk.clusters.length, MAX_PAGE.buildkite) + pages(bk.pipelines.length, MAX_PAGE.buildkite) + pages(bk.agents.length, MAX_PAGE.buildkite);
 
   const appPages = pages(entra.applications.length, MAX_PAGE.graphExpand);
-  const buildkiteApps = entra.applications.filter((a) => a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other")).length;
+  const buildkiteApps = entra.applications.filter((a) => a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other" || f.claimsMatchingExpression)).length;
+  const flexibleApps = entra.applications.filter((a) => a.federatedIdentityCredentials.some((f) => f.claimsMatchingExpression)).length;
   const inner = Math.ceil(buildkiteApps / IN_FILTER_VALUES) + buildkiteApps + azure.managedIdentities.length;
-  const graph = appPages + Math.ceil(inner / GRAPH_BATCH);
+  const graph = appPages + Math.ceil(inner / GRAPH_BATCH) + flexibleApps;
 
   const subScope = (id: string) => `/subscriptions/${id.toLowerCase()}`;
   const aboveSubscriptions = azure.roleAssignments.filter((a) => !normalizeScope(a.scope).startsWith("/subscriptions/")).length;

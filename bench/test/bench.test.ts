@@ -94,6 +94,8 @@ describe("bench collection against the emulator", () => {
       cloud: "AzureCloud",
       buildkite: { organization: "bench-org", graphqlUrl: emu.buildkiteGraphqlUrl, token: emu.tokens.buildkite },
       azure: {
+        // As bench.ts: the tenant known, its subscriptions carry no tenantId of their own.
+        tenantId: tenant.inventory.tenantId!,
         graphUrl: emu.graphUrl,
         armUrl: emu.armUrl,
         graphCredential: staticTokenCredential(emu.tokens.graph),

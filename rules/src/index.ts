@@ -21,9 +21,11 @@ import { clientSecretLogin } from "./rules/client-secret-login.ts";
 import { subjectClaimMismatch } from "./rules/subject-claim-mismatch.ts";
 import { tokenSharedBetweenSteps } from "./rules/token-shared-between-steps.ts";
 import { unguardedTokenRequest } from "./rules/unguarded-token-request.ts";
+import { wildcardClaimsExpression } from "./rules/wildcard-claims-expression.ts";
 
 const modules: Rule[] = [
   orgScopedTrust,
+  wildcardClaimsExpression,
   forkBuildsOnTrustedPipeline,
   ownerWhereContributorWouldDo,
   missingStorageDataRole,
@@ -59,6 +61,7 @@ export const engineRules: RuleMeta[] = ENGINE_RULES.map(withDocs);
 
 export {
   orgScopedTrust,
+  wildcardClaimsExpression,
   forkBuildsOnTrustedPipeline,
   ownerWhereContributorWouldDo,
   missingStorageDataRole,

@@ -46,6 +46,16 @@ describe("unresolved-subject", () => {
     });
   }
 
+  it("is quiet for a credential that matches by expression (wildcard-claims-expression reports it)", () => {
+    const b = withSubject(() => uuidFor("gone"));
+    b.raw.entra!.applications[0]!.federatedIdentityCredentials = [{ name: "flex", issuer: "https://agent.buildkite.com", subject: "", claimsMatchingExpression: { value: "claims['sub'] matches '*'", languageVersion: 1 }, audiences: ["api://AzureADTokenExchange"] }];
+    expect(run(unresolvedSubject, b.build())).toEqual([]);
+  });
+
+  it("says an empty subject may be an expression that could not be read", () => {
+    expect(run(unresolvedSubject, withSubject(() => "").build())[0]?.evidence[0]).toMatch(/the subject is empty: .*claimsMatchingExpression/);
+  });
+
   it("is quiet when the Buildkite side was not collected (it cannot know)", () => {
     const b = withSubject(() => uuidFor("gone"));
     delete b.raw.buildkite;

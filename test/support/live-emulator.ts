@@ -30,16 +30,17 @@ export interface LiveEmulator {
 
 /**
  * Registers an `afterEach` that closes the emulator the returned `start` opened (pages of 2, so
- * every list is paged), so a failing test never leaks a server into the next.
+ * every list is paged; the demo organisation unless another scenario is given), so a failing
+ * test never leaks a server into the next.
  */
-export function liveEmulatorPerTest(defaults: { tokens: LiveTokens } & Omit<EmulatorOptions, "scenario" | "tokens" | "faults">): (faults?: Fault[], tokens?: LiveTokens) => Promise<LiveEmulator> {
+export function liveEmulatorPerTest(defaults: { tokens: LiveTokens } & Omit<EmulatorOptions, "scenario" | "tokens" | "faults"> & { scenario?: EmulatorOptions["scenario"] }): (faults?: Fault[], tokens?: LiveTokens) => Promise<LiveEmulator> {
   let running: Emulator | undefined;
   afterEach(async () => {
     await running?.close();
     running = undefined;
   });
   return async (faults = [], tokens = defaults.tokens) => {
-    const emu = (running = await startEmulator({ pageSize: { buildkite: 2, graph: 2, arm: 2 }, ...defaults, scenario: demoScenario, tokens, faults }));
+    const emu = (running = await startEmulator({ pageSize: { buildkite: 2, graph: 2, arm: 2 }, scenario: demoScenario, ...defaults, tokens, faults }));
     const dir = mkdtempSync(join(tmpdir(), "trustscope-live-"));
     writeFileSync(join(dir, "ca.pem"), emu.caPem);
     const env = { NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"), BUILDKITE_API_TOKEN: tokens.buildkite, TRUSTSCOPE_GRAPH_TOKEN: tokens.graph, TRUSTSCOPE_ARM_TOKEN: tokens.arm };

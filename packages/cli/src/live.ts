@@ -7,6 +7,8 @@ import {
   CLOUD_NAMES,
   UsageError,
   azureCredentials,
+  listSome,
+  terminalText,
   type AzureCloudName,
   type AzureCredentials,
   type CollectOptions,
@@ -52,7 +54,9 @@ export const LIVE_HELP = `Live sources (read-only):
   --buildkite-org SLUG         Buildkite organisation (env BUILDKITE_ORGANIZATION_SLUG); token from env BUILDKITE_API_TOKEN
   --buildkite-graphql-url URL  default https://graphql.buildkite.com/v1
   --tenant ID                  Entra tenant (env AZURE_TENANT_ID)
-  --subscription ID            repeatable; default: every subscription the credential can list
+  --subscription ID            repeatable; default: every subscription of the tenant that the
+                               credential can list (other tenants' are named in a note, not read;
+                               one named here is read whatever its tenant)
   --cloud NAME                 AzureCloud | AzureUSGovernment | AzureChinaCloud (default AzureCloud)
   --graph-url URL, --arm-url URL   override the cloud's endpoints (proxies, test servers)
   --authority-url URL          override the cloud's Entra login endpoint (proxies, test servers)
@@ -172,6 +176,12 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
       armCredential: creds.arm,
       graphCredentialName: creds.graphName,
       armCredentialName: creds.armName,
+    };
+    // Other tenants' subscriptions (Lighthouse, guest access) are not merged into the tenant's scan.
+    opts.onOtherTenantSubscriptions = (subs) => {
+      if (quiet) return;
+      const named = subs.map((s) => `${s.displayName} (${s.subscriptionId}, tenant ${s.tenantId})`);
+      io.stderr(`trustscope: note: ${terminalText(`${subs.length} subscription(s) the credential can list belong to another tenant than ${tenantId} and were not scanned: ${listSome(named, 5)}. Name one with --subscription to scan it.`)}\n`);
     };
   }
   return opts;

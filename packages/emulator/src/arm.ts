@@ -35,6 +35,8 @@ export const EMULATOR_CALLER_OBJECT_ID = "e0e0e0e0-0000-4000-8000-00000000ca11";
 const LOCATION = "westeurope";
 const TIMESTAMP = "2024-01-01T00:00:00.0000000Z";
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-(preview|beta|alpha|privatepreview))?$/i;
+/** The first Microsoft.ManagedIdentity API version with flexible credentials' expressions (2025-01-31-preview). */
+const FLEXIBLE_FIC_API_VERSION = "2025-01-31";
 
 type JsonObject = Record<string, unknown>;
 
@@ -237,8 +239,11 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     return undefined;
   }
 
-  /** One page of `items`: `{ value, nextLink? }`. `$top` is honoured where the API takes it. */
-  function list(req: ApiRequest, items: JsonObject[], acceptsTop = false): ApiResponse {
+  /**
+   * One page of `items`: `{ value, nextLink? }`. `$top` is honoured where the API takes it; `nullLast`
+   * ends with `"nextLink": null` where the API's examples do (getEntities).
+   */
+  function list(req: ApiRequest, items: JsonObject[], acceptsTop = false, nullLast = false): ApiResponse {
     const url = req.url;
     let size = options.pageSize;
     const top = acceptsTop ? queryParam(url, "$top") : undefined;
@@ -260,6 +265,7 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     const body: JsonObject = { value: items.slice(offset, offset + size) };
     const next = state.nextPageLink("arm", req.rawPath, offset, size, items.length);
     if (next) body.nextLink = next;
+    else if (nullLast) body.nextLink = null;
     return json(200, body);
   }
 
@@ -273,7 +279,8 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
       // ARM leaves `tags` out when a subscription has none.
       ...(Object.keys(s.tags).length > 0 ? { tags: s.tags } : {}),
       subscriptionId: s.subscriptionId,
-      tenantId,
+      // A subscription of another tenant (Lighthouse, guest access) says whose it is.
+      tenantId: s.tenantId ?? tenantId,
       displayName: s.displayName,
       state: s.state ?? "Enabled",
       subscriptionPolicies: { locationPlacementId: "Public_2014-09-01", quotaId: "EnterpriseAgreement_2014-09-01", spendingLimit: "Off" },
@@ -370,12 +377,23 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     };
   }
 
-  function ficJson(mi: ManagedIdentity, fic: ManagedIdentity["federatedIdentityCredentials"][number]): JsonObject {
+  /**
+   * A flexible credential has no subject; its expression comes back from 2025-01-31-preview on
+   * (examples/FlexibleFederatedIdentityCredentialGet.json) and earlier versions leave it out.
+   */
+  function ficJson(mi: ManagedIdentity, fic: ManagedIdentity["federatedIdentityCredentials"][number], apiVersion: string): JsonObject {
+    const e = fic.claimsMatchingExpression;
+    const withExpression = e !== undefined && apiVersion.slice(0, 10) >= FLEXIBLE_FIC_API_VERSION;
     return {
       id: fic.id ?? `${mi.id}/federatedIdentityCredentials/${fic.name}`,
       name: fic.name,
       type: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
-      properties: { issuer: fic.issuer, subject: fic.subject, audiences: fic.audiences },
+      properties: {
+        issuer: fic.issuer,
+        ...(e && fic.subject === "" ? {} : { subject: fic.subject }),
+        audiences: fic.audiences,
+        ...(withExpression ? { claimsMatchingExpression: { languageVersion: e.languageVersion, value: e.value } } : {}),
+      },
     };
   }
 
@@ -542,15 +560,17 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
   function management(req: ApiRequest, rest: string[]): ApiResponse {
     const kind = lc(rest[0] ?? "");
     if (kind === "getentities" && rest.length === 1) {
-      if (req.method !== "POST" && req.method !== "GET") return methodNotAllowed(req);
-      // The SDK POSTs the first page and GETs each nextLink.
-      let entities: (AzureManagementGroup | AzureSubscription)[] = [...azure.managementGroups, ...azure.subscriptions];
+      // The operation is a POST (Entities_List); its next pages are POSTs to the nextLink, which
+      // carries the $skiptoken. The SDK's GET of a next link is refused.
+      if (req.method !== "POST") return armError(405, "MethodNotAllowed", `The requested resource does not support http method '${req.method}'.`);
+      // The tenant's own entities: another tenant's subscriptions are not in its hierarchy.
+      let entities: (AzureManagementGroup | AzureSubscription)[] = [...azure.managementGroups, ...azure.subscriptions.filter((s) => s.tenantId === undefined || lc(s.tenantId) === lc(tenantId))];
       const groupName = queryParam(req.url, "groupName");
       if (groupName) {
         const root = mgByName.get(lc(groupName));
         entities = root ? [root, ...descendants(root)] : [];
       }
-      return list(req, entities.map(entityJson), true);
+      return list(req, entities.map(entityJson), true, true);
     }
     if (req.method !== "GET") return methodNotAllowed(req);
     if (kind !== "managementgroups") return armError(404, "InvalidResourceType", `The resource type '${rest[0] ?? ""}' could not be found in the namespace 'Microsoft.Management'.`);
@@ -631,9 +651,10 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
       }
       if (rest.length === 2) return json(200, managedIdentityJson(mi));
       if (lc(rest[2]!) === "federatedidentitycredentials") {
-        if (rest.length === 3) return list(req, mi.federatedIdentityCredentials.map((f) => ficJson(mi, f)), true);
+        const apiVersion = queryParam(req.url, "api-version") ?? "";
+        if (rest.length === 3) return list(req, mi.federatedIdentityCredentials.map((f) => ficJson(mi, f, apiVersion)), true);
         const fic = rest.length === 4 ? mi.federatedIdentityCredentials.find((f) => lc(f.name) === lc(rest[3]!)) : undefined;
-        if (fic) return json(200, ficJson(mi, fic));
+        if (fic) return json(200, ficJson(mi, fic, apiVersion));
         return armError(404, "NotFound", `Federated identity credential '${rest[3] ?? ""}' was not found.`);
       }
     }

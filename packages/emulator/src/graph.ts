@@ -1,6 +1,7 @@
 /**
  * Microsoft Graph v1.0, as far as trustscope reads it: applications with their password and
- * federated credentials, service principals, their group memberships, and JSON `$batch`.
+ * federated credentials, service principals, their group memberships, and JSON `$batch`; the
+ * same under beta, where federated credentials also carry `claimsMatchingExpression`.
  * Shapes follow Graph's documented responses; paging uses absolute `@odata.nextLink` URLs with
  * `$skiptoken`, like the real service.
  */
@@ -117,6 +118,13 @@ const GROUP_PROPERTIES = [
 const GROUP_DEFAULT = ["id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "groupTypes", "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "securityEnabled", "visibility"];
 
 const FIC_PROPERTIES = ["audiences", "description", "id", "issuer", "name", "subject"];
+/** Beta adds flexible credentials' expression (v1.0 has no such property). */
+const FIC_PROPERTIES_BETA = [...FIC_PROPERTIES, "claimsMatchingExpression"];
+
+/** The API versions served: v1.0, and beta for what only beta returns (flexible credentials). */
+type GraphVersion = "v1.0" | "beta";
+const versionOf = (req: ApiRequest): GraphVersion => (/^\/beta(\/|\?|$)/.test(req.rawPath) ? "beta" : "v1.0");
+const ficProperties = (version: GraphVersion) => (version === "beta" ? FIC_PROPERTIES_BETA : FIC_PROPERTIES);
 
 /** A stable GUID for things the scenario leaves unnamed (Graph always returns an `id`). */
 function stableGuid(...parts: string[]): string {
@@ -124,14 +132,22 @@ function stableGuid(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function ficJson(app: EntraApplication, fic: FederatedCredential): JsonObject {
+/**
+ * A federated credential as the version shows it. A flexible one has subject null in both; only
+ * beta has its expression (federatedidentitycredential.md, federatedidentityexpression.md).
+ */
+function ficJson(app: EntraApplication, fic: FederatedCredential, version: GraphVersion): JsonObject {
+  const e = fic.claimsMatchingExpression;
   return {
     id: fic.id ?? stableGuid("fic", app.objectId, fic.name),
     name: fic.name,
     issuer: fic.issuer,
-    subject: fic.subject,
+    subject: e && fic.subject === "" ? null : fic.subject,
     audiences: fic.audiences,
     description: fic.description ?? null,
+    ...(version === "beta"
+      ? { claimsMatchingExpression: e ? { "@odata.type": "#microsoft.graph.federatedIdentityExpression", languageVersion: e.languageVersion, value: e.value } : null }
+      : {}),
   };
 }
 
@@ -249,6 +265,11 @@ function project(full: JsonObject, names: string[] | undefined, defaults: string
   return out;
 }
 
+/** `ConsistencyLevel: eventual` and `$count=true`: what Graph's advanced queries need. */
+function isAdvancedQuery(req: ApiRequest, url: URL): boolean {
+  return req.headers.consistencylevel?.toLowerCase() === "eventual" && queryParam(url, "$count")?.toLowerCase() === "true";
+}
+
 function isResponse(x: unknown): x is ApiResponse {
   return typeof x === "object" && x !== null && "status" in x && typeof (x as ApiResponse).status === "number";
 }
@@ -316,7 +337,7 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
   const listings = new ListingCache<JsonObject[]>();
   const responses = new ResponseCache();
   const base = () => state.urls.graph;
-  const context = (fragment: string) => `${base()}/v1.0/$metadata#${fragment}`;
+  const context = (req: ApiRequest, fragment: string) => `${base()}/${versionOf(req)}/$metadata#${fragment}`;
 
   function findApplication(segment: Segment, id: string | undefined): EntraApplication | undefined {
     if (segment.key?.prop?.toLowerCase() === "appid") return appsByAppId.get(lcKey(segment.key.value));
@@ -339,17 +360,14 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
       if (!Number.isInteger(n) || n < 1 || n > MAX_TOP) return badRequest(req, `Invalid page size specified: '${topParam}'. Must be between 1 and ${MAX_TOP} inclusive.`);
       top = n;
     }
-    const countParam = queryParam(url, "$count");
-    const wantsCount = countParam?.toLowerCase() === "true";
-    if (wantsCount && req.headers.consistencylevel?.toLowerCase() !== "eventual") {
-      return badRequest(req, "$count is not currently supported.");
-    }
+    // Without the advanced-query header, `?$count=true` is silently ignored (aad-advanced-queries.md).
+    const wantsCount = isAdvancedQuery(req, url);
     const token = queryParam(url, "$skiptoken");
     const offset = token === undefined ? 0 : decodeSkipToken(token);
     if (offset === undefined) return badRequest(req, "The specified page token value has expired and can no longer be included in your request.", "Directory_ExpiredPageToken");
     const size = Math.min(top, options.pageSize, maxTop);
     const page = items.slice(offset, offset + size);
-    const body: JsonObject = { "@odata.context": context(contextFragment) };
+    const body: JsonObject = { "@odata.context": context(req, contextFragment) };
     if (wantsCount && token === undefined) body["@odata.count"] = items.length;
     const next = state.nextPageLink("graph", req.rawPath, offset, size, items.length);
     if (next) body["@odata.nextLink"] = next;
@@ -361,12 +379,12 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
     return sel.select ? `${collection}(${[...sel.select, ...sel.expand.keys()].join(",")})` : collection;
   }
 
-  function applicationView(app: EntraApplication, sel: Selection): JsonObject {
+  function applicationView(app: EntraApplication, sel: Selection, version: GraphVersion): JsonObject {
     const out = project(applicationJson(app), sel.select?.filter((n) => !APPLICATION_NAVIGATION.includes(n)), APPLICATION_DEFAULT);
     for (const [nav, innerSelect] of sel.expand) {
       // $expand of a directory relationship returns at most 20 items and no next link; an
       // application holds at most 20 federated credentials, so they all come back.
-      out[nav] = nav === "federatedIdentityCredentials" ? app.federatedIdentityCredentials.slice(0, 20).map((f) => project(ficJson(app, f), innerSelect, FIC_PROPERTIES)) : [];
+      out[nav] = nav === "federatedIdentityCredentials" ? app.federatedIdentityCredentials.slice(0, 20).map((f) => project(ficJson(app, f, version), innerSelect, ficProperties(version))) : [];
     }
     return out;
   }
@@ -391,7 +409,7 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
         const predicate = filter === undefined ? undefined : parseFilter(filter, ["id", "appId", "displayName"]);
         if (filter !== undefined && !predicate) return badRequest(req, `Unsupported or invalid query filter clause specified for resource 'Application': ${filter}`, "Request_UnsupportedQuery");
         const views = listings.get(req.rawPath, () =>
-          (predicate ? entra.applications.filter((a) => predicate(applicationJson(a))) : entra.applications).map((a) => applicationView(a, sel)),
+          (predicate ? entra.applications.filter((a) => predicate(applicationJson(a))) : entra.applications).map((a) => applicationView(a, sel, versionOf(req))),
         );
         return listBody(req, url, views, selectionFragment("applications", sel), sel.expand.size > 0 ? MAX_TOP_WITH_EXPAND : MAX_TOP);
       }
@@ -401,13 +419,14 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
       if (!rest[0]) {
         const sel = parseSelection(req, url, "application", APPLICATION_PROPERTIES, APPLICATION_NAVIGATION);
         if (isResponse(sel)) return sel;
-        return json(200, { "@odata.context": context(`${selectionFragment("applications", sel)}/$entity`), ...applicationView(app, sel) });
+        return json(200, { "@odata.context": context(req, `${selectionFragment("applications", sel)}/$entity`), ...applicationView(app, sel, versionOf(req)) });
       }
       if (rest[0].name === "federatedIdentityCredentials") {
-        const fics = app.federatedIdentityCredentials.map((f) => ficJson(app, f));
+        const fics = app.federatedIdentityCredentials.map((f) => ficJson(app, f, versionOf(req)));
+        const properties = ficProperties(versionOf(req));
         const select = queryParam(url, "$select");
         const names = select === undefined ? undefined : splitTopLevel(select);
-        const bad = names?.find((n) => !FIC_PROPERTIES.includes(n));
+        const bad = names?.find((n) => !properties.includes(n));
         if (bad) return badRequest(req, `Parsing OData Select and Expand failed: Could not find a property named '${bad}' on type 'microsoft.graph.federatedIdentityCredential'.`, "BadRequest");
         const single = rest[0].key ?? (rest[1] ? { value: rest[1].name } : undefined);
         if (!single) {
@@ -419,12 +438,12 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
             items = items.filter(predicate);
           }
           // Not paged by Graph: an application holds at most 20 credentials.
-          return json(200, { "@odata.context": context(`applications('${app.objectId}')/federatedIdentityCredentials`), value: items.map((f) => project(f, names, FIC_PROPERTIES)) });
+          return json(200, { "@odata.context": context(req, `applications('${app.objectId}')/federatedIdentityCredentials`), value: items.map((f) => project(f, names, properties)) });
         }
         // By id, or by the alternate key: federatedIdentityCredentials(name='…').
         const fic = fics.find((f) => (single.prop === "name" ? f.name === single.value : f.id === single.value));
         if (!fic) return notFound(req, single.value);
-        return json(200, { "@odata.context": context(`applications('${app.objectId}')/federatedIdentityCredentials/$entity`), ...project(fic, names, FIC_PROPERTIES) });
+        return json(200, { "@odata.context": context(req, `applications('${app.objectId}')/federatedIdentityCredentials/$entity`), ...project(fic, names, properties) });
       }
       return unknownSegment(rest[0]);
     }
@@ -449,15 +468,20 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
       if (!rest[0]) {
         const sel = parseSelection(req, url, "servicePrincipal", SERVICE_PRINCIPAL_PROPERTIES, []);
         if (isResponse(sel)) return sel;
-        return json(200, { "@odata.context": context(`${selectionFragment("servicePrincipals", sel)}/$entity`), ...project(servicePrincipalJson(sp, scenario.tenantId), sel.select, SERVICE_PRINCIPAL_DEFAULT) });
+        return json(200, { "@odata.context": context(req, `${selectionFragment("servicePrincipals", sel)}/$entity`), ...project(servicePrincipalJson(sp, scenario.tenantId), sel.select, SERVICE_PRINCIPAL_DEFAULT) });
       }
       if (rest[0].name === "transitiveMemberOf" || rest[0].name === "memberOf") {
         // The scenario's memberOf is already transitive; direct memberOf serves the same list.
         const cast = rest[1]?.name;
         if (cast !== undefined && cast !== "microsoft.graph.group") return unknownSegment(rest[1]);
+        // An OData cast on a membership list is an advanced query (aad-advanced-queries.md).
+        if (cast && !isAdvancedQuery(req, url)) {
+          return badRequest(req, "OData cast is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information", "Request_UnsupportedQuery");
+        }
         const sel = parseSelection(req, url, cast ? "group" : "directoryObject", GROUP_PROPERTIES, []);
         if (isResponse(sel)) return sel;
-        const items = memberships(sp).map((g) => project(g, sel.select, GROUP_DEFAULT));
+        // Cast to groups, the items are groups: they carry no @odata.type (the documented examples).
+        const items = memberships(sp).map((g) => project(cast ? { ...g, "@odata.type": undefined } : g, sel.select, GROUP_DEFAULT));
         return listBody(req, url, items, cast ? selectionFragment("groups", sel) : selectionFragment("directoryObjects", sel));
       }
       return unknownSegment(rest[0]);
@@ -470,7 +494,7 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
       const sel = parseSelection(req, url, "group", GROUP_PROPERTIES, []);
       if (isResponse(sel)) return sel;
       const { "@odata.type": _type, ...group } = groupJson(id, name);
-      return json(200, { "@odata.context": context(`${selectionFragment("groups", sel)}/$entity`), ...project(group, sel.select, GROUP_DEFAULT) });
+      return json(200, { "@odata.context": context(req, `${selectionFragment("groups", sel)}/$entity`), ...project(group, sel.select, GROUP_DEFAULT) });
     }
 
     return unknownSegment(first);
@@ -524,8 +548,8 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
         statuses.set(item.id, 400);
         return { id: item.id, status: 400, headers: { "Content-Type": "application/json" }, body: (badRequest(req, "Batch request URLs must be relative.", "BadRequest").body as JsonObject) };
       }
-      relative = relative.replace(/^\/?(v1\.0\/)?/, "/");
-      const rawPath = `/v1.0${relative}`;
+      relative = relative.replace(/^\/?(v1\.0\/|beta\/)?/, "/");
+      const rawPath = `/${versionOf(req)}${relative}`;
       const inner: ApiRequest = { method: item.method, rawPath, url: parseRequestUrl(rawPath), headers: { ...item.headers, authorization: req.headers.authorization }, body: "" };
       let response: ApiResponse;
       const failedDependency = item.dependsOn.find((d) => {
@@ -533,7 +557,7 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
         return s === undefined || s >= 400;
       });
       if (failedDependency !== undefined) response = graphError(inner, 424, "FailedDependency", `Request '${failedDependency}' this request depends on failed or is missing.`);
-      else response = state.faultResponse("graph", graphErrors, inner, rawPath) ?? route(inner, inner.url.pathname.replace(/^\/v1\.0/, ""));
+      else response = state.faultResponse("graph", graphErrors, inner, rawPath) ?? state.withoutFields("graph", rawPath, route(inner, inner.url.pathname.replace(/^\/(v1\.0|beta)/, "")));
       statuses.set(item.id, response.status);
       state.requests.push({ api: "graph", method: item.method, path: rawPath, hasAuthorization: true, authorizationValid: true, status: response.status, batchInner: true });
       return { id: item.id, status: response.status, headers: { "Content-Type": "application/json", ...response.headers }, body: response.body };
@@ -551,8 +575,9 @@ export function createGraphHandler(options: GraphOptions): FamilyHandler {
     },
     handle(req) {
       const path = req.url.pathname;
-      if (!path.startsWith("/v1.0/") && path !== "/v1.0") return badRequest(req, "Invalid version: the emulator serves v1.0 only.", "BadRequest");
-      const relative = path.slice("/v1.0".length);
+      const version = /^\/(v1\.0|beta)(\/|$)/.exec(path)?.[1];
+      if (!version) return badRequest(req, "Invalid version: the emulator serves v1.0 and beta only.", "BadRequest");
+      const relative = path.slice(version.length + 1);
       if (relative === "/$batch" || relative === "/%24batch") {
         if (req.method !== "POST") return graphError(req, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
         return batch(req);

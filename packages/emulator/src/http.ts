@@ -15,8 +15,18 @@ export type Fault =
   | { kind: "throttle"; api: ApiFamily; match: RegExp; times: number; retryAfterSeconds: number; status?: 429 | 503 }
   /** 403 with the API's real error body. */
   | { kind: "forbidden"; api: ApiFamily; match: RegExp }
-  /** Always fails (default 500) with the API's real error body, or with `body` as text/html (a gateway's page, say). */
-  | { kind: "fail"; api: ApiFamily; match: RegExp; status?: number; body?: string }
+  /**
+   * Always fails (default 500) with the API's real error body, or with `body` as `contentType`
+   * (default text/html: a gateway's page, say).
+   */
+  | { kind: "fail"; api: ApiFamily; match: RegExp; status?: number; body?: string; contentType?: string }
+  /**
+   * The real answer with fields left out of each listed item (`value[]`, inside `$batch` too), as
+   * published examples leave them out: dotted paths such as `properties.principalType` or
+   * `passwordCredentials.0.keyId`. `items`
+   * picks the items by their JSON text (default: every item).
+   */
+  | { kind: "omitFields"; api: "graph" | "arm"; match: RegExp; fields: string[]; items?: RegExp }
   /** On a matching list response, the next-page link points at the foreign server instead. */
   | { kind: "foreignNextLink"; api: "graph" | "arm"; match: RegExp }
   /**
@@ -40,7 +50,7 @@ export type Fault =
   | { kind: "echoAuthorization"; api: ApiFamily; match: RegExp; status?: number };
 
 /** Faults that shape what a handler answered, rather than answering in its place. */
-const SHAPING_FAULTS: ReadonlySet<Fault["kind"]> = new Set(["foreignNextLink", "oversize", "loopNextLink", "stallBody"]);
+const SHAPING_FAULTS: ReadonlySet<Fault["kind"]> = new Set(["foreignNextLink", "oversize", "loopNextLink", "stallBody", "omitFields"]);
 
 export interface RecordedRequest {
   api: ApiFamily | "foreign";
@@ -132,7 +142,7 @@ export class EmulatorState {
         case "forbidden":
           return errors.forbidden(req);
         case "fail":
-          if (fault.body !== undefined) return { status: fault.status ?? 500, rawBody: fault.body, headers: { "Content-Type": "text/html; charset=utf-8" } };
+          if (fault.body !== undefined) return { status: fault.status ?? 500, rawBody: fault.body, headers: { "Content-Type": fault.contentType ?? "text/html; charset=utf-8" } };
           return errors.failed(req, fault.status ?? 500);
         case "redirect":
           return { status: fault.status, headers: { Location: `${fault.to === "foreign" ? this.urls.foreign : this.urls[api]}${req.rawPath}` } };
@@ -161,8 +171,20 @@ export class EmulatorState {
     return offset + size < total ? nextLink(origin, rawPath, offset + size) : undefined;
   }
 
-  /** An answer from a handler with the faults that shape it applied (oversize). */
-  shaped(api: ApiFamily, subject: string, response: ApiResponse): ApiResponse {
+  /** A listing's answer with the fields an `omitFields` fault leaves out of its items removed. */
+  withoutFields(api: ApiFamily, subject: string, response: ApiResponse): ApiResponse {
+    const fault = this.fault("omitFields", api, subject);
+    if (!fault || response.status !== 200) return response;
+    const body = (response.rawBody !== undefined ? JSON.parse(response.rawBody.toString()) : response.body) as { value?: unknown };
+    if (!Array.isArray(body?.value)) return response;
+    const value = body.value.map((item: unknown) => (fault.items && !matches(fault.items, JSON.stringify(item)) ? item : omit(item, fault.fields)));
+    const { rawBody: _raw, ...rest } = response;
+    return { ...rest, body: { ...body, value } };
+  }
+
+  /** An answer from a handler with the faults that shape it applied (omitFields, oversize). */
+  shaped(api: ApiFamily, subject: string, answer: ApiResponse): ApiResponse {
+    const response = this.withoutFields(api, subject, answer);
     const oversize = this.fault("oversize", api, subject);
     if (oversize) return { ...response, padding: { bytes: oversize.bytes, declareLength: oversize.declareLength ?? false } };
     return this.fault("stallBody", api, subject) ? { ...response, padding: { bytes: 0, declareLength: false, stall: true } } : response;
@@ -173,6 +195,18 @@ export class EmulatorState {
     const token = bearerToken(authorization);
     return token !== undefined && Object.values(this.tokens).includes(token);
   }
+}
+
+/** A copy of a JSON object without the fields at the dotted paths. */
+function omit(item: unknown, paths: readonly string[]): unknown {
+  const copy = structuredClone(item) as Record<string, unknown>;
+  for (const path of paths) {
+    const keys = path.split(".");
+    let parent: unknown = copy;
+    for (const key of keys.slice(0, -1)) parent = parent && typeof parent === "object" ? (parent as Record<string, unknown>)[key] : undefined;
+    if (parent && typeof parent === "object") delete (parent as Record<string, unknown>)[keys[keys.length - 1]!];
+  }
+  return copy;
 }
 
 /** `RegExp.test` without the `lastIndex` surprises of global/sticky regexes. */

@@ -10,7 +10,7 @@ async function start(faults: Fault[] = []) {
   emu = started.emu;
   const { http } = started;
   const get = (path: string) => http.get(path.startsWith("https://") ? path : `${emu!.armUrl}${path}`, emu!.tokens.arm);
-  const post = (path: string) => http.post(`${emu!.armUrl}${path}`, {}, emu!.tokens.arm);
+  const post = (path: string) => http.post(path.startsWith("https://") ? path : `${emu!.armUrl}${path}`, {}, emu!.tokens.arm);
   return { emu, get, post };
 }
 
@@ -139,12 +139,20 @@ describe("Azure Resource Manager", () => {
     expect(atScope.items.length).toBeLessThan(items.length);
   });
 
-  it("lists management groups and subscriptions with their parents through getEntities (POST, then GET next pages)", async () => {
+  it("lists management groups and subscriptions with their parents through getEntities (POST, next pages too; GET refused)", async () => {
     const { post, get } = await start();
     const first = await post("/providers/Microsoft.Management/getEntities?api-version=2021-04-01");
     expect(first.status).toBe(200);
-    const { items, pages } = await pageAll(async (url) => (url === "first" ? first : get(url)), "first", "nextLink");
+    // The operation exists as POST only (Entities_List): a next link is POSTed as well.
+    const next = first.body.nextLink as string;
+    expect(next).toMatch(/[?&]\$skiptoken=/);
+    expect((await get(next)).status).toBe(405);
+    const { items, pages } = await pageAll(async (url) => (url === "first" ? first : post(url)), "first", "nextLink");
     expect(pages).toBe(Math.ceil((azure.managementGroups.length + azure.subscriptions.length) / 2));
+    // The last page says `"nextLink": null`, as the example GetEntities.json does.
+    let last = first;
+    while (last.body.nextLink) last = await post(last.body.nextLink as string);
+    expect(last.body).toHaveProperty("nextLink", null);
     for (const mg of azure.managementGroups) {
       const e = items.find((x) => x.id === mg.id)!;
       expect(e).toMatchObject({ type: "Microsoft.Management/managementGroups", name: mg.name, properties: { displayName: mg.displayName, tenantId: demo.tenantId, parent: mg.parentId ? { id: mg.parentId } : null } });
@@ -156,6 +164,26 @@ describe("Azure Resource Manager", () => {
     const mg = await get(`/providers/Microsoft.Management/managementGroups/${azure.managementGroups[0]!.name}?api-version=2021-04-01&$expand=children&$recurse=true`);
     expect(mg.status).toBe(200);
     expect((mg.body.properties as Json).tenantId).toBe(demo.tenantId);
+  });
+
+  it("lists another tenant's subscription with its tenantId, as the published example does, and leaves it out of the tenant's entities", async () => {
+    const foreign = { subscriptionId: "7e57f0e1-0000-4000-8000-00000000f0e1", displayName: "Partner-Prod", tenantId: "f0e1f0e1-0000-4000-8000-0000000f0e1f", tags: {} };
+    const started = await startEmulatorForTest({ scenario: { ...demo, azure: { ...azure, subscriptions: [...azure.subscriptions, foreign] } }, pageSize: { arm: 10 } });
+    const arm = (path: string, method: "get" | "post" = "get") =>
+      method === "get" ? started.http.get(`${started.emu.armUrl}${path}`, started.emu.tokens.arm) : started.http.post(`${started.emu.armUrl}${path}`, {}, started.emu.tokens.arm);
+    const subs = (await arm("/subscriptions?api-version=2022-12-01")).body.value as Json[];
+    expect(subs.map((s) => [s.subscriptionId, s.tenantId])).toEqual([...azure.subscriptions.map((s) => [s.subscriptionId, demo.tenantId]), [foreign.subscriptionId, foreign.tenantId]]);
+    const entities = (await arm("/providers/Microsoft.Management/getEntities?api-version=2021-04-01", "post")).body.value as Json[];
+    expect(entities.map((e) => e.name)).not.toContain(foreign.subscriptionId);
+  });
+
+  it("omitFields leaves the named fields out of the listed items it picks, as published examples do", async () => {
+    const { get } = await start([{ kind: "omitFields", api: "arm", match: /roleAssignments/i, fields: ["properties.principalType", "type"], items: /a5519000-0000-4000-8000-000000000001/ }]);
+    const items = (await pageAll(get, `/subscriptions/${SUB_PROD}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01`, "nextLink")).items;
+    const picked = items.find((a) => (a.name as string) === "a5519000-0000-4000-8000-000000000001")!;
+    expect(picked).not.toHaveProperty("type");
+    expect(picked.properties).not.toHaveProperty("principalType");
+    expect(items.filter((a) => a !== picked).every((a) => a.type && (a.properties as Json).principalType)).toBe(true);
   });
 
   it("treats paths case-insensitively and answers 404 for an unknown subscription, resource group or identity", async () => {

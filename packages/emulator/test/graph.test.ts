@@ -73,13 +73,16 @@ describe("Microsoft Graph /applications", () => {
     expect(filtered.body.value).toEqual([{ id: app.objectId }]);
   });
 
-  it("rejects what Graph rejects: unknown $select properties, $top over 999, $count without ConsistencyLevel", async () => {
+  it("rejects what Graph rejects: unknown $select properties, $top over 999; ignores $count without ConsistencyLevel", async () => {
     const { get, v1 } = await start();
     const badSelect = await get(`${v1}/applications?$select=id,nonsense`);
     expect(badSelect.status).toBe(400);
     expect((badSelect.body.error as Json).message).toMatch(/Could not find a property named 'nonsense' on type 'microsoft\.graph\.application'/);
     expect((await get(`${v1}/applications?$top=1000`)).status).toBe(400);
-    expect((await get(`${v1}/applications?$count=true`)).status).toBe(400);
+    // Without the header `?$count=true` is silently ignored (aad-advanced-queries.md).
+    const uncounted = await get(`${v1}/applications?$count=true`);
+    expect(uncounted.status).toBe(200);
+    expect(uncounted.body).not.toHaveProperty("@odata.count");
     const counted = await get(`${v1}/applications?$count=true&$select=id`, { ConsistencyLevel: "eventual" });
     expect(counted.body["@odata.count"]).toBe(entra.applications.length);
     const unknown = await get(`${v1}/nothingHere`);
@@ -108,15 +111,21 @@ describe("Microsoft Graph service principals", () => {
     expect(list.items.map((s) => s.id)).toEqual(entra.servicePrincipals.map((s) => s.objectId));
   });
 
-  it("lists transitive group memberships (also cast to groups and keyed by appId), paged", async () => {
+  it("lists transitive group memberships (also cast to groups, an advanced query, and keyed by appId), paged", async () => {
     const { get, v1 } = await start();
     const member = entra.servicePrincipals.find((s) => s.memberOf.length > 0)!;
     const group = entra.groups.find((g) => g.objectId === member.memberOf[0])!;
-    for (const path of [`/servicePrincipals/${member.objectId}/transitiveMemberOf`, `/servicePrincipals(appId='${member.appId}')/transitiveMemberOf/microsoft.graph.group`]) {
-      const r = await get(`${v1}${path}?$select=id,displayName&$top=999`);
-      expect(r.status).toBe(200);
-      expect(r.body.value).toEqual([{ "@odata.type": "#microsoft.graph.group", id: group.objectId, displayName: group.displayName }]);
-    }
+    const plain = await get(`${v1}/servicePrincipals/${member.objectId}/transitiveMemberOf?$select=id,displayName&$top=999`);
+    expect(plain.body.value).toEqual([{ "@odata.type": "#microsoft.graph.group", id: group.objectId, displayName: group.displayName }]);
+    // The cast needs ConsistencyLevel and $count=true; its items are groups, with no @odata.type.
+    const cast = `${v1}/servicePrincipals(appId='${member.appId}')/transitiveMemberOf/microsoft.graph.group?$count=true&$select=id,displayName&$top=999`;
+    const r = await get(cast, { ConsistencyLevel: "eventual" });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ "@odata.context": `${emu!.graphUrl}/v1.0/$metadata#groups(id,displayName)`, "@odata.count": 1 });
+    expect(r.body.value).toEqual([{ id: group.objectId, displayName: group.displayName }]);
+    const unadvanced = await get(cast);
+    expect(unadvanced.status).toBe(400);
+    expect((unadvanced.body.error as Json).code).toBe("Request_UnsupportedQuery");
     const none = await get(`${v1}/servicePrincipals/${entra.servicePrincipals.find((s) => s.memberOf.length === 0)!.objectId}/transitiveMemberOf`);
     expect(none.body.value).toEqual([]);
   });

@@ -12,7 +12,8 @@ export const unresolvedSubject: Rule = {
   *check({ graph }) {
     for (const edge of graph.edges) {
       const s = edge.subject;
-      // Without the Buildkite inventory nothing can be resolved; say nothing rather than guess.
+      // Nothing to resolve without the Buildkite inventory (say nothing rather than guess), or for
+      // a credential that matches by expression (wildcard-claims-expression judges those).
       if (edge.issuerKind !== "buildkite" || !s) continue;
       if (s.kind === "unresolved") {
         yield {
@@ -20,7 +21,9 @@ export const unresolvedSubject: Rule = {
           identity: findingIdentity(edge.identity),
           credential: findingCredential(edge),
           evidence: [
-            edge.credential.subject !== edge.credential.subject.trim()
+            edge.credential.subject === ""
+              ? "the subject is empty: Graph returns no subject for a credential that matches by claimsMatchingExpression, so if its expression could not be read the coverage gaps say so"
+              : edge.credential.subject !== edge.credential.subject.trim()
               ? "the subject has leading or trailing whitespace, which Entra compares like any other character"
               : s.isUuid
                 ? "the subject is a UUID that matches nothing collected: a deleted pipeline, a typo, or a single build or job UUID (one-time use)"

@@ -9,6 +9,7 @@ import {
   blastRadius,
   describeAccessTarget,
   describeIdentity,
+  describeMatch,
   describeScope,
   findAccessTargets,
   findingIdentity,
@@ -153,7 +154,7 @@ function grantLines(graph: TrustGraph, grants: GrantReach[], indent: string): st
 }
 
 function credentialText(edge: TrustEdge): string {
-  return `credential '${edge.credential.name}' (subject ${edge.subject?.label ?? `'${edge.credential.subject}'`})`;
+  return `credential '${edge.credential.name}' (${edge.subject ? `subject ${edge.subject.label}` : describeMatch(edge.credential)})`;
 }
 
 function pipelineText(graph: TrustGraph, r: PipelineBlastRadius): string[] {
@@ -250,7 +251,8 @@ function grantJson(graph: TrustGraph, g: GrantReach) {
 }
 
 function credentialJson(e: TrustEdge) {
-  return { name: e.credential.name, issuer: e.credential.issuer, subject: e.credential.subject, subjectKind: e.subject?.kind ?? null, pipelines: e.reach.length };
+  const expression = e.credential.claimsMatchingExpression;
+  return { name: e.credential.name, issuer: e.credential.issuer, subject: e.credential.subject, ...(expression ? { claimsMatchingExpression: expression } : {}), subjectKind: e.subject?.kind ?? null, pipelines: e.reach.length };
 }
 
 function pipelineJson(r: PipelineReach) {

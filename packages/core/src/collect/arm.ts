@@ -6,9 +6,8 @@
  * REST API's JSON (see listJson).
  */
 import { Readable } from "node:stream";
-import { getContinuationToken as managementGroupsNextLink, ManagementGroupsAPI } from "@azure/arm-managementgroups";
 import { ResourceManagementClient } from "@azure/arm-resources";
-import { getContinuationToken as subscriptionsNextLink, SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import { getContinuationToken as subscriptionsNextLink, SubscriptionClient, type Subscription } from "@azure/arm-resources-subscriptions";
 import type { TokenCredential } from "@azure/core-auth";
 import { createDefaultHttpClient, createPipelineRequest, type HttpClient, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type {
@@ -23,8 +22,10 @@ import type {
   StorageAccount,
 } from "../model/inventory.ts";
 import { isAzureScope } from "../azure/scope.ts";
+import { expressionFromApi } from "../graph/claims-expression.ts";
 import { canonicalizeAzure } from "../inventory/canonical.ts";
 import type { ManagedIdentityRef } from "./graph.ts";
+import { absent, LeftOut, leftOutGaps } from "./left-out.ts";
 import { assertSameOrigin, cappedBody, isRedirect, Limiter, PageGuard, readCapped, RedirectRefusedError, RefusedResponseError, redactUrl, refusalOf } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
@@ -44,14 +45,23 @@ type RawRoleAssignment = Rest<{ scope?: string; roleDefinitionId?: string; princ
 type RawRoleDefinition = Rest<{ roleName?: string; type?: string; permissions?: { actions?: string[]; notActions?: string[]; dataActions?: string[]; notDataActions?: string[] }[]; assignableScopes?: string[] }>;
 type RawStorageAccount = Rest<{ allowSharedKeyAccess?: boolean | null }>;
 type RawIdentity = Rest<{ clientId?: string; principalId?: string; tenantId?: string }>;
-type RawFederatedCredential = Rest<{ issuer?: string; subject?: string; audiences?: string[] }>;
+/** An entity of `getEntities`: a management group or a subscription, with its parent. */
+type RawEntity = Rest<{ displayName?: string | null; parent?: { id?: string | null } | null }> & { type?: string };
+type RawFederatedCredential = Rest<{ issuer?: string; subject?: string | null; audiences?: string[]; claimsMatchingExpression?: { value?: unknown; languageVersion?: unknown } | null }>;
 
 /**
  * The REST API versions the per-subscription listings are read with: GA versions that carry every
  * field read here (`condition` on role assignments, `allowSharedKeyAccess` on storage accounts,
  * federated credentials on user-assigned identities).
  */
-const API_VERSION = { resources: "2021-04-01", authorization: "2022-04-01", storage: "2023-05-01", managedIdentity: "2023-01-31" } as const;
+const API_VERSION = { resources: "2021-04-01", authorization: "2022-04-01", storage: "2023-05-01", managedIdentity: "2023-01-31", management: "2021-04-01" } as const;
+
+/**
+ * Federated credentials are listed with the first API version that returns a flexible
+ * credential's `properties.claimsMatchingExpression` (earlier ones leave it out, and with it what
+ * the credential trusts). A preview version: no GA version carries the field yet.
+ */
+const FEDERATED_CREDENTIALS_API_VERSION = "2025-01-31-preview";
 
 /** A response body streamed to the end, as text (guardedHttpClient has capped the stream). */
 async function readText(stream: NodeJS.ReadableStream): Promise<string> {
@@ -149,6 +159,10 @@ export function mergeSorted<T extends { id: string }>(runs: SortedRun<T>[]): T[]
  */
 const PRIORITY = { page: 0, chainHead: 2, dependent: 3, first: 10 } as const;
 
+/** The scope a management-group listing's gaps name. */
+const MG_LISTING_SCOPE = "/providers/Microsoft.Management/managementGroups";
+const lastSegment = (id: string) => id.split("/").filter(Boolean).pop() ?? id;
+
 interface RestLikeError {
   statusCode?: number;
   code?: string;
@@ -177,10 +191,11 @@ function describe(e: unknown, what: string, scope: string, credentialName: strin
   if (refused) return `${what}: ${refused.message}`;
   const r = e as RestLikeError;
   if (r && typeof r === "object" && typeof r.statusCode === "number") {
-    if (r.statusCode === 401) return `401 ${r.code ?? "Unauthorized"} listing ${what} at ${redactUrl(armUrl)}: the ARM token from ${credentialName} was rejected`;
+    // An empty code reads as none (`||`): "403  listing" helps nobody.
+    if (r.statusCode === 401) return `401 ${r.code || "Unauthorized"} listing ${what} at ${redactUrl(armUrl)}: the ARM token from ${credentialName} was rejected`;
     if (r.statusCode === 403) {
       const need = PERMISSION_FOR.find(([re]) => re.test(scope) || re.test(what))![1];
-      return `403 ${r.code ?? "Forbidden"} listing ${what}: the ARM credential (${credentialName}) needs ${need} on ${scope}`;
+      return `403 ${r.code || "Forbidden"} listing ${what}: the ARM credential (${credentialName}) needs ${need} on ${scope}`;
     }
     return `${r.statusCode} ${r.code ?? ""} listing ${what}: ${(r.message ?? "").split("\n")[0]}`.replace(/\s+/g, " ");
   }
@@ -252,9 +267,10 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
    * every item a tenant has, and the SDK's generic deserialiser costs more CPU than the rest of
    * the collection together. Each page is handed to `onPage` and boiled down at once, so the raw
    * items (several times the size of what is kept) die young. A failure keeps what was read and
-   * records a gap.
+   * records a gap. A POST listing (getEntities) POSTs every page, its next links included: the
+   * operation exists only as POST, and a next link carries its `$skiptoken` in the query.
    */
-  async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void): Promise<void> {
+  async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void, method: "GET" | "POST" = "GET"): Promise<void> {
     let url: string | undefined = `${clientOptions.endpoint}${path}?api-version=${apiVersion}`;
     const guard = new PageGuard(maxPages);
     try {
@@ -262,7 +278,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
         guard.next(url);
         // A 200 comes back as a stream, read and parsed after the request has given up its slot
         // under the limiter: the next request's latency overlaps this page's parsing.
-        const request = createPipelineRequest({ url, method: "GET", streamResponseStatusCodes: new Set([200]) });
+        const request = createPipelineRequest({ url, method, streamResponseStatusCodes: new Set([200]) });
         const response = await limiter.run(() => restClient.sendRequest(request), priority + n);
         type Page = { value?: T[]; nextLink?: string | null; error?: { code?: string; message?: string }; code?: string; message?: string };
         const parsed = (response as { parsedBody?: unknown }).parsedBody;
@@ -291,44 +307,67 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
     }
   }
 
-  // Management-group ancestry, in one listing of entities, read while everything else is.
-  const mgClient = new ManagementGroupsAPI(credential, clientOptions);
-  const entitiesListed = listAll("management groups", "/providers/Microsoft.Management/managementGroups", () => mgClient.entities.list(), managementGroupsNextLink);
+  // Management-group ancestry, in one listing of entities, read while everything else is. The
+  // SDK would GET its next pages; the service defines only POST.
+  const entities: RawEntity[] = [];
+  const entitiesListed = listJson<RawEntity>("management groups", MG_LISTING_SCOPE, "/providers/Microsoft.Management/getEntities", API_VERSION.management, PRIORITY.page, (items) => entities.push(...items), "POST");
 
   // Subscriptions: all the credential can list, or the ones asked for.
   const subscriptionClient = new SubscriptionClient(credential, clientOptions);
+  const home = az.tenantId?.toLowerCase();
+  const leftOutSubscriptions = new LeftOut();
+  /** The inventory's subscription; its tenant is kept where it is not the scan's (or that is unknown). */
+  const toSubscription = (s: Subscription, asked?: string): AzureSubscription | undefined => {
+    const subscriptionId = s.subscriptionId ?? /^\/subscriptions\/([^/]+)\/?$/i.exec(s.id ?? "")?.[1] ?? asked;
+    if (!subscriptionId) {
+      leftOutSubscriptions.add(s.displayName, "without a subscription ID");
+      return undefined;
+    }
+    const tenant = s.tenantId && s.tenantId.toLowerCase() !== home ? { tenantId: s.tenantId } : {};
+    return { subscriptionId, displayName: s.displayName ?? subscriptionId, ...(s.state ? { state: s.state } : {}), ...tenant, tags: s.tags ?? {} };
+  };
   let subs: AzureSubscription[];
   if (az.subscriptions && az.subscriptions.length > 0) {
     subs = [];
     for (const id of az.subscriptions) {
       try {
         const s = await limiter.run(() => subscriptionClient.subscriptions.get(id), PRIORITY.first);
-        subs.push({ subscriptionId: s.subscriptionId ?? id, displayName: s.displayName ?? id, ...(s.state ? { state: s.state } : {}), tags: s.tags ?? {} });
+        subs.push(toSubscription(s, id)!);
       } catch (e) {
         gaps.push({ source: "arm", scope: `/subscriptions/${id}`, error: describe(e, `subscription ${id}`, `/subscriptions/${id}`, az.armCredentialName, az.armUrl) });
       }
     }
   } else {
-    const listed = await listAll("subscriptions", "/subscriptions", () => subscriptionClient.subscriptions.list(), subscriptionsNextLink, PRIORITY.first);
-    subs = listed.map((s) => ({ subscriptionId: s.subscriptionId!, displayName: s.displayName ?? s.subscriptionId!, ...(s.state ? { state: s.state } : {}), tags: s.tags ?? {} }));
+    const listed = (await listAll("subscriptions", "/subscriptions", () => subscriptionClient.subscriptions.list(), subscriptionsNextLink, PRIORITY.first)).flatMap((s) => toSubscription(s) ?? []);
+    // The listing holds every subscription the credential can see, other tenants' too (Lighthouse,
+    // guest access): with the tenant known, only its own are read; the others are named, not merged.
+    const foreign = home ? listed.filter((s) => s.tenantId !== undefined) : [];
+    subs = foreign.length > 0 ? listed.filter((s) => s.tenantId === undefined) : listed;
+    if (foreign.length > 0) opts.onOtherTenantSubscriptions?.(foreign.map((s) => ({ subscriptionId: s.subscriptionId, displayName: s.displayName, tenantId: s.tenantId! })));
   }
   progress(`${subs.length} subscriptions`);
 
-  const entities = await entitiesListed;
+  await entitiesListed;
   const managementGroups: AzureManagementGroup[] = [];
   const parentOf = new Map<string, string>();
+  const leftOutEntities = new LeftOut();
   for (const e of entities) {
-    if (!e.id) continue;
-    if (e.type === "Microsoft.Management/managementGroups") {
-      managementGroups.push({ id: e.id, name: e.name ?? e.id.split("/").pop()!, displayName: e.displayName ?? e.name ?? "", parentId: e.parent?.id ?? null });
-    } else if (e.parent?.id) {
-      parentOf.set((e.name ?? e.id.split("/").pop()!).toLowerCase(), e.parent.id);
+    const parentId = e.properties?.parent?.id || null;
+    if (!leftOutEntities.usableId(e.id, e.name ?? e.properties?.displayName)) continue;
+    if (parentId !== null && !isAzureScope(parentId)) {
+      // A snapshot cannot hold a parent the hierarchy cannot place.
+      leftOutEntities.add(e.id, `whose parent ${JSON.stringify(parentId.slice(0, 200))} is not an Azure scope`);
+    } else if (e.type?.toLowerCase() === "microsoft.management/managementgroups") {
+      managementGroups.push({ id: e.id, name: e.name ?? lastSegment(e.id), displayName: e.properties?.displayName ?? e.name ?? "", parentId });
+    } else if (parentId) {
+      parentOf.set((e.name ?? lastSegment(e.id)).toLowerCase(), parentId);
     }
   }
   for (const s of subs) {
     const mg = parentOf.get(s.subscriptionId.toLowerCase());
     if (mg) s.managementGroupId = mg;
   }
+  gaps.push(...leftOutGaps("arm", [[leftOutSubscriptions, "/subscriptions", "subscriptions"], [leftOutEntities, MG_LISTING_SCOPE, "management groups"]]));
 
   const roleDefinitions = new Map<string, RoleDefinition>();
   // Assignments inside a subscription come back in its listing only; those above it (management
@@ -346,7 +385,14 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
   const identityLists = subs.map(async (sub) => {
     const found: RawIdentity[] = [];
     await listJson<RawIdentity>("user-assigned managed identities", `/subscriptions/${sub.subscriptionId}`, `/subscriptions/${encodeURIComponent(sub.subscriptionId)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, API_VERSION.managedIdentity, PRIORITY.chainHead, (items) => found.push(...items));
-    return found.filter((mi) => mi.id && mi.properties?.clientId && mi.properties.principalId);
+    const leftOut = new LeftOut();
+    const usable = found.filter((mi) => {
+      const lacks = absent({ clientId: mi.properties?.clientId, principalId: mi.properties?.principalId });
+      if (lacks) leftOut.add(mi.id ?? mi.name, `without ${lacks}`);
+      return !lacks && leftOut.usableId(mi.id, mi.name);
+    });
+    gaps.push(...leftOutGaps("arm", [[leftOut, `/subscriptions/${sub.subscriptionId}`, "user-assigned managed identities"]]));
+    return usable;
   });
   void Promise.all(identityLists).then((lists) => onManagedIdentities?.(lists.flat().map((mi) => ({ principalId: mi.properties!.principalId!, clientId: mi.properties!.clientId!, name: mi.name ?? "" }))));
   await Promise.all(
@@ -359,12 +405,15 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
           identities.map(async (mi) => {
             const fics: FederatedCredential[] = [];
             const idPath = mi.id!.split("/").map(encodeURIComponent).join("/");
-            await listJson<RawFederatedCredential>(`federated credentials of ${mi.name}`, mi.id!, `${idPath}/federatedIdentityCredentials`, API_VERSION.managedIdentity, PRIORITY.dependent, (items) => {
-              for (const f of items) fics.push({ ...(f.id ? { id: f.id } : {}), name: f.name ?? "", issuer: f.properties?.issuer ?? "", subject: f.properties?.subject ?? "", audiences: f.properties?.audiences ?? [] });
+            await listJson<RawFederatedCredential>(`federated credentials of ${mi.name}`, mi.id!, `${idPath}/federatedIdentityCredentials`, FEDERATED_CREDENTIALS_API_VERSION, PRIORITY.dependent, (items) => {
+              for (const f of items) {
+                const expression = expressionFromApi(f.properties?.claimsMatchingExpression);
+                fics.push({ ...(f.id ? { id: f.id } : {}), name: f.name ?? "", issuer: f.properties?.issuer ?? "", subject: f.properties?.subject ?? "", ...(expression ? { claimsMatchingExpression: expression } : {}), audiences: f.properties?.audiences ?? [] });
+              }
             });
             managedIdentities.push({
               id: mi.id!,
-              name: mi.name ?? mi.id!.split("/").pop()!,
+              name: mi.name ?? lastSegment(mi.id!),
               clientId: mi.properties!.clientId!,
               principalId: mi.properties!.principalId!,
               ...(mi.properties!.tenantId ? { tenantId: mi.properties!.tenantId } : {}),
@@ -377,9 +426,13 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
       const subscriptionPrefix = `${scope.toLowerCase()}/`;
       const inSubscription = (assignmentId: string) => assignmentId.length > subscriptionPrefix.length && assignmentId.slice(0, subscriptionPrefix.length).toLowerCase() === subscriptionPrefix;
       const misplaced: string[] = [];
+      const leftOut = { assignments: new LeftOut(), definitions: new LeftOut(), groups: new LeftOut(), storage: new LeftOut() };
       const keepAssignments = (items: RawRoleAssignment[]) => {
-        for (const { id: assignmentId, properties: a } of items) {
-          if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) continue;
+        for (const { id: assignmentId, name, properties: a } of items) {
+          if (!assignmentId || !a?.scope || !a.roleDefinitionId || !a.principalId) {
+            leftOut.assignments.add(assignmentId ?? name, `without ${absent({ id: assignmentId, scope: a?.scope, roleDefinitionId: a?.roleDefinitionId, principalId: a?.principalId })}`);
+            continue;
+          }
           // A scope the hierarchy cannot place would cover nothing: the access it grants would vanish.
           if (!isAzureScope(a.scope)) {
             misplaced.push(a.scope);
@@ -391,7 +444,8 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
             scope: a.scope,
             roleDefinitionId: a.roleDefinitionId,
             principalId: a.principalId,
-            principalType: (a.principalType ?? "ServicePrincipal") as RoleAssignment["principalType"],
+            // ARM's enum is open: a value it adds later is kept as it is; absent is its default, User.
+            principalType: a.principalType || "User",
           };
           if (a.condition) {
             assignment.condition = a.condition;
@@ -410,26 +464,36 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
       };
       const keepDefinitions = (items: RawRoleDefinition[]) => {
         for (const d of items) {
-          if (!d.id || !d.name) continue;
+          // Assignments name a definition by its GUID: the name, or else the ID's last segment.
+          const name = d.name || (d.id ? lastSegment(d.id) : undefined);
           const p = d.properties ?? {};
-          roleDefinitions.set(d.name.toLowerCase(), {
-            id: d.id,
-            name: d.name,
-            roleName: p.roleName ?? d.name,
-            roleType: p.type === "CustomRole" ? "CustomRole" : "BuiltInRole",
+          if (!name) {
+            leftOut.definitions.add(p.roleName, "without an ID or a name");
+            continue;
+          }
+          roleDefinitions.set(name.toLowerCase(), {
+            id: d.id || `/providers/Microsoft.Authorization/roleDefinitions/${name}`,
+            name,
+            roleName: p.roleName ?? name,
+            // An open string in the API ("roletype" in its own example): kept as read.
+            roleType: p.type || "BuiltInRole",
             permissions: (p.permissions ?? []).map((x) => ({ actions: x.actions ?? [], notActions: x.notActions ?? [], dataActions: x.dataActions ?? [], notDataActions: x.notDataActions ?? [] })),
             assignableScopes: p.assignableScopes ?? [],
           });
         }
       };
       const keepResourceGroups = (items: Rest<unknown>[]) => {
-        for (const rg of items) if (rg.id) resourceGroups.push({ id: rg.id, name: rg.name ?? rg.id.split("/").pop()!, subscriptionId: id, tags: rg.tags ?? {} });
+        for (const rg of items) {
+          // A group's ID follows from its name.
+          const rgId = rg.id || (rg.name ? `${scope}/resourceGroups/${rg.name}` : undefined);
+          if (leftOut.groups.usableId(rgId, rg.name)) resourceGroups.push({ id: rgId, name: rg.name ?? lastSegment(rgId), subscriptionId: id, tags: rg.tags ?? {} });
+        }
       };
       const keepStorageAccounts = (items: RawStorageAccount[]) => {
         for (const a of items) {
-          if (!a.id) continue;
+          if (!leftOut.storage.usableId(a.id, a.name)) continue;
           const sharedKey = a.properties?.allowSharedKeyAccess;
-          storageAccounts.push({ id: a.id, name: a.name ?? a.id.split("/").pop()!, ...(sharedKey !== undefined && sharedKey !== null ? { allowSharedKeyAccess: sharedKey } : {}), tags: a.tags ?? {} });
+          storageAccounts.push({ id: a.id, name: a.name ?? lastSegment(a.id), ...(sharedKey !== undefined && sharedKey !== null ? { allowSharedKeyAccess: sharedKey } : {}), tags: a.tags ?? {} });
         }
       };
       await Promise.all([
@@ -442,6 +506,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
       if (misplaced.length > 0) {
         gaps.push({ source: "arm", scope, error: `role assignments: ${misplaced.length} with a scope that is not an Azure scope (first: ${JSON.stringify(misplaced[0]!.slice(0, 200))}); not judged` });
       }
+      gaps.push(...leftOutGaps("arm", [[leftOut.assignments, scope, "role assignments"], [leftOut.definitions, scope, "role definitions"], [leftOut.groups, scope, "resource groups"], [leftOut.storage, scope, "storage accounts"]]));
       sortedBySubscription.push(sortedRun(own));
       progress(`${sortedBySubscription.reduce((n, r) => n + r.items.length, 0) + aboveSubscriptions.size} role assignments, ${storageAccounts.length} storage accounts, ${managedIdentities.length} managed identities`);
     }),

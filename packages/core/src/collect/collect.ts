@@ -4,6 +4,7 @@
  */
 import { INVENTORY_SCHEMA_VERSION, type CoverageGap, type Inventory } from "../model/inventory.ts";
 import { canonicalizeBuildkite, canonicalizeEntra, canonicalizeGaps } from "../inventory/canonical.ts";
+import { inventoryProblems } from "../inventory/load-inventory.ts";
 import { collectAzure, type AzureCollection } from "./arm.ts";
 import { collectBuildkite } from "./buildkite.ts";
 import { CLOUDS } from "./clouds.ts";
@@ -56,7 +57,62 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
     inventory.azure = az.arm.azure;
     gaps.push(...az.arm.gaps, ...az.entra.gaps);
   }
+  leaveOutUnreadable(inventory, gaps);
   inventory.coverage.complete = gaps.length === 0;
   canonicalizeGaps(gaps);
   return inventory;
+}
+
+const SOURCE_OF: Record<string, string> = { buildkite: "buildkite", entra: "graph", azure: "arm" };
+
+/**
+ * The last line of defence behind the collectors' own checks: whatever the APIs sent, `scan
+ * --snapshot` must read what `collect` writes. An object the snapshot could not hold (a value the
+ * schema rejects) is left out and named in a gap, never written to fail later.
+ */
+function leaveOutUnreadable(inventory: Inventory, gaps: CoverageGap[]): void {
+  // Judged as written: a field left undefined (a server that omitted an optional one) is not in the JSON.
+  dropUndefined(inventory);
+  const problems = inventoryProblems(inventory);
+  if (problems.length === 0) return;
+  // Per list, the items to drop (the first array element on each problem's path), each with its first problem.
+  const drops = new Map<string, Map<number, string>>();
+  const record = inventory as unknown as Record<string, Record<string, unknown> | undefined>;
+  for (const { path, message } of problems) {
+    const [section = "", list = "", index] = path.split("/").slice(1);
+    const items = record[section]?.[list];
+    if (Array.isArray(items) && index !== undefined && /^\d+$/.test(index)) {
+      const byIndex = drops.get(`${section}/${list}`) ?? new Map<number, string>();
+      drops.set(`${section}/${list}`, byIndex);
+      if (!byIndex.has(Number(index))) byIndex.set(Number(index), message);
+    } else if (record[section]) {
+      // Nothing smaller to leave out (the organisation itself, say): the whole source goes.
+      delete record[section];
+      gaps.push({ source: SOURCE_OF[section] ?? section, scope: `/${section}`, error: `not kept: the snapshot could not be read back with it (${message})` });
+    }
+  }
+  for (const [key, byIndex] of drops) {
+    const [section, list] = key.split("/") as [string, string];
+    const items = record[section]?.[list];
+    if (!Array.isArray(items)) continue; // its whole source was left out above
+    for (const [i, message] of [...byIndex].sort((a, b) => b[0] - a[0])) {
+      const item = items[i] as Record<string, unknown>;
+      const name = [item.id, item.objectId, item.subscriptionId, item.uuid, item.appId].find((v) => typeof v === "string" && v !== "");
+      gaps.push({ source: SOURCE_OF[section] ?? section, scope: typeof name === "string" ? name : `/${section}/${list}`, error: `${list}: one left out, as the snapshot could not be read back with it: ${message}` });
+      items.splice(i, 1);
+    }
+  }
+}
+
+/** Deletes, in place and at every depth, the object keys whose value is undefined. */
+function dropUndefined(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const v of value) dropUndefined(v);
+  } else if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (o[k] === undefined) delete o[k];
+      else dropUndefined(o[k]);
+    }
+  }
 }

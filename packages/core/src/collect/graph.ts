@@ -19,29 +19,41 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { CoverageGap, EntraApplication, EntraInventory, EntraServicePrincipal, FederatedCredential } from "../model/inventory.ts";
 import { classifyIssuer } from "../buildkite/oidc.ts";
 import { listSome } from "../graph/queries.ts";
+import { expressionFromApi } from "../graph/claims-expression.ts";
 import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, redactUrl, refusalOf, retryAfterMs, sleep } from "./http.ts";
+import { absent, LeftOut, leftOutGaps } from "./left-out.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface GraphPage<T> {
   value: T[];
   "@odata.nextLink"?: string;
 }
+/** Fields a response may leave out are optional: published examples omit even `id`. */
 interface RawApplication {
-  id: string;
-  appId: string;
+  id?: string | null;
+  appId?: string | null;
   displayName: string | null;
   passwordCredentials?: { keyId: string; displayName?: string | null; hint?: string | null; startDateTime?: string | null; endDateTime?: string | null }[];
-  federatedIdentityCredentials?: { id?: string; name: string; issuer: string; subject: string | null; audiences: string[]; description?: string | null }[];
+  federatedIdentityCredentials?: RawFederatedCredential[];
+}
+interface RawFederatedCredential {
+  id?: string;
+  name: string;
+  issuer: string;
+  /** null for a flexible credential, whose expression only Graph beta returns. */
+  subject: string | null;
+  audiences: string[];
+  description?: string | null;
+  claimsMatchingExpression?: { value?: unknown; languageVersion?: unknown } | null;
 }
 interface RawServicePrincipal {
-  id: string;
-  appId: string;
+  id?: string | null;
+  appId?: string | null;
   displayName: string | null;
   servicePrincipalType?: string;
 }
 interface RawDirectoryObject {
-  "@odata.type"?: string;
-  id: string;
+  id?: string | null;
   displayName?: string | null;
 }
 interface BatchResponse {
@@ -53,6 +65,13 @@ interface BatchResponse {
 
 /** Batch size is capped at 20 by Graph (and the SDK). */
 const BATCH_LIMIT = 20;
+/** With `$expand`, Graph serves at most 100 directory objects a page, whatever `$top` asks (known issues). */
+const EXPAND_PAGE_LIMIT = 100;
+/**
+ * An OData cast on a directory relationship is an advanced query: Graph wants `$count=true` and
+ * this header (in a `$batch`, in the inner request's headers; on later pages, again).
+ */
+const ADVANCED_QUERY = { ConsistencyLevel: "eventual" } as const;
 
 const PERMISSION_HINT: [RegExp, string][] = [
   [/^\/applications/, "Application.Read.All"],
@@ -61,15 +80,17 @@ const PERMISSION_HINT: [RegExp, string][] = [
 ];
 
 function describe(e: unknown, path: string, credentialName: string, graphUrl: string): string {
-  const where = /^https?:/.test(path) ? redactUrl(path) : `${redactUrl(graphUrl)}/v1.0${path.split("?")[0]}`;
+  // One slash between the base (which may end in one) and the version.
+  const where = /^https?:/.test(path) ? redactUrl(path) : `${redactUrl(graphUrl).replace(/\/+$/, "")}/v1.0${path.split("?")[0]}`;
   const refused = refusalOf(e);
   if (refused) return refused.message;
   if (e instanceof GraphError || (e && typeof e === "object" && "statusCode" in e)) {
     const ge = e as GraphError;
-    if (ge.statusCode === 401) return `401 ${ge.code ?? "Unauthorized"} from ${where}: the Graph token from ${credentialName} was rejected`;
+    // An empty code reads as none (`||`): "403  from" helps nobody.
+    if (ge.statusCode === 401) return `401 ${ge.code || "Unauthorized"} from ${where}: the Graph token from ${credentialName} was rejected`;
     if (ge.statusCode === 403) {
       const need = PERMISSION_HINT.find(([re]) => re.test(path))?.[1] ?? "Application.Read.All";
-      return `403 ${ge.code ?? "Forbidden"} from ${where}: the Graph credential (${credentialName}) needs the ${need} application permission`;
+      return `403 ${ge.code || "Forbidden"} from ${where}: the Graph credential (${credentialName}) needs the ${need} application permission`;
     }
     return `${ge.statusCode || "error"} ${ge.code ?? ""} from ${where}: ${ge.message}`.replace(/\s+/g, " ");
   }
@@ -148,6 +169,7 @@ export async function collectEntra(
   const top = Math.min(opts.pageSize?.graph ?? DEFAULTS.pageSize.graph, 999);
   const maxPages = opts.maxPagesPerListing ?? DEFAULTS.maxPagesPerListing;
   const graphBase = `${az.graphUrl.replace(/\/+$/, "")}/v1.0`;
+  const graphBetaBase = `${az.graphUrl.replace(/\/+$/, "")}/beta`;
   const gaps: CoverageGap[] = [];
   const progress = (m: string) => opts.onProgress?.("graph", m);
   const gap = (path: string, e: unknown, about?: string) =>
@@ -158,7 +180,7 @@ export async function collectEntra(
     });
 
   /** GET a path and every next page (same origin only); `onPage` sees each page as it arrives. */
-  async function listAll<T>(path: string, onPage?: (items: T[]) => void): Promise<{ items: T[]; complete: boolean }> {
+  async function listAll<T>(path: string, onPage?: (items: T[]) => void, headers: Record<string, string> = {}): Promise<{ items: T[]; complete: boolean }> {
     const items: T[] = [];
     const guard = new PageGuard(maxPages);
     let next: string | undefined = path;
@@ -170,7 +192,7 @@ export async function collectEntra(
         guard.next(/^https?:/.test(url) ? url : `${graphBase}${url}`);
         // Pages outrank $batch lookups: each next link waits on the page before it, while the
         // lookups can fill any free slot (see Limiter.run).
-        const page = (await limiter.run(() => client.api(url).options({ signal: AbortSignal.timeout(timeoutMs) }).get(), 1)) as GraphPage<T>;
+        const page = (await limiter.run(() => client.api(url).headers(headers).options({ signal: AbortSignal.timeout(timeoutMs) }).get(), 1)) as GraphPage<T>;
         items.push(...page.value);
         onPage?.(page.value);
         next = page["@odata.nextLink"];
@@ -185,7 +207,7 @@ export async function collectEntra(
   // Lookups for the identities Buildkite can (nearly) log in as go out in $batch requests of 20
   // while the applications are still being paged, so the two overlap instead of queueing.
   /** `about` says whose data a lookup reads, for a gap: its URL alone does not always. */
-  type Lookup = { key: string; url: string; about?: string };
+  type Lookup = { key: string; url: string; about?: string; headers?: Record<string, string> };
   const results = new Map<string, BatchResponse>();
   const lookups = new Map<string, Lookup>();
   const pendingLookups: Lookup[] = [];
@@ -200,7 +222,7 @@ export async function collectEntra(
     for (let attempt = 0; pending.length > 0; attempt++) {
       let responses: unknown;
       try {
-        const body = { requests: pending.map((l, i) => ({ id: String(i), method: "GET", url: l.url })) };
+        const body = { requests: pending.map((l, i) => ({ id: String(i), method: "GET", url: l.url, ...(l.headers ? { headers: l.headers } : {}) })) };
         responses = ((await limiter.run(() => client.api("/$batch").options({ signal: AbortSignal.timeout(timeoutMs) }).post(body))) as { responses?: unknown } | undefined)?.responses;
       } catch (e) {
         for (const l of pending) gap(l.url, e, l.about);
@@ -251,10 +273,11 @@ export async function collectEntra(
       lookup({ key, url: `/servicePrincipals?$filter=appId%20in%20(${ids.map((id) => `'${id}'`).join(",")})&${spSelect}&$top=${IN_FILTER_LIMIT}`, about });
     }
   };
-  const groupsUrl = (sp: string) => `/servicePrincipals${sp}/transitiveMemberOf?$select=id,displayName&$top=${top}`;
+  // Cast to groups: only groups come back (no directory roles), whatever `@odata.type` says or omits.
+  const groupsUrl = (sp: string) => `/servicePrincipals${sp}/transitiveMemberOf/microsoft.graph.group?$count=true&$select=id,displayName&$top=${top}`;
 
   // 1. Applications with their federated credentials: $expand returns them all (at most 20 exist per app).
-  const toApplication = (a: RawApplication): EntraApplication => ({
+  const toApplication = (a: RawApplication & { id: string; appId: string }): EntraApplication => ({
     objectId: a.id,
     appId: a.appId,
     displayName: a.displayName ?? a.appId,
@@ -266,23 +289,56 @@ export async function collectEntra(
       endDateTime: p.endDateTime ?? null,
     })),
     federatedIdentityCredentials: (a.federatedIdentityCredentials ?? []).map(
-      (f): FederatedCredential => ({ ...(f.id ? { id: f.id } : {}), name: f.name, issuer: f.issuer, subject: f.subject ?? "", audiences: f.audiences ?? [], description: f.description ?? null }),
+      (f): FederatedCredential => {
+        const expression = expressionFromApi(f.claimsMatchingExpression);
+        return { ...(f.id ? { id: f.id } : {}), name: f.name, issuer: f.issuer, subject: f.subject ?? "", ...(expression ? { claimsMatchingExpression: expression } : {}), audiences: f.audiences ?? [], description: f.description ?? null };
+      },
     ),
   });
+  // 1b. Flexible credentials: v1.0 gives them subject null and no expression; Graph beta has the
+  // expression. Read from beta only the credentials of applications that hold one (one request
+  // each, at most 20 credentials per application), never every application's.
+  const expressionReads: Promise<void>[] = [];
+  const readExpressions = async (app: EntraApplication, names: Set<string>) => {
+    const path = `/applications/${app.objectId}/federatedIdentityCredentials`;
+    const about = `the claimsMatchingExpression of ${names.size === 1 ? "credential" : "credentials"} ${listSome([...names].map((n) => `'${n}'`), 3)} of app registration '${app.displayName}' (client ID ${app.appId}), which only Graph beta returns`;
+    try {
+      const page = (await limiter.run(() => client.api(path).version("beta").options({ signal: AbortSignal.timeout(timeoutMs) }).get())) as GraphPage<RawFederatedCredential>;
+      const byName = new Map((page.value ?? []).map((f) => [f.name, f]));
+      for (const f of app.federatedIdentityCredentials) {
+        if (!names.has(f.name)) continue;
+        const expression = expressionFromApi(byName.get(f.name)?.claimsMatchingExpression);
+        if (expression) f.claimsMatchingExpression = expression;
+        else gap(`${graphBetaBase}${path}`, new Error(`the beta listing has no claimsMatchingExpression for credential '${f.name}'`), about);
+      }
+    } catch (e) {
+      gap(`${graphBetaBase}${path}`, e, about);
+    }
+  };
   const applications: EntraApplication[] = [];
   const federated: EntraApplication[] = [];
+  const leftOut = { applications: new LeftOut(), servicePrincipals: new LeftOut(), groups: new LeftOut() };
   const apps = await listAll<RawApplication>(
-    `/applications?$select=id,appId,displayName,passwordCredentials&$expand=federatedIdentityCredentials&$top=${top}`,
+    `/applications?$select=id,appId,displayName,passwordCredentials&$expand=federatedIdentityCredentials&$top=${Math.min(top, EXPAND_PAGE_LIMIT)}`,
     (page) => {
       for (const raw of page) {
         if ((raw.federatedIdentityCredentials ?? []).length === 0) continue;
-        const a = toApplication(raw);
+        if (!raw.id || !raw.appId) {
+          leftOut.applications.add(raw.appId || raw.id || raw.displayName, `without ${absent({ id: raw.id, appId: raw.appId })}`);
+          continue;
+        }
+        const a = toApplication({ ...raw, id: raw.id, appId: raw.appId });
         applications.push(a);
-        // 2. Service principals and groups, only for identities Buildkite can (nearly) log in as.
-        if (!a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other")) continue;
+        // v1.0 marks a flexible credential by its null subject (names are unique per application).
+        const flexible = new Set((raw.federatedIdentityCredentials ?? []).filter((f) => f.subject === null).map((f) => f.name));
+        const unread = new Set(a.federatedIdentityCredentials.filter((f) => flexible.has(f.name) && !f.claimsMatchingExpression).map((f) => f.name));
+        if (unread.size > 0) expressionReads.push(readExpressions(a, unread));
+        // 2. Service principals and groups, only for identities Buildkite can (nearly) log in as,
+        // and those with a flexible credential (a wildcard trust is judged by its roles).
+        if (!a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other" || flexible.has(f.name))) continue;
         federated.push(a);
         spQueue.push(a.appId);
-        lookup({ key: `groups:${a.appId}`, url: groupsUrl(`(appId='${a.appId}')`) });
+        lookup({ key: `groups:${a.appId}`, url: groupsUrl(`(appId='${a.appId}')`), headers: ADVANCED_QUERY });
       }
       flushSpQueue(false);
     },
@@ -290,9 +346,9 @@ export async function collectEntra(
   progress(`${apps.items.length} app registrations`);
   flushSpQueue(true);
   const identities = await managedIdentities;
-  for (const mi of identities) lookup({ key: `groups:${mi.principalId}`, url: groupsUrl(`/${mi.principalId}`) });
+  for (const mi of identities) lookup({ key: `groups:${mi.principalId}`, url: groupsUrl(`/${mi.principalId}`), headers: ADVANCED_QUERY });
   flushLookups();
-  await Promise.all(sent);
+  await Promise.all([...sent, ...expressionReads]);
 
   /** A $batch answer's items and the pages after it (a 404 is an empty list). */
   async function batchedList<T>(key: string): Promise<T[]> {
@@ -308,7 +364,7 @@ export async function collectEntra(
     if (page["@odata.nextLink"]) {
       try {
         assertSameOrigin(page["@odata.nextLink"], az.graphUrl);
-        const rest = await listAll<T>(page["@odata.nextLink"]);
+        const rest = await listAll<T>(page["@odata.nextLink"], undefined, l.headers);
         objects = [...objects, ...rest.items];
       } catch (e) {
         gap(l.url, e, l.about);
@@ -319,16 +375,24 @@ export async function collectEntra(
 
   const groupNames = new Map<string, string>();
   async function groupsOf(key: string): Promise<string[]> {
-    const objects = await batchedList<RawDirectoryObject>(key);
-    const groups = objects.filter((o) => o["@odata.type"] === "#microsoft.graph.group");
-    for (const g of groups) groupNames.set(g.id, g.displayName ?? g.id);
-    return groups.map((g) => g.id);
+    const ids: string[] = [];
+    for (const g of await batchedList<RawDirectoryObject>(key)) {
+      if (!g.id) leftOut.groups.add(g.displayName, `without an ID, in ${lookups.get(key)!.url.split("?")[0]}`);
+      else {
+        groupNames.set(g.id, g.displayName ?? g.id);
+        ids.push(g.id);
+      }
+    }
+    return ids;
   }
 
   // Service principals found by the appId filters (a missing one: nothing can be assigned to it).
-  const spByAppId = new Map<string, RawServicePrincipal>();
+  const spByAppId = new Map<string, RawServicePrincipal & { id: string; appId: string }>();
   for (const key of spFilterKeys) {
-    for (const sp of await batchedList<RawServicePrincipal>(key)) spByAppId.set(sp.appId.toLowerCase(), sp);
+    for (const sp of await batchedList<RawServicePrincipal>(key)) {
+      if (sp.id && sp.appId) spByAppId.set(sp.appId.toLowerCase(), sp as RawServicePrincipal & { id: string; appId: string });
+      else leftOut.servicePrincipals.add(sp.appId || sp.id || sp.displayName, `without ${absent({ id: sp.id, appId: sp.appId })}`);
+    }
   }
   const servicePrincipals: EntraServicePrincipal[] = [];
   for (const a of federated) {
@@ -350,6 +414,7 @@ export async function collectEntra(
     }
   }
   progress(`${applications.length} federated app registrations, ${servicePrincipals.length} service principals`);
+  gaps.push(...leftOutGaps("graph", [[leftOut.applications, "/applications", "applications"], [leftOut.servicePrincipals, "/servicePrincipals", "service principals"], [leftOut.groups, "/servicePrincipals", "groups"]]));
   return {
     entra: {
       applications,

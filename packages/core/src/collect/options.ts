@@ -11,7 +11,10 @@ export interface CollectOptions {
   };
   azure?: {
     tenantId?: string;
-    /** Subscription IDs to read; empty or undefined: every subscription the credential can list. */
+    /**
+     * Subscription IDs to read, whatever their tenant; empty or undefined: every subscription the
+     * credential can list, of `tenantId` only when that is given (see onOtherTenantSubscriptions).
+     */
     subscriptions?: string[];
     graphUrl: string;
     armUrl: string;
@@ -38,6 +41,12 @@ export interface CollectOptions {
   maxResponseBytes?: number;
   /** The most pages read of one listing; a longer one (or one whose next link repeats) is a coverage gap. */
   maxPagesPerListing?: number;
+  /**
+   * Hears the subscriptions the listing returned from tenants other than `azure.tenantId`
+   * (Lighthouse, guest access). They are not read: a scan covers one tenant. Naming one in
+   * `azure.subscriptions` reads it.
+   */
+  onOtherTenantSubscriptions?: (subscriptions: { subscriptionId: string; displayName: string; tenantId: string }[]) => void;
   /** Progress counts per source; called often, cheap to ignore. */
   onProgress?: (source: string, message: string) => void;
 }

@@ -5,7 +5,8 @@
  */
 import type { FederatedCredential, Inventory, ProviderSettings, RoleAssignment } from "../model/inventory.ts";
 import { ROLE_ASSIGNMENT_WRITE, displayScope, roleAllows, roleDefinitionGuid, type RbacIndex } from "../azure/rbac.ts";
-import { buildTrustGraph, describeIdentity, type Identity, type TrustEdge, type TrustGraph } from "../graph/trust-graph.ts";
+import { buildTrustGraph, credentialsOf, describeIdentity, type Identity, type TrustEdge, type TrustGraph } from "../graph/trust-graph.ts";
+import { compareBreadth, describeMatch, matchKey, readClaimsExpression } from "../graph/claims-expression.ts";
 import type { SubjectKind } from "../buildkite/oidc.ts";
 import { jsonText, mdCode, mdText, terminalText as t } from "../report/escape.ts";
 
@@ -134,10 +135,6 @@ function capitalise(s: string): string {
 
 // --- federated credentials -------------------------------------------------------------------
 
-function credentialsOf(identity: Identity): FederatedCredential[] {
-  return identity.application?.federatedIdentityCredentials ?? identity.managedIdentity?.federatedIdentityCredentials ?? [];
-}
-
 function audiencesKey(c: FederatedCredential): string {
   return [...c.audiences].sort().join(" ");
 }
@@ -147,9 +144,17 @@ function pipelinesLabel(n: number): string {
 }
 
 function describeCredential(c: FederatedCredential, edge: TrustEdge | undefined): string[] {
-  const lines = [`issuer: ${c.issuer}`, `subject: ${c.subject}${edge?.subject ? ` (${edge.subject.label})` : ""}`, `audiences: ${[...c.audiences].sort().join(", ") || "(none)"}`];
+  const lines = [`issuer: ${c.issuer}`, ...matchLines(c, edge), `audiences: ${[...c.audiences].sort().join(", ") || "(none)"}`];
   if (edge) lines.push(`reaches ${pipelinesLabel(edge.reach.length)}${reachList(edge)}`);
   return lines;
+}
+
+/** The subject, or the expression and what it accepts. */
+function matchLines(c: FederatedCredential, edge: TrustEdge | undefined): string[] {
+  const e = c.claimsMatchingExpression;
+  if (!e) return [`subject: ${c.subject}${edge?.subject ? ` (${edge.subject.label})` : ""}`];
+  const reading = readClaimsExpression(e);
+  return [`claims expression: ${e.value}`, reading.wide ? `accepts more than one subject: ${reading.matches.join("; ")}` : `accepts one subject: ${reading.exactSubject}`];
 }
 
 function reachList(edge: TrustEdge): string {
@@ -174,9 +179,9 @@ function credentialChanges(a: Side, b: Side, kinds: Set<Identity["kind"]>): Diff
     let olds = oldId ? [...credentialsOf(oldId)] : [];
     let news = newId ? [...credentialsOf(newId)] : [];
 
-    // 1. The same credential (identity + issuer + subject): only its audiences can differ.
+    // 1. The same credential (identity + issuer + subject or expression): only its audiences can differ.
     for (const o of [...olds]) {
-      const n = news.find((x) => x.issuer === o.issuer && x.subject === o.subject);
+      const n = news.find((x) => x.issuer === o.issuer && matchKey(x) === matchKey(o));
       if (!n) continue;
       olds = olds.filter((x) => x !== o);
       news = news.filter((x) => x !== n);
@@ -186,6 +191,13 @@ function credentialChanges(a: Side, b: Side, kinds: Set<Identity["kind"]>): Diff
     for (const o of [...olds]) {
       const n = news.find((x) => x.name.toLowerCase() === o.name.toLowerCase());
       if (!n) continue;
+      // An expression on either side: the same credential, judged by what it accepts.
+      if (o.claimsMatchingExpression || n.claimsMatchingExpression) {
+        olds = olds.filter((x) => x !== o);
+        news = news.filter((x) => x !== n);
+        out.push(expressionChange(a, b, who, o, n));
+        continue;
+      }
       const oe = a.edgeOf.get(o);
       const ne = b.edgeOf.get(n);
       const or = oe?.subject ? SUBJECT_RANK[oe.subject.kind] : undefined;
@@ -232,16 +244,37 @@ function credentialChanges(a: Side, b: Side, kinds: Set<Identity["kind"]>): Diff
   return out;
 }
 
+/**
+ * A credential whose expression came, went or changed: wider when it now accepts every token it
+ * did and more, narrower when the reverse; any other change of what it accepts is a trust change
+ * (a risk increase, as it may accept tokens it did not).
+ */
+function expressionChange(a: Side, b: Side, who: string, o: FederatedCredential, n: FederatedCredential): DiffChange {
+  const breadth = compareBreadth(o, n);
+  if (breadth !== "wider" && breadth !== "narrower") return changedCredential(a, b, who, o, n);
+  const widened = breadth === "wider";
+  const details = [`before: ${matchLines(o, a.edgeOf.get(o)).join("; ")}`, `after: ${matchLines(n, b.edgeOf.get(n)).join("; ")}`];
+  if (audiencesKey(o) !== audiencesKey(n)) details.push(`audiences changed: ${audiencesKey(o) || "(none)"} → ${audiencesKey(n) || "(none)"}`);
+  return {
+    kind: widened ? "subject-widened" : "subject-narrowed",
+    risk: widened ? "increase" : "decrease",
+    summary: `Credential '${n.name}' of ${who} ${widened ? "widened" : "narrowed"}: it now accepts ${widened ? "every token it did and more" : "only some of the tokens it did"} (${describeMatch(o)} → ${describeMatch(n)}).`,
+    details,
+  };
+}
+
 function changedCredential(a: Side, b: Side, who: string, o: FederatedCredential, n: FederatedCredential): DiffChange {
   const details: string[] = [];
+  const expressionChanged = matchKey(o) !== matchKey(n) && (o.claimsMatchingExpression || n.claimsMatchingExpression);
   if (o.name !== n.name) details.push(`name: ${o.name} → ${n.name}`);
   if (o.issuer !== n.issuer) details.push(`issuer: ${o.issuer} → ${n.issuer}`);
-  if (o.subject !== n.subject) details.push(`subject: ${o.subject} → ${n.subject}`);
+  if (expressionChanged) details.push(`before: ${matchLines(o, a.edgeOf.get(o)).join("; ")}`, `after: ${matchLines(n, b.edgeOf.get(n)).join("; ")}`);
+  else if (o.subject !== n.subject) details.push(`subject: ${o.subject} → ${n.subject}`);
   if (audiencesKey(o) !== audiencesKey(n)) details.push(`audiences: ${audiencesKey(o) || "(none)"} → ${audiencesKey(n) || "(none)"}`);
   const before = reachOf(a, o);
   const after = reachOf(b, n);
   details.push(`reaches ${pipelinesLabel(before)} before, ${pipelinesLabel(after)} after`);
-  const what = [o.issuer !== n.issuer && "issuer", o.subject !== n.subject && "subject", audiencesKey(o) !== audiencesKey(n) && "audience"].filter(Boolean).join(" and ");
+  const what = [o.issuer !== n.issuer && "issuer", expressionChanged ? "claims expression" : o.subject !== n.subject && "subject", audiencesKey(o) !== audiencesKey(n) && "audience"].filter(Boolean).join(" and ");
   // A changed trust relationship is a risk unless it now reaches fewer pipelines.
   return {
     kind: "credential-changed",

@@ -5,6 +5,7 @@ import { describeGrant, isReadOnlyRole, roleAllows, type Grant, type Plane } fro
 import type { BuildkitePipeline } from "../model/inventory.ts";
 import type { EnvironmentClassifier, Verdict } from "../policy/environments.ts";
 import { pipelinesReaching, type Identity, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
+import { describeMatch } from "./claims-expression.ts";
 
 /** A grant whose scope touches production, with the fact that makes it so. */
 export interface ProductionGrant {
@@ -65,6 +66,6 @@ export function listSome(items: string[], max = 5): string {
 /** How a subject reaches pipelines, in words. */
 export function describeReach(edge: TrustEdge): string {
   const n = edge.reach.length;
-  const subject = edge.subject?.label ?? `subject '${edge.credential.subject}'`;
+  const subject = edge.subject?.label ?? describeMatch(edge.credential);
   return `credential '${edge.credential.name}' trusts ${subject}, which ${n === 1 ? "1 pipeline" : `${n} pipelines`} can mint a token for${n ? `: ${listSome(edge.reach.map((p) => p.slug))}` : ""}`;
 }

@@ -45,7 +45,10 @@ export interface TrustEdge {
   identity: Identity;
   credential: FederatedCredential;
   issuerKind: IssuerKind;
-  /** Undefined when the Buildkite side was not collected (nothing can be resolved). */
+  /**
+   * Undefined when nothing can be resolved: the Buildkite side was not collected, or the
+   * credential matches by `claimsMatchingExpression` rather than a subject.
+   */
   subject: SubjectResolution | undefined;
   /** Pipelines that can mint a token this credential accepts (empty for a near-miss issuer's intent, see `intendedReach`). */
   reach: BuildkitePipeline[];
@@ -109,11 +112,12 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
   const edges: TrustEdge[] = [];
   const edgesByPipeline = new Map<string, TrustEdge[]>();
   for (const identity of identities) {
-    const fics = identity.application?.federatedIdentityCredentials ?? identity.managedIdentity?.federatedIdentityCredentials ?? [];
-    fics.forEach((credential, j) => {
+    credentialsOf(identity).forEach((credential, j) => {
       const issuerKind = classifyIssuer(credential.issuer);
       if (issuerKind === "other") return;
-      const subject = buildkite ? buildkite.resolve(credential.subject) : resolveWithoutInventory(credential.subject);
+      // A credential that matches by expression has no subject to resolve, and Entra accepts
+      // expressions from no Buildkite issuer: it reaches nobody.
+      const subject = credential.claimsMatchingExpression ? undefined : buildkite ? buildkite.resolve(credential.subject) : resolveWithoutInventory(credential.subject);
       // A near-miss issuer never matches a token: the credential reaches nobody.
       const matchable = issuerKind === "buildkite" && subject && !subject.caseMismatch && !subject.compound?.hasWildcard;
       const reach = buildkite && matchable ? buildkite.reach(subject) : [];
@@ -123,7 +127,7 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
         issuerKind,
         subject,
         reach,
-        anchor: `${identity.anchor}/federatedIdentityCredentials/${j}`,
+        anchor: credentialAnchor(identity, j),
       };
       identity.credentials.push(edge);
       edges.push(edge);
@@ -162,6 +166,16 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
   return { inventory, identities, edges, rbac, buildkite, pipelineUse, edgesByPipeline, clientIds, gaps };
 }
 
+/** The identity's federated credentials, whatever their issuer. */
+export function credentialsOf(identity: Identity): FederatedCredential[] {
+  return identity.application?.federatedIdentityCredentials ?? identity.managedIdentity?.federatedIdentityCredentials ?? [];
+}
+
+/** JSON pointer to the identity's `index`-th federated credential. */
+export function credentialAnchor(identity: Pick<Identity, "anchor">, index: number): string {
+  return `${identity.anchor}/federatedIdentityCredentials/${index}`;
+}
+
 /** Identities that Buildkite can log in as (at least one credential with a Buildkite issuer). */
 export function federatedIdentities(graph: TrustGraph): Identity[] {
   return graph.identities.filter((i) => i.credentials.some((e) => e.issuerKind === "buildkite"));
@@ -180,9 +194,17 @@ export function findingIdentity(identity: Identity): FindingIdentity {
   return { kind: identity.kind, appId: identity.appId, objectId: identity.objectId, displayName: identity.displayName };
 }
 
-export function findingCredential(edge: TrustEdge): FindingCredential {
+/** The credential as findings show it: an expression credential carries its expression, not an empty subject. */
+export function findingCredential(edge: Pick<TrustEdge, "credential">): FindingCredential {
   const c = edge.credential;
-  return { name: c.name, issuer: c.issuer, subject: c.subject, audiences: [...c.audiences] };
+  const e = c.claimsMatchingExpression;
+  return {
+    name: c.name,
+    issuer: c.issuer,
+    ...(c.subject !== "" || !e ? { subject: c.subject } : {}),
+    ...(e ? { claimsMatchingExpression: { value: e.value, languageVersion: e.languageVersion } } : {}),
+    audiences: [...c.audiences],
+  };
 }
 
 export function describeIdentity(identity: Identity): string {

@@ -66,7 +66,7 @@ export function parseInventory(text: string, file: string): Inventory {
     const firstLine = first ? locator.lineOf(first.instancePath) : undefined;
     throw new UsageError(`${file}${firstLine ? `:${firstLine}` : ""}: not a valid trustscope snapshot: ${shown.join("; ")}${more}`);
   }
-  const bad = badScope(data);
+  const bad = badScopes(data)[0];
   if (bad) {
     const line = locator.lineOf(bad.path);
     throw new UsageError(`${file}${line ? `:${line}` : ""}: not a valid trustscope snapshot: ${bad.path}: ${JSON.stringify(bad.value)} is not an Azure scope (/, /providers/Microsoft.Management/managementGroups/NAME, /subscriptions/ID[/resourceGroups/NAME][/providers/…])`);
@@ -75,12 +75,12 @@ export function parseInventory(text: string, file: string): Inventory {
 }
 
 /**
- * The first scope-valued field that is not an ARM scope, with its JSON pointer. The schema only
+ * The scope-valued fields that are not ARM scopes, with their JSON pointers. The schema only
  * says "a string"; a scope the hierarchy cannot place would silently cover nothing.
  */
-function badScope(inventory: Inventory): { path: string; value: string } | undefined {
+function badScopes(inventory: Inventory): { path: string; value: string }[] {
   const az = inventory.azure;
-  if (!az) return undefined;
+  if (!az) return [];
   const fields: [string, string | null | undefined][] = [
     ...az.managementGroups.flatMap((m, i): [string, string | null | undefined][] => [[`/azure/managementGroups/${i}/id`, m.id], [`/azure/managementGroups/${i}/parentId`, m.parentId]]),
     ...az.subscriptions.map((s, i): [string, string | null | undefined] => [`/azure/subscriptions/${i}/managementGroupId`, s.managementGroupId]),
@@ -89,8 +89,16 @@ function badScope(inventory: Inventory): { path: string; value: string } | undef
     ...az.storageAccounts.map((a, i): [string, string] => [`/azure/storageAccounts/${i}/id`, a.id]),
     ...az.managedIdentities.map((m, i): [string, string] => [`/azure/managedIdentities/${i}/id`, m.id]),
   ];
-  for (const [path, value] of fields) if (value !== undefined && value !== null && !isAzureScope(value)) return { path, value };
-  return undefined;
+  return fields.filter((f): f is [string, string] => f[1] !== undefined && f[1] !== null && !isAzureScope(f[1])).map(([path, value]) => ({ path, value }));
+}
+
+/**
+ * Everything that would make `parseInventory` reject this inventory, each with its JSON pointer:
+ * lets a collector check what it is about to write.
+ */
+export function inventoryProblems(inventory: Inventory): { path: string; message: string }[] {
+  const schemaProblems = validate(inventory) ? [] : (validate.errors ?? []).filter((e) => !["anyOf", "oneOf", "if"].includes(e.keyword)).map((e) => ({ path: e.instancePath, message: describe(e) }));
+  return [...schemaProblems, ...badScopes(inventory).map(({ path, value }) => ({ path, message: `${path}: ${JSON.stringify(value.slice(0, 200))} is not an Azure scope` }))];
 }
 
 /** Locates inventory facts in the snapshot text (for SARIF anchors). */

@@ -24,7 +24,10 @@ export interface FindingIdentity {
 export interface FindingCredential {
   name: string;
   issuer: string;
-  subject: string;
+  /** Left out for a credential that matches by expression and has no subject. */
+  subject?: string;
+  /** Set for a credential that matches by expression (a flexible credential). */
+  claimsMatchingExpression?: { value: string; languageVersion: number };
   audiences: string[];
 }
 

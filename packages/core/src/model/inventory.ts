@@ -52,7 +52,13 @@ export interface BuildkiteCluster {
   queues: { uuid: string; key: string }[];
 }
 
-export type PipelineAccessLevel = "MANAGE_BUILD_AND_READ" | "BUILD_AND_READ" | "READ_ONLY";
+/**
+ * A value from a vendor's enumeration. Vendors add values (ARM's enums are open, GraphQL enums
+ * grow), so a value not listed here is kept as read rather than rejected.
+ */
+export type OpenEnum<Known extends string> = Known | (string & Record<never, never>);
+
+export type PipelineAccessLevel = OpenEnum<"MANAGE_BUILD_AND_READ" | "BUILD_AND_READ" | "READ_ONLY">;
 
 export interface BuildkitePipeline {
   uuid: string;
@@ -60,7 +66,7 @@ export interface BuildkitePipeline {
   name: string;
   /** UUID of the cluster the pipeline belongs to; null when unclustered. */
   clusterUuid: string | null;
-  visibility: "PUBLIC" | "PRIVATE";
+  visibility: OpenEnum<"PUBLIC" | "PRIVATE">;
   repository?: {
     url: string;
     /** GraphQL `__typename` of the provider, e.g. `RepositoryProviderGithub`. */
@@ -109,9 +115,26 @@ export interface FederatedCredential {
   id?: string;
   name: string;
   issuer: string;
+  /**
+   * The exact `sub` the credential accepts. Empty for a flexible credential, which matches by
+   * `claimsMatchingExpression` instead (the APIs return no subject for it); kept a string so
+   * that snapshots and readers from before expressions stay valid.
+   */
   subject: string;
+  /**
+   * A flexible credential's expression (Graph beta; ARM from 2025-01-31-preview), e.g.
+   * `claims['sub'] matches 'repo:contoso/*'`. Absent for a credential that matches `subject`.
+   */
+  claimsMatchingExpression?: ClaimsMatchingExpression;
   audiences: string[];
   description?: string | null;
+}
+
+/** Graph's `federatedIdentityExpression`, ARM's `ClaimsMatchingExpression`. */
+export interface ClaimsMatchingExpression {
+  value: string;
+  /** Version of the expression language; 1 is the only one defined. */
+  languageVersion: number;
 }
 
 export interface PasswordCredentialMetadata {
@@ -166,6 +189,11 @@ export interface AzureSubscription {
   subscriptionId: string;
   displayName: string;
   state?: string;
+  /**
+   * The tenant the subscription belongs to, as the subscriptions listing says. Absent: the
+   * inventory's `tenantId` (recorded only where it differs, or where that is unknown).
+   */
+  tenantId?: string;
   tags: Record<string, string>;
   /** Full ID of the management group the subscription sits in, when readable. */
   managementGroupId?: string | null;
@@ -191,7 +219,7 @@ export interface RoleDefinition {
   /** The GUID. */
   name: string;
   roleName: string;
-  roleType: "BuiltInRole" | "CustomRole";
+  roleType: OpenEnum<"BuiltInRole" | "CustomRole">;
   permissions: RolePermission[];
   assignableScopes: string[];
 }
@@ -202,7 +230,8 @@ export interface RoleAssignment {
   roleDefinitionId: string;
   /** Object ID of the user, group or service principal. */
   principalId: string;
-  principalType: "User" | "Group" | "ServicePrincipal" | "ForeignGroup" | "Device";
+  /** ARM's value as read (an open enum: `Unknown` and new values occur); absent in ARM means `User`, its documented default. */
+  principalType: OpenEnum<"User" | "Group" | "ServicePrincipal" | "ForeignGroup" | "Device">;
   condition?: string | null;
   conditionVersion?: string | null;
   /** Object ID of whoever created the assignment, as ARM reports it. */

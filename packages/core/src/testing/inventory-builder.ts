@@ -102,7 +102,7 @@ export class InventoryBuilder {
   /** An app registration with its service principal. Credentials default to Buildkite's issuer and the public audience. */
   app(
     displayName: string,
-    opts: { credentials?: (Partial<FederatedCredential> & { subject: string })[]; secrets?: PasswordCredentialMetadata[]; groups?: string[] } = {},
+    opts: { credentials?: CredentialSpec[]; secrets?: PasswordCredentialMetadata[]; groups?: string[] } = {},
   ): BuiltApp {
     const ids: BuiltApp = { appId: uuidFor(`appId:${displayName}`), objectId: uuidFor(`app:${displayName}`), principalId: uuidFor(`sp:${displayName}`) };
     this.inv.entra!.applications.push({
@@ -123,7 +123,7 @@ export class InventoryBuilder {
   }
 
   /** A user-assigned managed identity in a resource group. */
-  managedIdentity(name: string, resourceGroupId: string, credentials: (Partial<FederatedCredential> & { subject: string })[] = []): BuiltApp {
+  managedIdentity(name: string, resourceGroupId: string, credentials: CredentialSpec[] = []): BuiltApp {
     const ids: BuiltApp = { appId: uuidFor(`miClient:${name}`), objectId: uuidFor(`miPrincipal:${name}`), principalId: uuidFor(`miPrincipal:${name}`) };
     this.inv.azure!.managedIdentities.push({
       id: `${resourceGroupId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
@@ -209,11 +209,19 @@ export class InventoryBuilder {
   }
 }
 
-function credential(c: Partial<FederatedCredential> & { subject: string }, fallbackName: string): FederatedCredential {
+/**
+ * A federated credential: by `subject`, or by `expression` (a flexible credential: its
+ * claimsMatchingExpression at language version 1, and an empty subject as the collectors record it).
+ */
+export type CredentialSpec = Partial<FederatedCredential> & ({ subject: string } | { expression: string });
+
+function credential(c: CredentialSpec, fallbackName: string): FederatedCredential {
+  const expression = "expression" in c ? { value: c.expression, languageVersion: 1 } : c.claimsMatchingExpression;
   return {
     name: c.name ?? fallbackName,
     issuer: c.issuer ?? "https://agent.buildkite.com",
-    subject: c.subject,
+    subject: c.subject ?? "",
+    ...(expression ? { claimsMatchingExpression: expression } : {}),
     audiences: c.audiences ?? ["api://AzureADTokenExchange"],
   };
 }
