@@ -281,7 +281,8 @@ describe("buildkite-oidc: the assertion", () => {
 });
 
 describe("trustscope scan --azure-auth buildkite-oidc", () => {
-  const TENANT = "7d3c2b1a-5f4e-4a3b-9c8d-0123456789ab";
+  // The demo organisation's tenant: subscriptions of another tenant would be left out (and named in a note).
+  const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
   const CLIENT = "c0ffee77-7777-4aaa-8bbb-000000000077";
   const TOKENS = { buildkite: "bk-test-5e4d3c2b1a09f8e7d6c5", graph: "graph-oidc-1122334455667788aabb", arm: "arm-oidc-99aabbccddeeff001122" };
   let emulator: Emulator | undefined;

@@ -4,7 +4,8 @@
  * is a located one-line error (exit 2) or, inside a repository, one coverage gap (exit 3) —
  * never an internal error, never a quietly smaller scan.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -61,13 +62,34 @@ describe("JSON nested deeper than any parser's stack", () => {
     const r = trustscope(["scan", "--repo", repo, "--format", "json"]);
     expect(r.code).toBe(3);
     const report = JSON.parse(r.stdout) as { coverage: { gaps: { scope: string; error: string }[] } };
-    expect(report.coverage.gaps.map((g) => g.error)).toEqual([expect.stringMatching(/^line 1: not valid YAML: nested too deeply to read$/)]);
+    expect(report.coverage.gaps.map((g) => g.error)).toEqual(["line 1: not valid YAML: nested deeper than 400 levels; not read"]);
+  });
+
+  it("several pipelines nested past the parser's stack, in flow and block style, are one gap each, not a crashed process", () => {
+    const repo = tempDir();
+    mkdirSync(join(repo, ".buildkite"));
+    writeFileSync(join(repo, ".buildkite", "pipeline.a.yml"), `steps: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`);
+    writeFileSync(join(repo, ".buildkite", "pipeline.b.yml"), `steps: ${"{a: ".repeat(50_000)}1${"}".repeat(50_000)}\n`);
+    let block = "steps:\n";
+    for (let i = 1; i <= 2_000; i++) block += `${" ".repeat(i)}- \n`;
+    writeFileSync(join(repo, ".buildkite", "pipeline.c.yml"), block);
+    writeFileSync(join(repo, ".buildkite", "pipeline.d.yml"), `steps:\n${"- ".repeat(5_000)}x\n`);
+    const r = trustscope(["scan", "--repo", repo, "--format", "json"]);
+    expect(r.stderr).not.toMatch(/FATAL|Native stack|RangeError/);
+    expect(r.code).toBe(3);
+    const gaps = (JSON.parse(r.stdout) as { coverage: { gaps: { scope: string; error: string }[] } }).coverage.gaps;
+    expect(gaps.map((g) => [g.scope.replace(/^.*\//, ""), g.error])).toEqual([
+      ["pipeline.a.yml", "line 1: not valid YAML: nested deeper than 400 levels; not read"],
+      ["pipeline.b.yml", "line 1: not valid YAML: nested deeper than 400 levels; not read"],
+      ["pipeline.c.yml", "line 400: not valid YAML: nested deeper than 400 levels; not read"],
+      ["pipeline.d.yml", "line 2: not valid YAML: nested deeper than 400 levels; not read"],
+    ]);
   });
 
   it("a policy nested too deeply: exit 2 with a plain reason", () => {
     const d = tempDir();
     writeFileSync(join(d, "trustscope.yaml"), `environments: ${nested()}\n`);
-    expectUsageError(trustscope(["scan", "--demo", "--config", join(d, "trustscope.yaml")]), /trustscope\.yaml:1: not valid YAML: nested too deeply to read$/m);
+    expectUsageError(trustscope(["scan", "--demo", "--config", join(d, "trustscope.yaml")]), /trustscope\.yaml:1: not valid YAML: nested deeper than 400 levels; not read$/m);
   });
 });
 
@@ -96,5 +118,24 @@ describe("values the schema alone would accept", () => {
     const d = tempDir();
     writeFileSync(join(d, "trustscope.yaml"), "ruleSettings:\n  __proto__:\n    enabled: false\n");
     expectUsageError(trustscope(["scan", "--demo", "--config", join(d, "trustscope.yaml")]), /trustscope\.yaml:2: key 'ruleSettings\.__proto__' is not allowed$/m);
+  });
+});
+
+describe("files named on the command line or found in the working directory", () => {
+  it("a trustscope.yaml that is a link to /dev/zero or a FIFO (a pull request controls it) is exit 2 at once, not a hang or gigabytes", () => {
+    const zero = tempDir();
+    symlinkSync("/dev/zero", join(zero, "trustscope.yaml"));
+    expectUsageError(trustscope(["scan", "--demo"], { cwd: zero }), /trustscope\.yaml: cannot read the policy file: not a regular file \(character device\)$/m);
+    const fifo = tempDir();
+    execFileSync("mkfifo", [join(fifo, "trustscope.yaml")]);
+    expectUsageError(trustscope(["scan", "--demo"], { cwd: fifo }), /trustscope\.yaml: cannot read the policy file: not a regular file \(FIFO\)$/m);
+  });
+
+  it("a snapshot, baseline or diff input that is a FIFO, a device or a directory is exit 2", () => {
+    const dir = tempDir();
+    execFileSync("mkfifo", [join(dir, "snap.json")]);
+    expectUsageError(trustscope(["scan", "--snapshot", join(dir, "snap.json")]), /snap\.json: cannot read the snapshot: not a regular file \(FIFO\)$/m);
+    expectUsageError(trustscope(["scan", "--demo", "--baseline", "/dev/zero"]), /\/dev\/zero: cannot read the baseline report: not a regular file \(character device\)$/m);
+    expectUsageError(trustscope(["diff", DEMO_SNAPSHOT, dir]), /cannot read the snapshot: not a regular file \(directory\)$/m);
   });
 });

@@ -1,6 +1,6 @@
 /** The edges of the CLI: files, stdout/stderr, terminal detection. */
-import { readFileSync, writeFileSync } from "node:fs";
-import { UsageError } from "@trustscope/core";
+import { writeFileSync } from "node:fs";
+import { readBounded, UsageError } from "@trustscope/core";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -20,13 +20,21 @@ export const processIo: Io = {
   cwd: process.cwd(),
 };
 
+/**
+ * The largest file given on the command line that is read (snapshot, baseline, policy): far above
+ * a large tenant's snapshot, far below what would exhaust memory.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A file named by the user or found in the working directory (trustscope.yaml, which a pull
+ * request controls): a regular file only, never a FIFO or device, read up to MAX_INPUT_BYTES.
+ */
 export function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${path}: cannot read ${what}${code === "ENOENT" ? ": no such file" : code ? ` (${code})` : ""}`);
-  }
+  const r = readBounded(path, MAX_INPUT_BYTES, { followLinks: true });
+  if ("text" in r) return r.text;
+  const why = r.problem.message.replace(/; not read$/, "");
+  throw new UsageError(`${path}: cannot read ${what}: ${why === "cannot read: ENOENT" ? "no such file" : why.replace(/^cannot read: (\S+)$/, "$1")}`);
 }
 
 export function writeText(path: string, text: string): void {

@@ -15,6 +15,7 @@ export { Limiter } from "./collect/http.ts";
 export { Redactor, REDACTED, MIN_DERIVED, PARTIAL_ECHO } from "./util/redactor.ts";
 export { BUILDKITE_QUERIES } from "./collect/buildkite-queries.ts";
 export { UsageError, errorMessage } from "./util/errors.ts";
+export { readBounded } from "./util/bounded-file.ts";
 export * from "./azure/scope.ts";
 export * from "./azure/rbac.ts";
 export * from "./buildkite/oidc.ts";

@@ -5,7 +5,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 import { SEVERITIES, type Severity } from "../model/finding.ts";
 import { UsageError } from "../util/errors.ts";
-import { yamlErrorReason } from "../util/yaml-error.ts";
+import { MAX_YAML_NESTING, yamlErrorReason, yamlTooDeepAt } from "../util/yaml-guard.ts";
 import type { EnvironmentSelector, Policy, RuleSetting, Suppression } from "./policy.ts";
 
 interface Ctx {
@@ -129,6 +129,8 @@ function ruleSetting(ctx: Ctx, node: Node | null, path: string): RuleSetting {
 
 /** Parse policy text. `file` is used in messages and as the SARIF anchor. */
 export function parsePolicy(text: string, file: string): Policy {
+  const deep = yamlTooDeepAt(text);
+  if (deep !== undefined) throw new UsageError(`${file}:${deep}: not valid YAML: nested deeper than ${MAX_YAML_NESTING} levels; not read`);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const ctx: Ctx = { file, lines };

@@ -5,9 +5,12 @@
  * are read whatever size `stat` reports. Links that stay inside are followed; a directory is walked
  * through one link at most, and never through a link back to a directory it is in (a cycle).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import { join, sep } from "node:path";
 import type { Diagnostic } from "../model/repo.ts";
+import { cannotRead, errno, notRegular, readBounded, type Problem } from "../util/bounded-file.ts";
+
+export { notRegular, readBounded, type Problem };
 
 const SKIP_DIRS = new Set([".git", "node_modules", "vendor", ".terraform", "dist", "build", "coverage", ".venv", "__pycache__"]);
 const MAX_FILES = 50_000;
@@ -15,12 +18,6 @@ const MAX_FILES = 50_000;
 export const MAX_BYTES = 5 * 1024 * 1024;
 /** .git/config is only read for the remote URL. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
-export interface Problem {
-  message: string;
-  /** Nothing is lost by not reading it (a broken link): shown, but not a coverage gap. */
-  note?: true;
-}
 
 /** A file of the repository: the name it is reported under, and where it really is. */
 export interface Entry {
@@ -41,16 +38,6 @@ export type Found =
   | { kind: "missing" };
 
 export const OUTSIDE = "symbolic link to a path outside the repository; not read";
-
-type Typed = Pick<Stats, "isFIFO" | "isSocket" | "isCharacterDevice" | "isBlockDevice" | "isDirectory">;
-
-export function notRegular(s: Typed | "directory"): Problem {
-  const type = s === "directory" ? s : s.isFIFO() ? "FIFO" : s.isSocket() ? "socket" : s.isCharacterDevice() ? "character device" : s.isBlockDevice() ? "block device" : s.isDirectory() ? "directory" : "special file";
-  return { message: `not a regular file (${type}); not read` };
-}
-
-const errno = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
-const cannotRead = (e: unknown): Problem => ({ message: `cannot read: ${errno(e)}` });
 
 export function inside(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -87,37 +74,6 @@ export function inspect(root: string, abs: string): Found {
   return { kind: "problem", problem: notRegular(st) };
 }
 
-// O_NONBLOCK: opening a FIFO swapped in after the type check must not wait for a writer.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
-
-/** At most `max` bytes of a regular file, counted as read (procfs files report size 0). */
-export function readBounded(real: string, max: number): { text: string } | { problem: Problem } {
-  let fd: number;
-  try {
-    fd = openSync(real, OPEN_FLAGS);
-  } catch (e) {
-    return { problem: cannotRead(e) };
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { problem: notRegular(st) };
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-      if (total > max) return { problem: { message: `larger than ${max} bytes; not read` } };
-    }
-    return { text: Buffer.concat(chunks, total).toString("utf8") };
-  } catch (e) {
-    return { problem: cannotRead(e) };
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function isDirectory(p: string): boolean {
   try {

@@ -5,7 +5,8 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 import type { Diagnostic, EnvEntry, PipelineFile, PipelineStep } from "../../model/repo.ts";
-import { yamlErrorReason } from "../../util/yaml-error.ts";
+import { MAX_YAML_NESTING, yamlErrorReason, yamlTooDeepAt } from "../../util/yaml-guard.ts";
+import { resolveAliases } from "./yaml-aliases.ts";
 
 interface Ctx {
   file: string;
@@ -223,6 +224,8 @@ function readSteps(ctx: Ctx, node: unknown, group: string | undefined, pipelineQ
 export function readPipeline(text: string, file: string): { pipeline?: PipelineFile; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
   const ctx: Ctx = { file, lines, diagnostics: [] };
+  const deep = yamlTooDeepAt(text);
+  if (deep !== undefined) return { diagnostics: [{ file, line: deep, message: `not valid YAML: nested deeper than ${MAX_YAML_NESTING} levels; not read` }] };
   let doc;
   try {
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
@@ -233,6 +236,8 @@ export function readPipeline(text: string, file: string): { pipeline?: PipelineF
     const e = doc.errors[0]!;
     return { diagnostics: [{ file, line: e.linePos?.[0]?.line ?? 1, message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
   }
+  const aliases = resolveAliases(doc);
+  if (aliases) return { diagnostics: [{ file, line: lineOf(ctx, aliases.node), message: aliases.message }] };
   const root = doc.contents;
   const steps: PipelineStep[] = [];
   let env: EnvEntry[] = [];

@@ -1,0 +1,58 @@
+/**
+ * Anchors, aliases and merge keys in pipeline YAML: what they stand for is read like text written
+ * out (a merged `command` is not hidden), and what they could be abused for (cycles, bombs) is a
+ * located gap, not a hang.
+ */
+import { describe, expect, it } from "vitest";
+import { readPipeline } from "../../src/repo/pipeline/read-pipeline.ts";
+import { MAX_EXPANDED_NODES } from "../../src/repo/pipeline/yaml-aliases.ts";
+
+describe("aliases and merge keys", () => {
+  it("a step merged from an anchor carries the anchor's command and env, explicit keys winning", () => {
+    const text = [
+      "definitions:",
+      "  deploy: &deploy",
+      "    label: from-anchor",
+      "    command: az login --service-principal -u app -p \"$$SECRET\" --tenant t",
+      "    env: &env",
+      "      TARGET: prod",
+      "steps:",
+      "  - <<: *deploy",
+      "    label: explicit",
+      "  - label: list-merge",
+      "    command: echo hi",
+      "    env:",
+      "      <<: [*env, { TARGET: ignored, REGION: west }]",
+      "",
+    ].join("\n");
+    const { pipeline, diagnostics } = readPipeline(text, "p.yml");
+    expect(diagnostics).toEqual([]);
+    const [merged, listMerge] = pipeline!.steps;
+    expect(merged).toMatchObject({ label: "explicit" });
+    expect(merged!.commands.map((c) => [c.text, c.line])).toEqual([['az login --service-principal -u app -p "$$SECRET" --tenant t', 4]]);
+    expect(merged!.env.map((e) => [e.name, e.value])).toEqual([["TARGET", "prod"]]);
+    // The first mapping to give a key wins, as YAML's merge key says.
+    expect(listMerge!.env.map((e) => [e.name, e.value])).toEqual([["TARGET", "prod"], ["REGION", "west"]]);
+  });
+
+  it("plain aliases for a command, a step and an env value are followed", () => {
+    const text = ["x:", "  cmd: &cmd echo from-alias", "  step: &step { command: echo whole-step }", "steps:", "  - command: *cmd", "  - *step", ""].join("\n");
+    const { pipeline, diagnostics } = readPipeline(text, "p.yml");
+    expect(diagnostics).toEqual([]);
+    expect(pipeline!.steps.flatMap((s) => s.commands.map((c) => c.text))).toEqual(["echo from-alias", "echo whole-step"]);
+  });
+
+  it("an alias bomb is one located gap, read in linear time", () => {
+    const lines = ["a0: &a0 [x, x]"];
+    for (let i = 1; i <= 40; i++) lines.push(`a${i}: &a${i} [*a${i - 1}, *a${i - 1}]`);
+    lines.push("steps:", "  - command: echo", "    env: { X: *a40 }", "");
+    const { pipeline, diagnostics } = readPipeline(lines.join("\n"), "p.yml");
+    expect(pipeline).toBeUndefined();
+    expect(diagnostics).toEqual([{ file: "p.yml", line: expect.any(Number), message: `aliases make it stand for more than ${MAX_EXPANDED_NODES} YAML nodes; not read` }]);
+  });
+
+  it("a merge of something that is not a mapping is one located gap", () => {
+    const { diagnostics } = readPipeline(["s: &s just-a-string", "steps:", "  - <<: *s", "    command: echo", ""].join("\n"), "p.yml");
+    expect(diagnostics).toEqual([{ file: "p.yml", line: 3, message: "a merge key ('<<') must name a mapping or a list of mappings; not read" }]);
+  });
+});
