@@ -107,6 +107,14 @@ describe("huge responses", () => {
     expect(gapOf(gaps, "arm", "/providers/Microsoft.Management/managementGroups")).toBe(`management groups: ${tooLarge(`${emu.armUrl}/providers/Microsoft.Management/getEntities`)}`);
   });
 
+  it("answers that each stay under the limit but add up past the total are gaps, not memory without end", async () => {
+    const { emu, env, live } = await start([]);
+    // The default (DEFAULTS.maxTotalResponseBytes, 512 MiB per API) lowered below what the demo reads from each API.
+    const gaps = await scanGaps(emu, live, { ...env, TRUSTSCOPE_MAX_TOTAL_RESPONSE_BYTES: "3000" });
+    const total = gaps.filter((g) => / passed 3000 bytes in all; .* and what follows are not read, so the listing is incomplete$/.test(g.error));
+    expect(new Set(total.map((g) => g.source))).toEqual(new Set(["graph", "arm", "buildkite"]));
+  });
+
   it("a limit that is not a positive whole number is a usage error", async () => {
     const r = await trustscopeAsync(["scan", "--buildkite-org", "acme"], { env: { BUILDKITE_API_TOKEN: TOKENS.buildkite, TRUSTSCOPE_MAX_RESPONSE_BYTES: "lots" } });
     expect(r.code).toBe(2);

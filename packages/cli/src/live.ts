@@ -128,6 +128,8 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
   // defaults are in the collectors' DEFAULTS.
   const maxResponseBytes = limitFromEnv(env, "TRUSTSCOPE_MAX_RESPONSE_BYTES");
   if (maxResponseBytes !== undefined) opts.maxResponseBytes = maxResponseBytes;
+  const maxTotalResponseBytes = limitFromEnv(env, "TRUSTSCOPE_MAX_TOTAL_RESPONSE_BYTES");
+  if (maxTotalResponseBytes !== undefined) opts.maxTotalResponseBytes = maxTotalResponseBytes;
   const maxPagesPerListing = limitFromEnv(env, "TRUSTSCOPE_MAX_PAGES_PER_LISTING");
   if (maxPagesPerListing !== undefined) opts.maxPagesPerListing = maxPagesPerListing;
   const timeoutMs = limitFromEnv(env, "TRUSTSCOPE_TIMEOUT_MS");

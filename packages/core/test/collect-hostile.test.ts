@@ -12,7 +12,7 @@ import { collectBuildkite } from "../src/collect/buildkite.ts";
 import { CLOUDS } from "../src/collect/clouds.ts";
 import { staticTokenCredential } from "../src/collect/credentials.ts";
 import { collectEntra } from "../src/collect/graph.ts";
-import { isRedirect, OversizeResponseError, PageGuard, readCapped, redactUrl } from "../src/collect/http.ts";
+import { isRedirect, OversizeResponseError, PageGuard, readCapped, redactUrl, ResponseLimits } from "../src/collect/http.ts";
 import { DEFAULTS, type CollectOptions } from "../src/collect/options.ts";
 import { parseInventory } from "../src/index.ts";
 
@@ -129,16 +129,26 @@ describe("collect/http.ts", () => {
         },
       });
     const body = endless();
-    await expect(readCapped(body, "https://x.example/big?secret=1", 10_000)).rejects.toThrow(new OversizeResponseError("https://x.example/big", 10_000));
+    await expect(readCapped(body, "https://x.example/big?secret=1", new ResponseLimits(10_000, Infinity))).rejects.toThrow(new OversizeResponseError("https://x.example/big", 10_000));
     expect(body.destroyed).toBe(true);
     expect(pulled).toBeLessThan(40);
 
     const declared = endless();
     pulled = 0;
-    await expect(readCapped(declared, "https://x.example/big", 10_000, "2147483648")).rejects.toBeInstanceOf(OversizeResponseError);
+    await expect(readCapped(declared, "https://x.example/big", new ResponseLimits(10_000, Infinity), "2147483648")).rejects.toBeInstanceOf(OversizeResponseError);
     expect(declared.destroyed).toBe(true);
     expect(pulled).toBe(0);
-    expect((await readCapped(Readable.from([Buffer.from("{}")]), "https://x.example/", 2)).toString()).toBe("{}");
+    expect((await readCapped(Readable.from([Buffer.from("{}")]), "https://x.example/", new ResponseLimits(2, Infinity))).toString()).toBe("{}");
+  });
+
+  it("all the answers of one collection together stay under the total, however small each page is", async () => {
+    const limits = new ResponseLimits(1_000, 2_500);
+    const page = () => Readable.from([Buffer.alloc(900, 1)]);
+    await readCapped(page(), "https://x.example/p1", limits);
+    await readCapped(page(), "https://x.example/p2", limits);
+    await expect(readCapped(page(), "https://x.example/p3?skiptoken=s", limits)).rejects.toThrow(
+      "answers from this API passed 2500 bytes in all; https://x.example/p3 and what follows are not read, so the listing is incomplete",
+    );
   });
 
   it("redirects are every 3xx but 304; a bare origin stays bare in messages", () => {

@@ -26,7 +26,7 @@ import { expressionFromApi } from "../graph/claims-expression.ts";
 import { canonicalizeAzure } from "../inventory/canonical.ts";
 import type { ManagedIdentityRef } from "./graph.ts";
 import { absent, LeftOut, leftOutGaps } from "./left-out.ts";
-import { assertSameOrigin, cappedBody, isRedirect, Limiter, PageGuard, readCapped, RedirectRefusedError, RefusedResponseError, redactUrl, refusalOf } from "./http.ts";
+import { assertSameOrigin, cappedBody, isRedirect, Limiter, PageGuard, readCapped, RedirectRefusedError, RefusedResponseError, redactUrl, refusalOf, responseLimits, type ResponseLimits } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface PagedIterator<T> {
@@ -77,7 +77,7 @@ async function readText(stream: NodeJS.ReadableStream): Promise<string> {
  * `maxBytes`. Bodies are always streamed from the socket and counted as they arrive; a caller that
  * asked for a stream gets a capped one, every other gets the text as usual.
  */
-export function guardedHttpClient(inner: HttpClient, maxBytes: number, timeoutMs: number): HttpClient {
+export function guardedHttpClient(inner: HttpClient, limits: ResponseLimits, timeoutMs: number): HttpClient {
   return {
     async sendRequest(request) {
       const wanted = request.streamResponseStatusCodes;
@@ -100,10 +100,10 @@ export function guardedHttpClient(inner: HttpClient, maxBytes: number, timeoutMs
       // would hold the scan forever.
       bodyDeadline(stream as Readable, request.url, timeoutMs);
       if (wanted?.has(Number.POSITIVE_INFINITY) || wanted?.has(response.status)) {
-        response.readableStreamBody = Readable.from(cappedBody(stream as AsyncIterable<Buffer>, request.url, maxBytes, length));
+        response.readableStreamBody = Readable.from(cappedBody(stream as AsyncIterable<Buffer>, request.url, limits, length));
       } else {
         response.readableStreamBody = undefined;
-        response.bodyAsText = (await readCapped(stream as AsyncIterable<Buffer>, request.url, maxBytes, length)).toString("utf8");
+        response.bodyAsText = (await readCapped(stream as AsyncIterable<Buffer>, request.url, limits, length)).toString("utf8");
       }
       return response;
     },
@@ -222,7 +222,7 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
     credentialScopes: [armScope],
     // One HTTP client for every SDK client: they share its keep-alive connections instead of each
     // opening its own.
-    httpClient: guardedHttpClient(createDefaultHttpClient(), opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes, opts.timeoutMs ?? DEFAULTS.timeoutMs),
+    httpClient: guardedHttpClient(createDefaultHttpClient(), responseLimits(opts, DEFAULTS), opts.timeoutMs ?? DEFAULTS.timeoutMs),
     retryOptions: { maxRetries: opts.maxRetries ?? DEFAULTS.maxRetries },
     // Never reached (guardedHttpClient refuses every redirect first); said here as well.
     redirectOptions: { maxRetries: 0 },

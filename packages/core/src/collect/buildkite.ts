@@ -5,7 +5,7 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { BuildkiteAgent, BuildkiteCluster, BuildkiteInventory, BuildkitePipeline, CoverageGap, PipelineAccessLevel, ProviderSettings } from "../model/inventory.ts";
 import { AGENTS_QUERY, CLUSTERS_QUERY, CLUSTER_QUEUES_QUERY, ORGANIZATION_QUERY, PIPELINES_QUERY, PIPELINE_TEAMS_QUERY } from "./buildkite-queries.ts";
-import { backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, refusalOf, retryAfterMs, sleep } from "./http.ts";
+import { backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, refusalOf, responseLimits, retryAfterMs, sleep } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 interface PageInfo {
@@ -78,13 +78,13 @@ function settingsOf(raw: Record<string, unknown> | null | undefined): ProviderSe
 /**
  * A fetch that retries throttling (429), server errors and network failures, honouring
  * Retry-After; follows no redirect (a 307 would take the query elsewhere) and reads at most
- * `maxResponseBytes` of the answer (see bufferedResponse).
+ * `maxResponseBytes` of the answer, `maxTotalResponseBytes` of all of them (see bufferedResponse).
  */
 function retryingFetch(opts: CollectOptions): typeof fetch {
   const dispatcher = dispatcherFor(opts.caPem);
   const maxRetries = opts.maxRetries ?? DEFAULTS.maxRetries;
   const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const maxBytes = opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
+  const limits = responseLimits(opts, DEFAULTS);
   return async (input, init) => {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
@@ -102,7 +102,7 @@ function retryingFetch(opts: CollectOptions): typeof fetch {
         continue;
       }
       // Outside the retries: a refused answer would be refused again.
-      return bufferedResponse(res, input instanceof Request ? input.url : String(input), maxBytes);
+      return bufferedResponse(res, input instanceof Request ? input.url : String(input), limits);
     }
   };
 }

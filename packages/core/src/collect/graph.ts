@@ -20,7 +20,7 @@ import type { CoverageGap, EntraApplication, EntraInventory, EntraServicePrincip
 import { classifyIssuer } from "../buildkite/oidc.ts";
 import { listSome } from "../graph/queries.ts";
 import { expressionFromApi } from "../graph/claims-expression.ts";
-import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, redactUrl, refusalOf, retryAfterMs, sleep } from "./http.ts";
+import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, redactUrl, refusalOf, responseLimits, retryAfterMs, sleep, type ResponseLimits } from "./http.ts";
 import { absent, LeftOut, leftOutGaps } from "./left-out.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
@@ -105,15 +105,15 @@ export interface EntraCollection {
 /**
  * The last link of the client's middleware chain, in place of the SDK's RedirectHandler and
  * HTTPMessageHandler: sends with fetch without following redirects (a redirect is refused, see
- * RedirectRefusedError) and reads the body to at most `maxBytes` before the SDK parses it.
+ * RedirectRefusedError) and reads the body within the collection's limits before the SDK parses it.
  */
 class GuardedFetchHandler implements Middleware {
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly limits: ResponseLimits) {}
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === "string" ? context.request : context.request.url;
     const res = await fetch(context.request, { ...(context.options as RequestInit), redirect: "manual" });
     try {
-      context.response = await bufferedResponse(res, url, this.maxBytes);
+      context.response = await bufferedResponse(res, url, this.limits);
     } catch (e) {
       // The SDK passes GraphClientErrors through as they are; anything else it rewraps, losing the refusal.
       const wrapped = new GraphClientError(e instanceof Error ? e.message : String(e));
@@ -138,7 +138,7 @@ export function graphClient(opts: CollectOptions, credential: TokenCredential, s
     // The client only attaches the token to hosts it knows; an overridden endpoint is one.
     customHosts: new Set([new URL(az.graphUrl).hostname]),
     // The SDK's default chain without its RedirectHandler, which follows redirects to any origin.
-    middleware: [new AuthenticationHandler(auth), new RetryHandler(new RetryHandlerOptions()), new TelemetryHandler(), new GuardedFetchHandler(opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes)],
+    middleware: [new AuthenticationHandler(auth), new RetryHandler(new RetryHandlerOptions()), new TelemetryHandler(), new GuardedFetchHandler(responseLimits(opts, DEFAULTS))],
     ...(dispatcher ? { fetchOptions: { dispatcher } as RequestInit } : {}),
   });
 }

@@ -119,11 +119,39 @@ export class OversizeResponseError extends RefusedResponseError {
 }
 
 /**
- * Yields a body's chunks until more than `maxBytes` have arrived, then throws. Leaving the
- * `for await` early cancels (web stream) or destroys (Node stream) the source, so the rest is
- * never downloaded. A declared Content-Length over the limit is refused before reading.
+ * How much of one API's answers a collection reads: each body at most `perResponse` bytes, and
+ * all of them together at most `total`. The second bounds what a hostile server can make the scan
+ * hold by paging without end in pages under the first (the page cap alone allows 10,000 of them).
  */
-export async function* cappedBody(body: AsyncIterable<Uint8Array | string>, url: string, maxBytes: number, contentLength?: string | null): AsyncGenerator<Buffer> {
+export class ResponseLimits {
+  private used = 0;
+  constructor(
+    readonly perResponse: number,
+    readonly total: number,
+  ) {}
+
+  /** Counts bytes read from `url`; throws once all answers together pass `total`. */
+  charge(bytes: number, url: string): void {
+    this.used += bytes;
+    if (this.used > this.total) {
+      throw new RefusedResponseError(`answers from this API passed ${this.total} bytes in all; ${redactUrl(url)} and what follows are not read, so the listing is incomplete`);
+    }
+  }
+}
+
+/** The limits of a collection's options (their defaults from DEFAULTS). */
+export function responseLimits(opts: { maxResponseBytes?: number; maxTotalResponseBytes?: number }, defaults: { maxResponseBytes: number; maxTotalResponseBytes: number }): ResponseLimits {
+  return new ResponseLimits(opts.maxResponseBytes ?? defaults.maxResponseBytes, opts.maxTotalResponseBytes ?? defaults.maxTotalResponseBytes);
+}
+
+/**
+ * Yields a body's chunks until more than `limits.perResponse` have arrived (or the collection's
+ * total is passed), then throws. Leaving the `for await` early cancels (web stream) or destroys
+ * (Node stream) the source, so the rest is never downloaded. A declared Content-Length over the
+ * limit is refused before reading.
+ */
+export async function* cappedBody(body: AsyncIterable<Uint8Array | string>, url: string, limits: ResponseLimits, contentLength?: string | null): AsyncGenerator<Buffer> {
+  const maxBytes = limits.perResponse;
   if (contentLength && Number(contentLength) > maxBytes) {
     release(body);
     throw new OversizeResponseError(url, maxBytes);
@@ -133,6 +161,7 @@ export async function* cappedBody(body: AsyncIterable<Uint8Array | string>, url:
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     read += bytes.byteLength;
     if (read > maxBytes) throw new OversizeResponseError(url, maxBytes);
+    limits.charge(bytes.byteLength, url);
     yield bytes;
   }
 }
@@ -144,24 +173,24 @@ function release(body: AsyncIterable<unknown>): void {
   else if (typeof b.cancel === "function") b.cancel().catch(() => undefined);
 }
 
-/** A whole body, at most `maxBytes` of it (see cappedBody). */
-export async function readCapped(body: AsyncIterable<Uint8Array | string> | null | undefined, url: string, maxBytes: number, contentLength?: string | null): Promise<Buffer> {
+/** A whole body, within `limits` (see cappedBody). */
+export async function readCapped(body: AsyncIterable<Uint8Array | string> | null | undefined, url: string, limits: ResponseLimits, contentLength?: string | null): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  if (body) for await (const chunk of cappedBody(body, url, maxBytes, contentLength)) chunks.push(chunk);
+  if (body) for await (const chunk of cappedBody(body, url, limits, contentLength)) chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 
 /**
  * A fetch answer checked and held in memory: a redirect is refused (never followed: requests
- * are sent with `redirect: "manual"`), the body read to at most `maxBytes`. What the SDK parses
+ * are sent with `redirect: "manual"`), the body read within `limits`. What the SDK parses
  * afterwards is this copy.
  */
-export async function bufferedResponse(res: Response, url: string, maxBytes: number): Promise<Response> {
+export async function bufferedResponse(res: Response, url: string, limits: ResponseLimits): Promise<Response> {
   if (isRedirect(res.status)) {
     await res.body?.cancel().catch(() => undefined);
     throw new RedirectRefusedError(res.status, url, res.headers.get("location"));
   }
-  const body = await readCapped(res.body as AsyncIterable<Uint8Array> | null, url, maxBytes, res.headers.get("content-length"));
+  const body = await readCapped(res.body as AsyncIterable<Uint8Array> | null, url, limits, res.headers.get("content-length"));
   // These statuses may not carry a body, not even an empty one.
   const bodiless = res.status === 204 || res.status === 205 || res.status === 304;
   return new Response(bodiless ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });

@@ -39,6 +39,8 @@ export interface CollectOptions {
   maxRetries?: number;
   /** The largest response body read, in bytes; a larger one is a coverage gap, never read whole. */
   maxResponseBytes?: number;
+  /** The most bytes read of one API's answers in all; past it, what is left is a coverage gap. */
+  maxTotalResponseBytes?: number;
   /** The most pages read of one listing; a longer one (or one whose next link repeats) is a coverage gap. */
   maxPagesPerListing?: number;
   /**
@@ -67,6 +69,9 @@ export const DEFAULTS = {
   // a hostile or broken server cannot make the scan hold gigabytes (V8 gives up near 512 MiB
   // strings); above it, the listing is a coverage gap.
   maxResponseBytes: 64 * 1024 * 1024,
+  // Per API (Buildkite, Graph, ARM): a 40,000-assignment tenant reads about 40 MB from ARM; a
+  // server that pages on without end is stopped before the scan holds gigabytes.
+  maxTotalResponseBytes: 512 * 1024 * 1024,
   // 10,000 pages are about ten million items at the page sizes asked for: no real tenant or
   // organisation comes near; a server that never stops paging does.
   maxPagesPerListing: 10_000,
