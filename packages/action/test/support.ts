@@ -9,9 +9,25 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseDocument } from "yaml";
 
 export const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 export const BUNDLE = join(PACKAGE_DIR, "dist", "index.js");
+
+interface ActionManifest {
+  inputs: Record<string, { default?: unknown }>;
+  runs: { using: string; main: string };
+}
+
+/**
+ * action.yml as the runner reads it: strict YAML (a manifest the runner's parser rejects never
+ * runs), the entry point from `runs.main`, and every input's default.
+ */
+export function loadActionManifest(): ActionManifest {
+  const doc = parseDocument(readFileSync(join(PACKAGE_DIR, "action.yml"), "utf8"), { strict: true, prettyErrors: false });
+  if (doc.errors.length > 0 || doc.warnings.length > 0) throw new Error(`action.yml does not load: ${[...doc.errors, ...doc.warnings].map((e) => e.message).join("; ")}`);
+  return doc.toJS() as ActionManifest;
+}
 /** Looks like a real GITHUB_TOKEN; the tests check it is never printed. */
 export const TOKEN = "ghs_TestTokenValue0123456789abcdefABCDEF";
 export const PR_HEAD_SHA = "1111111111111111111111111111111111111111";
@@ -122,20 +138,15 @@ export interface ActionRun {
 }
 
 /**
- * Runs `node dist/index.js` as the runner does: working directory = workspace, inputs in
- * INPUT_<NAME> (hyphens kept), nothing inherited from this process but PATH and HOME.
+ * Runs the action as the runner does: action.yml loaded strictly, `runs.main` under node, working
+ * directory = workspace, inputs (action.yml's defaults, then the test's) in INPUT_<NAME> (hyphens
+ * kept), nothing inherited from this process but PATH and HOME.
  */
 export function runAction(opts: { bundle?: string; workspace: string; files: RunnerFiles; apiUrl: string; eventName: string; inputs?: Record<string, string>; env?: Record<string, string> }): Promise<ActionRun> {
-  const inputs: Record<string, string> = {
-    args: "",
-    repo: ".",
-    config: "",
-    "fail-on": "high",
-    "sarif-file": "trustscope.sarif",
-    "github-token": TOKEN,
-    "check-name": "trustscope",
-    ...opts.inputs,
-  };
+  const manifest = loadActionManifest();
+  // The runner sets every input that has a default, evaluating expressions (here only github.token).
+  const defaults = Object.fromEntries(Object.entries(manifest.inputs).map(([name, input]) => [name, String(input.default ?? "").replace(/^\$\{\{\s*github\.token\s*\}\}$/, TOKEN)]));
+  const inputs: Record<string, string> = { ...defaults, ...opts.inputs };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? opts.workspace,
@@ -156,7 +167,7 @@ export function runAction(opts: { bundle?: string; workspace: string; files: Run
     ...opts.env,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [opts.bundle ?? BUNDLE], { cwd: opts.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [opts.bundle ?? join(PACKAGE_DIR, manifest.runs.main)], { cwd: opts.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
