@@ -5,12 +5,12 @@
  */
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator, type Fault } from "../../emulator/src/index.ts";
+import { describe, expect, it } from "vitest";
+import type { Emulator, Fault } from "../../emulator/src/index.ts";
+import { collectorsPerTest } from "./support/emulator-collect.ts";
 import { collectAzure } from "../src/collect/arm.ts";
 import { collectBuildkite } from "../src/collect/buildkite.ts";
 import { CLOUDS } from "../src/collect/clouds.ts";
-import { staticTokenCredential } from "../src/collect/credentials.ts";
 import { collectEntra } from "../src/collect/graph.ts";
 import { isRedirect, OversizeResponseError, PageGuard, readCapped, redactUrl, ResponseLimits } from "../src/collect/http.ts";
 import { DEFAULTS, type CollectOptions } from "../src/collect/options.ts";
@@ -19,31 +19,11 @@ import { parseInventory } from "../src/index.ts";
 const scenario = parseInventory(readFileSync(new URL("../../cli/demo/organisation.json", import.meta.url), "utf8"), "organisation.json");
 const cloud = CLOUDS.AzureCloud;
 
-let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
+const startCollectors = collectorsPerTest(scenario);
 
 async function start(faults: Fault[], limits: Partial<CollectOptions> = {}): Promise<{ emu: Emulator; opts: CollectOptions }> {
-  const emu = (emulator = await startEmulator({ scenario, pageSize: { buildkite: 2, graph: 2, arm: 2 }, faults }));
-  const opts: CollectOptions = {
-    cloud: "AzureCloud",
-    caPem: emu.caPem,
-    maxRetries: 0,
-    buildkite: { organization: "acme", graphqlUrl: emu.buildkiteGraphqlUrl, token: emu.tokens.buildkite },
-    azure: {
-      tenantId: scenario.tenantId!,
-      graphUrl: emu.graphUrl,
-      armUrl: emu.armUrl,
-      graphCredential: staticTokenCredential(emu.tokens.graph),
-      armCredential: staticTokenCredential(emu.tokens.arm),
-      graphCredentialName: "TRUSTSCOPE_GRAPH_TOKEN",
-      armCredentialName: "TRUSTSCOPE_ARM_TOKEN",
-    },
-    ...limits,
-  };
-  return { emu, opts };
+  const { emu, opts } = await startCollectors(faults);
+  return { emu, opts: { ...opts, ...limits } };
 }
 
 const errors = (gaps: { scope: string; error: string }[], scope: string) => gaps.filter((g) => g.scope === scope).map((g) => g.error);
@@ -160,26 +140,14 @@ describe("collect/http.ts", () => {
 });
 
 describe("ARM values the hierarchy cannot place", () => {
+  const bad = structuredClone(scenario);
+  const sub = bad.azure!.subscriptions[0]!.subscriptionId;
+  const victim = bad.azure!.roleAssignments.find((a) => a.scope.toLowerCase() === `/subscriptions/${sub}`.toLowerCase())!;
+  victim.scope = `/subscriptions/${sub}/resourceGroups`;
+  const startBad = collectorsPerTest(bad);
+
   it("role assignments whose scope is not an Azure scope are a gap, not access that silently vanishes", async () => {
-    const bad = structuredClone(scenario);
-    const sub = bad.azure!.subscriptions[0]!.subscriptionId;
-    const victim = bad.azure!.roleAssignments.find((a) => a.scope.toLowerCase() === `/subscriptions/${sub}`.toLowerCase())!;
-    victim.scope = `/subscriptions/${sub}/resourceGroups`;
-    const emu = (emulator = await startEmulator({ scenario: bad, pageSize: { arm: 2 } }));
-    const opts: CollectOptions = {
-      cloud: "AzureCloud",
-      caPem: emu.caPem,
-      maxRetries: 0,
-      azure: {
-        tenantId: bad.tenantId!,
-        graphUrl: emu.graphUrl,
-        armUrl: emu.armUrl,
-        graphCredential: staticTokenCredential(emu.tokens.graph),
-        armCredential: staticTokenCredential(emu.tokens.arm),
-        graphCredentialName: "TRUSTSCOPE_GRAPH_TOKEN",
-        armCredentialName: "TRUSTSCOPE_ARM_TOKEN",
-      },
-    };
+    const { opts } = await startBad();
     const { azure, gaps } = await collectAzure(opts, cloud.armScope);
     expect(errors(gaps, `/subscriptions/${sub}`)).toEqual([`role assignments: 1 with a scope that is not an Azure scope (first: "/subscriptions/${sub}/resourceGroups"); not judged`]);
     expect(azure.roleAssignments.some((a) => a.id === victim.id)).toBe(false);
