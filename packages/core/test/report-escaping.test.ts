@@ -43,6 +43,10 @@ describe("escaping helpers", () => {
     expect(terminalLines("one\ttwo\r\nthree\n\x1b]0;title\x07\rfour")).toBe("one\ttwo\r\nthree\n\\x1b]0;title\\x07\\rfour");
   });
 
+  it("mdText links nothing: GFM's extended autolinks (www., ://, @) are written as entities", () => {
+    expect(mdText("www.evil.example https://evil.example/x mail@evil.example @octocat")).toBe("www&#46;evil.example https&#58;//evil.example/x mail&#64;evil.example &#64;octocat");
+  });
+
   it("mdText escapes Markdown and HTML, folds line breaks, and cannot start a block", () => {
     expect(mdText("a_b *c* `d` [e](f) <img src=x> & # ! | ~ $ \\")).toBe("a\\_b \\*c\\* \\`d\\` \\[e\\]\\(f\\) &lt;img src=x&gt; &amp; \\# \\! \\| \\~ \\$ \\\\");
     expect(mdText("line\n# heading\r\n- item")).toBe("line \\# heading - item");

@@ -78,6 +78,9 @@ export function mdText(s: string): string {
   const text = mdOneLine(s)
     .replace(/[\\`*_[\]{}()#!|~$]/g, "\\$&")
     .replace(/[&<>]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;"))
+    // GFM's extended autolinks start at a literal `www.`, `://` or `@` in the source: as entities
+    // they render the same but link nothing.
+    .replace(/(?<=www)\.|:(?=\/\/)|@/gi, (c) => `&#${c.charCodeAt(0)};`)
     .replace(/^ +/, "")
     .replace(/^[-+=]/, "\\$&")
     // Digits then `.` (ours or the data's) open an ordered list: a digit as an entity cannot.
