@@ -1,7 +1,7 @@
 /**
  * `collect` against the vendors' own published shapes, end to end: the emulator serves the demo
  * organisation with every kind of odd-but-valid value (open enums, fields left out, a subscription
- * of another tenant), and what `collect` writes, `scan --snapshot` reads, giving the report the
+ * of another tenant, flexible credentials read from Graph beta and ARM's preview version), and what `collect` writes, `scan --snapshot` reads, giving the report the
  * live scan gives.
  */
 import { readFileSync } from "node:fs";
@@ -10,10 +10,11 @@ import { describe, expect, it } from "vitest";
 import { parseInventory } from "@trustscope/core";
 import { trustscopeAsync } from "../support/cli.ts";
 import { demoScenario, liveEmulatorPerTest } from "../support/live-emulator.ts";
+import { FLEXIBLE, flexibleScenario } from "../support/flexible-scenario.ts";
 import { APP_WITHOUT_ID, FOREIGN_TENANT, ODD_FAULTS, oddScenario, SUB_FOREIGN, SUB_NONPROD, SUB_PROD } from "../support/odd-scenario.ts";
 
 const TOKENS = { buildkite: "bk-test-5e4d3c2b1a0918273645", graph: "graph-test-0a1b2c3d4e5f60718293", arm: "arm-test-9f8e7d6c5b4a39281706" };
-const start = liveEmulatorPerTest({ tokens: TOKENS, scenario: oddScenario(demoScenario) });
+const start = liveEmulatorPerTest({ tokens: TOKENS, scenario: flexibleScenario(oddScenario(demoScenario)) });
 
 interface Report {
   findings: { ruleId: string; scope?: string }[];
@@ -33,6 +34,9 @@ describe("collect against the published shapes", () => {
     const inventory = parseInventory(readFileSync(snap, "utf8"), "snap.json");
     expect(inventory.azure!.subscriptions.map((s) => s.subscriptionId).sort()).toEqual([SUB_NONPROD, SUB_PROD].sort());
     expect(inventory.azure!.roleAssignments.map((a) => a.principalType)).toEqual(expect.arrayContaining(["Unknown", "ManagedIdentity", "User"]));
+    // Flexible credentials keep their expressions, from an application (Graph beta) and a managed identity (ARM preview).
+    expect(inventory.entra!.applications.find((a) => a.appId === FLEXIBLE.app.appId)!.federatedIdentityCredentials.some((c) => c.claimsMatchingExpression)).toBe(true);
+    expect(inventory.azure!.managedIdentities.find((m) => m.name === FLEXIBLE.managedIdentity.name)!.federatedIdentityCredentials.some((c) => c.claimsMatchingExpression)).toBe(true);
     expect(inventory.coverage.gaps).toEqual([{ source: "graph", scope: "/applications", error: expect.stringContaining(`"${APP_WITHOUT_ID}" without id`) }]);
 
     const fromSnapshot = await trustscopeAsync(["scan", "--snapshot", snap, "--format", "json"], { env });
@@ -44,6 +48,7 @@ describe("collect against the published shapes", () => {
     expect(direct.stdout).toBe(fromSnapshot.stdout);
     const report = JSON.parse(direct.stdout) as Report;
     expect(report.findings.some((f) => f.scope?.includes(SUB_FOREIGN))).toBe(false);
+    expect(report.findings.filter((f) => f.ruleId === "wildcard-claims-expression").length).toBe(2);
   });
 
   it("scans another tenant's subscription when it is named with --subscription", async () => {
