@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLOUDS, Redactor, parseInventory, renderMarkdown, type Finding, type Report, type Severity } from "@trustscope/core";
+import { CLOUDS, Redactor, mdText, parseInventory, renderMarkdown, type Finding, type Report, type Severity } from "@trustscope/core";
 import { startEmulator, type Emulator } from "@trustscope/emulator";
 import { annotationFor, annotationStyle, MAX_ANNOTATION_BYTES } from "../../packages/cli/src/buildkite/annotate.ts";
 import { buildkiteOidcAssertion, buildkiteOidcCredentials } from "../../packages/cli/src/buildkite/oidc-credential.ts";
@@ -130,7 +130,7 @@ describe("trustscope scan: Buildkite annotation", () => {
     expect(critical.length).toBeGreaterThan(0);
     expect(body).toContain("### 🟥 Critical");
     expect(body).toContain(`**\`${critical[0]!.ruleId}\`**`);
-    expect(body).toContain(critical[0]!.message.slice(0, 40).replace(/([\\`*_[\]<>|])/g, "\\$1"));
+    expect(body).toContain(mdText(critical[0]!.message));
   });
 
   it("writes the report to -o as usual and annotates as well", () => {
