@@ -238,21 +238,30 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
   if (typeof value === "string") return f(value);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
-    value.forEach((x: unknown, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const x: unknown = value[i];
       const y = mapStrings(x, f);
       if (y !== x) (out ??= value.slice())[i] = y;
-    });
+    }
     return out ?? value;
   }
   if (value === null || typeof value !== "object" || !isPlainObject(value)) return value;
-  let changed = false;
-  const entries = Object.entries(value).map(([k, x]) => {
+  // Copied only from the first change on: most of an inventory holds no secret, and this runs
+  // for every object in it.
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = value[k];
     const key = f(k);
     const y = mapStrings(x, f);
-    changed ||= key !== k || y !== x;
-    return [key, y] as const;
-  });
-  return changed ? Object.fromEntries(entries) : value;
+    if (!out && (key !== k || y !== x)) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = value[keys[j]!];
+    }
+    if (out) out[key] = y;
+  }
+  return out ?? value;
 }
 
 /**
@@ -264,6 +273,8 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
 export class Redactor {
   private readonly secrets = new Set<string>();
   private matcher: Matcher | undefined;
+  /** The shortest text any form of a registered secret can be found in (no secret: none). */
+  private shortest = Infinity;
 
   /** Registers a secret (and its trimmed form: what an HTTP client sends); empty values are ignored. */
   add(secret: string | undefined): void {
@@ -271,6 +282,8 @@ export class Redactor {
       if (!s || this.secrets.has(s)) continue;
       this.secrets.add(s);
       this.matcher = undefined;
+      // Every form is as long as the secret or longer, but for partial echoes of a longer one.
+      this.shortest = Math.min(this.shortest, s.length, s.length >= MIN_DERIVED && s.length > PARTIAL_ECHO ? PARTIAL_ECHO : Infinity);
     }
   }
 
@@ -283,15 +296,25 @@ export class Redactor {
 
   private redactPiece(text: string): string {
     let out = text;
-    if (this.secrets.size > 0) {
+    if (text.length >= this.shortest) {
       this.matcher ??= buildMatcher(this.secrets);
       out = replaceRanges(out, secretRanges(out, this.matcher));
     }
-    return out.replace(BEARER, `$1${REDACTED}`);
+    return out.includes("Bearer") ? out.replace(BEARER, `$1${REDACTED}`) : out;
   }
 
-  /** A copy of plain data (a report, an inventory) with every string redacted; objects that did not change are shared. */
+  /**
+   * A copy of plain data (a report, an inventory) with every string redacted; objects that did not
+   * change are shared. Strings repeat across an inventory (principal and role IDs, scope prefixes):
+   * each distinct one is redacted once.
+   */
   redactDeep<T>(value: T): T {
-    return mapStrings(value, (s) => this.redact(s)) as T;
+    if (this.secrets.size === 0) return mapStrings(value, (s) => this.redact(s)) as T;
+    const done = new Map<string, string>();
+    return mapStrings(value, (s) => {
+      let r = done.get(s);
+      if (r === undefined) done.set(s, (r = this.redact(s)));
+      return r;
+    }) as T;
   }
 }
