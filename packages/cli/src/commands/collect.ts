@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { UsageError, gapLines, type Redactor } from "@trustscope/core";
+import { UsageError, gapLines, jsonText, type Redactor } from "@trustscope/core";
 import { parse } from "../args.ts";
 import { writeText, type Io } from "../io.ts";
 import { LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
@@ -36,7 +36,8 @@ export async function collectCommand(args: string[], io: Io, redactor: Redactor)
   const onProgress = progressReporter(io, Boolean(values.quiet));
   // Redacted as data first (an echoed token in a gap's error), then as text.
   const inventory = redactor.redactDeep((await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) })).inventory);
-  writeText(resolve(io.cwd, values.output), redactor.redact(`${JSON.stringify(inventory, null, 2)}\n`));
+  // jsonText: C1 and bidi characters from API data as \u escapes, like every other JSON trustscope writes.
+  writeText(resolve(io.cwd, values.output), redactor.redact(`${jsonText(inventory, 2)}\n`));
   if (!inventory.coverage.complete && !values.quiet) {
     io.stderr(`trustscope: the collection is incomplete (${inventory.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
     for (const line of gapLines(inventory.coverage.gaps)) io.stderr(`${line}\n`);

@@ -15,6 +15,8 @@ export interface ClaimsClause {
 
 /** The clauses of an expression, or undefined when it is not in the documented form. */
 export function parseClaimsExpression(expression: string): ClaimsClause[] | undefined {
+  // Read from an API or a snapshot, so unbounded; comparing two patterns costs their product.
+  if (expression.length > MAX_EXPRESSION_LENGTH) return undefined;
   const parts = splitOnAnd(expression.trim());
   if (!parts) return undefined;
   const clauses: ClaimsClause[] = [];
@@ -27,6 +29,12 @@ export function parseClaimsExpression(expression: string): ClaimsClause[] | unde
   return clauses;
 }
 
+/** Longer expressions are not read (they count as accepting more than one subject). */
+export const MAX_EXPRESSION_LENGTH = 2048;
+
+/** ` and ` between clauses, tried at one position (sticky): linear on long runs of spaces. */
+const AND = /\s+and\s+/iy;
+
 /** Splits on ` and ` outside quotes; undefined for an empty part or an unclosed quote. */
 function splitOnAnd(text: string): string[] | undefined {
   const parts: string[] = [];
@@ -35,7 +43,8 @@ function splitOnAnd(text: string): string[] | undefined {
   for (let i = 0; i < text.length; i++) {
     if (text[i] === "'") quoted = !quoted; // '' inside a comparand toggles twice
     else if (!quoted && /\s/.test(text[i]!)) {
-      const m = /^\s+and\s+/i.exec(text.slice(i));
+      AND.lastIndex = i;
+      const m = AND.exec(text);
       if (m) {
         parts.push(text.slice(start, i));
         i += m[0].length - 1;
@@ -135,7 +144,9 @@ export function globMatches(pattern: string, value: string): boolean {
 
 /** The claims a credential requires, as clauses (a plain credential: `sub` equals its subject). */
 function requirements(c: FederatedCredential): ClaimsClause[] | undefined {
-  return c.claimsMatchingExpression ? parseClaimsExpression(c.claimsMatchingExpression.value) : [{ claim: "sub", operator: "eq", value: c.subject }];
+  if (c.claimsMatchingExpression) return parseClaimsExpression(c.claimsMatchingExpression.value);
+  // Entra caps subjects far below this; a longer one (a hostile snapshot) is not compared.
+  return c.subject.length > MAX_EXPRESSION_LENGTH ? undefined : [{ claim: "sub", operator: "eq", value: c.subject }];
 }
 
 /** Every token `inner` accepts, `outer` accepts too (same issuer; audiences aside). */

@@ -4,7 +4,7 @@
  * an alias is judged like one written out. Left unresolved, a merged `command` would be invisible
  * to every rule: a pull request could hide a client-secret login behind `<<: *login`.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from "yaml";
+import { isAlias, isMap, isNode, isScalar, isSeq, visit as visitYaml, type Alias, type Document, type Node, type Pair } from "yaml";
 
 /**
  * The most nodes a document may stand for once its aliases are expanded. Aliases are shared, not
@@ -36,7 +36,15 @@ const keyText = (p: Pair): string => (isScalar(p.key) ? String(p.key.value) : St
 export function resolveAliases(doc: Document, max: number = MAX_EXPANDED_NODES): AliasProblem | undefined {
   const size = new Map<unknown, number>();
   const resolving = new Set<unknown>();
-  const target = (n: unknown): unknown => (isAlias(n) ? n.resolve(doc) : n);
+  // Each alias names the nearest anchor of its name before it. Found in one pass: the parser's own
+  // `Alias.resolve` walks the whole document for every alias (quadratic in a pull request's file).
+  const anchors = new Map<string, Node>();
+  const named = new Map<Alias, Node | undefined>();
+  visitYaml(doc, (_, node) => {
+    if (isAlias(node)) named.set(node, anchors.get(node.source));
+    else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
+  });
+  const target = (n: unknown): unknown => (isAlias(n) ? named.get(n) : n);
 
   /** Resolves what is inside `raw` and returns how many nodes it stands for. */
   const visit = (raw: unknown): number => {
