@@ -136,6 +136,7 @@ export const NOT_APPLICABLE: GeneratedTenant["notApplicable"] = [];
 function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: string): { repo: SyntheticRepo; planted: PlantedFinding[] } {
   const PIPELINE = ".buildkite/pipeline.yml";
   const SCRIPT = ".buildkite/legacy-login.sh";
+  const TEMPLATE = "infra/deployer.bicep";
   const pipelineYaml = [
     "# Synthetic repository of the trustscope bench: one planted problem per repository rule.",
     "env:",
@@ -167,6 +168,13 @@ function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: 
     "      mkdir -p tmp",
     "      buildkite-agent oidc request-token --audience api://AzureADTokenExchange > tmp/azure.jwt",
     "",
+    "  # upload-time-interpolation: $REGION is replaced at upload, before the command sets it.",
+    '  - label: ":earth_africa: region"',
+    "    branches: main",
+    "    command: |",
+    "      REGION=westeurope",
+    '      echo "deploying to $REGION"',
+    "",
     "  # client-secret-login: the script logs in with a client secret.",
     '  - label: ":lock: legacy login"',
     "    branches: main",
@@ -178,6 +186,32 @@ function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: 
     "set -euo pipefail",
     'az login --service-principal -u "$AZURE_CLIENT_ID" --password "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"',
     "az group list -o table",
+    "",
+  ];
+  // role-decided-at-deploy: a template with federated trust whose role a parameter decides.
+  const template = [
+    "param roleDefinitionId string",
+    "param pipelineId string",
+    "resource deployer 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {",
+    "  name: 'deployer'",
+    "  location: 'westeurope'",
+    "}",
+    "resource ci 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = {",
+    "  parent: deployer",
+    "  name: 'buildkite'",
+    "  properties: {",
+    "    issuer: 'https://agent.buildkite.com'",
+    "    subject: pipelineId",
+    "    audiences: ['api://AzureADTokenExchange']",
+    "  }",
+    "}",
+    "resource access 'Microsoft.Authorization/roleAssignments@2022-04-01' = {",
+    "  name: guid(resourceGroup().id, 'deployer')",
+    "  properties: {",
+    "    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionId)",
+    "    principalId: deployer.properties.principalId",
+    "  }",
+    "}",
     "",
   ];
   /** 1-based line of the only line containing `needle`. */
@@ -211,10 +245,20 @@ function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: 
       location: { file: SCRIPT, line: lineOf(script, "--password") },
       what: "az login with a client secret in a script a step runs",
     },
+    {
+      ruleId: "upload-time-interpolation",
+      location: { file: PIPELINE, line: lineOf(pipelineYaml, '"deploying to $REGION"') },
+      what: "$REGION interpolated at upload though the step's command sets it",
+    },
+    {
+      ruleId: "role-decided-at-deploy",
+      location: { file: TEMPLATE, line: lineOf(template, "resource access") },
+      what: "role chosen by a parameter in a template with a federated credential",
+    },
   ];
   // `git@github.com:bench/x.git` in Buildkite, `https://github.com/bench/x.git` in the checkout.
   const remoteUrl = pipeline.repository!.url.replace(/^git@([^:]+):/, "https://$1/");
-  return { repo: { remoteUrl, files: { [PIPELINE]: pipelineYaml.join("\n"), [SCRIPT]: script.join("\n") } }, planted };
+  return { repo: { remoteUrl, files: { [PIPELINE]: pipelineYaml.join("\n"), [SCRIPT]: script.join("\n"), [TEMPLATE]: template.join("\n") } }, planted };
 }
 
 export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {

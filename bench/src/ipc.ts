@@ -22,12 +22,14 @@ export type ChildRequest =
   | { kind: "start"; size: TenantSize; seed: number; latencyMs: number; tls: { key: string; cert: string } }
   | { kind: "counts" }
   | { kind: "close" }
-  | { kind: "evaluate"; size: TenantSize; seed: number; factor: number };
+  | { kind: "evaluate"; size: TenantSize; seed: number; factor: number }
+  | { kind: "read-repo"; files: number; runs: number };
 
 export type ChildReply =
   | { kind: "started"; buildkiteGraphqlUrl: string; graphUrl: string; armUrl: string; caPem: string; tokens: { buildkite: string; graph: string; arm: string } }
   | { kind: "counts"; counts: RequestCounts; /** CPU time the process has used so far (user + system). */ cpuMs: number }
   | { kind: "evaluated"; factor: number; roleAssignments: number; evaluationMs: number; heapBeforeMb: number; heapAfterMb: number; peakRssMb: number; findings: number; missed: string[] }
+  | { kind: "read-repo"; files: number; medianMs: number; gaps: number; notes: number; facts: number; peakRssMb: number }
   | { kind: "error"; message: string };
 
 /** Forks a TypeScript module of this package under tsx. */

@@ -31,7 +31,7 @@ const TINY: TenantSize = {
 };
 
 const tenant = generateTenant(TINY, 7);
-const REPO_RULES = ["client-secret-login", "subject-claim-mismatch", "token-shared-between-steps", "unguarded-token-request"];
+const REPO_RULES = ["client-secret-login", "role-decided-at-deploy", "subject-claim-mismatch", "token-shared-between-steps", "unguarded-token-request", "upload-time-interpolation"];
 
 /** The synthetic repository, read in a directory of the test's own that must be empty afterwards. */
 function scanRepo(): RepoAnalysis {
@@ -59,7 +59,12 @@ describe("bench generator", () => {
 
   it("writes a repository that reads without a gap and is built by one pull-request pipeline of the tenant", () => {
     const repo = scanRepo();
-    expect(repo.repo.diagnostics).toEqual([]);
+    // Complete; the template's subject and role are decided at deploy time: notes (and the planted info finding).
+    expect(repo.repo.diagnostics.filter((d) => !d.note)).toEqual([]);
+    expect(repo.repo.diagnostics.map((d) => [d.file, d.line, d.kind])).toEqual([
+      ["infra/deployer.bicep", 7, "deploy-time-value"],
+      ["infra/deployer.bicep", 16, "deploy-time-value"],
+    ]);
     const built = pipelinesForRepo(tenant.inventory.buildkite!.pipelines, repo.remoteUrl);
     expect(built).toHaveLength(1);
     expect(built[0]!.repository!.settings).toMatchObject({ buildPullRequests: true, buildPullRequestForks: false });

@@ -22,6 +22,8 @@ import { subjectClaimMismatch } from "./rules/subject-claim-mismatch.ts";
 import { tokenSharedBetweenSteps } from "./rules/token-shared-between-steps.ts";
 import { unguardedTokenRequest } from "./rules/unguarded-token-request.ts";
 import { wildcardClaimsExpression } from "./rules/wildcard-claims-expression.ts";
+import { uploadTimeInterpolation } from "./rules/upload-time-interpolation.ts";
+import { roleDecidedAtDeploy } from "./rules/role-decided-at-deploy.ts";
 
 const modules: Rule[] = [
   orgScopedTrust,
@@ -41,6 +43,8 @@ const modules: Rule[] = [
   tokenSharedBetweenSteps,
   subjectClaimMismatch,
   unguardedTokenRequest,
+  uploadTimeInterpolation,
+  roleDecidedAtDeploy,
 ];
 
 function docsFor(id: string): string {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { InventoryBuilder } from "@trustscope/core/testing";
 import { orgScopedTrust } from "../src/rules/org-scoped-trust.ts";
-import { run } from "./support.ts";
+import { readFileSync } from "node:fs";
+import { run, runRepo } from "./support.ts";
 
 function setup(subject: (b: InventoryBuilder) => string, role = "Contributor", subName = "Contoso-Prod") {
   const b = new InventoryBuilder();
@@ -50,5 +51,24 @@ describe("org-scoped-trust", () => {
     b.assign(app.principalId, "Contributor", mg);
     const [f] = run(orgScopedTrust, b.build());
     expect(f?.evidence.join("\n")).toMatch(/contains production scope .*tag env=prod/);
+  });
+});
+
+describe("org-scoped-trust from the repository: the seed's az-login-oidc.sh", () => {
+  // The widely copied script builds the flag in a variable and expands it unquoted.
+  const SEED = readFileSync(new URL("../../packages/core/test/repo-shell/fixtures/az-login-oidc-subject-flag.sh", import.meta.url), "utf8");
+  const pipeline = (claim: string) =>
+    ["env:", `  BUILDKITE_OIDC_SUBJECT_CLAIM: ${claim}`, "steps:", "  - label: deploy", "    command: .buildkite/az-login-oidc.sh", ""].join("\n");
+
+  it("fires at the request when the pipeline env sets organization_id, with that env line in evidence", () => {
+    const [f, ...rest] = runRepo(orgScopedTrust, { ".buildkite/pipeline.yml": pipeline("organization_id"), ".buildkite/az-login-oidc.sh": SEED });
+    expect(rest).toEqual([]);
+    expect(f!.location).toEqual({ file: ".buildkite/az-login-oidc.sh", line: 8 });
+    expect(f!.evidence.join("\n")).toContain("pipeline env at .buildkite/pipeline.yml:2");
+  });
+
+  it("is quiet when the pipeline asks for the pipeline's own subject, or sets nothing", () => {
+    expect(runRepo(orgScopedTrust, { ".buildkite/pipeline.yml": pipeline("pipeline_id"), ".buildkite/az-login-oidc.sh": SEED })).toEqual([]);
+    expect(runRepo(orgScopedTrust, { ".buildkite/pipeline.yml": "steps:\n  - command: .buildkite/az-login-oidc.sh\n", ".buildkite/az-login-oidc.sh": SEED })).toEqual([]);
   });
 });

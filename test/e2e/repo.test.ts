@@ -19,6 +19,7 @@ interface Finding {
   severity: string;
   message: string;
   location?: { file: string; line: number };
+  relatedLocations?: { file: string; line: number; message: string }[];
   evidence: string[];
   identity?: { displayName: string };
 }
@@ -81,17 +82,19 @@ describe("Buildkite's example pipelines", () => {
 });
 
 describe("repository rules fire at the right line", () => {
-  it("client-secret-login: az login --password, a secret into ARM_CLIENT_SECRET, secret get", () => {
+  it("client-secret-login: one finding per login, with where its secret comes from as related locations", () => {
     const dir = copyFixture("legacy-secret");
-    const got = scan(dir).report.findings.filter((f) => f.ruleId === "client-secret-login").map(at).sort();
-    expect(got).toEqual(
-      [
-        `.buildkite/pipeline.yml:${lineOf(dir, ".buildkite/pipeline.yml", "ARM_CLIENT_SECRET: azure-sp")}`,
-        `.buildkite/pipeline.yml:${lineOf(dir, ".buildkite/pipeline.yml", "az login")}`,
-        `.buildkite/smoke.sh:${lineOf(dir, ".buildkite/smoke.sh", "secret get")}`,
-        `.buildkite/smoke.sh:${lineOf(dir, ".buildkite/smoke.sh", "az login")}`,
-      ].sort(),
-    );
+    const got = scan(dir).report.findings.filter((f) => f.ruleId === "client-secret-login");
+    const pipelineLogin = `.buildkite/pipeline.yml:${lineOf(dir, ".buildkite/pipeline.yml", "az login")}`;
+    const smokeLogin = `.buildkite/smoke.sh:${lineOf(dir, ".buildkite/smoke.sh", "az login")}`;
+    expect(got.map(at).sort()).toEqual([pipelineLogin, smokeLogin].sort());
+    const related = (where: string) => got.find((f) => at(f) === where)!.relatedLocations?.map((l) => `${l.file}:${l.line} ${l.message}`);
+    // The step's secrets: entry is the secret of the inline login; the export and secret get are the script's.
+    expect(related(pipelineLogin)).toEqual([`.buildkite/pipeline.yml:${lineOf(dir, ".buildkite/pipeline.yml", "ARM_CLIENT_SECRET: azure-sp")} secrets: ARM_CLIENT_SECRET ← azure-sp-client-secret`]);
+    expect(related(smokeLogin)).toEqual([
+      `.buildkite/smoke.sh:${lineOf(dir, ".buildkite/smoke.sh", "secret get")} AZURE_CLIENT_SECRET is set`,
+      `.buildkite/smoke.sh:${lineOf(dir, ".buildkite/smoke.sh", "secret get")} 'buildkite-agent secret get azure-client-secret'`,
+    ]);
   });
 
   it("token-shared-between-steps: a token file uploaded by artifact_paths, and meta-data", () => {

@@ -79,13 +79,17 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
   }
 }
 
-/** Reads a repository for `--repo DIR`; paths in findings are relative to the working directory. */
-export function loadRepoSource(dir: string, io: Io): RepoAnalysis {
+/**
+ * Reads a repository for `--repo DIR`. Paths in findings are relative to the repository root
+ * (CONTRACT: reports and fingerprints do not depend on the working directory or the checkout
+ * path); `root` is where that root is, relative to the working directory, for views that print
+ * clickable paths.
+ */
+export function loadRepoSource(dir: string, io: Io): RepoAnalysis & { root: string } {
   const abs = resolve(io.cwd, dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new UsageError(`--repo ${dir}: no such directory`);
-  const prefix = relative(io.cwd, abs).split("\\").join("/");
-  const { repo, remoteUrl } = loadRepo(abs, { pathPrefix: prefix });
-  return analyzeRepo(repo, remoteUrl, prefix);
+  const { repo, remoteUrl } = loadRepo(abs);
+  return { ...analyzeRepo(repo, remoteUrl), root: relative(io.cwd, abs).split("\\").join("/") };
 }
 
 /** A repository-only scan has no inventory: an empty one, so inventory rules stay quiet. */

@@ -290,7 +290,7 @@ describe("item 11: scripts whose path is built from variables", () => {
 
   it("a script in another language is noted, not read as shell", () => {
     const r = fixture({ ".buildkite/pipeline.yml": "steps:\n  - command: .buildkite/check.py\n", ".buildkite/check.py": '#!/usr/bin/env python3\n"""doc\nstring"""\nprint(f"{x}")\n' });
-    expect(lines(loadRepo(r.dir).repo.diagnostics)).toEqual(["note .buildkite/check.py:1: not a shell script (python3); its commands are not read"]);
+    expect(lines(loadRepo(r.dir).repo.diagnostics)).toEqual(["note .buildkite/check.py:1: not a shell or PowerShell script (python3); its commands are not read"]);
   });
 });
 

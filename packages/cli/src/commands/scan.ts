@@ -19,6 +19,7 @@ import { readText, useColor, writeText, type Io } from "../io.ts";
 import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
 import { annotateBuild, annotationFor, annotationMode } from "../buildkite/annotate.ts";
 import { loadRuleSet } from "../rule-set.ts";
+import { noteLines, repoFileText } from "../repo-notes.ts";
 import { collectDemo, collectLive, emptyInventory, loadRepoSource, loadSnapshot, type LoadedInventory } from "../sources.ts";
 import { HOMEPAGE, VERSION } from "../version.ts";
 
@@ -43,6 +44,8 @@ Policy and output:
                            fingerprint) and the report lists the absent ones
   --fail-on-new            only new findings count for the exit code (needs --baseline)
   -q, --quiet              no progress or warnings on stderr
+  -v, --verbose            list every note about the repository on stderr (by default: counts by
+                           kind and the first few)
 
 Buildkite:
   --buildkite-annotate     annotate the build with the Markdown report through 'buildkite-agent
@@ -69,6 +72,7 @@ export const SCAN_OPTIONS = {
   output: { type: "string", short: "o" },
   "fail-on": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   "buildkite-annotate": { type: "boolean" },
   "no-buildkite-annotate": { type: "boolean" },
@@ -117,9 +121,7 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
     else throw new UsageError("nothing to scan: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
   }
   const { inventory } = loaded;
-  if (repo && !quiet) {
-    for (const d of repo.repo.diagnostics.filter((x) => x.note)) io.stderr(`trustscope: note: ${terminalText(`${d.file}:${d.line}: ${d.message}`)}\n`);
-  }
+  if (repo && !quiet) for (const line of noteLines(repo.repo.diagnostics, { verbose: Boolean(values.verbose), root: repo.root })) io.stderr(`${line}\n`);
   if (repo && onProgress) {
     io.stderr(`trustscope: repository: ${repo.repo.pipelines.length} pipeline files, ${repo.repo.scripts.length} scripts, ${repo.repo.templates.length} templates\n`);
   }
@@ -146,6 +148,7 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
         color: Boolean(opts.color),
         sarif: { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE },
         html: { scannedAt: inventory.collectedAt ?? new Date().toISOString(), ...(organization ? { organization } : {}) },
+        ...(repo ? { fileText: repoFileText(repo) } : {}),
       }),
   };
 }

@@ -1,5 +1,5 @@
 /** The shape of a rule module: metadata and a pure check over the trust graph. */
-import type { Finding, FindingCredential, FindingIdentity, FindingLocation, Severity } from "../model/finding.ts";
+import type { Finding, FindingCredential, FindingIdentity, FindingLocation, RelatedLocation, Severity } from "../model/finding.ts";
 import type { TrustGraph } from "../graph/trust-graph.ts";
 import type { EnvironmentClassifier } from "../policy/environments.ts";
 import type { Policy } from "../policy/policy.ts";
@@ -38,6 +38,8 @@ export interface RuleResult {
   pipeline?: { uuid: string; slug: string };
   scope?: string;
   location?: FindingLocation;
+  /** Other places that are part of this problem (a secret's definition, its other uses). */
+  relatedLocations?: RelatedLocation[];
   evidence: string[];
   remediation: string;
   /** The facts that identify this problem across runs; hashed into the fingerprint. */

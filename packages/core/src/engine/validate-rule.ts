@@ -72,5 +72,9 @@ export function resultProblem(r: unknown): string | undefined {
   if (r.severity !== undefined && !(SEVERITIES as readonly unknown[]).includes(r.severity)) return `'severity' must be one of ${SEVERITIES.join(", ")}`;
   if (r.scope !== undefined && typeof r.scope !== "string") return "'scope' must be a string";
   if (r.location !== undefined && !(isRecord(r.location) && typeof r.location.file === "string" && Number.isInteger(r.location.line))) return "'location' must be { file, line }";
+  const related = r.relatedLocations;
+  if (related !== undefined && !(Array.isArray(related) && related.every((l) => isRecord(l) && typeof l.file === "string" && Number.isInteger(l.line) && typeof l.message === "string"))) {
+    return "'relatedLocations' must be a list of { file, line, message }";
+  }
   return undefined;
 }

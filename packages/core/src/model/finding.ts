@@ -36,6 +36,12 @@ export interface FindingLocation {
   line: number;
 }
 
+/** Another place that is part of the same problem (a secret's definition, its other uses). */
+export interface RelatedLocation extends FindingLocation {
+  /** What is there, one short sentence. */
+  message: string;
+}
+
 export interface FindingSuppression {
   /** `policy` (trustscope.yaml) or `inline` (a comment in a file). */
   kind: "policy" | "inline";
@@ -54,6 +60,8 @@ export interface Finding {
   pipeline?: { uuid: string; slug: string };
   scope?: string;
   location?: FindingLocation;
+  /** Other places that are part of this problem (SARIF `relatedLocations`). */
+  relatedLocations?: RelatedLocation[];
   evidence: string[];
   remediation: string;
   fingerprint: string;

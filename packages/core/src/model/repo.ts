@@ -39,6 +39,8 @@ export type AzLoginMethod = "federated-token" | "password" | "certificate" | "id
 
 export interface AzLogin extends Located {
   method: AzLoginMethod;
+  /** The command that logs in when it is not `az login` (`Connect-AzAccount`). */
+  command?: string;
   /** `-u/--username` (the client ID for a service principal). */
   username?: ValueRef;
   /** `--password`/`-p` value as written (never evaluated: it is a secret). */
@@ -80,6 +82,11 @@ export interface ShellFacts {
   scriptCalls: (Located & { path: string })[];
   /** Files passed to `buildkite-agent pipeline upload`. */
   pipelineUploads: (Located & { path: string })[];
+  /**
+   * `$X` / `${X}` in a pipeline step's command, which `pipeline upload` replaces before the job
+   * runs (not the shell). Only read in pipeline YAML commands; `$$X` is the escaped form.
+   */
+  uploadInterpolations: (Located & { name: string; raw: string })[];
 }
 
 export interface Diagnostic extends Located {
@@ -89,6 +96,11 @@ export interface Diagnostic extends Located {
    * its condition holds). Notes are shown, but only other diagnostics are coverage gaps.
    */
   note?: boolean;
+  /**
+   * What kind of note, for the summary on stderr: `loop`, `condition`, `not-a-pipeline`,
+   * `other-language`, `not-in-repository`, `registry-module`, `deploy-time-value`, `link`, …
+   */
+  kind?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -97,14 +109,16 @@ export interface Diagnostic extends Located {
 export interface EnvEntry extends Located {
   name: string;
   value: string;
+  /** Line of the anchored value this was copied from (`*x`, `<<: *x`); `line` is where it is used. */
+  fromAnchor?: number;
 }
 
 export interface PipelineStep extends Located {
   kind: "command" | "block" | "input" | "wait" | "trigger" | "group";
   key?: string;
   label?: string;
-  /** Each command line with the line it starts on. */
-  commands: (Located & { text: string })[];
+  /** Each command line with the line it starts on (where it is used, for one copied from an anchor). */
+  commands: (Located & { text: string; fromAnchor?: number })[];
   env: EnvEntry[];
   /** The queue from `agents: { queue: … }` / `agents: ["queue=…"]`, step or pipeline level. */
   queue?: string;
@@ -119,6 +133,8 @@ export interface PipelineStep extends Located {
   group?: string;
   /** `matrix:` values per dimension ("" for `{{matrix}}`), adjustments that are not skipped included. */
   matrix?: Record<string, string[]>;
+  /** Line of the anchored step this was copied from, when the whole step is an alias. */
+  fromAnchor?: number;
 }
 
 export interface PipelineFile {
@@ -139,6 +155,13 @@ export interface TemplateRoleAssignment extends Located {
   principalRaw?: string;
   scopeRaw?: string;
   hasCondition: boolean;
+  /**
+   * The template parameter (or loop item) that decides the role definition, when it is known only
+   * at deploy time (`roleDefinitionGuid` is then undefined).
+   */
+  roleDecidedBy?: string;
+  /** Where the resource is declared, when the fact is attributed to a module call (file/line are the call's). */
+  definedAt?: Located;
 }
 
 export interface TemplateFederatedCredential extends Located {
@@ -147,12 +170,16 @@ export interface TemplateFederatedCredential extends Located {
   issuer?: ValueRef;
   subject?: ValueRef;
   audiences?: ValueRef[];
+  /** Where the resource is declared, when the fact is attributed to a module call. */
+  definedAt?: Located;
 }
 
 export interface TemplateStorageAccount extends Located {
   name?: string;
   /** undefined: the property is absent (shared keys allowed); null: present but not a literal. */
   allowSharedKeyAccess?: boolean | null;
+  /** Where the resource is declared, when the fact is attributed to a module call. */
+  definedAt?: Located;
 }
 
 export interface TemplateFacts {

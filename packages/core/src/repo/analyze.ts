@@ -5,7 +5,7 @@
  */
 import type { EnvEntry, Located, PipelineFile, PipelineStep, RepoInventory, ShellFacts, TokenRequest, ValueRef } from "../model/repo.ts";
 import type { BuildkitePipeline } from "../model/inventory.ts";
-import { readShell } from "./shell/read-shell.ts";
+import { readStepCommand } from "./step-commands.ts";
 
 /** Subject claims the agent accepts, and the default for the token-exchange audience. */
 export const DEFAULT_SUBJECT_CLAIM = "pipeline_id";
@@ -145,9 +145,9 @@ export function analyzeRepo(repo: RepoInventory, remoteUrl?: string, pathPrefix 
   for (const pipeline of repo.pipelines) {
     for (const step of pipeline.steps) {
       // Inline commands are re-read here (pure and cheap) so facts stay tied to their step.
-      const facts: ShellFacts = { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [] };
+      const facts: ShellFacts = { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [], uploadInterpolations: [] };
       for (const c of step.commands) {
-        const f = readShell(c.text, pipeline.file, { firstLine: c.line, pipelineEscapes: true }).facts;
+        const f = readStepCommand(c, pipeline.file).facts;
         for (const k of Object.keys(facts) as (keyof ShellFacts)[]) (facts[k] as unknown[]).push(...(f[k] as unknown[]));
       }
       inline.set(`${pipeline.file}:${step.line}`, facts);

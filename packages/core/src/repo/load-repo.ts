@@ -10,16 +10,17 @@
  */
 import { realpathSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
-import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import type { Diagnostic, EnvEntry, Located, PipelineFile, RepoInventory, ShellFacts } from "../model/repo.ts";
-import { tooDeepAt } from "../util/json-guard.ts";
 import { findInlineSuppressions } from "./inline-suppressions.ts";
 import { inspect, MAX_BYTES, notRegular, readBounded, remoteOf, walk, type Entry, type Problem } from "./repo-files.ts";
 import { readPipeline } from "./pipeline/read-pipeline.ts";
 import { globMatch } from "./shell/glob.ts";
+import { readPowerShell } from "./powershell/read-powershell.ts";
 import { readShell } from "./shell/read-shell.ts";
+import { isPowerShellScript, readStepCommand } from "./step-commands.ts";
 import { hasControl, interpreterOf, isGlob, quoted, resolveScriptPath, type PathScope } from "./shell/script-path.ts";
-import { isArmTemplate, readArmTemplate, readBicep } from "./templates/index.ts";
+import { looksLikeArmTemplate } from "./templates/arm.ts";
+import { readArmTemplate, readBicep, type TemplateHost } from "./templates/index.ts";
 
 /**
  * A script is read once, but its calls are followed once per environment it runs in (the env of
@@ -131,7 +132,7 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
     said.add(key);
   };
   const sameFile = (abs: string, first: string) => {
-    if (abs !== first) report({ file: rel(abs), line: 1, message: `the same file as ${rel(first)} (through a symbolic link); read once, under that name`, note: true });
+    if (abs !== first) report({ file: rel(abs), line: 1, message: `the same file as ${rel(first)} (through a symbolic link); read once, under that name`, note: true, kind: "link" });
   };
   const claimed = new Map<string, string>();
   /** True the first time a real file is taken for a purpose; another name for it is noted. */
@@ -147,7 +148,7 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
   const read = (abs: string): string | undefined => {
     const name = inRepo(abs);
     const fail = (p: Problem, file = rel(abs)) => {
-      report({ file, line: 1, message: p.message, ...(p.note ? { note: true } : {}) });
+      report({ file, line: 1, message: p.message, ...(p.note ? { note: true, kind: "unreadable-file" } : {}) });
       return undefined;
     };
     // Such a name would garble every report it is printed in.
@@ -180,7 +181,7 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
    */
   const budget = { left: MAX_RESOLVE_SCAN };
   const follow = (call: Located & { path: string }, verb: "runs" | "uploads", scope: PathScope): string[] => {
-    const say = (message: string, note = false) => report({ file: call.file, line: call.line, message, ...(note ? { note: true } : {}) });
+    const say = (message: string, kind?: string) => report({ file: call.file, line: call.line, message, ...(kind ? { note: true, kind } : {}) });
     const t = resolveScriptPath(call.path, { ...scope, budget });
     if (t.kind === "outside") return [];
     if (t.kind === "control") {
@@ -198,42 +199,54 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
     }
     if (missing.length > 0) {
       const which = missing.length === 1 && posix.normalize(call.path) === missing[0] ? "" : ` (${shorten(missing.join(", "))})`;
-      say(`${verb} ${written}${which}, which is not in the repository: not read`, true);
+      say(`${verb} ${written}${which}, which is not in the repository: not read`, "not-in-repository");
     }
     if (t.kind === "unresolved") {
       const what = `${verb} ${written}, whose path depends on ${listed(t.needs)}${t.onlyVariables ? `, not set in ${scope.pipeline ? "the pipeline" : "the script or by the step that runs it"}` : ""}`;
       const couldBe = scope.pipeline || t.patterns.some((p) => matching(p, 1)?.length !== 0);
       if (couldBe) say(`${what}: not read`);
-      else say(`${what}; no file in the repository matches it: not read`, true);
+      else say(`${what}; no file in the repository matches it: not read`, "not-in-repository");
     }
     return out;
   };
 
+  /** Files a step uploads as a pipeline: read as pipelines whatever their name or shape. */
+  const uploaded = new Set<string>();
   const upload = (up: Located & { path: string }, scope: PathScope): string[] => {
     if (up.path === "-") return []; // generated on the fly: nothing in the repository to read
-    if (up.path === "") return DEFAULT_UPLOADS.map((p) => join(root, p)).filter((abs) => entryOf(abs) !== undefined).slice(0, 1);
-    return follow(up, "uploads", scope);
+    const files = up.path === "" ? DEFAULT_UPLOADS.map((p) => join(root, p)).filter((abs) => entryOf(abs) !== undefined).slice(0, 1) : follow(up, "uploads", scope);
+    for (const f of files) uploaded.add(f);
+    return files;
   };
 
   // Pipelines (and the pipelines they upload) first, then the scripts their steps run with the
   // step's env, then the scripts under .buildkite/ no step runs.
   const pipelineQueue = unlinkedFirst(files.filter((f) => isPipelinePath(inRepo(f))));
   const calledQueue: { abs: string; vars: Vars }[] = [];
-  const walkedScripts = unlinkedFirst(files.filter((f) => /(^|\/)\.buildkite\/.*\.(sh|bash)$/.test(inRepo(f))));
+  const walkedScripts = unlinkedFirst(files.filter((f) => /(^|\/)\.buildkite\/.*\.(sh|bash|ps1)$/i.test(inRepo(f))));
   const scriptFacts = new Map<string, { abs: string; facts: ShellFacts } | null>();
   const visits = new Map<string, Set<string>>();
+
+  // Any YAML under .buildkite/ may be a pipeline a step uploads by a name we cannot see
+  // (`pipeline upload .buildkite/deploy.yml` from a script of another repository, or by hand):
+  // read those with a pipeline's shape, and name the others.
+  const candidates = new Set(unlinkedFirst(files.filter((f) => !isPipelinePath(inRepo(f)) && /(^|\/)\.buildkite\/.*\.ya?ml$/.test(inRepo(f)))));
+  const candidateQueue = [...candidates];
 
   const readPipelineFile = (abs: string) => {
     if (!claim("pipeline", abs)) return;
     const text = read(abs);
     if (text === undefined) return;
-    const { pipeline, diagnostics: d } = readPipeline(text, rel(abs));
+    // Uploaded by a step: a pipeline whatever its shape. Otherwise only when it has one.
+    const candidate = candidates.has(abs) && !uploaded.has(abs);
+    const { pipeline, diagnostics: d, notPipeline } = readPipeline(text, rel(abs), { candidate });
+    if (notPipeline !== undefined) report({ file: rel(abs), line: 1, message: `not a Buildkite pipeline (${notPipeline}); not read`, note: true, kind: "not-a-pipeline" });
     diagnostics.push(...d);
     if (!pipeline) return;
     repo.pipelines.push(pipeline);
     for (const step of pipeline.steps) {
       // A step's commands run as one script; `$X` is replaced at upload, `$$X` when it runs.
-      const shells = step.commands.map((c) => readShell(c.text, pipeline.file, { firstLine: c.line, pipelineEscapes: true }));
+      const shells = step.commands.map((c) => readStepCommand(c, pipeline.file));
       for (const r of shells) diagnostics.push(...r.diagnostics);
       const env = envVars(pipeline.env, step.env);
       const vars = withAssignments(env, shells.flatMap((r) => r.facts.assignments));
@@ -257,10 +270,11 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
     let parsed = scriptFacts.get(key);
     if (parsed === undefined) {
       const text = read(abs);
-      const language = text === undefined ? undefined : interpreterOf(inRepo(abs), text);
+      const powershell = text !== undefined && isPowerShellScript(inRepo(abs), text);
+      const language = text === undefined || powershell ? undefined : interpreterOf(inRepo(abs), text);
       // Another language's commands are out of reach, like any program a step runs.
-      if (language) report({ file: rel(abs), line: 1, message: `not a shell script (${language}); its commands are not read`, note: true });
-      const r = text === undefined || language ? undefined : readShell(text, rel(abs));
+      if (language) report({ file: rel(abs), line: 1, message: `not a shell or PowerShell script (${language}); its commands are not read`, note: true, kind: "other-language" });
+      const r = text === undefined || language ? undefined : powershell ? readPowerShell(text, rel(abs)) : readShell(text, rel(abs));
       parsed = r ? { abs, facts: r.facts } : null;
       if (r) {
         diagnostics.push(...r.diagnostics);
@@ -293,11 +307,45 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
       continue;
     }
     const script = walkedScripts.shift();
-    if (script === undefined) break;
-    if (!visits.has(entryOf(script)?.real ?? script)) runScript(script, new Map());
+    if (script !== undefined) {
+      if (!visits.has(entryOf(script)?.real ?? script)) runScript(script, new Map());
+      continue;
+    }
+    // Last, so that one a step or script uploads is read as the pipeline it is.
+    const candidate = candidateQueue.shift();
+    if (candidate === undefined) break;
+    readPipelineFile(candidate);
   }
 
-  // Templates.
+  // Templates. Readers ask for the files a template refers to (local modules, parameter files)
+  // through the host: inside the root only, each file read once however many templates use it.
+  const hostCache = new Map<string, { text: string } | { problem: string } | undefined>();
+  const filesIn = new Map<string, string[]>();
+  for (const n of names) {
+    const cut = n.lastIndexOf("/");
+    const dir = cut < 0 ? "" : n.slice(0, cut);
+    filesIn.set(dir, [...(filesIn.get(dir) ?? []), n.slice(cut + 1)]);
+  }
+  const host: TemplateHost = {
+    read(path) {
+      // Readers name files as they are reported (with the library's pathPrefix, if any).
+      const name = posix.normalize(prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path);
+      if (name === ".." || name.startsWith("../") || posix.isAbsolute(name)) return undefined;
+      if (hostCache.has(name)) return hostCache.get(name);
+      let got: { text: string } | { problem: string } | undefined;
+      const e = entryOf(join(root, name));
+      if (e === undefined) got = undefined;
+      else if (hasControl(name)) got = { problem: "its name holds control characters; not read" };
+      else if (e.problem || e.real === undefined) got = { problem: e.problem?.message ?? "cannot read" };
+      else {
+        const r = readBounded(e.real, MAX_BYTES);
+        got = "problem" in r ? { problem: r.problem.message } : { text: r.text };
+      }
+      hostCache.set(name, got);
+      return got;
+    },
+    list: (dir) => filesIn.get(prefix && `${dir}/`.startsWith(prefix) ? dir.slice(prefix.length) : dir) ?? [],
+  };
   // A template reached under several names is read once.
   const templates = new Set(unlinkedFirst(files).filter((abs) => !/\.(bicep|json)$/.test(abs) || claim("template", abs)));
   for (const abs of files.filter((f) => templates.has(f))) {
@@ -305,19 +353,13 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
     if (path.endsWith(".bicep")) {
       const text = read(abs);
       if (text === undefined) continue;
-      const { facts, diagnostics: d } = readBicep(text, path);
+      const { facts, diagnostics: d } = readBicep(text, path, host);
       diagnostics.push(...d);
       repo.templates.push({ file: path, kind: "bicep", ...facts });
     } else if (path.endsWith(".json") && !isPipelinePath(path) && !/(^|\/)(package(-lock)?|tsconfig[^/]*|composer|\.?eslintrc[^/]*)\.json$/.test(path)) {
       const text = read(abs);
-      if (text === undefined || !/deploymentTemplate|"contentVersion"/.test(text)) continue;
-      const errors: ParseError[] = [];
-      // Too deep to parse safely: the template reader reports it (a gap), rather than a crash here.
-      if (tooDeepAt(text) === undefined) {
-        const json: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
-        if (errors.length === 0 && !isArmTemplate(json)) continue;
-      }
-      const { facts, diagnostics: d } = readArmTemplate(text, path);
+      if (text === undefined || !looksLikeArmTemplate(text)) continue;
+      const { facts, diagnostics: d } = readArmTemplate(text, path, host);
       diagnostics.push(...d);
       repo.templates.push({ file: path, kind: "arm", ...facts });
     }

@@ -132,8 +132,8 @@ export function walk(root: string, diagnostics: Diagnostic[], rel: (abs: string)
         else if (found.kind === "dir" || (found.kind === "problem" && found.outside !== undefined && isDirectory(found.outside))) {
           if (SKIP_DIRS.has(e.name)) continue;
           if (found.kind === "problem") diagnostics.push({ file: rel(abs), line: 1, message: found.problem.message });
-          else if (isCycle(dir, found.real)) diagnostics.push({ file: rel(abs), line: 1, message: "symbolic link to a directory that holds it (a cycle); not followed", note: true });
-          else if (linked.has(found.real)) diagnostics.push({ file: rel(abs), line: 1, message: `the same directory as ${rel(linked.get(found.real)!)} (through a symbolic link); not walked again`, note: true });
+          else if (isCycle(dir, found.real)) diagnostics.push({ file: rel(abs), line: 1, message: "symbolic link to a directory that holds it (a cycle); not followed", note: true, kind: "link" });
+          else if (linked.has(found.real)) diagnostics.push({ file: rel(abs), line: 1, message: `the same directory as ${rel(linked.get(found.real)!)} (through a symbolic link); not walked again`, note: true, kind: "link" });
           else {
             linked.set(found.real, abs);
             subdirs.push({ abs, real: found.real, viaLink: true, up: dir });
@@ -156,7 +156,7 @@ export function remoteOf(root: string, diagnostics: Diagnostic[], rel: (abs: str
   if (found.kind === "missing") return undefined;
   const r = found.kind === "file" ? readBounded(found.real, MAX_CONFIG_BYTES) : { problem: found.kind === "dir" ? notRegular("directory") : found.problem };
   if ("problem" in r) {
-    diagnostics.push({ file: rel(abs), line: 1, message: `${r.problem.message}, so the repository's remote URL is unknown`, note: true });
+    diagnostics.push({ file: rel(abs), line: 1, message: `${r.problem.message}, so the repository's remote URL is unknown`, note: true, kind: "unreadable-file" });
     return undefined;
   }
   const m = /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(r.text);

@@ -15,6 +15,7 @@ export function renderJson(report: Report): string {
       ...(rest.pipeline ? { pipeline: rest.pipeline } : {}),
       ...(rest.scope ? { scope: rest.scope } : {}),
       ...(rest.location ? { location: rest.location } : {}),
+      ...(rest.relatedLocations?.length ? { relatedLocations: rest.relatedLocations } : {}),
       evidence: rest.evidence,
       remediation: rest.remediation,
       fingerprint: rest.fingerprint,

@@ -61,6 +61,15 @@ function result(f: Finding, ruleIndex: number, opts: SarifOptions) {
         ...(path ? { message: { text: path } } : {}),
       },
     ],
+    ...(f.relatedLocations?.length
+      ? {
+          relatedLocations: f.relatedLocations.map((l, id) => ({
+            id,
+            physicalLocation: { artifactLocation: { uri: toUri(l.file), uriBaseId: "%SRCROOT%" }, region: { startLine: Math.max(1, l.line) } },
+            message: { text: l.message },
+          })),
+        }
+      : {}),
     partialFingerprints: { primaryLocationLineHash: `${f.fingerprint}:1` },
     ...(f.baseline ? { baselineState: f.baseline } : {}),
     fingerprints: { "trustscope/v1": f.fingerprint },
@@ -98,7 +107,7 @@ export function renderSarif(report: Report, rules: RuleMeta[], opts: SarifOption
           },
         },
         automationDetails: { id: "trustscope/" },
-        originalUriBaseIds: { "%SRCROOT%": { description: { text: "The repository root (the directory trustscope ran in)." } } },
+        originalUriBaseIds: { "%SRCROOT%": { description: { text: "The repository root: the directory given with --repo (else the directory trustscope ran in)." } } },
         invocations: [
           {
             executionSuccessful: report.coverage.complete,

@@ -11,7 +11,14 @@ const COLOR: Record<Severity, string> = { critical: "\x1b[1;31m", high: "\x1b[31
 const DIM = "\x1b[2m";
 const RESET = "\x1b[0m";
 
-export function renderTable(report: Report, opts: { color: boolean } = { color: false }): string {
+export interface TableOptions {
+  color: boolean;
+  /** How a location's file is printed (the CLI prints repository files relative to the working directory, to click). */
+  fileText?: (file: string) => string;
+}
+
+export function renderTable(report: Report, opts: TableOptions = { color: false }): string {
+  const fileText = opts.fileText ?? ((file: string) => file);
   const c = (code: string, s: string) => (opts.color ? `${code}${s}${RESET}` : s);
   const out: string[] = [];
   const counted = report.findings.filter((f) => !f.suppression);
@@ -23,7 +30,7 @@ export function renderTable(report: Report, opts: { color: boolean } = { color: 
     out.push(`${pad}${t(f.message)}`);
     const path = trustPath(f);
     if (path) out.push(`${pad}${c(DIM, "path:")} ${t(path)}`);
-    if (f.location) out.push(`${pad}${c(DIM, "at:")} ${t(f.location.file)}:${f.location.line}`);
+    if (f.location) out.push(`${pad}${c(DIM, "at:")} ${t(fileText(f.location.file))}:${f.location.line}`);
     for (const e of f.evidence) out.push(`${pad}${c(DIM, "-")} ${t(e)}`);
     out.push(`${pad}${c(DIM, "fix:")} ${t(f.remediation)}`, "");
   }

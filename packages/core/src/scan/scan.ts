@@ -43,6 +43,8 @@ export interface RenderOptions {
   sarif?: Partial<SarifOptions>;
   /** The HTML page's header facts and map settings. */
   html?: HtmlOptions;
+  /** How the table prints a location's file (default: as in the report, relative to the repository root). */
+  fileText?: (file: string) => string;
 }
 
 export interface ScanOutcome {
@@ -86,7 +88,7 @@ export function scan(input: ScanInput): ScanOutcome {
         return renderSarif(report, rules, { anchorFile: input.policy?.file ?? DEFAULT_SARIF_ANCHOR, ...opts.sarif });
       }
       if (format === "html") return renderHtml(report, rules, buildTrustMap(evaluation.graph, evaluation.environments, report.findings), opts.html);
-      return renderTable(report, { color: Boolean(opts.color) });
+      return renderTable(report, { color: Boolean(opts.color), ...(opts.fileText ? { fileText: opts.fileText } : {}) });
     },
   };
 }

@@ -82,3 +82,24 @@ describe("readPipeline", () => {
     fc.assert(fc.property(fc.array(fragment, { maxLength: 60 }).map((a) => a.join("")), check), { numRuns: 300 });
   });
 });
+
+describe("readPipeline: YAML as people write it", () => {
+  it("an env, command or plugins key holding only comments is empty, not an error", () => {
+    const text = ["env:", "  # FOO: bar", "steps:", "  - label: a", "    command:", "      # nothing yet", "    env:", "      # DEBUG: 1", "    plugins:", "      # - docker#v5", "  - command: make", ""].join("\n");
+    const { pipeline, diagnostics } = readPipeline(text, "p.yml");
+    expect(diagnostics).toEqual([]);
+    expect(pipeline!.env).toEqual([]);
+    expect(pipeline!.steps.map((s) => [s.commands.length, s.env.length, s.plugins.length])).toEqual([[0, 0, 0], [1, 0, 0]]);
+  });
+
+  it("a candidate file under .buildkite/ is read when it has a pipeline's shape, and says why not otherwise", () => {
+    expect(readPipeline("steps:\n  - command: make\n", "d.yml", { candidate: true }).pipeline?.steps).toHaveLength(1);
+    expect(readPipeline("- command: make\n- wait\n", "d.yml", { candidate: true }).pipeline?.steps).toHaveLength(2);
+    const compose = readPipeline("services:\n  app:\n    image: node\n", "docker-compose.yml", { candidate: true });
+    expect(compose).toEqual({ diagnostics: [], notPipeline: "a mapping without 'steps'" });
+    // A Logstash pipelines.yml: a list, but not of steps.
+    expect(readPipeline("- pipeline.id: main\n  path.config: x\n", "pipelines.yml", { candidate: true }).notPipeline).toBe("a list whose items are not steps");
+    // Not a candidate: a named pipeline file without steps is a gap.
+    expect(readPipeline("services: {}\n", ".buildkite/pipeline.yml").diagnostics).toEqual([{ file: ".buildkite/pipeline.yml", line: 1, message: "a pipeline needs 'steps'" }]);
+  });
+});

@@ -29,8 +29,10 @@ describe("aliases and merge keys", () => {
     expect(diagnostics).toEqual([]);
     const [merged, listMerge] = pipeline!.steps;
     expect(merged).toMatchObject({ label: "explicit" });
-    expect(merged!.commands.map((c) => [c.text, c.line])).toEqual([['az login --service-principal -u app -p "$$SECRET" --tenant t', 4]]);
-    expect(merged!.env.map((e) => [e.name, e.value])).toEqual([["TARGET", "prod"]]);
+    // Read at the line where the step uses the anchor, with the anchor's own line kept for evidence.
+    expect(merged!.commands.map((c) => [c.text, c.line, c.fromAnchor])).toEqual([['az login --service-principal -u app -p "$$SECRET" --tenant t', 8, 4]]);
+    expect(merged!.env.map((e) => [e.name, e.value, e.line, e.fromAnchor])).toEqual([["TARGET", "prod", 8, 6]]);
+    expect(merged!.fromAnchor).toBeUndefined();
     // The first mapping to give a key wins, as YAML's merge key says.
     expect(listMerge!.env.map((e) => [e.name, e.value])).toEqual([["TARGET", "prod"], ["REGION", "west"]]);
   });
@@ -39,7 +41,21 @@ describe("aliases and merge keys", () => {
     const text = ["x:", "  cmd: &cmd echo from-alias", "  step: &step { command: echo whole-step }", "steps:", "  - command: *cmd", "  - *step", ""].join("\n");
     const { pipeline, diagnostics } = readPipeline(text, "p.yml");
     expect(diagnostics).toEqual([]);
-    expect(pipeline!.steps.flatMap((s) => s.commands.map((c) => c.text))).toEqual(["echo from-alias", "echo whole-step"]);
+    expect(pipeline!.steps.flatMap((s) => s.commands.map((c) => [c.text, c.line, c.fromAnchor]))).toEqual([["echo from-alias", 5, 2], ["echo whole-step", 6, 3]]);
+    expect(pipeline!.steps.map((s) => [s.line, s.fromAnchor])).toEqual([[5, undefined], [6, 3]]);
+  });
+
+  it("one anchor used by two steps is read at each use, and a block scalar copied keeps the use line", () => {
+    const text = ["x:", "  login: &login |", "    az login --service-principal -u a -p x -t t", "steps:", "  - command: *login", "  - label: again", "    command: *login", ""].join("\n");
+    const { pipeline, diagnostics } = readPipeline(text, "p.yml");
+    expect(diagnostics).toEqual([]);
+    expect(pipeline!.steps.map((s) => s.commands.map((c) => [c.line, c.fromAnchor]))).toEqual([[[5, 2]], [[7, 2]]]);
+  });
+
+  it("an alias to a collection inside itself is a cycle: one located gap", () => {
+    const { pipeline, diagnostics } = readPipeline(["steps: &s", "  - command: echo", "  - group: g", "    steps: *s", ""].join("\n"), "p.yml");
+    expect(pipeline).toBeUndefined();
+    expect(diagnostics).toEqual([{ file: "p.yml", line: 4, message: "an alias names a collection that holds it (a cycle); not read" }]);
   });
 
   it("an alias bomb is one located gap, read in linear time", () => {

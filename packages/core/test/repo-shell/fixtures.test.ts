@@ -156,17 +156,22 @@ describe("readShell on realistic scripts", () => {
     expect(readShell(step, "x.sh").facts.tokenRequests).toEqual([]);
   });
 
-  it("says when a pipeline step reads its own variable with `$X` (interpolated at upload)", () => {
-    const step = ["TOKEN=$$(buildkite-agent oidc request-token)", 'az login --service-principal -u "$$CLIENT_ID" -t "$$TENANT" --federated-token "$TOKEN"'].join("\n");
+  it("records a pipeline step reading its own variable with `$X` (interpolated at upload) as a fact, not a gap", () => {
+    const step = [
+      "TOKEN=$$(buildkite-agent oidc request-token)",
+      'az login --service-principal -u "$$CLIENT_ID" -t "$$TENANT" --federated-token "$TOKEN"',
+      'echo "${TOKEN}" "\\$TOKEN" "$$TOKEN" "$CLIENT_ID"',
+    ].join("\n");
     const { facts, diagnostics } = readShell(step, "p.yml", { pipelineEscapes: true, firstLine: 5 });
     expect(facts.azLogins.map((l) => [l.line, l.method])).toEqual([[6, "federated-token"]]);
-    expect(diagnostics).toEqual([
-      {
-        file: "p.yml",
-        line: 6,
-        message: "`$TOKEN` is replaced when the pipeline is uploaded, before the commands that set TOKEN run; write `$$TOKEN` to read it when the step runs",
-      },
+    expect(diagnostics).toEqual([]);
+    // only variables the commands set; `$$X` and `\$X` reach the shell
+    expect(facts.uploadInterpolations).toEqual([
+      { file: "p.yml", line: 6, name: "TOKEN", raw: "$TOKEN" },
+      { file: "p.yml", line: 7, name: "TOKEN", raw: "${TOKEN}" },
     ]);
+    // a script file has no upload-time interpolation
+    expect(readShell(step.replace(/\$\$/g, "$"), "x.sh").facts.uploadInterpolations).toEqual([]);
   });
 
   it("reads a deploy script with functions, wrappers, script calls and uploads", () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Diagnostic, ShellFacts } from "../../src/model/repo.ts";
 import { readShell, type ReadShellOptions } from "../../src/repo/shell/read-shell.ts";
 
-export const FIXTURES = ["az-login-oidc.sh", "legacy-client-secret.sh", "share-token.sh", "grant-owner.sh", "noise.sh"] as const;
+export const FIXTURES = ["az-login-oidc.sh", "az-login-oidc-subject-flag.sh", "legacy-client-secret.sh", "share-token.sh", "grant-owner.sh", "noise.sh"] as const;
 
 export function fixture(name: (typeof FIXTURES)[number]): string {
   return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
@@ -25,6 +25,7 @@ export function allLines(r: { facts: ShellFacts; diagnostics: Diagnostic[] }): n
     ...f.assignments,
     ...f.scriptCalls,
     ...f.pipelineUploads,
+    ...f.uploadInterpolations,
     ...r.diagnostics,
   ].map((x) => x.line);
 }

@@ -104,14 +104,17 @@ describe("readArmTemplate: details", () => {
     expect(facts.federatedCredentials.map((f) => [f.line, f.name, f.subject?.literal])).toEqual([[6, "buildkite", "0190a3c5-5d8e-4f4e-9a55-3c1e8b7d2f10"]]);
   });
 
-  it("reads allowSharedKeyAccess from a parameter default, and reports one it cannot evaluate", () => {
+  // Was: `unset` (no default) and `not(...)` were gaps; a parameter without a default is now a
+  // deploy-time note, and `not()` of a known value folds.
+  it("reads allowSharedKeyAccess from a parameter default, notes one the deployment decides, and reports one it cannot evaluate", () => {
     const text = template(
       `[
     { "type": "Microsoft.Storage/storageAccounts", "name": "a", "properties": { "allowSharedKeyAccess": "[parameters('keys')]" } },
     { "type": "Microsoft.Storage/storageAccounts", "name": "b", "properties": { "allowSharedKeyAccess": "[parameters('unset')]" } },
     { "type": "Microsoft.Storage/storageAccounts", "name": "c", "properties": { "allowSharedKeyAccess": "[not(parameters('keys'))]" } },
     { "type": "Microsoft.Storage/storageAccounts", "name": "d", "properties": { "allowSharedKeyAccess": "[false()]" } },
-    { "type": "Microsoft.Storage/storageAccounts", "name": "e" }
+    { "type": "Microsoft.Storage/storageAccounts", "name": "e" },
+    { "type": "Microsoft.Storage/storageAccounts", "name": "f", "properties": { "allowSharedKeyAccess": "[bool('true')]" } }
   ]`,
       `\n  "parameters": { "keys": { "type": "bool", "defaultValue": true }, "unset": { "type": "bool" } },`,
     );
@@ -119,13 +122,18 @@ describe("readArmTemplate: details", () => {
     expect(withoutFile(facts.storageAccounts)).toEqual([
       { line: 6, name: "a", allowSharedKeyAccess: true },
       { line: 7, name: "b", allowSharedKeyAccess: null },
-      { line: 8, name: "c", allowSharedKeyAccess: null },
+      { line: 8, name: "c", allowSharedKeyAccess: false },
       { line: 9, name: "d", allowSharedKeyAccess: false },
       { line: 10, name: "e" },
+      { line: 11, name: "f", allowSharedKeyAccess: null },
     ]);
     expect(diagLines(diagnostics)).toEqual([
-      `7: resource Microsoft.Storage/storageAccounts: allowSharedKeyAccess "[parameters('unset')]" cannot be evaluated`,
-      `8: resource Microsoft.Storage/storageAccounts: allowSharedKeyAccess "[not(parameters('keys'))]" cannot be evaluated`,
+      `7: resource Microsoft.Storage/storageAccounts: allowSharedKeyAccess "[parameters('unset')]" is decided at deploy time by unset`,
+      `11: resource Microsoft.Storage/storageAccounts: allowSharedKeyAccess "[bool('true')]" cannot be evaluated`,
+    ]);
+    expect(diagnostics.map((d) => [d.note, d.kind])).toEqual([
+      [true, "deploy-time-value"],
+      [undefined, undefined],
     ]);
   });
 

@@ -42,8 +42,16 @@ describe("readBicep: landing zone", () => {
     expect(facts.storageAccounts).toEqual([{ file: "infra/landing-zone.bicep", line: 49, allowSharedKeyAccess: false }]);
   });
 
-  it("skips targetScope, decorators, module and output without diagnostics", () => {
-    expect(diagnostics).toEqual([]);
+  it("skips targetScope, decorators and output, and notes the module it cannot follow without a host", () => {
+    expect(diagnostics).toEqual([
+      {
+        file: "infra/landing-zone.bicep",
+        line: 61,
+        message: "module 'network' ('./network.bicep') is not followed: this reading has no access to other files",
+        note: true,
+        kind: "module-not-followed",
+      },
+    ]);
   });
 });
 
@@ -87,7 +95,7 @@ describe("readBicep: Microsoft Graph extension", () => {
 
   it("reports the subject that has no default, at the credential's line", () => {
     expect(diagLines(diagnostics)).toEqual([
-      "35: a federated credential of resource 'legacyApp' (Microsoft.Graph/applications) named 'buildkite-legacy': its subject legacySubject cannot be evaluated",
+      "35: a federated credential of resource 'legacyApp' (Microsoft.Graph/applications) named 'buildkite-legacy': its subject legacySubject is decided at deploy time by legacySubject", // was a gap: a parameter without a default is a deploy-time note
     ]);
     expect(diagnostics[0]!.file).toBe("graph.bicep");
   });
@@ -141,7 +149,8 @@ describe("readBicep: forms a landing zone uses", () => {
         scopeRaw: "logs",
         hasCondition: true,
       },
-      { line: 92, roleDefinitionRaw: "customRoleDefinitionId", principalRaw: "uami.properties.principalId", hasCondition: false },
+      // roleDecidedBy: the parameter without a default decides the role at deploy time.
+      { line: 92, roleDefinitionRaw: "customRoleDefinitionId", principalRaw: "uami.properties.principalId", hasCondition: false, roleDecidedBy: "customRoleDefinitionId" },
     ]);
   });
 
@@ -156,11 +165,11 @@ describe("readBicep: forms a landing zone uses", () => {
 
   it("reports what it cannot evaluate, and only loops and conditions that carry facts", () => {
     expect(diagLines(diagnostics)).toEqual([
-      "48: resource 'perPipeline' (Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials): its subject 'organization:acme:pipeline:${p}' cannot be evaluated",
+      "48: resource 'perPipeline' (Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials): its subject 'organization:acme:pipeline:${p}' is decided at deploy time by pipelines", // the loop's notes name what it iterates
       "48: resource 'perPipeline' (Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials) is declared in a loop (`for p in pipelines`); its facts are read once from the loop body, and values that depend on the loop are kept raw",
       "63: resource 'contributor' (Microsoft.Authorization/roleAssignments) is deployed only if `deployRbac`; its facts are read as if it is deployed",
-      "92: resource 'custom' (Microsoft.Authorization/roleAssignments): cannot read a role definition GUID from customRoleDefinitionId",
-      "112: resource 'artifacts' (Microsoft.Storage/storageAccounts): allowSharedKeyAccess keyAccess cannot be evaluated",
+      "92: resource 'custom' (Microsoft.Authorization/roleAssignments): its role definition customRoleDefinitionId is decided at deploy time by customRoleDefinitionId",
+      "112: resource 'artifacts' (Microsoft.Storage/storageAccounts): allowSharedKeyAccess keyAccess is decided at deploy time by keyAccess",
     ]);
   });
 });
@@ -267,7 +276,7 @@ describe("readBicep: unknown and broken constructs", () => {
     ["a decorator at the end", "param a string\n@description('dangling')", ["2: cannot read the declaration at line 2: unexpected end of file"]],
     ["a missing '='", "resource r 'Microsoft.Storage/storageAccounts@2023-05-01' {\n  name: 'x'\n}\n", ["1: cannot read the resource 'r' at line 1: expected '=' but found '{'"]],
     ["an interpolated resource type", "resource r 'Microsoft.Storage/${t}@2023-05-01' = {}\n", ["1: cannot read the resource 'r' at line 1: the resource type must be a plain string, without ${…}"]],
-    ["a mismatched bracket in a module", "module m './m.bicep' = {\n  params: { a: [1, 2) }\n}\nparam p string\n", ["2: cannot read the module declaration at line 1: ')' does not close the '[' opened at line 2"]],
+    ["a mismatched bracket in a module", "module m './m.bicep' = {\n  params: { a: [1, 2) }\n}\nparam p string\n", ["2: cannot read the module 'm' at line 1: expected a line break, ',' or ']' but found ')'"]],
     ["an unexpected character", "var a = 1 # 2\n", ["1: cannot read the variable 'a' at line 1: unexpected character \"#\""]],
     ["two properties on one line", "var a = {\n  b: 1 c: 2\n}\n", ["2: cannot read the variable 'a' at line 1: expected a line break, ',' or '}' but found 'c'"]],
   ])("reports %s with its line", (_name, text, expected) => {
@@ -326,11 +335,15 @@ describe("readBicep: expressions and declarations", () => {
     expect(withoutFile(r.facts.storageAccounts)).toEqual([{ line: 4, name: "st", allowSharedKeyAccess: true }]);
   });
 
-  it("reports an expression for allowSharedKeyAccess as null", () => {
-    const r = storage("{\n    allowSharedKeyAccess: env == 'prod' ? false : true\n  }", "param env string = 'prod'");
-    expect(r.facts.storageAccounts[0]!.allowSharedKeyAccess).toBeNull();
-    expect(diagLines(r.diagnostics)).toEqual([
-      "2: resource 's' (Microsoft.Storage/storageAccounts): allowSharedKeyAccess env == 'prod' ? false : true cannot be evaluated",
+  // Was a gap ("cannot be evaluated") while operators were kept as text.
+  it("folds a conditional allowSharedKeyAccess on a known parameter, and notes one on a deploy-time parameter", () => {
+    const known = storage("{\n    allowSharedKeyAccess: env == 'prod' ? false : true\n  }", "param env string = 'prod'");
+    expect(known.facts.storageAccounts[0]!.allowSharedKeyAccess).toBe(false);
+    expect(known.diagnostics).toEqual([]);
+    const open = storage("{\n    allowSharedKeyAccess: env == 'prod' ? false : true\n  }", "param env string");
+    expect(open.facts.storageAccounts[0]!.allowSharedKeyAccess).toBeNull();
+    expect(open.diagnostics.map((d) => [d.note, d.kind, d.message])).toEqual([
+      [true, "deploy-time-value", "resource 's' (Microsoft.Storage/storageAccounts): allowSharedKeyAccess env == 'prod' ? false : true is decided at deploy time by env"],
     ]);
   });
 
@@ -376,7 +389,8 @@ describe("readBicep: expressions and declarations", () => {
       "}",
     ].join("\n");
     const r = readBicep(text, "x.bicep");
-    expect(diagLines(r.diagnostics)).toEqual(["16: resource 's' (Microsoft.Storage/storageAccounts): allowSharedKeyAccess !cond cannot be evaluated"]);
+    // `!cond` is now read (it was a gap): a parameter without a default decides it.
+    expect(diagLines(r.diagnostics)).toEqual(["16: resource 's' (Microsoft.Storage/storageAccounts): allowSharedKeyAccess !cond is decided at deploy time by cond"]);
     expect(withoutFile(r.facts.storageAccounts)).toEqual([{ line: 16, allowSharedKeyAccess: null }]);
   });
 
@@ -445,7 +459,7 @@ describe("readBicep: expressions and declarations", () => {
       { line: 4, parentKind: "managedIdentity", issuer: BUILDKITE, subject: { raw: "s" }, audiences: [EXCHANGE] },
     ]);
     expect(r.diagnostics.map((d) => d.line)).toEqual([4, 4, 4]);
-    expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/subject s cannot be evaluated[\s\S]*loop \(`for \(s, i\) in subjects`\)[\s\S]*only if `i > 0`/);
+    expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/subject s is decided at deploy time by s[\s\S]*loop \(`for \(s, i\) in subjects`\)[\s\S]*only if `i > 0`/);
   });
 
   it("lets a loop variable hide a parameter of the same name", () => {
@@ -486,7 +500,8 @@ describe("readBicep: expressions and declarations", () => {
     expect(r.facts.federatedCredentials.map((f) => [f.line, f.name, f.parentKind])).toEqual([[2, "fic", "application"]]);
   });
 
-  it("reports a role assignment condition it cannot evaluate and reads it as unconditional", () => {
+  // Was a gap ("cannot be evaluated") while `?:` was kept as text: now a deploy-time note.
+  it("notes a role assignment condition a parameter decides and reads it as unconditional", () => {
     const text = [
       "param cond string",
       "resource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = {",
@@ -501,7 +516,8 @@ describe("readBicep: expressions and declarations", () => {
     const r = readBicep(text, "x.bicep");
     expect(r.facts.roleAssignments[0]!.hasCondition).toBe(false);
     expect(diagLines(r.diagnostics)).toEqual([
-      "2: resource 'ra' (Microsoft.Authorization/roleAssignments): its condition empty(cond) ? null : cond cannot be evaluated; it is read as unconditional",
+      "2: resource 'ra' (Microsoft.Authorization/roleAssignments): its condition empty(cond) ? null : cond (read as unconditional) is decided at deploy time by cond",
     ]);
+    expect(r.diagnostics.every((d) => d.note && d.kind === "deploy-time-value")).toBe(true);
   });
 });

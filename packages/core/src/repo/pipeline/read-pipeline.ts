@@ -12,6 +12,8 @@ interface Ctx {
   file: string;
   lines: LineCounter;
   diagnostics: Diagnostic[];
+  /** Nodes copied from an anchor, and where the original starts. */
+  origins?: WeakMap<object, number>;
 }
 
 const STEP_TYPES = ["command", "commands", "script", "block", "input", "wait", "waiter", "trigger", "group"] as const;
@@ -19,6 +21,12 @@ const STEP_TYPES = ["command", "commands", "script", "block", "input", "wait", "
 function lineOf(ctx: Ctx, node: unknown): number {
   const range = (node as Node | null)?.range;
   return range ? ctx.lines.linePos(range[0]).line : 1;
+}
+
+/** `{ fromAnchor: line }` for a node copied from an anchor, else nothing. */
+function anchored(ctx: Ctx, node: unknown): { fromAnchor?: number } {
+  const at = typeof node === "object" && node !== null ? ctx.origins?.get(node) : undefined;
+  return at === undefined ? {} : { fromAnchor: ctx.lines.linePos(at).line };
 }
 
 function diag(ctx: Ctx, node: unknown, message: string): void {
@@ -44,8 +52,13 @@ function get(node: unknown, name: string): Node | undefined {
   return (p?.value as Node | undefined) ?? undefined;
 }
 
+/** Absent, `~`, or a key with nothing but comments under it: YAML gives a null scalar. */
+function isEmpty(node: unknown): boolean {
+  return node === undefined || node === null || (isScalar(node) && node.value === null);
+}
+
 function readEnv(ctx: Ctx, node: unknown): EnvEntry[] {
-  if (node === undefined || node === null) return [];
+  if (isEmpty(node)) return [];
   if (!isMap(node)) {
     diag(ctx, node, "env must be a mapping of names to values");
     return [];
@@ -55,6 +68,7 @@ function readEnv(ctx: Ctx, node: unknown): EnvEntry[] {
     line: lineOf(ctx, p.key),
     name: key(p),
     value: scalarText(p.value) ?? (p.value === null ? "" : String((p.value as Node).toJSON?.() ?? "")),
+    ...anchored(ctx, p.key),
   }));
 }
 
@@ -81,13 +95,14 @@ function readCommands(ctx: Ctx, node: unknown): PipelineStep["commands"] {
   const add = (n: unknown) => {
     const text = scalarText(n);
     if (text === undefined) return diag(ctx, n, "a command must be a string");
-    // A block scalar's text starts on the line after its indicator.
+    // A block scalar's text starts on the line after its indicator (a copy sits at its use).
     const scalar = n as { type?: string };
-    const first = lineOf(ctx, n) + (scalar.type === "BLOCK_LITERAL" || scalar.type === "BLOCK_FOLDED" ? 1 : 0);
-    out.push({ file: ctx.file, line: first, text });
+    const from = anchored(ctx, n);
+    const first = lineOf(ctx, n) + (from.fromAnchor === undefined && (scalar.type === "BLOCK_LITERAL" || scalar.type === "BLOCK_FOLDED") ? 1 : 0);
+    out.push({ file: ctx.file, line: first, text, ...from });
   };
   if (isSeq(node)) node.items.forEach(add);
-  else if (node !== undefined && node !== null) add(node);
+  else if (!isEmpty(node)) add(node);
   return out;
 }
 
@@ -102,7 +117,7 @@ function readPlugins(ctx: Ctx, node: unknown): PipelineStep["plugins"] {
   } else if (isMap(node)) {
     // The deprecated map form.
     for (const p of pairs(node)) out.push({ file: ctx.file, line: lineOf(ctx, p.key), name: key(p), config: (p.value as Node | null)?.toJSON?.() ?? null });
-  } else if (node !== undefined && node !== null) diag(ctx, node, "plugins must be a list or a mapping");
+  } else if (!isEmpty(node)) diag(ctx, node, "plugins must be a list or a mapping");
   return out;
 }
 
@@ -112,7 +127,7 @@ function readArtifacts(ctx: Ctx, node: unknown): PipelineStep["artifactPaths"] {
     for (const path of (scalarText(n) ?? "").split(";").map((s) => s.trim()).filter(Boolean)) out.push({ file: ctx.file, line: lineOf(ctx, n), path });
   };
   if (isSeq(node)) node.items.forEach(add);
-  else if (node !== undefined && node !== null) add(node);
+  else if (!isEmpty(node)) add(node);
   return out;
 }
 
@@ -162,13 +177,14 @@ function readMatrix(node: unknown): Record<string, string[]> | undefined {
 }
 
 function readSteps(ctx: Ctx, node: unknown, group: string | undefined, pipelineQueue: string | undefined, out: PipelineStep[]): void {
+  if (isEmpty(node)) return;
   if (!isSeq(node)) {
     diag(ctx, node, "steps must be a list");
     return;
   }
   for (const item of node.items) {
     const line = lineOf(ctx, item);
-    const base = { file: ctx.file, line, commands: [], env: [], plugins: [], artifactPaths: [], secrets: [], dependsOn: [], ...(group ? { group } : {}) };
+    const base = { file: ctx.file, line, commands: [], env: [], plugins: [], artifactPaths: [], secrets: [], dependsOn: [], ...(group ? { group } : {}), ...anchored(ctx, item) };
     if (isScalar(item)) {
       const s = String(item.value);
       if (s === "wait" || s === "waiter") out.push({ ...base, kind: "wait" });
@@ -221,7 +237,39 @@ function readSteps(ctx: Ctx, node: unknown, group: string | undefined, pipelineQ
   }
 }
 
-export function readPipeline(text: string, file: string): { pipeline?: PipelineFile; diagnostics: Diagnostic[] } {
+/** Keys only a step has: a list of mappings with none of them is some other YAML (a compose file, a config). */
+const STEP_KEYS = new Set(["command", "commands", "script", "wait", "waiter", "block", "input", "trigger", "group", "plugins", "label"]);
+
+/**
+ * Why a YAML document found under `.buildkite/` is not a pipeline, or undefined when it has the
+ * shape of one: a mapping with a `steps` list, or a list of steps.
+ */
+export function notPipelineReason(root: unknown): string | undefined {
+  if (isMap(root)) {
+    const steps = get(root, "steps");
+    if (steps === undefined) return "a mapping without 'steps'";
+    return isSeq(steps) || isEmpty(steps) ? undefined : "its 'steps' is not a list";
+  }
+  if (isSeq(root)) {
+    const stepLike = (i: unknown) => (isScalar(i) ? ["wait", "waiter", "block", "input"].includes(String(i.value)) : pairs(i).some((p) => STEP_KEYS.has(key(p))));
+    return root.items.length > 0 && root.items.every(stepLike) ? undefined : "a list whose items are not steps";
+  }
+  return "neither a mapping with 'steps' nor a list of steps";
+}
+
+export interface ReadPipelineResult {
+  pipeline?: PipelineFile;
+  diagnostics: Diagnostic[];
+  /** With `candidate`: why the file is not a pipeline (it is then not read, and has no diagnostics). */
+  notPipeline?: string;
+}
+
+/**
+ * Reads a pipeline file. `candidate` is for YAML found under `.buildkite/` that no step uploads
+ * and whose name is not a pipeline's: when it does not have a pipeline's shape, `notPipeline`
+ * says why instead of a diagnostic.
+ */
+export function readPipeline(text: string, file: string, opts: { candidate?: boolean } = {}): ReadPipelineResult {
   const lines = new LineCounter();
   const ctx: Ctx = { file, lines, diagnostics: [] };
   const deep = yamlTooDeepAt(text);
@@ -236,8 +284,13 @@ export function readPipeline(text: string, file: string): { pipeline?: PipelineF
     const e = doc.errors[0]!;
     return { diagnostics: [{ file, line: e.linePos?.[0]?.line ?? 1, message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
   }
+  if (opts.candidate) {
+    const reason = notPipelineReason(doc.contents);
+    if (reason !== undefined) return { diagnostics: [], notPipeline: reason };
+  }
   const aliases = resolveAliases(doc);
-  if (aliases) return { diagnostics: [{ file, line: lineOf(ctx, aliases.node), message: aliases.message }] };
+  if ("message" in aliases) return { diagnostics: [{ file, line: lineOf(ctx, aliases.node), message: aliases.message }] };
+  ctx.origins = aliases.origins;
   const root = doc.contents;
   const steps: PipelineStep[] = [];
   let env: EnvEntry[] = [];

@@ -4,12 +4,12 @@
  * an alias is judged like one written out. Left unresolved, a merged `command` would be invisible
  * to every rule: a pull request could hide a client-secret login behind `<<: *login`.
  */
-import { isAlias, isMap, isNode, isScalar, isSeq, visit as visitYaml, type Alias, type Document, type Node, type Pair } from "yaml";
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, Pair, Scalar, visit as visitYaml, YAMLMap, YAMLSeq, type Alias, type Document, type Node } from "yaml";
 
 /**
- * The most nodes a document may stand for once its aliases are expanded. Aliases are shared, not
- * copied, but the readers walk what they stand for: an alias bomb (each level naming the one
- * before twice) would take exponential time.
+ * The most nodes a document may stand for once its aliases are expanded. Every use of an anchor
+ * is a copy (so that what it holds is read at the line where it is used): an alias bomb (each
+ * level naming the one before twice) would otherwise take exponential time and memory.
  */
 export const MAX_EXPANDED_NODES = 100_000;
 
@@ -19,6 +19,11 @@ export interface AliasProblem {
   message: string;
 }
 
+export interface Resolved {
+  /** For each node copied from an anchor: where the original starts (a source offset), for evidence. */
+  origins: WeakMap<object, number>;
+}
+
 class Refused extends Error {
   constructor(readonly problem: AliasProblem) {
     super(problem.message);
@@ -26,16 +31,17 @@ class Refused extends Error {
 }
 
 const keyText = (p: Pair): string => (isScalar(p.key) ? String(p.key.value) : String(p.key));
+type Range = [number, number, number];
 
 /**
- * Replaces every alias in `doc` with the node it names and applies merge keys (explicit keys win;
+ * Replaces every alias in `doc` with a copy of the node it names, placed at the alias (or the
+ * merge key) so readers report the line of the use, and applies merge keys (explicit keys win;
  * among merged mappings the first to give a key wins, as the YAML merge spec says), in place.
- * Returns a problem for an alias cycle, a merge of something that is not a mapping, or a document
- * that expands past MAX_EXPANDED_NODES; the document is then not to be read.
+ * Returns where each copy came from, or a problem for an alias cycle, a merge of something that is
+ * not a mapping, or a document that expands past `max` nodes; the document is then not to be read.
  */
-export function resolveAliases(doc: Document, max: number = MAX_EXPANDED_NODES): AliasProblem | undefined {
-  const size = new Map<unknown, number>();
-  const resolving = new Set<unknown>();
+export function resolveAliases(doc: Document, max: number = MAX_EXPANDED_NODES): Resolved | AliasProblem {
+  const origins = new WeakMap<object, number>();
   // Each alias names the nearest anchor of its name before it. Found in one pass: the parser's own
   // `Alias.resolve` walks the whole document for every alias (quadratic in a pull request's file).
   const anchors = new Map<string, Node>();
@@ -44,50 +50,98 @@ export function resolveAliases(doc: Document, max: number = MAX_EXPANDED_NODES):
     if (isAlias(node)) named.set(node, anchors.get(node.source));
     else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
   });
-  const target = (n: unknown): unknown => (isAlias(n) ? named.get(n) : n);
+  let nodes = 0;
+  const count = (at: unknown) => {
+    if (++nodes > max) throw new Refused({ node: at, message: `aliases make it stand for more than ${max} YAML nodes; not read` });
+  };
+  /** Anchored collections being expanded: one met again inside itself is a cycle. */
+  const expanding = new Set<Node>();
 
-  /** Resolves what is inside `raw` and returns how many nodes it stands for. */
-  const visit = (raw: unknown): number => {
-    const node = target(raw);
-    if (!isMap(node) && !isSeq(node)) return 1;
-    const known = size.get(node);
-    if (known !== undefined) return known;
-    if (resolving.has(node)) throw new Refused({ node: raw, message: "an alias names a collection that holds it (a cycle); not read" });
-    resolving.add(node);
-    let total = 1;
-    if (isSeq(node)) {
-      node.items = node.items.map(target);
-      for (const item of node.items) total += visit(item);
+  /** A copy of `node` (aliases inside it kept, to be resolved in the copy) placed at `at`. */
+  const copy = (node: unknown, at: Range, use: unknown): unknown => {
+    if (isAlias(node) || !isNode(node)) return node;
+    count(use);
+    let out: Node;
+    if (isMap(node)) {
+      const m = new YAMLMap();
+      m.items = (node.items as Pair[]).map((p) => new Pair(copy(p.key, at, use), copy(p.value, at, use)));
+      out = m;
+    } else if (isSeq(node)) {
+      const q = new YAMLSeq();
+      q.items = node.items.map((i) => copy(i, at, use));
+      out = q;
     } else {
+      const sc = new Scalar((node as Scalar).value);
+      sc.type = (node as Scalar).type;
+      out = sc;
+    }
+    out.range = [...at];
+    origins.set(out, origins.get(node) ?? node.range?.[0] ?? at[0]);
+    return out;
+  };
+
+  /** What `raw` stands for at its place: a resolved copy of an alias's target, or itself resolved. */
+  const resolved = (raw: unknown, at?: Range): unknown => {
+    if (!isAlias(raw)) {
+      resolve(raw);
+      return raw;
+    }
+    const target = named.get(raw);
+    if (target === undefined) return null;
+    if (expanding.has(target)) throw new Refused({ node: raw, message: "an alias names a collection that holds it (a cycle); not read" });
+    const placed = copy(target, at ?? (raw.range as Range | undefined) ?? [0, 0, 0], raw);
+    expanding.add(target);
+    resolve(placed);
+    expanding.delete(target);
+    return placed;
+  };
+
+  /** Resolves, in place, the aliases and merge keys inside a node that is its own (not shared). */
+  const resolve = (node: unknown): void => {
+    if (isNode(node) && node.anchor) {
+      // An anchored collection's own place: aliases to it inside it are a cycle.
+      if (expanding.has(node)) return;
+      expanding.add(node);
+      try {
+        resolveInside(node);
+      } finally {
+        expanding.delete(node);
+      }
+    } else resolveInside(node);
+  };
+
+  const resolveInside = (node: unknown): void => {
+    count(node);
+    if (isSeq(node)) {
+      node.items = node.items.map((i) => resolved(i));
+    } else if (isMap(node)) {
       const own: Pair[] = [];
       const merged: Pair[] = [];
       for (const pair of node.items as Pair[]) {
         if (isScalar(pair.key) && pair.key.value === "<<") {
-          const value = target(pair.value);
-          for (const source of isSeq(value) ? value.items.map(target) : [value]) {
+          // Merged keys are placed at the merge key: that is where the step says it uses them.
+          const at = (pair.key.range as Range | undefined) ?? [0, 0, 0];
+          const value = resolved(pair.value, at);
+          for (const source of isSeq(value) ? value.items : [value]) {
             if (!isMap(source)) throw new Refused({ node: pair.key, message: "a merge key ('<<') must name a mapping or a list of mappings; not read" });
-            visit(source);
             merged.push(...(source.items as Pair[]));
           }
         } else {
-          pair.value = target(pair.value) as Node | null;
+          pair.value = resolved(pair.value) as Node | null;
           own.push(pair);
         }
       }
       const seen = new Set(own.map(keyText));
       const fromMerges = merged.filter((p) => !seen.has(keyText(p)) && (seen.add(keyText(p)), true));
       node.items = [...fromMerges, ...own];
-      for (const pair of node.items as Pair[]) total += visit(pair.value);
+    } else if (isPair(node)) {
+      node.value = resolved(node.value);
     }
-    resolving.delete(node);
-    if (total > max) throw new Refused({ node: raw, message: `aliases make it stand for more than ${max} YAML nodes; not read` });
-    size.set(node, total);
-    return total;
   };
 
   try {
-    visit(doc.contents);
-    return undefined;
+    resolve(doc.contents);
+    return { origins };
   } catch (e) {
     if (e instanceof Refused) return e.problem;
     throw e;

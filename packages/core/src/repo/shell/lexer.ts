@@ -50,6 +50,8 @@ export interface Word {
   parts: Part[];
   /** `X=(a b)`: the value is an array. */
   array?: boolean;
+  /** The elements of an array value, each a word as written. */
+  elements?: Word[];
 }
 
 export interface HereDoc {
@@ -80,10 +82,20 @@ export interface Command {
   redirects: Redirect[];
   /** Set for compound-command headers that are not commands to interpret (`for`, `case`, `[[`, …). */
   keyword?: string;
+  /**
+   * The control-flow words read since the command before, in order: reserved words (`if`, `then`,
+   * `fi`, `{`, …), `(` and `)` of subshells, `()` of a function header, and `pattern` / `pattern*`
+   * for a case pattern (`*` alone). They let a reader follow which commands may not run.
+   */
+  lead?: string[];
 }
 
 export interface Pipeline {
   commands: Command[];
+  /** The list operator before the pipeline (`&&`, `||`, `;`, `;;`, newline as `\n`), "" at the start. */
+  after?: string;
+  /** The pipeline is run in the background (`&`). */
+  background?: boolean;
 }
 
 export interface Script {
@@ -244,18 +256,33 @@ export class Reader {
     let afterPipe = false;
     let parenDepth = 0;
     const caseStack: ("pattern" | "body")[] = [];
+    /** Control-flow words waiting for the next command (see Command.lead). */
+    let lead: string[] = [];
+    /** The list operator before the next pipeline. */
+    let after = "";
 
     const endCommand = (): void => {
       if (!isEmpty(cur)) {
         const cmd: Command = { line: cur.line, assigns: cur.assigns, words: cur.words, redirects: cur.redirects };
         if (cur.keyword !== undefined) cmd.keyword = cur.keyword;
+        if (lead.length > 0) {
+          cmd.lead = lead;
+          lead = [];
+        }
         pipe.push(cmd);
       }
       cur = newBuilder(this.line);
     };
-    const endPipeline = (): void => {
+    const endPipeline = (op: string): void => {
       endCommand();
-      if (pipe.length > 0) script.pipelines.push({ commands: pipe });
+      if (pipe.length > 0) {
+        const pl: Pipeline = { commands: pipe, after };
+        if (op === "&") pl.background = true;
+        script.pipelines.push(pl);
+        after = op;
+      } else if (op === "&&" || op === "||") {
+        after = op;
+      }
       pipe = [];
       afterPipe = false;
     };
@@ -277,13 +304,13 @@ export class Reader {
         this.line++;
         if (this.pending.length > 0) this.readHereDocs();
         if (afterPipe && isEmpty(cur)) continue;
-        endPipeline();
+        endPipeline("\n");
         continue;
       }
 
       // case … in: pattern lists
       if (caseStack.length > 0 && caseStack[caseStack.length - 1] === "pattern" && isEmpty(cur)) {
-        if (this.readCasePattern(caseStack)) continue;
+        if (this.readCasePattern(caseStack, lead)) continue;
       }
 
       if (cur.testMode && (c === "<" || c === ">" || c === "(" || c === ")" || c === "|" || c === "&")) {
@@ -298,13 +325,14 @@ export class Reader {
         if (parenDepth > 0) {
           parenDepth--;
           this.pos++;
-          endPipeline();
+          endPipeline(")");
+          lead.push(")");
           continue;
         }
         if (inParen) break;
         this.diag(this.line, "unexpected `)`");
         this.pos++;
-        endPipeline();
+        endPipeline(")");
         continue;
       }
       if (c === "(") {
@@ -317,6 +345,7 @@ export class Reader {
         if (cur.words.length === fnWords && cur.assigns.length === 0 && cur.redirects.length === 0 && this.isEmptyParens()) {
           // `name() {` / `function name() {`: a function definition header
           cur = newBuilder(this.line);
+          lead.push("()");
           continue;
         }
         if (!isEmpty(cur) && cur.keyword === undefined) {
@@ -327,30 +356,32 @@ export class Reader {
         }
         this.pos++;
         parenDepth++;
-        endPipeline();
+        endPipeline("(");
+        lead.push("(");
         continue;
       }
       if (c === ";") {
         if (n === ";") {
-          this.pos += this.src[this.pos + 2] === "&" ? 3 : 2;
-          endPipeline();
+          const fall = this.src[this.pos + 2] === "&";
+          this.pos += fall ? 3 : 2;
+          endPipeline(fall ? ";;&" : ";;");
           if (caseStack.length > 0) caseStack[caseStack.length - 1] = "pattern";
           continue;
         }
         if (n === "&") {
           this.pos += 2;
-          endPipeline();
+          endPipeline(";&");
           if (caseStack.length > 0) caseStack[caseStack.length - 1] = "pattern";
           continue;
         }
         this.pos++;
-        endPipeline();
+        endPipeline(";");
         continue;
       }
       if (c === "|") {
         if (n === "|") {
           this.pos += 2;
-          endPipeline();
+          endPipeline("||");
           continue;
         }
         this.pos += n === "&" ? 2 : 1;
@@ -361,7 +392,7 @@ export class Reader {
       if (c === "&") {
         if (n === "&") {
           this.pos += 2;
-          endPipeline();
+          endPipeline("&&");
           continue;
         }
         if (n === ">") {
@@ -369,7 +400,7 @@ export class Reader {
           continue;
         }
         this.pos++;
-        endPipeline();
+        endPipeline("&");
         continue;
       }
       if (c === "<" || c === ">") {
@@ -409,6 +440,7 @@ export class Reader {
         if (cur.assigns.length === 0 && cur.redirects.length === 0) {
           if (SKIP_WORDS.has(w.raw)) {
             if (w.raw === "esac" && caseStack.length > 0) caseStack.pop();
+            lead.push(w.raw);
             continue;
           }
           if (HEADER_WORDS.has(w.raw)) {
@@ -426,27 +458,29 @@ export class Reader {
       }
       if (cur.keyword === "case" && isBare(w, "in") && cur.words.length >= 2) {
         cur.words.push(w);
-        endPipeline();
+        endPipeline("\n");
         caseStack.push("pattern");
         continue;
       }
       if (cur.keyword === "function" && isBare(w, "{")) {
-        endPipeline();
+        endPipeline("\n");
+        lead.push("{");
         continue;
       }
       cur.words.push(w);
     }
-    endPipeline();
+    endPipeline("");
     return script;
   }
 
-  /** Reads `pat | pat )` of a case clause; true when it consumed something. */
-  private readCasePattern(caseStack: ("pattern" | "body")[]): boolean {
+  /** Reads `pat | pat )` of a case clause (noting it in `lead`); true when it consumed something. */
+  private readCasePattern(caseStack: ("pattern" | "body")[], lead: string[]): boolean {
     const c = this.src[this.pos];
     if (c === undefined || c === "\n" || c === "#" || c === ";") return false;
     const start = this.pos;
     if (c === "(") this.pos++;
     let first = true;
+    let catchAll = false;
     while (this.tick()) {
       this.skipBlanks(false);
       const d = this.src[this.pos];
@@ -454,6 +488,7 @@ export class Reader {
       if (d === ")") {
         this.pos++;
         caseStack[caseStack.length - 1] = "body";
+        lead.push(catchAll ? "pattern*" : "pattern");
         return true;
       }
       if (d === "|") {
@@ -467,8 +502,10 @@ export class Reader {
       }
       if (first && isBare(w, "esac")) {
         caseStack.pop();
+        lead.push("esac");
         return true;
       }
+      if (w.raw === "*") catchAll = true;
       first = false;
     }
     return this.pos > start;
@@ -612,6 +649,7 @@ export class Reader {
     const parts: Part[] = [];
     let lit = "";
     let array = false;
+    const elements: Word[] = [];
     const flush = (): void => {
       if (lit !== "") parts.push({ kind: "lit", text: lit, quote: "none" });
       lit = "";
@@ -624,7 +662,7 @@ export class Reader {
         this.pos++;
         flush();
         this.inArray = true;
-        this.readArrayElements(parts);
+        this.readArrayElements(parts, elements);
         this.inArray = false;
         lit += ")";
         array = true;
@@ -701,11 +739,14 @@ export class Reader {
     flush();
     if (this.pos === start) return undefined;
     const w: Word = { raw: s.slice(start, this.pos), line, parts };
-    if (array) w.array = true;
+    if (array) {
+      w.array = true;
+      w.elements = elements;
+    }
     return w;
   }
 
-  private readArrayElements(parts: Part[]): void {
+  private readArrayElements(parts: Part[], elements: Word[]): void {
     const line = this.line;
     while (this.tick()) {
       this.skipBlanks(true);
@@ -728,6 +769,7 @@ export class Reader {
         continue;
       }
       parts.push(...w.parts, { kind: "lit", text: " ", quote: "none" });
+      elements.push(w);
     }
   }
 

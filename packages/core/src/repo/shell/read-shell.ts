@@ -2,7 +2,9 @@
  * Reads a shell script (a script file, or the inline commands of a pipeline step) into ShellFacts:
  * OIDC token requests, `az login`s, client-secret uses, places a token is written to, role
  * assignments, assignments, script calls and pipeline uploads, each with the line where its
- * command starts. Facts only: nothing is evaluated, and no secret value is ever recorded.
+ * command starts. Facts only, and no secret value is ever recorded. The only evaluation is of the
+ * values variables may hold (values.ts), so that an unquoted `$FLAGS` or `"${ARGS[@]}"` reads as
+ * the words it splits into: a command whose arguments may take several forms gives one fact per form.
  *
  * Pure: no I/O, never throws, bounded work (an operation budget proportional to the text). What it
  * cannot understand is reported as a Diagnostic with its line.
@@ -22,6 +24,7 @@ import type {
 import { globMatch, MAX_GLOB_LENGTH } from "./glob.ts";
 import { LexContext, looseText, MAX_DEPTH, Reader, staticText, type Command, type ParamPart, type Part, type Script, type Word } from "./lexer.ts";
 import { valueRefOfWord } from "./value-ref.ts";
+import { ShellValues } from "./values.ts";
 
 export { parseValueRef, type ParseValueOptions } from "./value-ref.ts";
 
@@ -36,6 +39,9 @@ export interface ReadShellResult {
   facts: ShellFacts;
   diagnostics: Diagnostic[];
 }
+
+/** Argument lists one command is read in (one per way its expansions may split); beyond, a diagnostic. */
+export const MAX_FORMS = 16;
 
 /** Operations allowed per character of input (plus a constant): reading stops with a diagnostic beyond. */
 export const OPS_PER_CHAR = 200;
@@ -96,12 +102,13 @@ export function readShellCounted(text: string, file: string, opts: ReadShellOpti
     assignments: tidy(facts.assignments),
     scriptCalls: tidy(facts.scriptCalls),
     pipelineUploads: tidy(facts.pipelineUploads),
+    uploadInterpolations: tidy(facts.uploadInterpolations),
   };
   return { facts: result, diagnostics: tidy(ctx.diagnostics), operations: ctx.ops };
 }
 
 function emptyFacts(): ShellFacts {
-  return { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [] };
+  return { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [], uploadInterpolations: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,6 +119,14 @@ const SECRET_NAME = /client[-_]?secret|sp[-_]?password|azure.*(secret|password)/
 const ENV_FILE_VAR = /^(BUILDKITE_ENV_FILE|BUILDKITE_ENV_JSON_FILE|GITHUB_ENV|GITHUB_OUTPUT|GITHUB_STATE)$|_ENV_FILE$/;
 const NOT_A_FILE = /^\/dev\/(null|stdout|stderr|tty|fd\/[0-9]+)$|^\/proc\/self\/fd\//;
 const SUBJECT_CLAIM_ENV = "BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM";
+
+/** Commands that only test their arguments (`:` is the `: "${X:?missing}"` check). */
+const CHECK_COMMANDS = new Set(["[", "test", ":"]);
+
+/** False for expansions that do not give the variable's value: `${#X}`, `${!X}`, `${X:+word}`. */
+function expandsValue(p: ParamPart): boolean {
+  return p.prefix === "" && p.op !== ":+" && p.op !== "+";
+}
 
 /** Commands whose output carries what their arguments carry. */
 const EMITTERS = new Set(["echo", "printf", "print", "jq"]);
@@ -239,6 +254,7 @@ function wordAfter(w: Word, headLength: number): Word | undefined {
   parts.push(...w.parts.slice(1));
   const out: Word = { raw: w.raw.slice(headLength), line: w.line, parts };
   if (w.array) out.array = true;
+  if (w.elements) out.elements = w.elements;
   return out;
 }
 
@@ -433,7 +449,7 @@ function analyse(cmd: Command, escapes: boolean, diag: (line: number, msg: strin
     if (hasC) {
       inlineFrom(argv[k], `${a.name} -c`, true);
     } else if (!stdin && argv[k] !== undefined) {
-      a.scriptPath = looseText(argv[k] as Word);
+      a.scriptPath = scriptPathText(argv[k] as Word);
     } else {
       for (const r of cmd.redirects) {
         if (r.heredoc) a.inline = { text: r.heredoc.text, line: r.heredoc.line, escapes };
@@ -443,12 +459,24 @@ function analyse(cmd: Command, escapes: boolean, diag: (line: number, msg: strin
   } else if (a.name === "eval") {
     if (argv.length === 2) inlineFrom(argv[1], "eval", false);
   } else if ((a.name === "source" || a.name === ".") && argv[1] !== undefined && head !== undefined && !head.includes("/")) {
-    a.scriptPath = looseText(argv[1]);
+    a.scriptPath = scriptPathText(argv[1]);
   } else if (argv[0] !== undefined) {
-    const path = looseText(argv[0]);
+    const path = scriptPathText(argv[0]);
     if (path.includes("/") && !path.startsWith("/") && !path.startsWith("~") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) a.scriptPath = path;
   }
   return a;
+}
+
+/** `a\b\c.sh` as written: plain names joined by unquoted backslashes, nothing else. */
+const WINDOWS_PATH = /^[A-Za-z0-9_.-]+(?:\\[A-Za-z0-9_.-]+)+$/;
+
+/**
+ * The path a script-call word names, as written. A Windows agent runs a step's command with
+ * cmd.exe, where `.buildkite\steps\tests.sh` separates directories (the shell would drop the
+ * backslashes): such a word, and only such a word, is read with `/` separators.
+ */
+function scriptPathText(w: Word): string {
+  return WINDOWS_PATH.test(w.raw) ? w.raw.replace(/\\/g, "/") : looseText(w);
 }
 
 /** Flags and positional arguments of argv from `start`. Long flags may be written `--name=value`. */
@@ -516,7 +544,9 @@ class Extractor {
   private readonly facts: ShellFacts = emptyFacts();
   private readonly varOrigins = new Map<string, Map<string, string>>();
   private readonly requestSites = new Set<Site>();
-  private readonly requests = new Map<Site, TokenRequest>();
+  /** One request per argument list the command may run with. */
+  private readonly requests = new Map<Site, TokenRequest[]>();
+  private values: ShellValues | undefined;
   private readonly secretGets = new Map<Site, { id: string; names: Word[] }>();
   private readonly logins: { site: Site; login: AzLogin; passwordWord?: Word; passwordFlag?: string }[] = [];
   private readonly fileSinks: TokenSink[] = [];
@@ -552,6 +582,12 @@ class Extractor {
 
   run(script: Script): ShellFacts {
     this.walkScript(script, undefined, 0, this.escapes);
+    // values variables may hold where each command runs (a small share of the budget)
+    const values = new ShellValues(Math.floor(this.limit / 40), (n) => {
+      this.ctx.ops += n;
+    });
+    values.run(script, (cmd) => this.siteOf.get(cmd)?.a);
+    this.values = values;
     if (this.escapes) this.uploadTimeInterpolation();
     for (const s of this.sites) for (const as of s.a.assigns) this.assignedRaw.set(as.name, (this.assignedRaw.get(as.name) ?? "") + " " + as.value.raw.slice(0, 4096));
     for (const s of this.sites) this.classify(s);
@@ -616,20 +652,24 @@ class Extractor {
 
   /**
    * In pipeline YAML, `$X` (not `$$X`) is replaced when the pipeline is uploaded, not when the step
-   * runs: a variable the commands themselves set is then empty. Says so where that happens.
+   * runs: a variable the commands themselves set is then empty. Recorded as a fact (a rule judges
+   * it): the text is still read in full, so it is no coverage gap.
    */
   private uploadTimeInterpolation(): void {
+    // Only a reference after the commands have set the variable reads their value: before it (or
+    // in its own assignment, `X="${X:-default}"`) it reads the build's environment, which is what
+    // interpolation at upload gives too.
     const assigned = new Set<string>();
-    for (const s of this.sites) for (const as of s.a.assigns) assigned.add(as.name);
-    if (assigned.size === 0) return;
     for (const s of this.sites) {
-      if (!s.escapes) continue;
-      const seen = new Set<string>();
-      this.forParams(s.cmd, (p) => {
-        if (!assigned.has(p.name) || p.raw.startsWith("$$") || p.raw.startsWith("\\$") || seen.has(p.name)) return;
-        seen.add(p.name);
-        this.diag(s.cmd.line, `\`${p.raw}\` is replaced when the pipeline is uploaded, before the commands that set ${p.name} run; write \`$${p.raw}\` to read it when the step runs`);
-      });
+      if (s.escapes && assigned.size > 0) {
+        const seen = new Set<string>();
+        this.forParams(s.cmd, (p) => {
+          if (!assigned.has(p.name) || p.raw.startsWith("$$") || p.raw.startsWith("\\$") || seen.has(p.name)) return;
+          seen.add(p.name);
+          this.facts.uploadInterpolations.push({ file: this.ctx.file, line: s.cmd.line, name: p.name, raw: p.raw });
+        });
+      }
+      for (const as of s.a.assigns) assigned.add(as.name);
     }
   }
 
@@ -666,7 +706,10 @@ class Extractor {
         this.facts.assignments.push({ file: this.ctx.file, line, name, value: earlier });
       }
     }
-    for (const ref of this.paramRefs(cmd)) if (CLIENT_SECRET_ENV.has(ref)) this.secretUse(line, "env-reference", ref);
+    // a test of the variable (`[ -z "$X" ]`, `: "${X:?}"`, `${#X}`) does not use its value
+    if (cmd.keyword !== "[[" && !CHECK_COMMANDS.has(a.name)) {
+      for (const p of this.paramRefs(cmd)) if (CLIENT_SECRET_ENV.has(p.name) && expandsValue(p)) this.secretUse(line, "env-reference", p.name);
+    }
 
     if (a.scriptPath !== undefined) this.facts.scriptCalls.push({ file: this.ctx.file, line, path: a.scriptPath });
     this.dynamicCommand(site);
@@ -710,10 +753,10 @@ class Extractor {
   }
 
   /** Names of the parameters a command expands (not inside its command substitutions). */
-  private paramRefs(cmd: Command): string[] {
-    const names: string[] = [];
-    this.forParams(cmd, (p) => names.push(p.name));
-    return names;
+  private paramRefs(cmd: Command): ParamPart[] {
+    const refs: ParamPart[] = [];
+    this.forParams(cmd, (p) => refs.push(p));
+    return refs;
   }
 
   /** Calls `fn` for each parameter expansion of a command (not inside its command substitutions). */
@@ -735,15 +778,62 @@ class Extractor {
     }
   }
 
-  private flags(site: Site, start: number, values: Set<string>, singleDashLong: boolean, what: string): FlagRead {
-    const fr = readFlags(site.a.argv, start, values, singleDashLong);
+  private flags(site: Site, start: number, values: Set<string>, singleDashLong: boolean, what: string, argv: Word[] = site.a.argv, quiet = false): FlagRead {
+    const fr = readFlags(argv, start, values, singleDashLong);
     for (const m of fr.missing) this.diag(site.cmd.line, `${what}: ${m} has no value`);
-    for (const w of fr.splats) this.diag(site.cmd.line, `${what}: the arguments in \`${w.raw.slice(0, 80)}\` are only known at run time; flags they add are not read`);
+    if (!quiet) for (const w of fr.splats) this.diag(site.cmd.line, `${what}: the arguments in \`${w.raw.slice(0, 80)}\` are only known at run time; flags they add are not read`);
     return fr;
   }
 
+  /** The command number the values of a site's words are read at: its outermost command's. */
+  private seqFor(site: Site): number | undefined {
+    let s = site;
+    for (let guard = 0; s.parent && guard < 8 * MAX_DEPTH; guard++) s = s.parent.site;
+    return this.values?.seqOf.get(s.cmd);
+  }
+
+  /**
+   * The flags of a command as read in each argument list it may run with: an unquoted expansion
+   * whose values are all known (`$FLAGS`, `"${ARGS[@]}"`) is replaced by the words it splits into,
+   * one list per value. Expansions whose values are not known stay (the flag reader reports them).
+   */
+  private flagForms(site: Site, start: number, values: Set<string>, singleDashLong: boolean, what: string): FlagRead[] {
+    const argv = site.a.argv;
+    const seq = this.seqFor(site);
+    const vals = this.values;
+    if (seq === undefined || vals === undefined || !argv.slice(start).some(isSplat)) return [this.flags(site, start, values, singleDashLong, what)];
+    let forms: Word[][] = [argv.slice(0, start)];
+    for (let i = start; i < argv.length; i++) {
+      const w = argv[i] as Word;
+      const alts = isSplat(w) ? vals.fields(w, seq) : undefined;
+      if (!alts) {
+        for (const f of forms) f.push(w);
+        continue;
+      }
+      const next = new Map<string, Word[]>();
+      for (const f of forms) {
+        for (const a of alts) {
+          const g = [...f, ...a];
+          if (!this.tick(site.cmd.line, g.length)) return [this.flags(site, start, values, singleDashLong, what)];
+          next.set(g.map((x) => x.raw).join("\u0000"), g);
+        }
+      }
+      if (next.size > MAX_FORMS) {
+        this.diag(site.cmd.line, `${what}: its arguments may take more than ${MAX_FORMS} forms (at \`${w.raw.slice(0, 80)}\`); flags they add are not read`);
+        return [this.flags(site, start, values, singleDashLong, what, argv, true)];
+      }
+      forms = [...next.values()];
+    }
+    return forms.map((f) => this.flags(site, start, values, singleDashLong, what, f));
+  }
+
   private tokenRequest(site: Site): void {
-    const fr = this.flags(site, 3, REQUEST_TOKEN_VALUES, true, "buildkite-agent oidc request-token");
+    const reqs = this.flagForms(site, 3, REQUEST_TOKEN_VALUES, true, "buildkite-agent oidc request-token").map((fr) => this.requestOf(site, fr));
+    this.requestSites.add(site);
+    this.requests.set(site, reqs);
+  }
+
+  private requestOf(site: Site, fr: FlagRead): TokenRequest {
     const req: TokenRequest = { file: this.ctx.file, line: site.cmd.line };
     const audience = flagValue(fr, "--audience");
     const subject = flagValue(fr, "--subject-claim");
@@ -762,8 +852,7 @@ class Extractor {
     if (lifetime?.value) req.lifetime = valueRefOfWord(lifetime.value);
     const assignedTo = this.assignedTo(site);
     if (assignedTo !== undefined) req.assignedTo = assignedTo;
-    this.requestSites.add(site);
-    this.requests.set(site, req);
+    return req;
   }
 
   /** The variable a command's output is assigned to: `X=$(cmd)`, `export X="$(cmd | tr -d '\n')"`. */
@@ -799,7 +888,10 @@ class Extractor {
   }
 
   private azLogin(site: Site): void {
-    const fr = this.flags(site, 2, AZ_LOGIN_VALUES, false, "az login");
+    for (const fr of this.flagForms(site, 2, AZ_LOGIN_VALUES, false, "az login")) this.azLoginOf(site, fr);
+  }
+
+  private azLoginOf(site: Site, fr: FlagRead): void {
     const login: AzLogin = { file: this.ctx.file, line: site.cmd.line, method: "interactive" };
     const username = flagValue(fr, "-u", "--username");
     const password = flagValue(fr, "-p", "--password", "--secret");
@@ -829,7 +921,10 @@ class Extractor {
   }
 
   private roleAssignment(site: Site): void {
-    const fr = this.flags(site, 4, AZ_ROLE_VALUES, false, "az role assignment create");
+    for (const fr of this.flagForms(site, 4, AZ_ROLE_VALUES, false, "az role assignment create")) this.roleAssignmentOf(site, fr);
+  }
+
+  private roleAssignmentOf(site: Site, fr: FlagRead): void {
     const ra: RoleAssignmentCommand = { file: this.ctx.file, line: site.cmd.line };
     const role = flagValue(fr, "--role");
     const scope = flagValue(fr, "--scope");
@@ -998,10 +1093,10 @@ class Extractor {
     const token = (m: Map<string, string>): string | undefined => m.get("token");
 
     if (this.requestSites.has(site)) {
-      const req = this.requests.get(site);
+      const reqs = this.requests.get(site) ?? [];
       for (const d of this.destinations(site)) {
         this.sink(line, d.kind, d.target, "oidc request-token");
-        if (req && req.writtenTo === undefined && d.kind !== "meta-data") req.writtenTo = d.target;
+        for (const req of reqs) if (req.writtenTo === undefined && d.kind !== "meta-data") req.writtenTo = d.target;
       }
     }
 
@@ -1078,16 +1173,18 @@ class Extractor {
   // -- facts that need the data flow -----------------------------------------------------------
 
   private requestFacts(): void {
-    for (const [site, req] of this.requests) {
-      if (req.writtenTo === undefined) {
-        // `echo "$(buildkite-agent oidc request-token)" > f`
-        const p = site.parent;
-        if (p && p.role === "arg" && EMITTERS.has(p.site.a.name) && this.flowsOut(site)) {
-          const d = this.destinations(p.site).find((x) => x.kind !== "meta-data");
-          if (d) req.writtenTo = d.target;
+    for (const [site, reqs] of this.requests) {
+      for (const req of reqs) {
+        if (req.writtenTo === undefined) {
+          // `echo "$(buildkite-agent oidc request-token)" > f`
+          const p = site.parent;
+          if (p && p.role === "arg" && EMITTERS.has(p.site.a.name) && this.flowsOut(site)) {
+            const d = this.destinations(p.site).find((x) => x.kind !== "meta-data");
+            if (d) req.writtenTo = d.target;
+          }
         }
+        this.facts.tokenRequests.push(req);
       }
-      this.facts.tokenRequests.push(req);
     }
   }
 

@@ -4,7 +4,7 @@
  * names, nested child `resources` with relative types, and `Microsoft.Resources/deployments`
  * with an inline `template` (outer or inner expression scope).
  */
-import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from "jsonc-parser";
+import { parse, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from "jsonc-parser";
 import type { Diagnostic, TemplateFacts } from "../../model/repo.ts";
 import { MAX_JSON_DEPTH, tooDeepAt } from "../../util/json-guard.ts";
 import { isArmExpression, parseArmExpression } from "./arm-expression.ts";
@@ -12,8 +12,9 @@ import { Evaluator, Scope, type ResourceNode } from "./evaluate.ts";
 import type { Expr, ObjectExpr, Prop } from "./expr.ts";
 import { propOf, raw } from "./expr.ts";
 import { FactCollector, qualify } from "./facts.ts";
-import type { Budget, DiagnosticSink, LineIndex } from "./support.ts";
-import { clip, emptyFacts, runTemplateReader } from "./support.ts";
+import type { TemplateHost } from "./index.ts";
+import type { Budget, DiagnosticSink } from "./support.ts";
+import { clip, emptyFacts, LineIndex, runTemplateReader } from "./support.ts";
 
 /** JSON syntax errors listed one by one before the rest are counted. */
 const MAX_SYNTAX_ERRORS = 5;
@@ -24,11 +25,67 @@ export interface ReadResult {
 }
 
 /** `readArmTemplate` plus the work it did (for tests that bound it). */
-export function readArmTemplateWithStats(text: string, file: string): ReadResult & { steps: number } {
-  return runTemplateReader(text, file, "template", (src, lines, diags, budget) => readJson(src, file, lines, diags, budget));
+export function readArmTemplateWithStats(text: string, file: string, host?: TemplateHost): ReadResult & { steps: number } {
+  return runTemplateReader(text, file, "template", (src, lines, diags, budget) => readJson(src, file, lines, diags, budget, host));
 }
 
-function readJson(text: string, file: string, lines: LineIndex, diags: DiagnosticSink, budget: Budget): TemplateFacts {
+/** The parameter file Azure tooling pairs with a template by name: `main.json` → `main.parameters.json`. */
+export function parameterFileFor(file: string): string | undefined {
+  if (!/\.json$/i.test(file) || /\.parameters\.json$/i.test(file)) return undefined;
+  return file.replace(/\.json$/i, ".parameters.json");
+}
+
+/** Longest parameter file read (larger ones are not used; defaults stand). */
+const MAX_PARAMETER_FILE = 1 << 20;
+
+/**
+ * Parameter values from the parameter file beside the template (they win over defaults). A
+ * Key Vault `reference` is a value only the deployment knows. Problems are notes: the template
+ * itself is read either way, with its defaults.
+ */
+function parameterFileValues(file: string, host: TemplateHost | undefined, diags: DiagnosticSink, budget: Budget): Map<string, Override> | undefined {
+  const path = host ? parameterFileFor(file) : undefined;
+  if (!host || path === undefined) return undefined;
+  let got: ReturnType<TemplateHost["read"]>;
+  try {
+    got = host.read(path);
+  } catch (e) {
+    got = { problem: e instanceof Error ? e.message : String(e) };
+  }
+  if (got === undefined) return undefined;
+  const note = (message: string): void => diags.atLine(1, message, true, "parameter-file");
+  if ("problem" in got) {
+    note(`the parameter file ${path} cannot be read (${clip(got.problem)}); parameter defaults are used`);
+    return undefined;
+  }
+  const text = got.text.startsWith("\uFEFF") ? ` ${got.text.slice(1)}` : got.text;
+  if (text.length > MAX_PARAMETER_FILE || tooDeepAt(text, MAX_JSON_DEPTH) !== undefined) {
+    note(`the parameter file ${path} is too large or too deep to read; parameter defaults are used`);
+    return undefined;
+  }
+  const tolerant = patchRawControlChars(text);
+  const errors: ParseError[] = [];
+  const root = parseTree(tolerant.text, errors, JSONC_OPTIONS);
+  budget.tick(text.length);
+  const top = root && errors.length === 0 ? new JsonConverter(text, tolerant, new LineIndex(text), errors, budget).convert(root) : undefined;
+  const params = top?.k === "object" ? propOf(top, "parameters")?.value : undefined;
+  if (params?.k !== "object") {
+    note(`the parameter file ${path} is not a readable parameter file; parameter defaults are used`);
+    return undefined;
+  }
+  // Values in a parameter file are data, not template expressions: read them in a scope of their own.
+  const scope = new Scope(true);
+  const values = new Map<string, Override>();
+  for (const p of params.props) {
+    budget.tick();
+    const value = p.value.k === "object" ? propOf(p.value, "value")?.value : undefined;
+    values.set(p.key.toLowerCase(), { expr: value, scope });
+  }
+  note(`parameter values are read from ${path}; they take the place of the template's defaults`);
+  return values;
+}
+
+function readJson(text: string, file: string, lines: LineIndex, diags: DiagnosticSink, budget: Budget, host?: TemplateHost): TemplateFacts {
   // A byte-order mark is not JSON; a space in its place keeps every offset.
   const src = text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text;
   // jsonc-parser recurses per nesting level; refuse pathological depth before it does.
@@ -38,8 +95,9 @@ function readJson(text: string, file: string, lines: LineIndex, diags: Diagnosti
     return emptyFacts();
   }
 
+  const tolerant = patchRawControlChars(src);
   const errors: ParseError[] = [];
-  const root = parseTree(src, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const root = parseTree(tolerant.text, errors, JSONC_OPTIONS);
   budget.tick(src.length);
   errors.slice(0, MAX_SYNTAX_ERRORS).forEach((e) => diags.atOffset(e.offset, `malformed JSON: ${describeError(printParseErrorCode(e.error))}`));
   if (errors.length > MAX_SYNTAX_ERRORS) {
@@ -50,13 +108,81 @@ function readJson(text: string, file: string, lines: LineIndex, diags: Diagnosti
     return emptyFacts();
   }
 
-  const converter = new JsonConverter(src, lines, errors, budget);
+  const converter = new JsonConverter(src, tolerant, lines, errors, budget);
   const top = converter.convert(root);
   if (top.k !== "object") return emptyFacts();
   const ev = new Evaluator(budget);
   const collector = new FactCollector(ev, diags, file);
-  new ArmReader(ev, collector, diags, converter.tainted, budget).template(top, new Scope(true), undefined, []);
+  const fromFile = parameterFileValues(file, host, diags, budget);
+  new ArmReader(ev, collector, diags, converter.tainted, budget).template(top, new Scope(true), fromFile, []);
   return collector.facts;
+}
+
+/** jsonc-parser options for ARM text (comments and trailing commas, as Azure accepts them). */
+const JSONC_OPTIONS = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false } as const;
+
+/**
+ * Azure's template parser accepts raw control characters (a line break, a tab) inside a string
+ * literal, which JSON does not: `"[concat(\n  'a')]"` and multi-line `scriptContent`. This gives
+ * a same-length copy of the text in which each such character inside a closed string is a space
+ * (so every offset, hence every line, is unchanged) and the offsets it replaced, to restore the
+ * string values. Comments are skipped; an unterminated string is left alone (it stays an error).
+ */
+export function patchRawControlChars(src: string): { text: string; patched: number[] } {
+  const patched: number[] = [];
+  let i = 0;
+  const n = src.length;
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === 0x2f /* / */ && src[i + 1] === "/") {
+      const end = src.indexOf("\n", i);
+      i = end < 0 ? n : end;
+    } else if (c === 0x2f && src[i + 1] === "*") {
+      const end = src.indexOf("*/", i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (c === 0x22 /* " */) {
+      const pending: number[] = [];
+      let j = i + 1;
+      let closed = false;
+      while (j < n) {
+        const d = src.charCodeAt(j);
+        if (d === 0x5c /* \ */) j += 2;
+        else if (d === 0x22) {
+          closed = true;
+          break;
+        } else {
+          if (d < 0x20) pending.push(j);
+          j++;
+        }
+      }
+      if (closed) patched.push(...pending);
+      i = j + 1;
+    } else i++;
+  }
+  if (patched.length === 0) return { text: src, patched };
+  const chars = src.split("");
+  for (const at of patched) chars[at] = " ";
+  return { text: chars.join(""), patched };
+}
+
+/**
+ * Whether a JSON file's text is an ARM template as Azure reads it (multi-line strings and comments
+ * allowed): a `$schema` naming a deploymentTemplate, or `resources` with `contentVersion`. Text
+ * that hints at a template but does not parse counts as one, so the reader reports its errors.
+ */
+export function looksLikeArmTemplate(text: string): boolean {
+  if (typeof text !== "string" || !/deploymentTemplate|"contentVersion"/.test(text)) return false;
+  const src = text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text;
+  // Too deep to parse safely: the reader reports it (a gap) rather than a crash in the caller.
+  if (tooDeepAt(src, MAX_JSON_DEPTH) !== undefined) return true;
+  const errors: ParseError[] = [];
+  const json: unknown = parse(patchRawControlChars(src).text, errors, JSONC_OPTIONS);
+  if (errors.length > 0) return true;
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return false;
+  const o = json as Record<string, unknown>;
+  const schema = o["$schema"];
+  if (typeof schema === "string" && /deploymenttemplate/i.test(schema)) return true;
+  return Object.hasOwn(o, "resources") && Object.hasOwn(o, "contentVersion");
 }
 
 function describeError(code: string): string {
@@ -70,14 +196,44 @@ class JsonConverter {
   private readonly errorOffsets: number[];
   private readonly contentEnd: number;
 
+  private readonly patched: number[];
+  private readonly patchedText: string;
+
   constructor(
     private readonly src: string,
+    tolerant: { text: string; patched: number[] },
     private readonly lines: LineIndex,
     errors: ParseError[],
     private readonly budget: Budget,
   ) {
     this.errorOffsets = errors.map((e) => e.offset).sort((a, b) => a - b);
     this.contentEnd = src.trimEnd().length;
+    this.patched = tolerant.patched;
+    this.patchedText = tolerant.text;
+  }
+
+  /** A string's value with the raw control characters `patchRawControlChars` blanked put back. */
+  private stringValue(node: JsonNode): string {
+    const value = typeof node.value === "string" ? node.value : "";
+    const start = node.offset;
+    const end = node.offset + node.length;
+    const first = firstAtOrAfter(this.patched, start);
+    if (first >= this.patched.length || this.patched[first]! >= end) return value;
+    let out = "";
+    let at = first;
+    for (let i = start; i < end; i++) {
+      this.budget.tick();
+      if (at < this.patched.length && this.patched[at] === i) {
+        out += `\\u${this.src.charCodeAt(i).toString(16).padStart(4, "0")}`;
+        at++;
+      } else out += this.patchedText[i];
+    }
+    try {
+      const decoded: unknown = JSON.parse(out);
+      return typeof decoded === "string" ? decoded : value;
+    } catch {
+      return value;
+    }
   }
 
   convert(node: JsonNode): Expr {
@@ -100,7 +256,7 @@ class JsonConverter {
         e = { k: "array", items: (node.children ?? []).map((c) => this.convert(c)), spread: false, raw: text, line };
         break;
       case "string": {
-        const s = typeof node.value === "string" ? node.value : "";
+        const s = this.stringValue(node);
         if (isArmExpression(s)) e = parseArmExpression(s.slice(1, -1), text, line, this.budget);
         else e = { k: "str", value: s.startsWith("[[") ? s.slice(1) : s, raw: text, line };
         break;
@@ -125,13 +281,7 @@ class JsonConverter {
   private isTainted(node: JsonNode): boolean {
     const start = node.offset;
     const end = node.offset + node.length;
-    let lo = 0;
-    let hi = this.errorOffsets.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.errorOffsets[mid]! < start) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstAtOrAfter(this.errorOffsets, start);
     if (lo < this.errorOffsets.length && this.errorOffsets[lo]! < end) return true;
     // In a file with errors, a value that runs to the end may be cut short (`12` of `123`).
     if (this.errorOffsets.length > 0 && end >= this.contentEnd) return true;
@@ -143,6 +293,18 @@ class JsonConverter {
     }
     return false;
   }
+}
+
+/** The index of the first sorted offset at or after `start` (the length when none is). */
+function firstAtOrAfter(sorted: number[], start: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 type Override = { expr: Expr | undefined; scope: Scope };
@@ -166,10 +328,11 @@ class ArmReader {
       for (const p of params.props) {
         this.budget.tick();
         const override = overrides?.get(p.key.toLowerCase());
-        if (override) scope.defineParam(p.key, override.expr, override.scope);
+        const allowed = p.value.k === "object" ? this.clean(propOf(p.value, "allowedValues")?.value) : undefined;
+        if (override) scope.defineParam(p.key, override.expr, override.scope, allowed);
         else {
           const def = p.value.k === "object" ? propOf(p.value, "defaultValue")?.value : undefined;
-          scope.defineParam(p.key, this.clean(def), scope);
+          scope.defineParam(p.key, this.clean(def), scope, allowed);
         }
       }
     }

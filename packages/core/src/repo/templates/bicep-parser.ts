@@ -1,8 +1,9 @@
 /**
- * A recursive-descent reader for the Bicep declarations trustscope needs: `param`, `var` and
- * `resource` (with `existing`, `if (…)`, `[for …]` and nested child resources), and the
- * expressions in them. Other declarations (`module`, `output`, `type`, `func`, `import`, …) are
- * skipped by balanced brackets.
+ * A recursive-descent reader for the Bicep declarations trustscope needs: `param`, `var`,
+ * `resource` and `module` (with `existing`, `if (…)`, `[for …]` and nested child resources),
+ * `import` and `func` (whose bodies may start on the line after `=>`), `using` (in
+ * `.bicepparam` files), and the expressions in them. Other declarations (`output`, `type`,
+ * `metadata`, `extension`, `assert`, …) are skipped by balanced brackets.
  *
  * Error recovery: a declaration that cannot be read is reported once, with the line of the
  * innermost unterminated bracket or the offending token, and reading resumes at the next line
@@ -11,7 +12,7 @@
  * the column of the declaration being read ends it, so a missing `}` does not swallow the rest
  * of the file. (Bicep formatting always indents nested resources, so valid files are unaffected.)
  */
-import type { Expr, ForExpr, ObjectExpr, Prop } from "./expr.ts";
+import type { BinaryOp, Expr, ForExpr, ObjectExpr, Prop } from "./expr.ts";
 import { lex, type Token } from "./bicep-lexer.ts";
 import type { Budget, DiagnosticSink, LineIndex } from "./support.ts";
 import { clip } from "./support.ts";
@@ -42,31 +43,58 @@ export interface ResourceDecl {
   nested: ResourceDecl[];
 }
 
+export interface ModuleDecl {
+  symbol: string;
+  /** The module path as written (`./x.bicep`, `br/public:avm/…:1.0.0`, `ts:…`). */
+  path: string;
+  /** Line of the `module` keyword. */
+  line: number;
+  condition?: Expr;
+  loop?: ForExpr;
+  body: ObjectExpr;
+}
+
+/** `import { a, b as c } from 'p'` (names) or `import * as ns from 'p'` (namespace). */
+export interface ImportDecl {
+  from: string;
+  line: number;
+  /** Imported symbols: the name in the other file and the local name. */
+  names: { name: string; local: string }[];
+  namespace?: string;
+}
+
+export interface FuncDecl {
+  name: string;
+  line: number;
+}
+
 export interface BicepFile {
   params: ParamDecl[];
   vars: VarDecl[];
   resources: ResourceDecl[];
+  modules: ModuleDecl[];
+  imports: ImportDecl[];
+  funcs: FuncDecl[];
+  /** `using 'path'` of a `.bicepparam` file (`using none` is not listed). */
+  usings: { path: string; line: number }[];
 }
 
 /** Deepest nesting of expressions, objects, arrays and nested resources read. */
 export const MAX_NESTING = 64;
 
-const BINARY = new Set(["==", "!=", "<", ">", "<=", ">=", "&&", "||", "??", "+", "-", "*", "/", "%", "=~", "!~"]);
+/** Binary operators by precedence (higher binds tighter), as Bicep defines them; `?:` is below all. */
+const PRECEDENCE = new Map<string, number>([
+  ["??", 1],
+  ["||", 2],
+  ["&&", 3],
+  ...["==", "!=", "=~", "!~"].map((op) => [op, 4] as const),
+  ...["<", "<=", ">", ">="].map((op) => [op, 5] as const),
+  ...["+", "-"].map((op) => [op, 6] as const),
+  ...["*", "/", "%"].map((op) => [op, 7] as const),
+]);
 /** Operators that may continue an expression on the next line (`+`/`-` could start an array item). */
 const CONTINUES_ON_NEXT_LINE = new Set(["==", "!=", "<", ">", "<=", ">=", "&&", "||", "??", "*", "/", "%", "=~", "!~", "?", ":", "|", ".", "=>"]);
-const SKIPPED_DECLARATIONS = new Set([
-  "module",
-  "output",
-  "targetScope",
-  "import",
-  "metadata",
-  "type",
-  "func",
-  "extension",
-  "provider",
-  "using",
-  "assert",
-]);
+const SKIPPED_DECLARATIONS = new Set(["output", "targetScope", "metadata", "type", "extension", "provider", "assert", "extends"]);
 const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
 
 class ParseError extends Error {
@@ -128,7 +156,7 @@ class Parser {
   // Declarations
 
   file(diags: DiagnosticSink): BicepFile {
-    const out: BicepFile = { params: [], vars: [], resources: [] };
+    const out: BicepFile = { params: [], vars: [], resources: [], modules: [], imports: [], funcs: [], usings: [] };
     while (this.tok().kind !== "eof") {
       this.budget.tick();
       const startPos = this.pos;
@@ -154,6 +182,22 @@ class Parser {
         } else if (kw.text === "resource") {
           const d = this.resource();
           commit = () => out.resources.push(d);
+        } else if (kw.text === "module") {
+          const d = this.module();
+          commit = () => out.modules.push(d);
+        } else if (kw.text === "import") {
+          const d = this.importDecl();
+          commit = () => {
+            if (d) out.imports.push(d);
+          };
+        } else if (kw.text === "func") {
+          const d = this.func();
+          commit = () => out.funcs.push(d);
+        } else if (kw.text === "using") {
+          const d = this.using();
+          commit = () => {
+            if (d) out.usings.push(d);
+          };
         } else if (SKIPPED_DECLARATIONS.has(kw.text)) {
           this.declLabel = `${kw.text} declaration`;
           this.next();
@@ -226,29 +270,7 @@ class Parser {
       existing = true;
     }
     this.expectPunct("=");
-    const t = this.cur();
-    let body: ObjectExpr;
-    let condition: Expr | undefined;
-    let loop: ForExpr | undefined;
-    if (this.isPunct(t, "{")) body = this.object();
-    else if (t.kind === "ident" && t.text === "if") {
-      this.next();
-      this.openBracket("(");
-      condition = this.expr();
-      this.closeBracket(")");
-      const b = this.cur();
-      if (!this.isPunct(b, "{")) this.fail(`expected '{' after the condition but found ${describe(b)}`, b.start);
-      body = this.object();
-    } else if (this.isPunct(t, "[")) {
-      const a = this.array();
-      if (a.k !== "for") this.fail("expected a [for …] loop after '='", t.start);
-      if (a.body.k !== "object") this.fail("the loop body of a resource must be an object", t.start);
-      loop = a;
-      condition = a.condition;
-      body = a.body;
-    } else {
-      this.fail(`expected '{', 'if (…)' or '[for …]' after '=' but found ${describe(t)}`, t.start);
-    }
+    const { body, condition, loop } = this.declarationBody("resource");
     const decl: ResourceDecl = {
       symbol,
       typeText,
@@ -262,6 +284,128 @@ class Parser {
     return decl;
   }
 
+  /** After `=` of a resource or module: `{…}`, `if (cond) {…}` or `[for …: {…}]`. */
+  private declarationBody(what: string): { body: ObjectExpr; condition?: Expr; loop?: ForExpr } {
+    const t = this.cur();
+    if (this.isPunct(t, "{")) return { body: this.object() };
+    if (t.kind === "ident" && t.text === "if") {
+      this.next();
+      this.openBracket("(");
+      const condition = this.expr();
+      this.closeBracket(")");
+      const b = this.cur();
+      if (!this.isPunct(b, "{")) this.fail(`expected '{' after the condition but found ${describe(b)}`, b.start);
+      return { body: this.object(), condition };
+    }
+    if (this.isPunct(t, "[")) {
+      const a = this.array();
+      if (a.k !== "for") this.fail("expected a [for …] loop after '='", t.start);
+      if (a.body.k !== "object") this.fail(`the loop body of a ${what} must be an object`, t.start);
+      return a.condition ? { body: a.body, condition: a.condition, loop: a } : { body: a.body, loop: a };
+    }
+    return this.fail(`expected '{', 'if (…)' or '[for …]' after '=' but found ${describe(t)}`, t.start);
+  }
+
+  private module(): ModuleDecl {
+    const kw = this.next();
+    const symbol = this.identifier("a module name");
+    this.declLabel = `module '${symbol}'`;
+    const pathTok = this.cur();
+    if (pathTok.kind !== "string") this.fail(`expected the module path string but found ${describe(pathTok)}`, pathTok.start);
+    const parts = pathTok.parts ?? [];
+    if (!parts.every((p) => "text" in p)) this.fail("the module path must be a plain string, without ${…}", pathTok.start);
+    const path = parts.map((p) => ("text" in p ? p.text : "")).join("");
+    this.next();
+    this.expectPunct("=");
+    const { body, condition, loop } = this.declarationBody("module");
+    const decl: ModuleDecl = { symbol, path, line: this.lines.lineAt(kw.start), body };
+    if (condition) decl.condition = condition;
+    if (loop) decl.loop = loop;
+    return decl;
+  }
+
+  /** `import { a, b as c } from 'p'`, `import * as ns from 'p'`; a provider import (`import 'az@1.0.0' …`) is skipped. */
+  private importDecl(): ImportDecl | undefined {
+    const kw = this.next();
+    this.declLabel = "import";
+    const t = this.cur();
+    const names: { name: string; local: string }[] = [];
+    let namespace: string | undefined;
+    if (this.isPunct(t, "{")) {
+      this.openBracket("{");
+      for (;;) {
+        this.budget.tick();
+        const n = this.cur();
+        if (this.isPunct(n, "}")) break;
+        if (this.isPunct(n, ",")) {
+          this.next();
+          continue;
+        }
+        // A quoted name is allowed for symbols that are not identifiers.
+        const name = n.kind === "string" ? this.plainString(n, "an imported name") : this.identifier("an imported name");
+        if (n.kind === "string") this.next();
+        let local = name;
+        const as = this.tok();
+        if (as.kind === "ident" && as.text === "as" && !as.nl) {
+          this.next();
+          local = this.identifier("a local name after 'as'");
+        }
+        names.push({ name, local });
+      }
+      this.closeBracket("}");
+    } else if (this.isPunct(t, "*")) {
+      this.next();
+      const as = this.cur();
+      if (as.kind !== "ident" || as.text !== "as") this.fail(`expected 'as' but found ${describe(as)}`, as.start);
+      this.next();
+      namespace = this.identifier("a namespace name");
+    } else {
+      this.skipBalanced(false);
+      return undefined;
+    }
+    const from = this.cur();
+    if (from.kind !== "ident" || from.text !== "from") this.fail(`expected 'from' but found ${describe(from)}`, from.start);
+    this.next();
+    const pathTok = this.cur();
+    const path = this.plainString(pathTok, "the path to import from");
+    this.next();
+    const d: ImportDecl = { from: path, line: this.lines.lineAt(kw.start), names };
+    if (namespace !== undefined) d.namespace = namespace;
+    return d;
+  }
+
+  /** `func name(args) type => body`; the body may start on the next line. */
+  private func(): FuncDecl {
+    const kw = this.next();
+    const name = this.identifier("a function name");
+    this.declLabel = `function '${name}'`;
+    this.skipBalanced(false, "=>");
+    this.expectPunct("=>");
+    this.expr();
+    return { name, line: this.lines.lineAt(kw.start) };
+  }
+
+  /** `using 'path'` (`using none` and an optional `with {…}` are skipped). */
+  private using(): { path: string; line: number } | undefined {
+    const kw = this.next();
+    this.declLabel = "using declaration";
+    const t = this.cur();
+    let d: { path: string; line: number } | undefined;
+    if (t.kind === "string") {
+      d = { path: this.plainString(t, "the template path"), line: this.lines.lineAt(kw.start) };
+      this.next();
+    }
+    this.skipBalanced(false);
+    return d;
+  }
+
+  private plainString(t: Token, what: string): string {
+    if (t.kind !== "string") this.fail(`expected ${what} but found ${describe(t)}`, t.start);
+    const parts = t.parts ?? [];
+    if (!parts.every((p) => "text" in p)) this.fail(`${what} must be a plain string, without \${…}`, t.start);
+    return parts.map((p) => ("text" in p ? p.text : "")).join("");
+  }
+
   private decorator(): void {
     this.next(); // @
     this.postfix();
@@ -269,9 +413,10 @@ class Parser {
 
   /**
    * Skips tokens, keeping brackets balanced, up to a line break at depth 0 (or `=` when
-   * `stopAtEquals`). Lines that start with an operator continue the declaration.
+   * `stopAtEquals`, or the punctuation `stopAt`). Lines that start with an operator continue
+   * the declaration.
    */
-  private skipBalanced(stopAtEquals: boolean): void {
+  private skipBalanced(stopAtEquals: boolean, stopAt?: string): void {
     const base = this.open.length;
     for (;;) {
       this.budget.tick();
@@ -279,6 +424,7 @@ class Parser {
       if (this.open.length === base) {
         if (t.kind === "eof") return;
         if (stopAtEquals && this.isPunct(t, "=")) return;
+        if (stopAt !== undefined && this.isPunct(t, stopAt)) return;
         if (t.nl && !(t.kind === "punct" && CONTINUES_ON_NEXT_LINE.has(t.text))) return;
       }
       const c = this.cur();
@@ -298,31 +444,40 @@ class Parser {
   // -------------------------------------------------------------------------------------------
   // Expressions
 
+  /** An expression: `test ? then : otherwise` (right-associative) over the binary operators. */
   private expr(): Expr {
     const first = this.cur();
     this.enter(first);
     try {
-      let e = this.unary();
-      for (;;) {
-        this.budget.tick();
-        const t = this.tok();
-        if (t.kind !== "punct") break;
-        if (t.text === "?") {
-          this.next();
-          this.expr();
-          this.expectPunct(":");
-          this.expr();
-          e = this.rawFrom(first);
-        } else if (BINARY.has(t.text) && (!t.nl || CONTINUES_ON_NEXT_LINE.has(t.text))) {
-          this.next();
-          this.unary();
-          e = this.rawFrom(first);
-        } else break;
-      }
-      return e;
+      const test = this.binary(1);
+      const q = this.tok();
+      // A `?` continues the expression even on the next line (`cond\n  ? a\n  : b`).
+      if (!this.isPunct(q, "?")) return test;
+      this.next();
+      const then = this.expr();
+      this.expectPunct(":");
+      const otherwise = this.expr();
+      return { k: "cond", test, then, otherwise, raw: this.rawText(first), line: this.lineOf(first) };
     } finally {
       this.depth--;
     }
+  }
+
+  /** Binary operators at precedence `min` or tighter, left-associative (precedence climbing). */
+  private binary(min: number): Expr {
+    const first = this.cur();
+    let left = this.unary();
+    for (;;) {
+      this.budget.tick();
+      const t = this.tok();
+      if (t.kind !== "punct") break;
+      const prec = PRECEDENCE.get(t.text);
+      if (prec === undefined || prec < min || (t.nl && !CONTINUES_ON_NEXT_LINE.has(t.text))) break;
+      this.next();
+      const right = this.binary(prec + 1);
+      left = { k: "binary", op: t.text as BinaryOp, left, right, raw: this.rawText(first), line: this.lineOf(first) };
+    }
+    return left;
   }
 
   private unary(): Expr {
@@ -331,8 +486,10 @@ class Parser {
       this.enter(t);
       try {
         this.next();
-        this.unary();
-        return this.rawFrom(t);
+        const operand = this.unary();
+        // Bicep has no unary `+`; it is kept as text.
+        if (t.text === "+") return this.rawFrom(t);
+        return { k: "unary", op: t.text as "!" | "-", operand, raw: this.rawText(t), line: this.lineOf(t) };
       } finally {
         this.depth--;
       }
@@ -349,26 +506,28 @@ class Parser {
       if (t.kind !== "punct") break;
       if (t.text === ".") {
         this.next();
-        if (this.isPunct(this.tok(), "?")) this.next(); // safe dereference `.?`
+        const safe = this.isPunct(this.tok(), "?"); // safe dereference `.?`
+        if (safe) this.next();
         const name = this.identifier("a property name after '.'");
-        e = { k: "member", object: e, name, raw: this.rawText(first), line: this.lineOf(first) };
+        e = { k: "member", object: e, name, raw: this.rawText(first), line: this.lineOf(first), ...(safe ? { safe: true as const } : {}) };
       } else if (t.text === "::") {
         this.next();
         this.identifier("a nested resource name after '::'");
         e = this.rawFrom(first);
       } else if (t.text === "[" && !t.nl) {
         this.openBracket("[");
-        if (this.isPunct(this.tok(), "?")) this.next();
+        const safe = this.isPunct(this.tok(), "?");
+        if (safe) this.next();
         const index = this.expr();
         this.closeBracket("]");
-        e = { k: "index", object: e, index, raw: this.rawText(first), line: this.lineOf(first) };
+        e = { k: "index", object: e, index, raw: this.rawText(first), line: this.lineOf(first), ...(safe ? { safe: true as const } : {}) };
       } else if (t.text === "(" && !t.nl && (e.k === "ident" || e.k === "member")) {
         const args = this.callArgs();
         const name = e.k === "ident" ? e.name : e.object.k === "ident" && (e.object.name === "sys" || e.object.name === "az") ? e.name : e.raw;
         e = { k: "call", name, args, raw: this.rawText(first), line: this.lineOf(first) };
       } else if (t.text === "!" && !t.nl) {
-        this.next(); // non-null assertion
-        e = this.rawFrom(first);
+        this.next(); // non-null assertion: the same value
+        e = { ...e, raw: this.rawText(first) };
       } else break;
     }
     return e;
@@ -517,6 +676,9 @@ class Parser {
         let key: string;
         if (t.kind === "ident") key = t.text;
         else if (t.kind === "string" && (t.parts ?? []).every((p) => "text" in p)) key = (t.parts ?? []).map((p) => ("text" in p ? p.text : "")).join("");
+        // An interpolated key (`'${identity.id}': {}`) is kept as written: no property the
+        // readers look up is computed, and the quotes keep it from matching a plain name.
+        else if (t.kind === "string") key = t.text;
         else return this.fail(`expected a property name but found ${describe(t)}`, t.start);
         this.next();
         this.expectPunct(":");
@@ -582,7 +744,7 @@ class Parser {
     const inTok = this.cur();
     if (inTok.kind !== "ident" || inTok.text !== "in") this.fail(`expected 'in' but found ${describe(inTok)}`, inTok.start);
     this.next();
-    this.expr();
+    const over = this.expr();
     const colon = this.expectPunct(":");
     const header = this.src.slice(forTok.start, colon.start).trim();
     let condition: Expr | undefined;
@@ -595,7 +757,7 @@ class Parser {
     }
     const body = this.expr();
     this.closeBracket("]");
-    const loop: ForExpr = { k: "for", header, vars, body, raw: this.rawText(open), line: this.lineOf(open) };
+    const loop: ForExpr = { k: "for", header, vars, over, body, raw: this.rawText(open), line: this.lineOf(open) };
     if (condition) loop.condition = condition;
     return loop;
   }
@@ -666,6 +828,8 @@ class Parser {
       case "provider":
         return n.kind === "ident" || n.kind === "string";
       case "using":
+        return n.kind === "string" || (n.kind === "ident" && n.text === "none");
+      case "extends":
         return n.kind === "string";
       default:
         return false;

@@ -6,9 +6,10 @@
  * read a role definition GUID out of `/subscriptions/${sub}/providers/…/roleDefinitions/<guid>`.
  */
 import type { ValueRef } from "../../model/repo.ts";
-import type { ArrayExpr, Expr, ObjectExpr } from "./expr.ts";
+import type { ArrayExpr, BinaryOp, Expr, ObjectExpr } from "./expr.ts";
 import { propOf } from "./expr.ts";
 import type { Budget } from "./support.ts";
+import { clip } from "./support.ts";
 
 /** A resource declaration, from either reader, as the fact extraction sees it. */
 export interface ResourceNode {
@@ -25,12 +26,16 @@ export interface ResourceNode {
   /** Why the resource may not be deployed as read (conditions, loops), for diagnostics. */
   conditions: string[];
   scope: Scope;
+  /** Why it is not deployed with the values read (a condition that evaluates to false), if so. */
+  off?: string;
 }
 
 export type Binding =
-  | { kind: "param"; name: string; expr?: Expr; scope: Scope }
+  | { kind: "param"; name: string; expr?: Expr; scope: Scope; allowed?: Expr }
   | { kind: "var"; name: string; expr?: Expr; scope: Scope }
-  | { kind: "resource"; name: string; node: ResourceNode };
+  | { kind: "resource"; name: string; node: ResourceNode }
+  /** A loop variable: one item (or index) per iteration, decided when the loop runs. `over` names what it iterates. */
+  | { kind: "loop"; name: string; over?: string };
 
 /**
  * Names visible to expressions. Bicep has one case-sensitive namespace; ARM has separate,
@@ -40,7 +45,7 @@ export class Scope {
   private readonly params = new Map<string, Binding>();
   private readonly vars = new Map<string, Binding>();
   private readonly resources = new Map<string, Binding>();
-  private readonly hidden = new Set<string>();
+  private readonly hidden = new Map<string, Binding>();
 
   constructor(
     readonly caseInsensitive: boolean,
@@ -51,9 +56,10 @@ export class Scope {
     return this.caseInsensitive ? name.toLowerCase() : name;
   }
 
-  defineParam(name: string, expr: Expr | undefined, scope: Scope): void {
+  /** `allowed`: the parameter's `allowedValues` (an array), the values a deployment may choose from. */
+  defineParam(name: string, expr: Expr | undefined, scope: Scope, allowed?: Expr): void {
     const k = this.key(name);
-    if (!this.params.has(k)) this.params.set(k, { kind: "param", name, expr, scope });
+    if (!this.params.has(k)) this.params.set(k, { kind: "param", name, expr, scope, ...(allowed ? { allowed } : {}) });
   }
 
   defineVar(name: string, expr: Expr | undefined, scope: Scope): void {
@@ -66,33 +72,72 @@ export class Scope {
     if (!this.resources.has(k)) this.resources.set(k, { kind: "resource", name, node });
   }
 
-  /** Names that are bound to something unknown here (loop variables). */
-  hide(names: string[]): void {
-    for (const n of names) this.hidden.add(this.key(n));
+  /** Names that are bound to something unknown here (loop variables); `over` is what the loop iterates, when it is a name. */
+  hide(names: string[], over?: string): void {
+    for (const n of names) this.hidden.set(this.key(n), { kind: "loop", name: n, ...(over !== undefined ? { over } : {}) });
+  }
+
+  /** The variable names declared in this scope (for `variables(<deploy-time name>)`), at most `max + 1`. */
+  varNames(max: number): string[] {
+    return [...this.vars.values()].slice(0, max + 1).map((b) => b.name);
   }
 
   lookup(name: string, ns?: "param" | "var"): Binding | undefined {
     const k = this.key(name);
-    if (this.hidden.has(k)) return undefined;
+    const hidden = this.hidden.get(k);
+    if (hidden) return hidden;
     const b = ns === "param" ? this.params.get(k) : ns === "var" ? this.vars.get(k) : (this.params.get(k) ?? this.vars.get(k) ?? this.resources.get(k));
     return b ?? this.parent?.lookup(name, ns);
   }
 }
 
+/**
+ * Why a value is unknown when the deployment, not the template, decides it: a parameter without a
+ * usable default, a loop item, or what the deployed environment answers (`reference()`, `subscription()`).
+ * A value unknown without one is one the reader did not understand (a coverage gap).
+ */
+export interface DeployTime {
+  /** What decides it: a parameter or loop item name, or a short expression (`reference(...)`). */
+  by: string;
+  /** Decided only by where the template is deployed (subscription, resource group…): a weaker name. */
+  env?: boolean;
+  /** Identity of the deploy-time source the value is (not derived from), for `Evaluator.assume`. */
+  src?: string;
+  /** The finitely many values a deploy-time source this value depends on can take. */
+  choice?: Choice;
+  /**
+   * The value is one of these (the branches of a `?:`/`??`/`if()` whose condition is unknown);
+   * each may itself be deploy-time. `Evaluator.possibleValues` lists them.
+   */
+  alts?: Value[];
+}
+
+/** A deploy-time source (`src`) and the values it can take (allowedValues, a finite map's keys). */
+export interface Choice {
+  src: string;
+  options: Value[];
+}
+
+/** The most candidates (values of a deploy-time source, branches of a condition) the readers evaluate one by one. */
+export const MAX_CHOICES = 16;
+/** Deepest nesting of candidate enumerations (a choice inside the value of another choice). */
+const MAX_ASSUME_DEPTH = 3;
+
 export type Value =
-  | { t: "str"; s: string; complete: boolean }
+  | { t: "str"; s: string; complete: boolean; dt?: DeployTime }
   | { t: "bool"; b: boolean }
   | { t: "num"; n: number }
   | { t: "null" }
   | { t: "obj"; expr: ObjectExpr; scope: Scope }
   | { t: "arr"; expr: ArrayExpr; scope: Scope }
   | { t: "res"; node: ResourceNode }
-  | { t: "unknown" };
+  | { t: "unknown"; dt?: DeployTime };
 
 /** Stands for an unknown piece inside a partly known string. */
 export const UNKNOWN_MARK = "\u0000";
 
 const UNKNOWN: Value = { t: "unknown" };
+const NULL: Value = { t: "null" };
 /** Longest string the evaluator builds (longer results are unknown). */
 const MAX_STRING = 4096;
 /** Deepest evaluation recursion (through references and nested expressions). */
@@ -125,6 +170,162 @@ function textOrMark(v: Value): { s: string; complete: boolean } {
   return textOf(v) ?? { s: UNKNOWN_MARK, complete: false };
 }
 
+/** The deploy-time origin of an unknown (or partly unknown) value; undefined when known or not understood. */
+export function deployTimeOf(v: Value): DeployTime | undefined {
+  return v.t === "unknown" || (v.t === "str" && !v.complete) ? v.dt : undefined;
+}
+
+function preferred(a: DeployTime | undefined, b: DeployTime): DeployTime {
+  if (!a) return b;
+  if (a.choice || (!b.choice && !(a.env && !b.env))) return a;
+  return b;
+}
+
+/**
+ * Where the unknown pieces of a combined value come from. One piece the reader did not understand
+ * makes the whole not understood; otherwise the most telling deploy-time source names it.
+ */
+class Unknowns {
+  private opaque = false;
+  private dt: DeployTime | undefined;
+
+  /** `asText`: the value is used as text, so an object or array is a piece not understood. */
+  add(v: Value, asText: boolean): void {
+    if (v.t === "unknown" || (v.t === "str" && !v.complete)) {
+      if (v.dt) this.dt = preferred(this.dt, { by: v.dt.by, ...(v.dt.env ? { env: true } : {}), ...(v.dt.choice ? { choice: v.dt.choice } : {}) });
+      else this.opaque = true;
+    } else if (asText && (v.t === "obj" || v.t === "arr" || v.t === "res")) this.opaque = true;
+  }
+
+  get any(): boolean {
+    return this.opaque || this.dt !== undefined;
+  }
+
+  /** The unknown value (deploy-time, or not understood). */
+  unknown(): Value {
+    return !this.opaque && this.dt ? { t: "unknown", dt: this.dt } : UNKNOWN;
+  }
+
+  /** A partly known string with this origin. */
+  str(s: string, complete: boolean): Value {
+    const v = str(s, complete);
+    if (v.t === "str" && !complete && !this.opaque && this.dt) return { ...v, dt: this.dt };
+    return v.t === "str" ? v : this.unknown();
+  }
+}
+
+/** A value computed from others that is not folded: deploy-time when they are, otherwise not understood. */
+function derived(values: Value[]): Value {
+  const u = new Unknowns();
+  for (const v of values) u.add(v, false);
+  return u.any ? u.unknown() : UNKNOWN;
+}
+
+function isOpaque(v: Value): boolean {
+  return v.t === "unknown" && !v.dt;
+}
+
+function sameKnown(a: Value, b: Value): boolean {
+  if (a.t === "null" || b.t === "null") return a.t === b.t;
+  const ta = textOf(a);
+  const tb = textOf(b);
+  return a.t === b.t && ta?.complete === true && tb?.complete === true && ta.s === tb.s;
+}
+
+/**
+ * One of two values, decided by something unknown (`test`): a deploy-time value whose `alts` are
+ * both (flattened; beyond MAX_CHOICES, none are listed), named after the most telling deploy-time
+ * source among the test and the branches, or after the test itself when nothing else is
+ * deploy-time (the value is still one of the two, and each is read). A branch not understood
+ * makes the whole not understood.
+ */
+function either(test: Value, testRaw: string, a: Value, b: Value): Value {
+  if (isOpaque(a) || isOpaque(b)) return UNKNOWN;
+  if (sameKnown(a, b)) return a;
+  let dt: DeployTime | undefined;
+  for (const v of [test, a, b]) {
+    const d = deployTimeOf(v);
+    if (d) dt = preferred(dt, d);
+  }
+  const by = dt?.by ?? `the condition \`${clip(testRaw, 60)}\``;
+  const flat = (v: Value): Value[] => (v.t === "unknown" && v.dt?.alts ? v.dt.alts : [v]);
+  const alts = [...flat(a), ...flat(b)];
+  const base: DeployTime = { by, ...(dt?.env ? { env: true } : {}) };
+  return { t: "unknown", dt: alts.length <= MAX_CHOICES ? { ...base, alts } : base };
+}
+
+function unaryOp(op: "!" | "-", v: Value): Value {
+  if (op === "!" && v.t === "bool") return { t: "bool", b: !v.b };
+  if (op === "-" && v.t === "num") return { t: "num", n: -v.n };
+  return derived([v]);
+}
+
+/** `==`, `!=`, `=~`, `!~`, comparisons and integer arithmetic on known operands. */
+function binaryValue(op: BinaryOp, l: Value, r: Value): Value {
+  switch (op) {
+    case "==":
+    case "!=":
+    case "=~":
+    case "!~": {
+      const tl = l.t === "null" ? { s: "", complete: true } : textOf(l);
+      const tr = r.t === "null" ? { s: "", complete: true } : textOf(r);
+      if (!tl?.complete || !tr?.complete) return derived([l, r]);
+      const fold = op === "=~" || op === "!~";
+      const equal = l.t === r.t && (fold ? tl.s.toLowerCase() === tr.s.toLowerCase() : tl.s === tr.s);
+      return { t: "bool", b: op === "==" || op === "=~" ? equal : !equal };
+    }
+    case "<":
+    case "<=":
+    case ">":
+    case ">=": {
+      let c: number;
+      if (l.t === "num" && r.t === "num") c = l.n - r.n;
+      else if (l.t === "str" && r.t === "str" && l.complete && r.complete) c = l.s < r.s ? -1 : l.s > r.s ? 1 : 0;
+      else return derived([l, r]);
+      return { t: "bool", b: op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0 };
+    }
+    default: {
+      // Integer arithmetic (Bicep has no other numbers): division truncates.
+      if (l.t !== "num" || r.t !== "num") return derived([l, r]);
+      if ((op === "/" || op === "%") && r.n === 0) return UNKNOWN;
+      const n = op === "+" ? l.n + r.n : op === "-" ? l.n - r.n : op === "*" ? l.n * r.n : op === "/" ? Math.trunc(l.n / r.n) : l.n % r.n;
+      return Number.isSafeInteger(n) ? { t: "num", n } : UNKNOWN;
+    }
+  }
+}
+
+/**
+ * `replace(text, old, new)`: folded when `text` and `old` are known; `new` may be partly known,
+ * so a condition built from a multi-line template keeps its literal text, with the unknown
+ * pieces marked.
+ */
+function replaceValue([text, old, repl]: [Value, Value, Value]): Value {
+  const u = new Unknowns();
+  for (const v of [text, old, repl]) u.add(v, true);
+  if (text.t !== "str" || old.t !== "str" || !old.complete || old.s === "") return u.any ? u.unknown() : UNKNOWN;
+  const r = textOf(repl) ?? { s: UNKNOWN_MARK, complete: false };
+  const pieces = text.s.split(old.s);
+  if (text.s.length + (pieces.length - 1) * r.s.length > MAX_STRING) return u.any ? u.unknown() : UNKNOWN;
+  return u.str(pieces.join(r.s), text.complete && (r.complete || pieces.length === 1));
+}
+
+/** Functions whose value the deployed environment decides (`env`: where the template is deployed). */
+const DEPLOY_TIME_FUNCTIONS = new Map<string, { env: boolean }>([
+  ["reference", { env: false }],
+  ["listkeys", { env: false }],
+  ["listsecrets", { env: false }],
+  ["newguid", { env: false }],
+  ["utcnow", { env: false }],
+  ["copyindex", { env: false }],
+  ["deployer", { env: true }],
+  ["subscription", { env: true }],
+  ["resourcegroup", { env: true }],
+  ["managementgroup", { env: true }],
+  ["tenant", { env: true }],
+  ["deployment", { env: true }],
+  ["environment", { env: true }],
+]);
+
 /** The role definition GUID a value names (lower-case), if it can be read. */
 export function roleGuidOf(v: Value): string | undefined {
   if (v.t !== "str") return undefined;
@@ -137,6 +338,8 @@ export function roleGuidOf(v: Value): string | undefined {
 export class Evaluator {
   private readonly memo = new Map<Expr, { scope: Scope; value: Value }>();
   private depth = 0;
+  private readonly assumed = new Map<string, Value>();
+  private readonly ids = new WeakMap<Binding, string>();
 
   constructor(private readonly budget: Budget) {}
 
@@ -154,9 +357,34 @@ export class Evaluator {
     } finally {
       this.depth--;
     }
+    const src = value.t === "unknown" ? value.dt?.src : undefined;
+    if (src !== undefined) value = this.assumed.get(src) ?? value;
     this.memo.set(expr, { scope, value });
     return value;
   }
+
+  /** Evaluates `fn` as if the deploy-time source `src` had the value `value` (one candidate of a Choice). */
+  assume<T>(src: string, value: Value, fn: () => T): T {
+    this.memo.clear();
+    this.assumed.set(src, value);
+    try {
+      return fn();
+    } finally {
+      this.assumed.delete(src);
+      this.memo.clear();
+    }
+  }
+
+  private idOf(b: Binding): string {
+    let id = this.ids.get(b);
+    if (id === undefined) {
+      id = `${b.kind}#${++this.nextId}:${b.name}`;
+      this.ids.set(b, id);
+    }
+    return id;
+  }
+
+  private nextId = 0;
 
   /** The object a value expression denotes (a literal, or a reference to one). */
   objectOf(expr: Expr, scope: Scope): { expr: ObjectExpr; scope: Scope } | undefined {
@@ -182,50 +410,132 @@ export class Evaluator {
       case "interp": {
         let s = "";
         let complete = true;
+        const u = new Unknowns();
         for (const part of expr.parts) {
           if (typeof part === "string") s += part;
           else {
-            const t = textOrMark(this.eval(part, scope));
+            const v = this.eval(part, scope);
+            u.add(v, true);
+            const t = textOrMark(v);
             s += t.s;
             complete &&= t.complete;
           }
           if (s.length > MAX_STRING) return UNKNOWN;
         }
-        return str(s, complete);
+        return u.str(s, complete);
       }
       case "ident":
         return this.binding(scope.lookup(expr.name));
       case "ref":
         return this.binding(scope.lookup(expr.name, expr.ns));
       case "member":
-        return this.member(this.eval(expr.object, scope), expr.name);
+        return this.member(this.eval(expr.object, scope), expr.name, expr.safe === true);
       case "index": {
         const key = this.eval(expr.index, scope);
         const obj = this.eval(expr.object, scope);
-        if (key.t === "str" && key.complete) return this.member(obj, key.s);
+        const safe = expr.safe === true;
+        if (key.t === "str" && key.complete) return this.member(obj, key.s, safe);
         if (key.t === "num" && obj.t === "arr") {
           const item = obj.expr.spread ? undefined : obj.expr.items[key.n];
-          return item ? this.eval(item, obj.scope) : UNKNOWN;
+          return item ? this.eval(item, obj.scope) : safe && !obj.expr.spread ? NULL : UNKNOWN;
         }
-        return UNKNOWN;
+        if (safe && obj.t === "null") return NULL;
+        if (key.t === "num" && obj.t === "unknown") return obj.dt ? { t: "unknown", dt: { by: obj.dt.by, ...(obj.dt.env ? { env: true } : {}) } } : UNKNOWN;
+        return this.lookupByDeployTimeKey(key, obj);
       }
       case "call":
-        return this.call(expr.name.toLowerCase(), expr.args, scope);
+        return this.call(expr.name.toLowerCase(), expr.args, scope, expr.name);
+      case "cond":
+        return this.conditional(this.eval(expr.test, scope), expr.test.raw, () => this.eval(expr.then, scope), () => this.eval(expr.otherwise, scope));
+      case "unary":
+        return unaryOp(expr.op, this.eval(expr.operand, scope));
+      case "binary":
+        return this.binaryOp(expr.op, expr.left, expr.right, scope);
       default:
         return UNKNOWN;
+    }
+  }
+
+  /**
+   * `test ? then : otherwise` (and ARM `if()`): the branch when the test is a known boolean;
+   * otherwise either branch, as a value whose alternatives are both (see `either`).
+   */
+  private conditional(test: Value, testRaw: string, then: () => Value, otherwise: () => Value): Value {
+    if (test.t === "bool") return test.b ? then() : otherwise();
+    if (test.t !== "unknown") return UNKNOWN; // a known non-boolean test is a type error
+    return either(test, testRaw, then(), otherwise());
+  }
+
+  private binaryOp(op: BinaryOp, leftExpr: Expr, rightExpr: Expr, scope: Scope): Value {
+    const left = this.eval(leftExpr, scope);
+    switch (op) {
+      case "??":
+        // The left value unless it is null; when it may be null (unknown), either.
+        if (left.t === "null") return this.eval(rightExpr, scope);
+        if (left.t !== "unknown") return left;
+        return either(left, leftExpr.raw, left, this.eval(rightExpr, scope));
+      case "&&":
+      case "||": {
+        // Short-circuit: `false && x`, `true || x`, and also `x && false`, `x || true`.
+        const decisive = op === "||";
+        if (left.t === "bool" && left.b === decisive) return left;
+        const right = this.eval(rightExpr, scope);
+        if (right.t === "bool" && right.b === decisive) return right;
+        if (left.t === "bool" && right.t === "bool") return right;
+        return derived([left, right]);
+      }
+      default:
+        return binaryValue(op, left, this.eval(rightExpr, scope));
     }
   }
 
   private binding(b: ReturnType<Scope["lookup"]>): Value {
     if (!b) return UNKNOWN;
     if (b.kind === "resource") return { t: "res", node: b.node };
-    return b.expr ? this.eval(b.expr, b.scope) : UNKNOWN;
+    if (b.kind === "loop") return { t: "unknown", dt: { by: b.over ?? b.name, src: this.idOf(b) } };
+    if (b.expr) return this.eval(b.expr, b.scope);
+    if (b.kind === "var") return UNKNOWN;
+    // A parameter without a usable default: the deployment passes it (one of allowedValues, if listed).
+    const src = this.idOf(b);
+    const dt: DeployTime = { by: b.name, src };
+    const allowed = b.allowed ? this.eval(b.allowed, b.scope) : undefined;
+    if (allowed?.t === "arr" && !allowed.expr.spread && allowed.expr.items.length <= MAX_CHOICES) {
+      const options = allowed.expr.items.map((i) => this.eval(i, allowed.scope));
+      if (options.every((o) => textOf(o)?.complete)) dt.choice = { src, options };
+    }
+    return { t: "unknown", dt };
   }
 
-  private member(obj: Value, name: string): Value {
+  /**
+   * `map[key]` / `variables(key)` with a key the deployment decides: unknown, decided by the key,
+   * and when the key is a source whose possible values are the map's finitely many keys, a Choice.
+   */
+  private lookupByDeployTimeKey(key: Value, obj: Value | { t: "vars"; names: string[] }): Value {
+    const kdt = deployTimeOf(key);
+    if (!kdt) return obj.t === "unknown" && obj.dt ? { t: "unknown", dt: { by: obj.dt.by, ...(obj.dt.env ? { env: true } : {}) } } : UNKNOWN;
+    const dt: DeployTime = { by: kdt.by, ...(kdt.env ? { env: true } : {}) };
+    if (kdt.choice) dt.choice = kdt.choice;
+    else if (kdt.src !== undefined) {
+      let options: Value[] | undefined;
+      if (obj.t === "obj" && !obj.expr.spread) options = obj.expr.props.slice(0, MAX_CHOICES + 1).map((p) => str(p.key, true));
+      else if (obj.t === "arr" && !obj.expr.spread) options = obj.expr.items.slice(0, MAX_CHOICES + 1).map((_, n) => ({ t: "num", n }));
+      else if (obj.t === "vars") options = obj.names.map((n) => str(n, true));
+      if (options && options.length > 0 && options.length <= MAX_CHOICES) dt.choice = { src: kdt.src, options };
+    }
+    return { t: "unknown", dt };
+  }
+
+  private member(obj: Value, name: string, safe = false): Value {
     if (obj.t === "obj") {
       const p = propOf(obj.expr, name);
-      return p ? this.eval(p.value, obj.scope) : UNKNOWN;
+      return p ? this.eval(p.value, obj.scope) : safe && !obj.expr.spread ? NULL : UNKNOWN;
+    }
+    if (obj.t === "null" && safe) return NULL;
+    const alts = obj.t === "unknown" ? obj.dt?.alts : undefined;
+    if (alts) {
+      // A member of one of several values: that member of each.
+      const members = alts.map((a) => this.member(a, name, safe));
+      return members.reduce((acc, m) => either(obj, name, acc, m));
     }
     if (obj.t === "res") {
       const node = obj.node;
@@ -239,10 +549,15 @@ export class Evaluator {
       const p = propOf(node.body, name);
       return p ? this.eval(p.value, node.scope) : UNKNOWN;
     }
+    if (obj.t === "unknown" && obj.dt) {
+      // A member of a deploy-time value (`roleAssignment.roleDefinitionId`) is deploy-time too.
+      const { src, ...rest } = obj.dt;
+      return { t: "unknown", dt: { ...rest, ...(src !== undefined ? { src: `${src}.${name.toLowerCase()}` } : {}) } };
+    }
     return UNKNOWN;
   }
 
-  private call(name: string, args: Expr[], scope: Scope): Value {
+  private call(name: string, args: Expr[], scope: Scope, written = name): Value {
     switch (name) {
       case "true":
         return args.length === 0 ? { t: "bool", b: true } : UNKNOWN;
@@ -253,15 +568,17 @@ export class Evaluator {
       case "concat": {
         let s = "";
         let complete = true;
+        const u = new Unknowns();
         for (const a of args) {
           const v = this.eval(a, scope);
           if (v.t === "arr") return UNKNOWN; // array concatenation
+          u.add(v, true);
           const t = textOrMark(v);
           s += t.s;
           complete &&= t.complete;
           if (s.length > MAX_STRING) return UNKNOWN;
         }
-        return str(s, complete);
+        return u.str(s, complete);
       }
       case "format":
         return this.format(args, scope);
@@ -270,10 +587,13 @@ export class Evaluator {
       case "string":
       case "trim": {
         if (args.length !== 1) return UNKNOWN;
-        const t = textOf(this.eval(args[0]!, scope));
-        if (!t) return UNKNOWN;
+        const v = this.eval(args[0]!, scope);
+        const t = textOf(v);
+        if (!t) return v.t === "unknown" ? v : UNKNOWN;
         const s = name === "tolower" ? t.s.toLowerCase() : name === "toupper" ? t.s.toUpperCase() : name === "trim" ? t.s.trim() : t.s;
-        return str(s, t.complete);
+        const u = new Unknowns();
+        u.add(v, true);
+        return u.str(s, t.complete);
       }
       case "resourceid":
       case "subscriptionresourceid":
@@ -281,18 +601,123 @@ export class Evaluator {
       case "managementgroupresourceid":
       case "extensionresourceid":
         return this.resourceId(name, args, scope);
-      default:
-        return UNKNOWN;
+      case "variables":
+      case "parameters": {
+        // `variables(parameters('builtInRoleType'))`: a name the deployment picks.
+        if (args.length !== 1) return UNKNOWN;
+        const key = this.eval(args[0]!, scope);
+        const ns = name === "variables" ? "var" : "param";
+        if (key.t === "str" && key.complete) return this.binding(scope.lookup(key.s, ns));
+        return this.lookupByDeployTimeKey(key, ns === "var" ? { t: "vars", names: scope.varNames(MAX_CHOICES) } : UNKNOWN);
+      }
+      case "if": {
+        if (args.length !== 3) return UNKNOWN;
+        const c = this.eval(args[0]!, scope);
+        return this.conditional(c, args[0]!.raw, () => this.eval(args[1]!, scope), () => this.eval(args[2]!, scope));
+      }
+      case "equals": {
+        if (args.length !== 2) return UNKNOWN;
+        const [a, b] = args.map((x) => this.eval(x, scope)) as [Value, Value];
+        const ta = textOf(a);
+        const tb = textOf(b);
+        if (ta?.complete && tb?.complete && a.t === b.t) return { t: "bool", b: ta.s === tb.s };
+        return this.generic(args, scope);
+      }
+      case "not": {
+        const v = args.length === 1 ? this.eval(args[0]!, scope) : UNKNOWN;
+        return v.t === "bool" ? { t: "bool", b: !v.b } : this.generic(args, scope);
+      }
+      case "empty": {
+        const v = args.length === 1 ? this.eval(args[0]!, scope) : UNKNOWN;
+        if (v.t === "null") return { t: "bool", b: true };
+        if (v.t === "str" && v.complete) return { t: "bool", b: v.s === "" };
+        if ((v.t === "arr" || v.t === "obj") && !v.expr.spread) return { t: "bool", b: (v.t === "arr" ? v.expr.items : v.expr.props).length === 0 };
+        return this.generic(args, scope);
+      }
+      case "any":
+        return args.length === 1 ? this.eval(args[0]!, scope) : UNKNOWN;
+      case "contains":
+        return args.length === 2 ? this.contains(this.eval(args[0]!, scope), this.eval(args[1]!, scope)) : UNKNOWN;
+      case "replace":
+        return args.length === 3 ? replaceValue(args.map((a) => this.eval(a, scope)) as [Value, Value, Value]) : UNKNOWN;
+      case "coalesce": {
+        for (const a of args) {
+          const v = this.eval(a, scope);
+          if (v.t !== "null") return v.t === "unknown" ? this.generic(args, scope) : v;
+        }
+        return { t: "null" };
+      }
+      default: {
+        const env = DEPLOY_TIME_FUNCTIONS.get(name) ?? (name.startsWith("list") ? { env: false } : undefined);
+        if (!env) return this.generic(args, scope);
+        const by = clip(`${written}(${args.map((a) => a.raw).join(", ")})`, 60);
+        // Each copy-loop iteration has its own index: a source to assume values for.
+        const src = name === "copyindex" ? `copyIndex:${args[0]?.raw ?? ""}` : undefined;
+        return { t: "unknown", dt: { by, ...(env.env ? { env: true } : {}), ...(src !== undefined ? { src } : {}) } };
+      }
     }
+  }
+
+  /**
+   * A function the evaluator does not fold: unknown. It is deploy-time when some argument is, and
+   * none is unknown for want of understanding; on known (literal) inputs it is not understood.
+   */
+  private generic(args: Expr[], scope: Scope, first?: Value): Value {
+    const u = new Unknowns();
+    if (first) u.add(first, false);
+    for (const a of first ? args.slice(1) : args) u.add(this.eval(a, scope), false);
+    return u.any ? u.unknown() : UNKNOWN;
+  }
+
+  /** `contains(object, key)` (keys case-insensitive, as ARM), `contains(array, item)`, `contains(string, part)`. */
+  private contains(container: Value, item: Value): Value {
+    const t = textOf(item);
+    if (container.t === "obj" && !container.expr.spread && t?.complete) return { t: "bool", b: propOf(container.expr, t.s) !== undefined };
+    if (container.t === "str" && container.complete && item.t === "str" && item.complete) return { t: "bool", b: container.s.includes(item.s) };
+    if (container.t === "arr" && !container.expr.spread && t?.complete) {
+      let unknown = false;
+      for (const i of container.expr.items) {
+        const v = this.eval(i, container.scope);
+        const ti = textOf(v);
+        if (ti?.complete && v.t === item.t && ti.s === t.s) return { t: "bool", b: true };
+        if (!ti?.complete) unknown = true;
+      }
+      if (!unknown) return { t: "bool", b: false };
+    }
+    return derived([container, item]);
+  }
+
+  /**
+   * The values an expression can take, for a value that is not known: the alternatives of a
+   * condition and each candidate of a deploy-time choice (the whole expression evaluated as if
+   * the deployment picked it), flattened. A value left unknown stands for "any value" (its `dt`
+   * says what decides it). Undefined when there are more than MAX_CHOICES.
+   */
+  possibleValues(expr: Expr, scope: Scope): Value[] | undefined {
+    const out: Value[] = [];
+    return this.expand(this.eval(expr, scope), expr, scope, out, 0) ? out : undefined;
+  }
+
+  private expand(v: Value, expr: Expr, scope: Scope, out: Value[], depth: number): boolean {
+    this.budget.tick();
+    const dt = deployTimeOf(v);
+    if (dt?.alts) return dt.alts.every((a) => this.expand(a, expr, scope, out, depth));
+    const choice = dt?.choice;
+    if (choice && choice.options.length <= MAX_CHOICES && depth < MAX_ASSUME_DEPTH) {
+      return choice.options.every((o) => this.assume(choice.src, o, () => this.expand(this.eval(expr, scope), expr, scope, out, depth + 1)));
+    }
+    out.push(v);
+    return out.length <= MAX_CHOICES;
   }
 
   private format(args: Expr[], scope: Scope): Value {
     const first = args[0];
     if (!first) return UNKNOWN;
     const f = this.eval(first, scope);
-    if (f.t !== "str" || !f.complete) return UNKNOWN;
+    if (f.t !== "str" || !f.complete) return f.t === "unknown" ? f : UNKNOWN;
     let complete = true;
     let bad = false;
+    const u = new Unknowns();
     const s = f.s.replace(/\{\{|\}\}|\{(\d+)(?:[,:][^}]*)?\}/g, (m, index: string | undefined) => {
       if (m === "{{") return "{";
       if (m === "}}") return "}";
@@ -301,18 +726,25 @@ export class Evaluator {
         bad = true;
         return "";
       }
-      const t = textOrMark(this.eval(arg, scope));
+      const v = this.eval(arg, scope);
+      u.add(v, true);
+      const t = textOrMark(v);
       complete &&= t.complete;
       return t.s;
     });
-    return bad ? UNKNOWN : str(s, complete);
+    return bad ? UNKNOWN : u.str(s, complete);
   }
 
   /** `/providers/<ns>/<type>/<name>…` with an unknown prefix (known only for tenantResourceId). */
   private resourceId(name: string, args: Expr[], scope: Scope): Value {
-    const texts = args.map((a) => textOrMark(this.eval(a, scope)));
+    const values = args.map((a) => this.eval(a, scope));
+    const texts = values.map(textOrMark);
     const at = texts.findIndex((t) => t.complete && RESOURCE_TYPE.test(t.s));
     if (at < 0) return UNKNOWN;
+    // The prefix (subscription, resource group) is where the template is deployed.
+    const u = new Unknowns();
+    if (name !== "tenantresourceid") u.add({ t: "unknown", dt: { by: "the deployment scope", env: true } }, true);
+    for (const v of values) u.add(v, true);
     const [ns, ...types] = texts[at]!.s.split("/");
     const names = texts.slice(at + 1);
     if (names.length !== types.length) return UNKNOWN;
@@ -323,7 +755,7 @@ export class Evaluator {
       s += `/${t}/${names[i]!.s}`;
       complete &&= names[i]!.complete;
     });
-    return str(s, complete);
+    return u.str(s, complete);
   }
 }
 
@@ -332,7 +764,7 @@ export function referencedName(expr: Expr, scope: Scope): string | undefined {
   if (expr.k === "ref") return expr.name;
   if (expr.k === "ident") {
     const b = scope.lookup(expr.name);
-    if (b && b.kind !== "resource") return b.name;
+    if (b && (b.kind === "param" || b.kind === "var")) return b.name;
   }
   return undefined;
 }
@@ -357,4 +789,30 @@ export function valueRefOf(ev: Evaluator, expr: Expr, scope: Scope): ValueRef {
 /** A value is "known" when a rule can compare it: a literal or a known fallback. */
 export function isKnown(ref: ValueRef): boolean {
   return ref.literal !== undefined || ref.fallback !== undefined;
+}
+
+/**
+ * The name a loop's items come from, for notes: the parameter or variable it iterates (through
+ * `xs ?? []`, `items(xs)`, and a variable that is itself a loop over another name), or a member
+ * path (`config.items`). Undefined for anything else (`range(…)`, a literal array).
+ */
+export function loopSource(over: Expr, scope: Scope, depth = 0): string | undefined {
+  if (depth > 8) return undefined;
+  switch (over.k) {
+    case "ident": {
+      const b = scope.lookup(over.name);
+      if (!b) return undefined;
+      if (b.kind === "loop") return b.over ?? b.name;
+      if (b.kind === "var" && b.expr?.k === "for") return loopSource(b.expr.over, b.scope, depth + 1) ?? b.name;
+      return b.name;
+    }
+    case "member":
+      return clip(over.raw, 60);
+    case "binary":
+      return over.op === "??" ? loopSource(over.left, scope, depth + 1) : undefined;
+    case "call":
+      return over.name.toLowerCase() === "items" && over.args.length === 1 ? loopSource(over.args[0]!, scope, depth + 1) : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -60,12 +60,40 @@ export interface MemberExpr extends ExprBase {
   k: "member";
   object: Expr;
   name: string;
+  /** Bicep `.?`: a missing property (or a null object) gives null. */
+  safe?: true;
 }
 
 export interface IndexExpr extends ExprBase {
   k: "index";
   object: Expr;
   index: Expr;
+  /** Bicep `[?…]`: a missing key (or a null object) gives null. */
+  safe?: true;
+}
+
+/** Bicep's binary operators (`??` included: it is evaluated lazily, as `?:` is). */
+export type BinaryOp = "??" | "||" | "&&" | "==" | "!=" | "=~" | "!~" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
+
+export interface BinaryExpr extends ExprBase {
+  k: "binary";
+  op: BinaryOp;
+  left: Expr;
+  right: Expr;
+}
+
+export interface UnaryExpr extends ExprBase {
+  k: "unary";
+  op: "!" | "-";
+  operand: Expr;
+}
+
+/** Bicep `test ? then : otherwise`. */
+export interface CondExpr extends ExprBase {
+  k: "cond";
+  test: Expr;
+  then: Expr;
+  otherwise: Expr;
 }
 
 export interface Prop {
@@ -95,11 +123,13 @@ export interface ForExpr extends ExprBase {
   header: string;
   /** The loop variables (item and index). */
   vars: string[];
+  /** What the loop iterates (`xs`). */
+  over: Expr;
   body: Expr;
   condition?: Expr;
 }
 
-/** Anything the readers keep only as text (operators, lambdas, unknown ARM expressions…). */
+/** Anything the readers keep only as text (lambdas, `::` accessors, unknown ARM expressions…). */
 export interface RawExpr extends ExprBase {
   k: "raw";
 }
@@ -115,6 +145,9 @@ export type Expr =
   | CallExpr
   | MemberExpr
   | IndexExpr
+  | BinaryExpr
+  | UnaryExpr
+  | CondExpr
   | ObjectExpr
   | ArrayExpr
   | ForExpr

@@ -10,7 +10,8 @@ import type {
   ValueRef,
 } from "../../model/repo.ts";
 import type { Evaluator, ResourceNode, Scope } from "./evaluate.ts";
-import { isKnown, referencedName, roleGuidOf, textOf, UNKNOWN_MARK, valueRefOf } from "./evaluate.ts";
+import type { DeployTime } from "./evaluate.ts";
+import { deployTimeOf, isKnown, referencedName, roleGuidOf, textOf, UNKNOWN_MARK, valueRefOf } from "./evaluate.ts";
 import type { Expr, ObjectExpr } from "./expr.ts";
 import { propOf } from "./expr.ts";
 import type { DiagnosticSink } from "./support.ts";
@@ -58,7 +59,17 @@ export class FactCollector {
 
   private noteConditions(node: ResourceNode, line: number): void {
     // Conditions and loops are read as if deployed: worth saying, not a blind spot.
-    for (const c of node.conditions) this.diags.atLine(line, `${this.label(node)} ${c}`, true);
+    for (const c of node.conditions) this.diags.atLine(line, `${this.label(node)} ${c}`, true, /\bloop\b/.test(c) ? "loop" : "condition");
+  }
+
+  /** A value the deployment decides: a note naming what decides it, not a gap. */
+  private noteDeployTime(line: number, what: string, dt: DeployTime, more = ""): void {
+    this.diags.atLine(line, `${what} is decided at deploy time by ${dt.by}${more}`, true, "deploy-time-value");
+  }
+
+  /** The deploy-time origin of an expression's value (undefined when known or not understood). */
+  private deployTime(expr: Expr, scope: Scope): DeployTime | undefined {
+    return deployTimeOf(this.ev.eval(expr, scope));
   }
 
   /** The resource's `properties` object: undefined when absent, null when it cannot be evaluated. */
@@ -75,6 +86,10 @@ export class FactCollector {
     else if (legacyType && node.name) fact.scopeRaw = node.name.raw; // `<resource>/Microsoft.Authorization/<guid>`
     const props = this.properties(node);
     const label = this.label(node);
+    /** Role definitions when the deployment picks one of several: one fact per candidate. */
+    let candidates: string[] = [];
+    /** Whether the role may also be one not among the candidates (then an undecided fact stands for it). */
+    let open = true;
     if (!props) {
       this.diags.atLine(
         node.line,
@@ -86,25 +101,80 @@ export class FactCollector {
       const rd = propOf(props.expr, "roleDefinitionId");
       if (rd) {
         fact.roleDefinitionRaw = rd.value.raw;
-        const guid = roleGuidOf(this.ev.eval(rd.value, props.scope));
+        const v = this.ev.eval(rd.value, props.scope);
+        const guid = roleGuidOf(v);
+        const dt = guid ? undefined : deployTimeOf(v);
         if (guid) fact.roleDefinitionGuid = guid;
-        else this.diags.atLine(node.line, `${label}: cannot read a role definition GUID from ${clip(rd.value.raw)}`);
+        else if (dt) {
+          fact.roleDecidedBy = dt.by;
+          ({ guids: candidates, open } = this.roleCandidates(rd.value, props.scope));
+          const which =
+            candidates.length === 0 ? "" : `; each of the ${candidates.length} roles it can name is read${open ? ", and one fact stands for any other role it may name" : ""}`;
+          this.noteDeployTime(node.line, `${label}: its role definition ${clip(rd.value.raw)}`, dt, which);
+        } else if (node.off !== undefined && (v.t === "null" || textOf(v)?.complete)) {
+          // A value Azure would reject, where the resource is not deployed with these values.
+          this.diags.atLine(node.line, `${label}: its role definition ${clip(rd.value.raw)} ('${clip(textOf(v)?.s ?? "null", 60)}') names no role definition; ${node.off}`, true, "condition");
+        } else this.diags.atLine(node.line, `${label}: cannot read a role definition GUID from ${clip(rd.value.raw)}`);
       } else this.diags.atLine(node.line, `${label} has no readable roleDefinitionId`);
       const principal = propOf(props.expr, "principalId");
       if (principal) fact.principalRaw = principal.value.raw;
       const condition = propOf(props.expr, "condition");
-      if (condition) {
-        const v = this.ev.eval(condition.value, props.scope);
-        if (v.t === "str") fact.hasCondition = v.s.replaceAll(UNKNOWN_MARK, "").trim() !== "" || !v.complete;
-        else if (v.t !== "null") {
-          this.diags.atLine(node.line, `${label}: its condition ${clip(condition.value.raw)} cannot be evaluated; it is read as unconditional`);
-        }
-      } else if (props.expr.spread) {
+      if (condition) this.condition(fact, condition.value, props.scope, node.line, label);
+      else if (props.expr.spread) {
         this.diags.atLine(node.line, `${label}: its properties are spread from elsewhere; a condition there is not seen`);
       }
     }
-    this.facts.roleAssignments.push(fact);
+    for (const guid of candidates) this.facts.roleAssignments.push({ ...fact, roleDefinitionGuid: guid });
+    if (candidates.length === 0 || open) this.facts.roleAssignments.push(fact);
     this.noteConditions(node, node.line);
+  }
+
+  /**
+   * The role GUIDs a deploy-time role definition can name: the candidates of what decides it
+   * (allowedValues, the keys of a role map) and the branches of conditions, each evaluated.
+   * `open`: some value is deploy-time without a readable role (a parameter passed through
+   * `map[?name] ?? name`), or there are too many to list: an undecided fact stands for it.
+   * Known values that name no role (the deployment would fail) are left out.
+   */
+  private roleCandidates(expr: Expr, scope: Scope): { guids: string[]; open: boolean } {
+    const values = this.ev.possibleValues(expr, scope);
+    if (!values) return { guids: [], open: true };
+    const guids = new Set<string>();
+    let open = false;
+    for (const v of values) {
+      const guid = roleGuidOf(v);
+      if (guid) guids.add(guid);
+      else if (deployTimeOf(v)) open = true;
+    }
+    return { guids: [...guids], open };
+  }
+
+  /**
+   * A role assignment's condition. It counts (`hasCondition`) only when it is a non-empty string
+   * whatever the deployment decides: every value it can take has non-empty literal text (a
+   * `replace()` of a literal template with a deploy-time piece does; `empty(c) ? null : c` with a
+   * deploy-time `c` does not). A deploy-time condition is a note either way.
+   */
+  private condition(fact: TemplateRoleAssignment, expr: Expr, scope: Scope, line: number, label: string): void {
+    const v = this.ev.eval(expr, scope);
+    const dt = deployTimeOf(v);
+    const values = dt ? this.ev.possibleValues(expr, scope) : [v];
+    let always = values !== undefined && values.length > 0;
+    let opaque = false;
+    for (const x of values ?? []) {
+      const text = x.t === "str" ? x.s.replaceAll(UNKNOWN_MARK, "").trim() : "";
+      if (text !== "") continue;
+      always = false;
+      // Null, '' or a deploy-time value may be no condition; anything else is not understood.
+      if (!(x.t === "null" || (x.t === "str" && x.complete) || deployTimeOf(x))) opaque = true;
+    }
+    if (always) fact.hasCondition = true;
+    if (dt) {
+      const reading = always ? "read as conditional: it is non-empty whatever the value" : "read as unconditional";
+      this.noteDeployTime(line, `${label}: its condition ${clip(expr.raw)} (${reading})`, dt);
+    } else if (opaque) {
+      this.diags.atLine(line, `${label}: its condition ${clip(expr.raw)} cannot be evaluated; it is read as unconditional`);
+    }
   }
 
   private federatedCredential(node: ResourceNode, parentKind: TemplateFederatedCredential["parentKind"]): void {
@@ -173,14 +243,21 @@ export class FactCollector {
       if (!p) continue;
       const ref = valueRefOf(this.ev, p.value, p.scope);
       fact[key] = ref;
-      if (!isKnown(ref)) this.diags.atLine(line, `${what}: its ${key} ${clip(ref.raw)} cannot be evaluated`);
+      if (isKnown(ref)) continue;
+      const dt = this.deployTime(p.value, p.scope);
+      if (dt) this.noteDeployTime(line, `${what}: its ${key} ${clip(ref.raw)}`, dt);
+      else this.diags.atLine(line, `${what}: its ${key} ${clip(ref.raw)} cannot be evaluated`);
     }
     const aud = find("audiences");
     if (aud) {
       fact.audiences = this.audiences(aud.value, aud.scope, line, what);
-      for (const a of fact.audiences) {
-        if (!isKnown(a)) this.diags.atLine(line, `${what}: its audience ${clip(a.raw)} cannot be evaluated`);
-      }
+      const items = aud.value.k === "array" ? aud.value.items : undefined;
+      fact.audiences.forEach((a, i) => {
+        if (isKnown(a)) return;
+        const dt = this.deployTime(items?.[i] ?? aud.value, aud.scope);
+        if (dt) this.noteDeployTime(line, `${what}: its audience ${clip(a.raw)}`, dt);
+        else this.diags.atLine(line, `${what}: its audience ${clip(a.raw)} cannot be evaluated`);
+      });
     }
     this.facts.federatedCredentials.push(fact);
   }
@@ -230,8 +307,12 @@ export class FactCollector {
       // A literal null is the same as leaving the property out (shared keys allowed).
       if (p && p.value.k !== "null") {
         const v = this.ev.eval(p.value, props.scope);
+        const dt = deployTimeOf(v);
         if (v.t === "bool") fact.allowSharedKeyAccess = v.b;
-        else {
+        else if (dt) {
+          fact.allowSharedKeyAccess = null;
+          this.noteDeployTime(node.line, `${label}: allowSharedKeyAccess ${clip(p.value.raw)}`, dt);
+        } else {
           fact.allowSharedKeyAccess = null;
           this.diags.atLine(node.line, `${label}: allowSharedKeyAccess ${clip(p.value.raw)} cannot be evaluated`);
         }

@@ -52,13 +52,14 @@ export class DiagnosticSink {
   ) {}
 
   /** Report at a 1-based line (clamped into 1..line count). */
-  atLine(line: number, message: string, note = false): void {
+  /** `kind` names what sort of note it is (`deploy-time-value`, `loop`, …), for the summary. */
+  atLine(line: number, message: string, note = false, kind?: string): void {
     const clamped = Number.isFinite(line) ? Math.max(1, Math.min(Math.trunc(line), this.lines.count)) : 1;
     if (this.list.length >= MAX_DIAGNOSTICS) {
       this.suppressed++;
       return;
     }
-    this.list.push({ file: this.file, line: clamped, message, ...(note ? { note: true } : {}) });
+    this.list.push({ file: this.file, line: clamped, message, ...(note ? { note: true } : {}), ...(note && kind ? { kind } : {}) });
   }
 
   /** Report at the line of an offset. */
