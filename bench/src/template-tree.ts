@@ -6,7 +6,7 @@
  * Deterministic: the same count gives the same files.
  */
 
-const OWNER = "8e3af657-a8ff-443a-a72d-2fe18c4d635b";
+const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
 function resourceModule(i: number): string {

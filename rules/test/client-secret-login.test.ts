@@ -65,6 +65,33 @@ describe("client-secret-login", () => {
     ]);
   });
 
+  it("a login written once in an anchor is reported where each step uses it", () => {
+    const text = [
+      "x-login: &login |",
+      "  echo logging in",
+      '  az login --service-principal -u "$$ID" -p "$$AZURE_CLIENT_SECRET" --tenant t',
+      "steps:",
+      "  - command: *login",
+      "  - label: again",
+      "    command: *login",
+      "",
+    ].join("\n");
+    expect(runRepo(clientSecretLogin, { ".buildkite/pipeline.yml": text }).map(where).sort()).toEqual([".buildkite/pipeline.yml:5", ".buildkite/pipeline.yml:7"]);
+  });
+
+  it("is quiet on a script that only tests the variable (a migration guard)", () => {
+    const script = [
+      "#!/bin/bash",
+      'if [ -n "${AZURE_CLIENT_SECRET:-}" ]; then',
+      '  echo "AZURE_CLIENT_SECRET is set (${#AZURE_CLIENT_SECRET} characters): remove it, this pipeline logs in with OIDC" >&2',
+      "  exit 1",
+      "fi",
+      'test -z "$ARM_CLIENT_SECRET"',
+      "",
+    ].join("\n");
+    expect(runRepo(clientSecretLogin, { ".buildkite/pipeline.yml": "steps:\n  - command: .buildkite/guard.sh\n", ".buildkite/guard.sh": script })).toEqual([]);
+  });
+
   it("is quiet on an OIDC login", () => {
     expect(
       runRepo(clientSecretLogin, {

@@ -67,6 +67,14 @@ describe("org-scoped-trust from the repository: the seed's az-login-oidc.sh", ()
     expect(f!.evidence.join("\n")).toContain("pipeline env at .buildkite/pipeline.yml:2");
   });
 
+  it("a step that takes its env from an anchor is judged at its use, with the anchor's line in evidence", () => {
+    const text = ["x-deploy: &deploy", "  env:", "    BUILDKITE_OIDC_SUBJECT_CLAIM: organization_id", "  command: .buildkite/az-login-oidc.sh", "steps:", "  - label: one", "    <<: *deploy", ""].join("\n");
+    const [f, ...rest] = runRepo(orgScopedTrust, { ".buildkite/pipeline.yml": text, ".buildkite/az-login-oidc.sh": SEED });
+    expect(rest).toEqual([]);
+    expect(f!.location).toEqual({ file: ".buildkite/az-login-oidc.sh", line: 8 });
+    expect(f!.evidence.join("\n")).toContain("step env at .buildkite/pipeline.yml:7 (from the anchor at line 3)");
+  });
+
   it("is quiet when the pipeline asks for the pipeline's own subject, or sets nothing", () => {
     expect(runRepo(orgScopedTrust, { ".buildkite/pipeline.yml": pipeline("pipeline_id"), ".buildkite/az-login-oidc.sh": SEED })).toEqual([]);
     expect(runRepo(orgScopedTrust, { ".buildkite/pipeline.yml": "steps:\n  - command: .buildkite/az-login-oidc.sh\n", ".buildkite/az-login-oidc.sh": SEED })).toEqual([]);

@@ -5,6 +5,7 @@
  */
 import type { EnvEntry, Located, PipelineFile, PipelineStep, RepoInventory, ShellFacts, TokenRequest, ValueRef } from "../model/repo.ts";
 import type { BuildkitePipeline } from "../model/inventory.ts";
+import { emptyShellFacts } from "./script-facts.ts";
 import { readStepCommand } from "./step-commands.ts";
 
 /** Subject claims the agent accepts, and the default for the token-exchange audience. */
@@ -45,7 +46,7 @@ export interface RepoAnalysis {
 type Layer = { name: string; value: string; where: string }[];
 
 function envLayer(entries: EnvEntry[], what: string): Layer {
-  return entries.map((e) => ({ name: e.name, value: e.value, where: `${what} env at ${e.file}:${e.line}` }));
+  return entries.map((e) => ({ name: e.name, value: e.value, where: `${what} env at ${e.file}:${e.line}${e.fromAnchor !== undefined ? ` (from the anchor at line ${e.fromAnchor})` : ""}` }));
 }
 
 function shellLayer(facts: ShellFacts, file: string, beforeLine: number): Layer {
@@ -145,7 +146,7 @@ export function analyzeRepo(repo: RepoInventory, remoteUrl?: string, pathPrefix 
   for (const pipeline of repo.pipelines) {
     for (const step of pipeline.steps) {
       // Inline commands are re-read here (pure and cheap) so facts stay tied to their step.
-      const facts: ShellFacts = { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [], uploadInterpolations: [] };
+      const facts: ShellFacts = emptyShellFacts();
       for (const c of step.commands) {
         const f = readStepCommand(c, pipeline.file).facts;
         for (const k of Object.keys(facts) as (keyof ShellFacts)[]) (facts[k] as unknown[]).push(...(f[k] as unknown[]));

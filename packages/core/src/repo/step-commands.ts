@@ -15,12 +15,28 @@ export function runsPowerShell(command: string): boolean {
   return POWERSHELL.test(command);
 }
 
-export function readStepCommand(c: Located & { text: string }, file: string): { facts: ShellFacts; diagnostics: Diagnostic[] } {
-  if (runsPowerShell(c.text)) {
-    // `pipeline upload` turns `$$` into `$` before the agent runs the command; PowerShell sees that.
-    return readPowerShell(c.text.replace(/\$\$/g, "$"), file, { firstLine: c.line });
-  }
-  return readShell(c.text, file, { firstLine: c.line, pipelineEscapes: true });
+export function readStepCommand(c: Located & { text: string; fromAnchor?: number }, file: string): { facts: ShellFacts; diagnostics: Diagnostic[] } {
+  // `pipeline upload` turns `$$` into `$` before the agent runs the command; PowerShell sees that.
+  const read = runsPowerShell(c.text) ? readPowerShell(c.text.replace(/\$\$/g, "$"), file, { firstLine: c.line }) : readShell(c.text, file, { firstLine: c.line, pipelineEscapes: true });
+  if (c.fromAnchor === undefined) return read;
+  // A command copied from an anchor is used at one line: everything in it is reported there (the
+  // lines after the use belong to other keys).
+  const at = <T extends Located>(xs: T[]): T[] => xs.map((x) => ({ ...x, line: c.line }));
+  const f = read.facts;
+  return {
+    facts: {
+      tokenRequests: at(f.tokenRequests),
+      azLogins: at(f.azLogins),
+      clientSecretUses: at(f.clientSecretUses),
+      tokenSinks: at(f.tokenSinks),
+      roleAssignments: at(f.roleAssignments),
+      assignments: at(f.assignments),
+      scriptCalls: at(f.scriptCalls),
+      pipelineUploads: at(f.pipelineUploads),
+      uploadInterpolations: at(f.uploadInterpolations),
+    },
+    diagnostics: read.diagnostics.map((d) => ({ ...d, line: c.line, message: `${d.message} (in the value of the anchor at line ${c.fromAnchor})` })),
+  };
 }
 
 /** Whether a script file is PowerShell: a `.ps1` name or a `pwsh`/`powershell` `#!` line. */

@@ -57,15 +57,7 @@ function hostFor(root: string): TemplateHost {
   };
 }
 
-const present = TREES.every((t) => {
-  try {
-    return statSync(join(CORPUS, t)).isDirectory();
-  } catch {
-    return false;
-  }
-});
-
-describe.skipIf(!present)("real ARM templates read without gaps", () => {
+describe("real ARM templates read without gaps", () => {
   const cases = TREES.flatMap((tree) => {
     const root = join(CORPUS, tree);
     return walk(root, [])

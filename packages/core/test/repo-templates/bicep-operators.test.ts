@@ -6,7 +6,7 @@ import { readBicep, type TemplateHost } from "../../src/repo/templates/index.ts"
 import { Budget, DiagnosticSink, LineIndex } from "../../src/repo/templates/support.ts";
 import { diagLines } from "./helpers.ts";
 
-const OWNER = "8e3af657-a8ff-443a-a72d-2fe18c4d635b";
+const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 
 /** Parses a file; returns its variables' expressions and the parse problems. */

@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "vitest";
 import type { Diagnostic, TemplateFacts } from "../../src/model/repo.ts";
 import { readArmTemplateWithStats } from "../../src/repo/templates/arm.ts";
 import { readBicepWithStats } from "../../src/repo/templates/bicep.ts";
+import type { TemplateHost } from "../../src/repo/templates/index.ts";
 
 export const BICEP_FIXTURES = ["landing-zone.bicep", "graph-app.bicep", "advanced.bicep", "unknown-constructs.bicep"];
 export const ARM_FIXTURES = ["landing-zone.json", "graph-app.json"];
@@ -54,4 +56,18 @@ export function withoutFile<T extends { file: string }>(facts: T[]): Omit<T, "fi
 /** Diagnostics as `line: message` strings. */
 export function diagLines(diagnostics: Diagnostic[]): string[] {
   return diagnostics.map((d) => `${d.line}: ${d.message}`);
+}
+
+/** A host over a directory on disk (what the loader gives the reader, in miniature). */
+export function dirHost(root: string): TemplateHost {
+  return {
+    read: (path) => (existsSync(join(root, path)) && statSync(join(root, path)).isFile() ? { text: readFileSync(join(root, path), "utf8") } : undefined),
+    list: (dir) => {
+      try {
+        return readdirSync(join(root, dir)).filter((n) => statSync(join(root, dir, n)).isFile());
+      } catch {
+        return [];
+      }
+    },
+  };
 }

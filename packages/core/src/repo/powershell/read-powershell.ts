@@ -11,6 +11,7 @@
  * nesting). What could hide one of the facts above and cannot be read (`Invoke-Expression $x`, a
  * command named by a variable that holds `az …`) is a diagnostic at its line.
  */
+import { emptyShellFacts, lastLineOf, tidyFacts } from "../script-facts.ts";
 import type { AzLogin, AzLoginMethod, ClientSecretUse, Diagnostic, Located, RoleAssignmentCommand, ShellFacts, TokenRequest, TokenSink, ValueRef } from "../../model/repo.ts";
 import { readShell } from "../shell/read-shell.ts";
 import { globMatch, MAX_GLOB_LENGTH } from "../shell/glob.ts";
@@ -41,10 +42,8 @@ export function readPowerShellCounted(text: string, file: string, opts: { firstL
   const o = opts !== null && typeof opts === "object" ? opts : {};
   const firstLine = typeof o.firstLine === "number" && Number.isSafeInteger(o.firstLine) && o.firstLine >= 1 ? o.firstLine : 1;
   const ctx = new LexContext(typeof file === "string" ? file : "", OPS_PER_CHAR * src.length + OPS_BASE);
-  let lineCount = 1;
-  for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) lineCount++;
-  const lastLine = firstLine + lineCount - 1;
-  let facts = emptyFacts();
+  const lastLine = lastLineOf(src, firstLine);
+  let facts = emptyShellFacts();
   try {
     const ex = new Extractor(ctx);
     ex.read(src, firstLine, 0);
@@ -53,35 +52,9 @@ export function readPowerShellCounted(text: string, file: string, opts: { firstL
     // a bug, not a property of the input: report it rather than throw
     ctx.diag(firstLine, `internal error while reading the PowerShell script: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const tidy = <T extends Located>(xs: T[]): T[] => {
-    const seen = new Set<string>();
-    const out: T[] = [];
-    for (const x of xs) {
-      if (!(x.line >= firstLine && x.line <= lastLine)) x.line = Math.min(Math.max(Number.isFinite(x.line) ? x.line : firstLine, firstLine), lastLine);
-      const key = JSON.stringify(x);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(x);
-    }
-    return out.sort((a, b) => a.line - b.line);
-  };
-  const result: ShellFacts = {
-    tokenRequests: tidy(facts.tokenRequests),
-    azLogins: tidy(facts.azLogins),
-    clientSecretUses: tidy(facts.clientSecretUses),
-    tokenSinks: tidy(facts.tokenSinks),
-    roleAssignments: tidy(facts.roleAssignments),
-    assignments: tidy(facts.assignments),
-    scriptCalls: tidy(facts.scriptCalls),
-    pipelineUploads: tidy(facts.pipelineUploads),
-    uploadInterpolations: [],
-  };
-  return { facts: result, diagnostics: tidy(ctx.diagnostics), operations: ctx.ops };
+  return { ...tidyFacts(facts, ctx.diagnostics, firstLine, lastLine), operations: ctx.ops };
 }
 
-function emptyFacts(): ShellFacts {
-  return { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [], uploadInterpolations: [] };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary (mirrors the bash reader's, which does not export it)
@@ -375,7 +348,7 @@ function param(ps: Param[], ...names: string[]): Param | undefined {
 
 class Extractor {
   private readonly sites: Site[] = [];
-  private readonly facts: ShellFacts = emptyFacts();
+  private readonly facts: ShellFacts = emptyShellFacts();
   private readonly assigns: AssignRecord[] = [];
   private readonly assignsByKey = new Map<string, AssignRecord[]>();
   private readonly varOrigins = new Map<string, Map<string, string>>();

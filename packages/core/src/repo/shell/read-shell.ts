@@ -9,12 +9,12 @@
  * Pure: no I/O, never throws, bounded work (an operation budget proportional to the text). What it
  * cannot understand is reported as a Diagnostic with its line.
  */
+import { emptyShellFacts, lastLineOf, tidyFacts } from "../script-facts.ts";
 import type {
   AzLogin,
   AzLoginMethod,
   ClientSecretUse,
   Diagnostic,
-  Located,
   RoleAssignmentCommand,
   ShellFacts,
   TokenRequest,
@@ -64,10 +64,8 @@ export function readShellCounted(text: string, file: string, opts: ReadShellOpti
   const src = typeof text === "string" ? text : "";
   const firstLine = typeof opts.firstLine === "number" && Number.isSafeInteger(opts.firstLine) && opts.firstLine >= 1 ? opts.firstLine : 1;
   const ctx = new LexContext(typeof file === "string" ? file : "", OPS_PER_CHAR * src.length + OPS_BASE);
-  let lineCount = 1;
-  for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) lineCount++;
-  const lastLine = firstLine + lineCount - 1;
-  let facts: ShellFacts = emptyFacts();
+  const lastLine = lastLineOf(src, firstLine);
+  let facts: ShellFacts = emptyShellFacts();
   try {
     const reader = new Reader(src, firstLine, ctx, 0, opts.pipelineEscapes === true);
     const script = reader.readScript();
@@ -77,39 +75,9 @@ export function readShellCounted(text: string, file: string, opts: ReadShellOpti
     // a bug, not a property of the input: report it rather than throw
     ctx.diagnostics.push({ file: ctx.file, line: firstLine, message: `internal error while reading the script: ${e instanceof Error ? e.message : String(e)}` });
   }
-  const clamp = <T extends Located>(x: T): T => {
-    if (!(x.line >= firstLine && x.line <= lastLine)) x.line = Math.min(Math.max(Number.isFinite(x.line) ? x.line : firstLine, firstLine), lastLine);
-    return x;
-  };
-  const tidy = <T extends Located>(xs: T[]): T[] => {
-    const seen = new Set<string>();
-    const out: T[] = [];
-    for (const x of xs) {
-      clamp(x);
-      const key = JSON.stringify(x);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(x);
-    }
-    return out.sort((a, b) => a.line - b.line);
-  };
-  const result: ShellFacts = {
-    tokenRequests: tidy(facts.tokenRequests),
-    azLogins: tidy(facts.azLogins),
-    clientSecretUses: tidy(facts.clientSecretUses),
-    tokenSinks: tidy(facts.tokenSinks),
-    roleAssignments: tidy(facts.roleAssignments),
-    assignments: tidy(facts.assignments),
-    scriptCalls: tidy(facts.scriptCalls),
-    pipelineUploads: tidy(facts.pipelineUploads),
-    uploadInterpolations: tidy(facts.uploadInterpolations),
-  };
-  return { facts: result, diagnostics: tidy(ctx.diagnostics), operations: ctx.ops };
+  return { ...tidyFacts(facts, ctx.diagnostics, firstLine, lastLine), operations: ctx.ops };
 }
 
-function emptyFacts(): ShellFacts {
-  return { tokenRequests: [], azLogins: [], clientSecretUses: [], tokenSinks: [], roleAssignments: [], assignments: [], scriptCalls: [], pipelineUploads: [], uploadInterpolations: [] };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -541,7 +509,7 @@ function hasFlag(fr: FlagRead, ...names: string[]): boolean {
 class Extractor {
   private readonly sites: Site[] = [];
   private readonly siteOf = new Map<Command, Site>();
-  private readonly facts: ShellFacts = emptyFacts();
+  private readonly facts: ShellFacts = emptyShellFacts();
   private readonly varOrigins = new Map<string, Map<string, string>>();
   private readonly requestSites = new Set<Site>();
   /** One request per argument list the command may run with. */

@@ -44,6 +44,11 @@ export interface ExtractContext {
   /** Why the module is not deployed with the values read (its call's condition is false), if so. */
   off?: string;
   bind?: ParamBinder;
+  /**
+   * Parameters `bind` leaves unbound and that have no default are null: a module call that does
+   * not pass them (Bicep requires every parameter that is not nullable).
+   */
+  absentIsNull?: boolean;
 }
 
 /** Reads a parsed file into facts; provided by bicep.ts (kept there so this module stays about files). */
@@ -54,6 +59,31 @@ interface Loaded {
   lines: LineIndex;
   /** Parse problems (reported when the file is read on its own; a parameter file is not). */
   problems: Diagnostic[];
+}
+
+/**
+ * The `.bicepparam` files of a directory by the template their `using` names (found by a cheap
+ * look at the text; the parsed file confirms it). Built once per directory and host: a registry
+ * directory with hundreds of templates and parameter files would otherwise parse every parameter
+ * file for every template.
+ */
+const usingIndexes = new WeakMap<TemplateHost, Map<string, Map<string, string[]>>>();
+function usingIndex(host: TemplateHost, dir: string): Map<string, string[]> {
+  let byDir = usingIndexes.get(host);
+  if (!byDir) usingIndexes.set(host, (byDir = new Map()));
+  let index = byDir.get(dir);
+  if (index) return index;
+  index = new Map();
+  const names = (host.list?.(dir) ?? []).filter((n) => n.endsWith(".bicepparam")).sort();
+  for (const name of names) {
+    const path = dir === "" ? name : `${dir}/${name}`;
+    const got = host.read(path);
+    // One that cannot be read is offered to every template beside it, so its problem is said.
+    const targets = got === undefined ? [] : "problem" in got ? ["*"] : [...got.text.matchAll(/^\s*using\s+'([^'\n]*)'/gm)].flatMap((m) => resolveRelative(path, m[1]!) ?? []);
+    for (const t of new Set(targets)) index.set(t, [...(index.get(t) ?? []), name]);
+  }
+  byDir.set(dir, index);
+  return index;
 }
 
 /** A registry or template-spec reference: `br:…`, `br/alias:…`, `ts:…`, `ts/alias:…`. */
@@ -209,15 +239,52 @@ export class BicepReading {
     }
   }
 
+  /**
+   * Reads a module call: once, or once per item of a loop over a known array (each iteration
+   * counts as a call towards MAX_MODULE_EXPANSIONS); a loop over an empty array reads nothing.
+   */
   private expand(m: ModuleDecl, path: string, loaded: Loaded, callerScope: Scope, ev: Evaluator, ctx: ExtractContext, facts: TemplateFacts): void {
-    let callScope = callerScope;
+    const where = `through module '${m.symbol}' (${ctx.file}:${m.line})`;
+    if (!m.loop) {
+      this.expandOne(m, path, loaded, callerScope, undefined, ev, ctx, facts);
+      return;
+    }
+    const scopes = ev.declarationLoopScopes(m.loop, callerScope);
+    if (scopes === undefined) {
+      const callScope = new Scope(false, callerScope);
+      callScope.hide(m.loop.vars, loopSource(m.loop.over, callerScope));
+      const loopNote = `is deployed ${where}, which is declared in a loop (\`${clip(m.loop.header)}\`); its facts are read once from the loop body`;
+      this.expandOne(m, path, loaded, callScope, loopNote, ev, ctx, facts);
+      return;
+    }
+    if (scopes.length === 0) {
+      noteOf(ctx.diags, m.line, `module '${m.symbol}' ('${clip(m.path)}') is declared in a loop over an empty array (\`${clip(m.loop.header)}\`): it is not deployed with the values read`, "loop");
+      return;
+    }
+    const loopNote = `is deployed ${where}, which is declared in a loop (\`${clip(m.loop.header)}\`); its facts are read for each of its ${scopes.length} item(s)`;
+    scopes.forEach((scope, i) => {
+      if (i > 0 && ++this.expansions > MAX_MODULE_EXPANSIONS) {
+        if (!this.capReported) ctx.diags.atLine(m.line, `module '${m.symbol}' ('${clip(m.path)}'): more than ${MAX_MODULE_EXPANSIONS} module calls are reached from this file; this and later ones are not read`);
+        this.capReported = true;
+        return;
+      }
+      this.expandOne(m, path, loaded, scope, loopNote, ev, ctx, facts);
+    });
+  }
+
+  private expandOne(
+    m: ModuleDecl,
+    path: string,
+    loaded: Loaded,
+    callScope: Scope,
+    loopNote: string | undefined,
+    ev: Evaluator,
+    ctx: ExtractContext,
+    facts: TemplateFacts,
+  ): void {
     const where = `through module '${m.symbol}' (${ctx.file}:${m.line})`;
     const conditions = [...ctx.conditions];
-    if (m.loop) {
-      callScope = new Scope(false, callerScope);
-      callScope.hide(m.loop.vars, loopSource(m.loop.over, callerScope));
-      conditions.push(`is deployed ${where}, which is declared in a loop (\`${clip(m.loop.header)}\`); its facts are read once from the loop body`);
-    }
+    if (loopNote !== undefined) conditions.push(loopNote);
     if (m.condition && !(m.condition.k === "bool" && m.condition.value)) {
       conditions.push(`is deployed ${where} only if \`${clip(m.condition.raw)}\`; its facts are read as if it is deployed`);
     }
@@ -247,6 +314,7 @@ export class BicepReading {
       stack: [...ctx.stack, path],
       conditions,
       bind,
+      absentIsNull: !othersUnknown,
       ...(off !== undefined ? { off } : {}),
     });
     const at = <T extends Located & { definedAt?: Located }>(f: T): T => ({
@@ -352,10 +420,8 @@ export class BicepReading {
   private paramFileOrThrow(file: string, diags: DiagnosticSink): ParamBinder | undefined {
     if (!this.host?.list) return undefined;
     const dir = dirOf(file);
-    const names = this.host
-      .list(dir)
-      .filter((n) => n.endsWith(".bicepparam"))
-      .sort();
+    const index = usingIndex(this.host, dir);
+    const names = [...(index.get(file) ?? []), ...(index.get("*") ?? [])].sort();
     const matches: { path: string; loaded: Loaded }[] = [];
     for (const name of names) {
       this.budget.tick();

@@ -1,12 +1,13 @@
 /**
  * A deliberately small evaluator: it folds what a template states literally (parameter
  * defaults, variables, string interpolation, `concat`/`format`, the `resourceId` family, member
- * access into literal objects) and answers "unknown" for everything else. Strings may be partly
+ * access into literal objects, `union` of objects, `[for …]` over known arrays) and answers
+ * "unknown" for everything else. Strings may be partly
  * known: unknown pieces are UNKNOWN_MARK characters and `complete` is false, which is enough to
  * read a role definition GUID out of `/subscriptions/${sub}/providers/…/roleDefinitions/<guid>`.
  */
 import type { ValueRef } from "../../model/repo.ts";
-import type { ArrayExpr, BinaryOp, Expr, ObjectExpr } from "./expr.ts";
+import type { ArrayExpr, BinaryOp, Expr, ForExpr, ObjectExpr, Prop } from "./expr.ts";
 import { propOf } from "./expr.ts";
 import type { Budget } from "./support.ts";
 import { clip } from "./support.ts";
@@ -28,14 +29,20 @@ export interface ResourceNode {
   scope: Scope;
   /** Why it is not deployed with the values read (a condition that evaluates to false), if so. */
   off?: string;
+  /** Why it declares nothing with the values read (a loop over an empty array), if so: it has no facts. */
+  none?: string;
 }
 
 export type Binding =
-  | { kind: "param"; name: string; expr?: Expr; scope: Scope; allowed?: Expr }
+  /** `overridable`: the deployer of the top-level file may pass another value than the default. */
+  | { kind: "param"; name: string; expr?: Expr; scope: Scope; allowed?: Expr; overridable?: true }
   | { kind: "var"; name: string; expr?: Expr; scope: Scope }
   | { kind: "resource"; name: string; node: ResourceNode }
-  /** A loop variable: one item (or index) per iteration, decided when the loop runs. `over` names what it iterates. */
-  | { kind: "loop"; name: string; over?: string };
+  /**
+   * A loop variable: one item (or index) per iteration, decided when the loop runs. `over` names
+   * what it iterates; `item`: the iteration's item (or index) when the loop is read item by item.
+   */
+  | { kind: "loop"; name: string; over?: string; item?: { expr: Expr; scope: Scope } };
 
 /**
  * Names visible to expressions. Bicep has one case-sensitive namespace; ARM has separate,
@@ -57,9 +64,9 @@ export class Scope {
   }
 
   /** `allowed`: the parameter's `allowedValues` (an array), the values a deployment may choose from. */
-  defineParam(name: string, expr: Expr | undefined, scope: Scope, allowed?: Expr): void {
+  defineParam(name: string, expr: Expr | undefined, scope: Scope, allowed?: Expr, overridable = false): void {
     const k = this.key(name);
-    if (!this.params.has(k)) this.params.set(k, { kind: "param", name, expr, scope, ...(allowed ? { allowed } : {}) });
+    if (!this.params.has(k)) this.params.set(k, { kind: "param", name, expr, scope, ...(allowed ? { allowed } : {}), ...(overridable ? { overridable: true } : {}) });
   }
 
   defineVar(name: string, expr: Expr | undefined, scope: Scope): void {
@@ -75,6 +82,18 @@ export class Scope {
   /** Names that are bound to something unknown here (loop variables); `over` is what the loop iterates, when it is a name. */
   hide(names: string[], over?: string): void {
     for (const n of names) this.hidden.set(this.key(n), { kind: "loop", name: n, ...(over !== undefined ? { over } : {}) });
+  }
+
+  /** Binds loop variables to one iteration: the first to its item, the second to its index. */
+  bindLoop(names: string[], item: { expr: Expr; scope: Scope }, index: Expr, over?: string): void {
+    names.forEach((n, i) => {
+      const bound = i === 0 ? item : { expr: index, scope: this };
+      this.hidden.set(this.key(n), { kind: "loop", name: n, item: bound, ...(over !== undefined ? { over } : {}) });
+    });
+  }
+
+  varCount(): number {
+    return this.vars.size;
   }
 
   /** The variable names declared in this scope (for `variables(<deploy-time name>)`), at most `max + 1`. */
@@ -120,6 +139,11 @@ export interface Choice {
 
 /** The most candidates (values of a deploy-time source, branches of a condition) the readers evaluate one by one. */
 export const MAX_CHOICES = 16;
+/** Most items of a known array a loop is read for item by item (beyond, its body is read once, the item unknown). */
+export const MAX_LOOP_ITEMS = 16;
+/** Deepest nesting of objects `union` merges property by property. */
+const MAX_MERGE_DEPTH = 8;
+
 /** Deepest nesting of candidate enumerations (a choice inside the value of another choice). */
 const MAX_ASSUME_DEPTH = 3;
 
@@ -435,6 +459,8 @@ export class Evaluator {
         const obj = this.eval(expr.object, scope);
         const safe = expr.safe === true;
         if (key.t === "str" && key.complete) return this.member(obj, key.s, safe);
+        // A partly known key that no property name can match (`map[?'${subscription}/providers/…']`).
+        if (key.t === "str" && obj.t === "obj" && !obj.expr.spread && !obj.expr.props.some((p) => this.mayEqual(key.s, p.key))) return safe ? NULL : UNKNOWN;
         if (key.t === "num" && obj.t === "arr") {
           const item = obj.expr.spread ? undefined : obj.expr.items[key.n];
           return item ? this.eval(item, obj.scope) : safe && !obj.expr.spread ? NULL : UNKNOWN;
@@ -451,9 +477,115 @@ export class Evaluator {
         return unaryOp(expr.op, this.eval(expr.operand, scope));
       case "binary":
         return this.binaryOp(expr.op, expr.left, expr.right, scope);
+      case "for":
+        return this.forValue(expr, scope);
       default:
         return UNKNOWN;
     }
+  }
+
+  /** Whether a partly known string (unknown pieces marked) can be `text`, ignoring case (as ARM property names). */
+  private mayEqual(pattern: string, text: string): boolean {
+    this.budget.tick();
+    const pieces = pattern.toLowerCase().split(UNKNOWN_MARK);
+    const t = text.toLowerCase();
+    const first = pieces[0]!;
+    if (pieces.length === 1) return first === t;
+    const last = pieces[pieces.length - 1]!;
+    if (!t.startsWith(first) || t.length < first.length + last.length || !t.endsWith(last)) return false;
+    // Each middle piece at its first place after the previous one: the earliest fit leaves the most room.
+    let at = first.length;
+    const end = t.length - last.length;
+    for (const piece of pieces.slice(1, -1)) {
+      const found = t.indexOf(piece, at);
+      if (found < 0 || found + piece.length > end) return false;
+      at = found + piece.length;
+    }
+    return true;
+  }
+
+  /**
+   * One scope per item of a loop over a known array, its variables bound to the item and index;
+   * undefined when the array is not known or has more than MAX_LOOP_ITEMS items.
+   */
+  loopScopes(loop: ForExpr, scope: Scope): Scope[] | undefined {
+    const v = this.eval(loop.over, scope);
+    if (v.t !== "arr" || v.expr.spread || v.expr.items.length > MAX_LOOP_ITEMS) return undefined;
+    const over = loopSource(loop.over, scope);
+    return v.expr.items.map((item, n) => {
+      const s = new Scope(scope.caseInsensitive, scope);
+      s.bindLoop(loop.vars, { expr: item, scope: v.scope }, { k: "num", value: n, raw: String(n), line: loop.line }, over);
+      return s;
+    });
+  }
+
+  /**
+   * The iterations of a resource or module loop (see `loopScopes`), except when what it iterates
+   * comes from a parameter the deployer of the top-level file may set: its default does not say
+   * how many resources are deployed.
+   */
+  declarationLoopScopes(loop: ForExpr, scope: Scope): Scope[] | undefined {
+    return dependsOnOverridable(loop.over, scope, this.budget) ? undefined : this.loopScopes(loop, scope);
+  }
+
+  /** `[for x in xs: body]` over a known array: an array of the body read once per item (and per true condition). */
+  private forValue(loop: ForExpr, scope: Scope): Value {
+    const scopes = this.loopScopes(loop, scope);
+    if (!scopes) return UNKNOWN;
+    const holder = new Scope(false);
+    const items: Expr[] = [];
+    for (const s of scopes) {
+      if (loop.condition) {
+        const c = this.eval(loop.condition, s);
+        if (c.t !== "bool") return UNKNOWN;
+        if (!c.b) continue;
+      }
+      items.push(boundExpr(holder, loop.body, s));
+    }
+    return { t: "arr", expr: { k: "array", items, spread: false, raw: loop.raw, line: loop.line }, scope: holder };
+  }
+
+  /** `union` of objects: their properties merged, later ones winning; nested objects are merged too (as ARM does). */
+  private union(args: Expr[], scope: Scope): Value {
+    const values = args.map((a) => this.eval(a, scope));
+    const objs: { expr: ObjectExpr; scope: Scope }[] = [];
+    for (const v of values) if (v.t === "obj") objs.push(v);
+    if (objs.length === 0 || objs.length !== values.length) return derived(values);
+    return this.merge(objs, 0);
+  }
+
+  private merge(objs: { expr: ObjectExpr; scope: Scope }[], depth: number): Value {
+    const holder = new Scope(false);
+    const byKey = new Map<string, { key: string; line: number; values: { expr: Expr; scope: Scope }[] }>();
+    for (const o of objs) {
+      for (const p of o.expr.props) {
+        this.budget.tick();
+        const k = p.key.toLowerCase();
+        let entry = byKey.get(k);
+        if (!entry) byKey.set(k, (entry = { key: p.key, line: p.line, values: [] }));
+        entry.values.push({ expr: p.value, scope: o.scope });
+      }
+    }
+    const props: Prop[] = [];
+    for (const { key, line, values } of byKey.values()) {
+      let chosen = values[values.length - 1]!;
+      if (values.length > 1 && depth < MAX_MERGE_DEPTH) {
+        // The trailing run of objects merges (a later non-object replaces what came before it).
+        const run: { expr: ObjectExpr; scope: Scope }[] = [];
+        for (let i = values.length - 1; i >= 0; i--) {
+          const v = this.eval(values[i]!.expr, values[i]!.scope);
+          if (v.t !== "obj") break;
+          run.unshift(v);
+        }
+        if (run.length > 1) {
+          const merged = this.merge(run, depth + 1);
+          if (merged.t === "obj") chosen = merged;
+        }
+      }
+      props.push({ key, value: boundExpr(holder, chosen.expr, chosen.scope), line });
+    }
+    const first = objs[0]!.expr;
+    return { t: "obj", expr: { k: "object", props, spread: objs.some((o) => o.expr.spread), raw: first.raw, line: first.line }, scope: holder };
   }
 
   /**
@@ -492,7 +624,7 @@ export class Evaluator {
   private binding(b: ReturnType<Scope["lookup"]>): Value {
     if (!b) return UNKNOWN;
     if (b.kind === "resource") return { t: "res", node: b.node };
-    if (b.kind === "loop") return { t: "unknown", dt: { by: b.over ?? b.name, src: this.idOf(b) } };
+    if (b.kind === "loop") return b.item ? this.eval(b.item.expr, b.item.scope) : { t: "unknown", dt: { by: b.over ?? b.name, src: this.idOf(b) } };
     if (b.expr) return this.eval(b.expr, b.scope);
     if (b.kind === "var") return UNKNOWN;
     // A parameter without a usable default: the deployment passes it (one of allowedValues, if listed).
@@ -636,6 +768,8 @@ export class Evaluator {
       }
       case "any":
         return args.length === 1 ? this.eval(args[0]!, scope) : UNKNOWN;
+      case "union":
+        return this.union(args, scope);
       case "contains":
         return args.length === 2 ? this.contains(this.eval(args[0]!, scope), this.eval(args[1]!, scope)) : UNKNOWN;
       case "replace":
@@ -674,6 +808,8 @@ export class Evaluator {
     const t = textOf(item);
     if (container.t === "obj" && !container.expr.spread && t?.complete) return { t: "bool", b: propOf(container.expr, t.s) !== undefined };
     if (container.t === "str" && container.complete && item.t === "str" && item.complete) return { t: "bool", b: container.s.includes(item.s) };
+    // The known pieces of a partly known string already contain it.
+    if (container.t === "str" && item.t === "str" && item.complete && item.s !== "" && container.s.includes(item.s)) return { t: "bool", b: true };
     if (container.t === "arr" && !container.expr.spread && t?.complete) {
       let unknown = false;
       for (const i of container.expr.items) {
@@ -759,12 +895,88 @@ export class Evaluator {
   }
 }
 
+/** Names of the variables `boundExpr` defines: no Bicep or ARM name starts with it. */
+const BOUND_PREFIX = "$";
+
+/**
+ * An expression standing for `expr` evaluated in `scope`: a name defined in `holder` (values built
+ * by the evaluator, such as a loop's items, keep each piece with its own scope).
+ */
+function boundExpr(holder: Scope, expr: Expr, scope: Scope): Expr {
+  const name = `${BOUND_PREFIX}${holder.varCount()}`;
+  holder.defineVar(name, expr, scope);
+  return { k: "ident", name, raw: expr.raw, line: expr.line };
+}
+
+/** Longest chain of property names `dependsOnOverridable` follows into a value (beyond, any part). */
+const MAX_PATH = 8;
+
+/**
+ * Whether how many items an array expression has can depend on a parameter the deployer of the
+ * top-level file may set (`overridable`), directly or through variables, loop items and module
+ * parameters. The items of an array literal do not decide its length; of an object literal, only
+ * the property taken (`slot.?roleAssignments`) counts. Each name is followed once per path.
+ */
+export function dependsOnOverridable(expr: Expr, scope: Scope, budget: Budget): boolean {
+  const seen = new Map<Binding, Set<string>>();
+  /**
+   * `path`: the property names taken from `e`, outermost first, to reach the array iterated
+   * (empty: `e` is that array); null: some part of `e` is taken, which one is not followed.
+   */
+  const walk = (e: Expr, sc: Scope, path: string[] | null): boolean => {
+    budget.tick();
+    const any = (x: Expr): boolean => walk(x, sc, null);
+    const same = (x: Expr): boolean => walk(x, sc, path);
+    switch (e.k) {
+      case "ident":
+      case "ref": {
+        const b = sc.lookup(e.name, e.k === "ref" ? e.ns : undefined);
+        if (!b) return false;
+        const key = path === null ? "*" : path.join("\u0000");
+        const paths = seen.get(b) ?? new Set<string>();
+        if (paths.has(key) || paths.has("*")) return false;
+        seen.set(b, paths.add(key));
+        if (b.kind === "param") return b.overridable === true || (b.expr !== undefined && walk(b.expr, b.scope, path));
+        if (b.kind === "var") return b.expr !== undefined && walk(b.expr, b.scope, path);
+        if (b.kind === "loop") return b.item !== undefined && walk(b.item.expr, b.item.scope, path);
+        return false;
+      }
+      case "member":
+        return walk(e.object, sc, path === null || path.length >= MAX_PATH ? null : [e.name, ...path]);
+      case "object": {
+        if (path === null || path.length === 0) return e.props.some((p) => any(p.value));
+        const p = propOf(e, path[0]!);
+        return e.spread || (p !== undefined && walk(p.value, sc, path.slice(1)));
+      }
+      case "array":
+        return path === null || path.length > 0 ? e.items.some(any) : false;
+      case "binary":
+        return e.op === "??" ? same(e.left) || same(e.right) : any(e.left) || any(e.right);
+      case "cond":
+        return any(e.test) || same(e.then) || same(e.otherwise);
+      case "for":
+        return path !== null && path.length === 0 ? same(e.over) || (e.condition !== undefined && any(e.condition)) : any(e.over) || any(e.body) || (e.condition !== undefined && any(e.condition));
+      case "interp":
+        return e.parts.some((p) => typeof p !== "string" && any(p));
+      case "call":
+        return e.args.some(any);
+      case "index":
+        return any(e.object) || any(e.index);
+      case "unary":
+        return any(e.operand);
+      default:
+        return false;
+    }
+  };
+  return walk(expr, scope, []);
+}
+
 /** The parameter or variable a reference names, when it is one (`pipelineUuid`, `parameters('x')`). */
 export function referencedName(expr: Expr, scope: Scope): string | undefined {
   if (expr.k === "ref") return expr.name;
   if (expr.k === "ident") {
     const b = scope.lookup(expr.name);
-    if (b && (b.kind === "param" || b.kind === "var")) return b.name;
+    if (b && (b.kind === "param" || b.kind === "var") && !b.name.startsWith(BOUND_PREFIX)) return b.name;
   }
   return undefined;
 }

@@ -46,6 +46,13 @@ export class FactCollector {
   resource(node: ResourceNode): void {
     if (node.existing) return;
     const t = node.type.toLowerCase();
+    if (node.none !== undefined) {
+      // Nothing to read; said only for the resources facts are about.
+      if ([ROLE_ASSIGNMENT, MI_FIC, GRAPH_FIC, GRAPH_APP, STORAGE].includes(t) || t.endsWith("/providers/roleassignments")) {
+        this.diags.atLine(node.line, `${this.label(node)}: ${node.none}`, true, "loop");
+      }
+      return;
+    }
     if (t === ROLE_ASSIGNMENT || t.endsWith("/providers/roleassignments")) this.roleAssignment(node, t !== ROLE_ASSIGNMENT);
     else if (t === MI_FIC) this.federatedCredential(node, "managedIdentity");
     else if (t === GRAPH_FIC) this.federatedCredential(node, "application");

@@ -45,6 +45,7 @@ export const MAX_DIAGNOSTICS = 100;
 export class DiagnosticSink {
   readonly list: Diagnostic[] = [];
   private suppressed = 0;
+  private readonly seen = new Set<string>();
 
   constructor(
     readonly file: string,
@@ -55,6 +56,10 @@ export class DiagnosticSink {
   /** `kind` names what sort of note it is (`deploy-time-value`, `loop`, …), for the summary. */
   atLine(line: number, message: string, note = false, kind?: string): void {
     const clamped = Number.isFinite(line) ? Math.max(1, Math.min(Math.trunc(line), this.lines.count)) : 1;
+    // The same words at the same line (a loop read item by item, a module called in a loop) once.
+    const key = `${clamped}\u0000${note ? 1 : 0}\u0000${kind ?? ""}\u0000${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     if (this.list.length >= MAX_DIAGNOSTICS) {
       this.suppressed++;
       return;
@@ -85,6 +90,20 @@ export class DiagnosticSink {
 
 export function emptyFacts(): TemplateFacts {
   return { roleAssignments: [], federatedCredentials: [], storageAccounts: [] };
+}
+
+/** Each fact list without repeated equal facts (a loop's items, or a module's calls, that read the same), first kept. */
+export function dedupeFacts(facts: TemplateFacts): TemplateFacts {
+  const once = <T>(list: T[]): T[] => {
+    const seen = new Set<string>();
+    return list.filter((f) => {
+      const key = JSON.stringify(f);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  };
+  return { roleAssignments: once(facts.roleAssignments), federatedCredentials: once(facts.federatedCredentials), storageAccounts: once(facts.storageAccounts) };
 }
 
 /** Sorts each fact list by line (stable), so output follows the document. */
