@@ -288,6 +288,20 @@ describe("item 11: scripts whose path is built from variables", () => {
     expect(repo.pipelines).toEqual([]);
   });
 
+  it("any YAML or script under .buildkite/ whose name holds a line break is a gap, not skipped", () => {
+    const r = fixture({ ".buildkite/deploy\rX.yml": "steps:\n  - command: echo hi\n", ".buildkite/a\nb.sh": "#!/bin/bash\necho hi\n" });
+    const { repo } = loadRepo(r.dir);
+    expect(gaps(repo.diagnostics).sort()).toEqual(['".buildkite/a\\nb.sh":1: its name holds control characters; not read', '".buildkite/deploy\\rX.yml":1: its name holds control characters; not read']);
+  });
+
+  it("pipeline YAML is read up to a total size: a pull request of many big YAML files cannot hold the check", () => {
+    const big = `steps:\n  - command: echo hi\n# ${"x".repeat(3 * 1024 * 1024)}\n`;
+    const r = fixture({ ".buildkite/a.yml": big, ".buildkite/b.yml": big, ".buildkite/c.yml": big });
+    const { repo } = loadRepo(r.dir);
+    expect(repo.pipelines.map((p) => p.file)).toEqual([".buildkite/a.yml", ".buildkite/b.yml"]);
+    expect(gaps(repo.diagnostics)).toEqual([".buildkite/c.yml:1: the repository's pipeline YAML is more than 8 MiB in all; this file is not read"]);
+  });
+
   it("a script in another language is noted, not read as shell", () => {
     const r = fixture({ ".buildkite/pipeline.yml": "steps:\n  - command: .buildkite/check.py\n", ".buildkite/check.py": '#!/usr/bin/env python3\n"""doc\nstring"""\nprint(f"{x}")\n' });
     expect(lines(loadRepo(r.dir).repo.diagnostics)).toEqual(["note .buildkite/check.py:1: not a shell or PowerShell script (python3); its commands are not read"]);

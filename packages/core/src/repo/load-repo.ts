@@ -33,6 +33,11 @@ const MAX_RESOLVE_SCAN = 20_000_000;
 const MAX_GLOB_TESTS = 200_000;
 /** Files a glob in a script call may stand for. */
 const MAX_GLOB_FILES = 64;
+/**
+ * Pipeline YAML parsed in all. The parser takes about 1.5 s per MiB: a pull request of many big
+ * YAML files under .buildkite/ must not hold a check for minutes. Real pipelines are kilobytes.
+ */
+const MAX_PIPELINE_BYTES = 8 * 1024 * 1024;
 /** What `buildkite-agent pipeline upload` with no file reads: the first of these that exists. */
 const DEFAULT_UPLOADS = ["buildkite.yml", "buildkite.yaml", "buildkite.json", ".buildkite/pipeline.yml", ".buildkite/pipeline.yaml", ".buildkite/pipeline.json", "buildkite/pipeline.yml", "buildkite/pipeline.yaml", "buildkite/pipeline.json"];
 
@@ -223,20 +228,26 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
   // step's env, then the scripts under .buildkite/ no step runs.
   const pipelineQueue = unlinkedFirst(files.filter((f) => isPipelinePath(inRepo(f))));
   const calledQueue: { abs: string; vars: Vars }[] = [];
-  const walkedScripts = unlinkedFirst(files.filter((f) => /(^|\/)\.buildkite\/.*\.(sh|bash|ps1)$/i.test(inRepo(f))));
+  const walkedScripts = unlinkedFirst(files.filter((f) => /(^|\/)\.buildkite\/[^]*\.(sh|bash|ps1)$/i.test(inRepo(f))));
   const scriptFacts = new Map<string, { abs: string; facts: ShellFacts } | null>();
   const visits = new Map<string, Set<string>>();
 
   // Any YAML under .buildkite/ may be a pipeline a step uploads by a name we cannot see
   // (`pipeline upload .buildkite/deploy.yml` from a script of another repository, or by hand):
   // read those with a pipeline's shape, and name the others.
-  const candidates = new Set(unlinkedFirst(files.filter((f) => !isPipelinePath(inRepo(f)) && /(^|\/)\.buildkite\/.*\.ya?ml$/.test(inRepo(f)))));
+  const candidates = new Set(unlinkedFirst(files.filter((f) => !isPipelinePath(inRepo(f)) && /(^|\/)\.buildkite\/[^]*\.ya?ml$/.test(inRepo(f)))));
   const candidateQueue = [...candidates];
 
+  let pipelineBytes = 0;
   const readPipelineFile = (abs: string) => {
     if (!claim("pipeline", abs)) return;
     const text = read(abs);
     if (text === undefined) return;
+    pipelineBytes += text.length;
+    if (pipelineBytes > MAX_PIPELINE_BYTES) {
+      report({ file: rel(abs), line: 1, message: `the repository's pipeline YAML is more than ${MAX_PIPELINE_BYTES / 1024 / 1024} MiB in all; this file is not read` });
+      return;
+    }
     // Uploaded by a step: a pipeline whatever its shape. Otherwise only when it has one.
     const candidate = candidates.has(abs) && !uploaded.has(abs);
     const { pipeline, diagnostics: d, notPipeline } = readPipeline(text, rel(abs), { candidate });

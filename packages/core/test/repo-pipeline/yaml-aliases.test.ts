@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { readPipeline } from "../../src/repo/pipeline/read-pipeline.ts";
-import { MAX_EXPANDED_NODES } from "../../src/repo/pipeline/yaml-aliases.ts";
+import { parseDocument } from "yaml";
+import { MAX_EXPANDED_NODES, resolveAliases } from "../../src/repo/pipeline/yaml-aliases.ts";
 
 describe("aliases and merge keys", () => {
   it("a step merged from an anchor carries the anchor's command and env, explicit keys winning", () => {
@@ -70,5 +71,29 @@ describe("aliases and merge keys", () => {
   it("a merge of something that is not a mapping is one located gap", () => {
     const { diagnostics } = readPipeline(["s: &s just-a-string", "steps:", "  - <<: *s", "    command: echo", ""].join("\n"), "p.yml");
     expect(diagnostics).toEqual([{ file: "p.yml", line: 3, message: "a merge key ('<<') must name a mapping or a list of mappings; not read" }]);
+  });
+});
+
+describe("aliases: what a pull request could hide behind them", () => {
+  it("a file under .buildkite/ that builds its steps from anchors is read as the pipeline it is", () => {
+    const text = ["x-steps: &steps", "  - command: az login --service-principal -u a -p x -t t", "steps: *steps", ""].join("\n");
+    const r = readPipeline(text, ".buildkite/deploy.yml", { candidate: true });
+    expect(r.notPipeline).toBeUndefined();
+    expect(r.pipeline!.steps.map((s) => s.commands.map((c) => c.line))).toEqual([[3]]);
+    const merged = readPipeline(["base: &base", "  steps:", "    - command: make", "<<: *base", ""].join("\n"), ".buildkite/deploy.yml", { candidate: true });
+    expect(merged.pipeline?.steps).toHaveLength(1);
+  });
+
+  it("an alias used as a key stands for the key it names", () => {
+    const text = ["x: &c command", "steps:", "  - *c : az login --service-principal -u a -p x -t t", ""].join("\n");
+    const { pipeline, diagnostics } = readPipeline(text, "p.yml");
+    expect(diagnostics).toEqual([]);
+    expect(pipeline!.steps[0]!.commands.map((c) => c.text)).toEqual(["az login --service-principal -u a -p x -t t"]);
+  });
+
+  it("only copies count against the limit: a big pipeline written out is not refused", () => {
+    const text = ["steps:", ...Array.from({ length: 200 }, (_, i) => `  - command: echo ${i}`), ""].join("\n");
+    const doc = parseDocument(text);
+    expect(resolveAliases(doc, 50)).toEqual({ origins: expect.any(WeakMap) });
   });
 });

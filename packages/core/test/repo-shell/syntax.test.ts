@@ -211,7 +211,7 @@ describe("diagnostics", () => {
     ]);
   });
 
-  it("reports a command built in a variable that holds one it looks for", () => {
+  it("reads a command built in a variable whose values are known, and reports one whose values are not", () => {
     const text = [
       "request_token_cmd=(buildkite-agent oidc request-token --audience sts.amazonaws.com)",
       'request_token_cmd+=(--lifetime "$LIFETIME")',
@@ -220,7 +220,10 @@ describe("diagnostics", () => {
       'AWS=(aws sts get-caller-identity); "${AWS[@]}"',
     ].join("\n");
     const r = read(text);
-    expect(r.diagnostics.map((d) => [d.line, d.message])).toEqual([
+    expect(r.diagnostics).toEqual([]);
+    expect(r.facts.tokenRequests.map((q) => [q.line, q.audience?.literal, q.lifetime?.variable, q.assignedTo])).toEqual([[3, "sts.amazonaws.com", "LIFETIME", "token"]]);
+    const unknown = ["request_token_cmd=(buildkite-agent oidc request-token --audience sts.amazonaws.com)", "read -r -a request_token_cmd", 'token=$("${request_token_cmd[@]}")'].join("\n");
+    expect(read(unknown).diagnostics.map((d) => [d.line, d.message])).toEqual([
       [3, "the command run by `\"${request_token_cmd[@]}\"` is built in a variable (it holds `buildkite-agent oidc`); its flags are not read"],
     ]);
     // an append is not recorded as the variable's value

@@ -229,3 +229,92 @@ describe("Windows paths in script calls", () => {
     expect(paths.filter((p) => p.includes("\\") || p.includes("stepstests"))).toEqual([]);
   });
 });
+
+describe("commands whose words come from variables with known values", () => {
+  const login = (r: ReturnType<typeof read>): [number, string, string | undefined, string | undefined][] =>
+    r.facts.azLogins.map((l) => [l.line, l.method, l.password?.raw, l.tenant?.literal]);
+
+  it("reads the subcommand and flags from an array expanded after the command name", () => {
+    for (const use of ['az "${args[@]}"', "az ${args[*]}", "az ${args[@]}"]) {
+      const r = read(`args=(login --service-principal -u app -p "$SP_SECRET" --tenant t)\n${use}`);
+      expect(r.diagnostics, use).toEqual([]);
+      expect(login(r), use).toEqual([[2, "password", "$SP_SECRET", "t"]]);
+      expect(r.facts.clientSecretUses.map((u) => [u.line, u.kind, u.name]), use).toEqual([[2, "password-flag", "SP_SECRET"]]);
+    }
+    const role = read("R=(role assignment create --role Owner --scope /subscriptions/s --assignee x)\naz ${R[@]}");
+    expect(role.facts.roleAssignments.map((x) => [x.line, x.role?.literal, x.scope?.literal])).toEqual([[2, "Owner", "/subscriptions/s"]]);
+  });
+
+  it("reads a command named by a variable, with one fact per value", () => {
+    expect(login(read('AZ=az\n$AZ login --service-principal -u app -p "$S" --tenant t'))).toEqual([[2, "password", '"$S"', "t"]]);
+    expect(login(read('AZ=/usr/bin/az\n"$AZ" login --identity'))).toEqual([[2, "identity", undefined, undefined]]);
+    expect(login(read('cmd=(az login -p "$S")\n"${cmd[@]}"'))).toEqual([[2, "password", "$S", undefined]]);
+    expect(login(read('cmd=(sudo az login -p "$S")\n"${cmd[@]}"'))).toEqual([[2, "password", "$S", undefined]]);
+    const two = read("if x; then L='az login --identity'; else L='az login -p p'; fi\n$L");
+    expect(login(two)).toEqual([
+      [2, "identity", undefined, undefined],
+      [2, "password", "p", undefined],
+    ]);
+    expect(two.diagnostics).toEqual([]);
+    const req = read("T=(buildkite-agent oidc request-token --audience a)\nTOKEN=$(\"${T[@]}\")");
+    expect(req.facts.tokenRequests.map((q) => [q.line, q.audience?.literal, q.assignedTo])).toEqual([[2, "a", "TOKEN"]]);
+  });
+
+  it("still reports a command word or arguments whose values are not known", () => {
+    expect(messages('AZ="$(command -v az)"\n"$AZ" login -p x')).toEqual([]);
+    expect(messages("args=(login -p x)\nread -r -a args\naz ${args[@]}")).toEqual([[3, "az: the subcommand in `${args[@]}` is only known at run time; what it runs is not read"]]);
+    expect(messages('buildkite-agent oidc "$@"')).toEqual([[1, 'buildkite-agent: the subcommand in `"$@"` is only known at run time; what it runs is not read']]);
+    expect(messages("az group create $ARGS")).toEqual([]);
+  });
+});
+
+describe("eval of a variable with known values", () => {
+  it("reads the value as shell text at the eval's line", () => {
+    const r = read('CMD="az login --service-principal -u app -p $SP_SECRET --tenant t"\necho hi\neval "$CMD"');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.facts.azLogins.map((l) => [l.line, l.method, l.password?.raw, l.tenant?.literal])).toEqual([[3, "password", "$SP_SECRET", "t"]]);
+    expect(r.facts.clientSecretUses.map((u) => [u.line, u.kind, u.name])).toEqual([[3, "password-flag", "SP_SECRET"]]);
+    // quotes inside the value are read again; several words are joined
+    const q = read("C='buildkite-agent oidc request-token --audience \"a b\"'\nT=$(eval $C)");
+    expect(q.facts.tokenRequests.map((x) => [x.line, x.audience?.literal, x.assignedTo])).toEqual([[2, "a b", "T"]]);
+    // one read per value
+    expect(read("if x; then C='az login --identity'; else C='az login -p p'; fi\neval \"$C\"").facts.azLogins.map((l) => l.method)).toEqual(["identity", "password"]);
+  });
+
+  it("stays silent on values that are not known", () => {
+    const r = read('CMD="$(cat cmd.txt)"\neval "$CMD"\neval "$FROM_ENV"');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.facts.azLogins).toEqual([]);
+  });
+});
+
+describe("for-loop variables", () => {
+  const values = (text: string): [number, string, string | undefined][] => read(text).facts.assignments.map((a) => [a.line, a.name, a.value.literal]);
+
+  it("take the listed words", () => {
+    expect(values("for y in a 'b c'; do\n  ./.buildkite/$y.sh\ndone")).toEqual([
+      [1, "y", "a"],
+      [1, "y", "b c"],
+    ]);
+    expect(values('arr=(x "y z")\nfor v in "${arr[@]}"; do echo "$v"; done').filter((a) => a[1] === "v")).toEqual([
+      [2, "v", "x"],
+      [2, "v", "y z"],
+    ]);
+    // and are read as values where they are used
+    expect(read("for f in --identity; do az login $f; done").facts.azLogins.map((l) => l.method)).toEqual(["identity"]);
+  });
+
+  it("stay unknown for globs, brace expansions, positional parameters and unknown lists", () => {
+    expect(values("for f in *.sh; do ./$f; done")).toEqual([]);
+    expect(values("for f in {a,b}; do ./$f; done")).toEqual([]);
+    expect(values("for f; do ./$f; done")).toEqual([]);
+    expect(values("for f in $(ls); do ./$f; done")).toEqual([]);
+    expect(messages("for f in $(cat flags); do az login $f; done")).toEqual([[1, "az login: the arguments in `$f` are only known at run time; flags they add are not read"]]);
+  });
+
+  it("stop at 16 values", () => {
+    const words = Array.from({ length: 17 }, (_, i) => `w${i}`).join(" ");
+    expect(values(`for f in ${words}; do ./$f.sh; done`)).toEqual([]);
+    expect(values(`for f in ${words.replace(" w16", "")}; do ./$f.sh; done`)).toHaveLength(16);
+  });
+});

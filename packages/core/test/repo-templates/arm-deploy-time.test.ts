@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/model/repo.ts";
 import { looksLikeArmTemplate, parameterFileFor, patchRawControlChars } from "../../src/repo/templates/arm.ts";
-import { readArmTemplate, type TemplateHost } from "../../src/repo/templates/index.ts";
+import { readArmTemplate, readBicep, type TemplateHost } from "../../src/repo/templates/index.ts";
 import { fixture } from "./helpers.ts";
 
 const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -225,6 +225,45 @@ describe("values the deployment decides", () => {
   ])("keeps %s a gap", (_name, expr) => {
     const { facts, diagnostics } = readArmTemplate(template(assignment(expr)), "x.json");
     expect(gaps(diagnostics).map((d) => d.message)).toEqual([expect.stringMatching(/cannot read a role definition GUID/)]);
+    expect(facts.roleAssignments[0]!.roleDecidedBy).toBeUndefined();
+  });
+});
+
+describe("many deploy-time values in one file", () => {
+  it("are notes however many there are: the cap on listed notes is not a gap, and a gap after them keeps its line", () => {
+    const body = Array.from({ length: 120 }, (_, i) => `resource r${i} 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n  name: guid('${i}')\n  properties: {\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)\n    principalId: 'p'\n  }\n}`);
+    const text = ["param roleId string", ...body, "var broken = ", ""].join("\n");
+    const { diagnostics } = readBicep(text, "many.bicep");
+    const gapsOf = diagnostics.filter((d) => !d.note);
+    expect(gapsOf).toHaveLength(1);
+    expect(gapsOf[0]!.line).toBeGreaterThanOrEqual(text.split("\n").indexOf("var broken = ") + 1);
+    expect(diagnostics.filter((d) => d.note).at(-1)!.message).toMatch(/^\d+ further note\(s\) in this file are not listed$/);
+  });
+});
+
+describe("a custom role the template declares", () => {
+  it("assigned by its id is a note naming the role, not a gap", () => {
+    const text = [
+      "resource customRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {",
+      "  name: guid(subscription().id, 'deployer')",
+      "  properties: {",
+      "    roleName: 'Deployer'",
+      "    permissions: [{ actions: ['Microsoft.Resources/deployments/*'] }]",
+      "    assignableScopes: [subscription().id]",
+      "  }",
+      "}",
+      "resource access 'Microsoft.Authorization/roleAssignments@2022-04-01' = {",
+      "  name: guid('x')",
+      "  properties: {",
+      "    roleDefinitionId: customRole.id",
+      "    principalId: 'p'",
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    const { facts, diagnostics } = readBicep(text, "custom.bicep");
+    expect(diagnostics.filter((d) => !d.note)).toEqual([]);
+    expect(diagnostics.filter((d) => d.kind === "custom-role").map((d) => d.line)).toEqual([9]);
     expect(facts.roleAssignments[0]!.roleDecidedBy).toBeUndefined();
   });
 });

@@ -162,6 +162,8 @@ describe("readBicep: local modules", () => {
     expect(resolveRelative("infra/main.bicep", "../shared/x.bicep")).toBe("shared/x.bicep");
     expect(resolveRelative("main.bicep", "x.bicep")).toBe("x.bicep");
     expect(resolveRelative("infra/main.bicep", "../../x.bicep")).toBeUndefined();
+    expect(resolveRelative("infra/main.bicep", "/etc/x.bicep")).toBeUndefined();
+    expect(resolveRelative("infra/main.bicep", "C:\\x.bicep")).toBeUndefined();
   });
 });
 

@@ -284,12 +284,13 @@ export function readPipeline(text: string, file: string, opts: { candidate?: boo
     const e = doc.errors[0]!;
     return { diagnostics: [{ file, line: e.linePos?.[0]?.line ?? 1, message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
   }
+  // Aliases first: a pipeline may build its steps from anchors (`steps: *steps`, `<<: *base`).
+  const aliases = resolveAliases(doc);
+  if ("message" in aliases) return { diagnostics: [{ file, line: lineOf(ctx, aliases.node), message: aliases.message }] };
   if (opts.candidate) {
     const reason = notPipelineReason(doc.contents);
     if (reason !== undefined) return { diagnostics: [], notPipeline: reason };
   }
-  const aliases = resolveAliases(doc);
-  if ("message" in aliases) return { diagnostics: [{ file, line: lineOf(ctx, aliases.node), message: aliases.message }] };
   ctx.origins = aliases.origins;
   const root = doc.contents;
   const steps: PipelineStep[] = [];

@@ -110,8 +110,8 @@ export function resolveAliases(doc: Document, max: number = MAX_EXPANDED_NODES):
     } else resolveInside(node);
   };
 
+  // Only copies are counted: the document itself is bounded by the file's size.
   const resolveInside = (node: unknown): void => {
-    count(node);
     if (isSeq(node)) {
       node.items = node.items.map((i) => resolved(i));
     } else if (isMap(node)) {
@@ -127,6 +127,8 @@ export function resolveAliases(doc: Document, max: number = MAX_EXPANDED_NODES):
             merged.push(...(source.items as Pair[]));
           }
         } else {
+          // An alias as a key (`*name : value`) stands for the scalar it names.
+          if (isAlias(pair.key)) pair.key = resolved(pair.key) as Node | null;
           pair.value = resolved(pair.value) as Node | null;
           own.push(pair);
         }

@@ -102,6 +102,8 @@ const PLAIN = new Uint8Array(128);
 for (let i = 33; i < 127; i++) PLAIN[i] = /[;|&(){},<>"'$`[\]]/.test(String.fromCharCode(i)) ? 0 : 1;
 const VAR_CHAR = /[A-Za-z0-9_?]/;
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", a: "\x07", b: "\b", f: "\f", v: "\v", e: "\x1b" };
+/** Dashes PowerShell takes for `-` at the start of a parameter or operator. */
+const DASHES = /^[-\u2013\u2014\u2015]*[\u2013\u2014\u2015][-\u2013\u2014\u2015]*/;
 /** Operators after which a statement goes on past the end of the line. */
 const CONTINUES = new Set(["=", "+=", "-=", "*=", "/=", "%=", "??=", ",", "|", "&&", "||"]);
 
@@ -384,6 +386,8 @@ export class Parser {
       return { ...this.mk("word", start, adj), text: c };
     }
     this.ctx.ops += this.pos - start;
+    // PowerShell reads an en dash, em dash or horizontal bar as `-` (`–ServicePrincipal`, `—eq`)
+    if (DASHES.test(text)) text = text.replace(DASHES, (d) => "-".repeat(d.length));
     return { ...this.mk("word", start, adj), text };
   }
 

@@ -7,16 +7,22 @@
  * Facts only: nothing is evaluated, and no secret value is recorded (a literal password, and any
  * value assigned to a variable that holds a secret, is replaced by `***`).
  *
+ * Values the script itself sets are followed (known.ts): `$PSScriptRoot` (the directory of `file`
+ * unless the text is inline), variables assigned literals, `Join-Path`; arrays and hashtables
+ * splatted into a command; code held in a variable and run by `Invoke-Expression`.
+ *
  * Pure: no I/O, never throws, bounded work (an operation budget proportional to the text, caps on
- * nesting). What could hide one of the facts above and cannot be read (`Invoke-Expression $x`, a
- * command named by a variable that holds `az …`) is a diagnostic at its line.
+ * nesting). What could hide one of the facts above and cannot be read (a command named by a
+ * variable that holds `az …`, `az @args`, a hashtable key set by a name made at run time) is a
+ * diagnostic at its line; text made at run time (`Invoke-Expression $x` of an unknown `$x`) is not.
  */
 import { emptyShellFacts, lastLineOf, tidyFacts } from "../script-facts.ts";
 import type { AzLogin, AzLoginMethod, ClientSecretUse, Diagnostic, Located, RoleAssignmentCommand, ShellFacts, TokenRequest, TokenSink, ValueRef } from "../../model/repo.ts";
 import { readShell } from "../shell/read-shell.ts";
 import { globMatch, MAX_GLOB_LENGTH } from "../shell/glob.ts";
 import { commandBase, isPwshName, pwshTarget } from "./invocation.ts";
-import { LexContext, MAX_DEPTH, oneLine, Parser, staticItem, staticItems, type Element, type Item, type Script, type Statement } from "./lexer.ts";
+import { argsOf, Known, rawOf, whereOf, type Arg, type Where } from "./known.ts";
+import { LexContext, MAX_DEPTH, oneLine, Parser, staticItem, staticItems, type Element, type Item, type Script, type Statement, type StrPart } from "./lexer.ts";
 
 export { powerShellInvocation } from "./invocation.ts";
 
@@ -31,22 +37,32 @@ export const OPS_BASE = 20_000;
 /** What replaces a secret's value in the facts. */
 export const REDACTED = "***";
 
-export function readPowerShell(text: string, file: string, opts: { firstLine?: number } = {}): ReadPowerShellResult {
+/**
+ * `firstLine`: the line the text starts at in `file`. `inline`: the text is a step's command, not
+ * the script `file` (so `$PSScriptRoot` is not the file's directory); default: when `firstLine` is given.
+ */
+export interface ReadPowerShellOptions {
+  firstLine?: number;
+  inline?: boolean;
+}
+
+export function readPowerShell(text: string, file: string, opts: ReadPowerShellOptions = {}): ReadPowerShellResult {
   const { facts, diagnostics } = readPowerShellCounted(text, file, opts);
   return { facts, diagnostics };
 }
 
 /** readPowerShell, also returning how many operations it spent (for tests of its bound). */
-export function readPowerShellCounted(text: string, file: string, opts: { firstLine?: number } = {}): ReadPowerShellResult & { operations: number } {
+export function readPowerShellCounted(text: string, file: string, opts: ReadPowerShellOptions = {}): ReadPowerShellResult & { operations: number } {
   const src = typeof text === "string" ? text : "";
   const o = opts !== null && typeof opts === "object" ? opts : {};
   const firstLine = typeof o.firstLine === "number" && Number.isSafeInteger(o.firstLine) && o.firstLine >= 1 ? o.firstLine : 1;
+  const inline = typeof o.inline === "boolean" ? o.inline : o.firstLine !== undefined;
   const ctx = new LexContext(typeof file === "string" ? file : "", OPS_PER_CHAR * src.length + OPS_BASE);
   const lastLine = lastLineOf(src, firstLine);
   let facts = emptyShellFacts();
   try {
     const ex = new Extractor(ctx);
-    ex.read(src, firstLine, 0);
+    ex.read(src, firstLine, 0, inline || typeof file !== "string" ? undefined : whereOf(file));
     facts = ex.finish();
   } catch (e) {
     // a bug, not a property of the input: report it rather than throw
@@ -101,6 +117,14 @@ const WRITER_PARAMS = ["filepath", "path", "literalpath", "value", "inputobject"
 const NEW_OBJECT_SWITCHES = new Set(["strict"]);
 const SECURE_SWITCHES = new Set(["asplaintext", "force"]);
 const NO_SWITCHES: ReadonlySet<string> = new Set();
+/** Command strings held in variables (`Invoke-Expression $cmd`) read per text. */
+const MAX_HELD_READS = 256;
+/** Text of code that may hold a secret's value (`-p x`, `--password=x`, `ConvertTo-SecureString 'x'`). */
+const HOLDS_SECRET = /(^|[\s'"])(-p|--password|--secret|-credential|-certificatepassword|-accesstoken)([\s=:'"]|$)|convertto-securestring|pscredential/i;
+const INVOKE_COMMAND_SWITCHES = new Set(["asjob", "hidecomputername", "noNewScope", "enablenetworkaccess", "inDisconnectedSession", "runasadministrator", "usessl", "remotedebug"].map((x) => x.toLowerCase()));
+const INVOKE_COMMAND_PARAMS = ["filepath", "scriptblock", "computername", "session", "argumentlist", "credential", "inputobject", "jobname", "port", "vmname", "vmid", "containerid", "hostname", "username"];
+const START_PROCESS_SWITCHES = new Set(["wait", "passthru", "nonewwindow", "loaduserprofile", "usenewenvironment", "whatif", "confirm"]);
+const START_PROCESS_PARAMS = ["filepath", "argumentlist", "workingdirectory", "credential", "verb", "windowstyle", "redirectstandardoutput", "redirectstandarderror", "redirectstandardinput", "environment", "wait", "passthru", "nonewwindow"];
 const CONNECT_PARAMS = [
   "serviceprincipal", "identity", "credential", "tenant", "tenantid", "applicationid", "federatedtoken", "certificatethumbprint", "certificatepath", "certificatepassword",
   "accesstoken", "accountid", "subscription", "subscriptionid", "subscriptionname", "environment", "scope", "contextname", "usedeviceauthentication",
@@ -109,16 +133,12 @@ const CONNECT_PARAMS = [
 // ---------------------------------------------------------------------------------------------
 // What the walk records
 
-interface Arg {
-  items: Item[];
-  raw: string;
-  line: number;
-}
-
 interface Param {
   /** Lower case, without the dash. */
   name: string;
   value?: Arg;
+  /** `-Name a, b`: every element of the list (the first is `value`). */
+  list?: Arg[];
   line: number;
 }
 
@@ -137,6 +157,8 @@ interface Pipe {
   /** The pipeline is the condition of `if`/`while`/…. */
   condition: boolean;
   src: string;
+  /** The script the text runs as (for `$PSScriptRoot`); undefined in a command string. */
+  where: Where | undefined;
 }
 
 interface Site {
@@ -149,6 +171,8 @@ interface Site {
 
 interface AssignRecord {
   key: string;
+  /** `=`, `+=`, … */
+  op: string;
   name: string;
   line: number;
   /** The value pipeline. */
@@ -176,42 +200,13 @@ function varKey(name: string): { key: string; bare: string; env: boolean } {
   return { key: name.toLowerCase(), bare: name, env: false };
 }
 
-/** Items split into arguments: items written together (no space between) are one argument. */
-function argsOf(items: readonly Item[], src: string): Arg[] {
-  const out: Arg[] = [];
-  let cur: Item[] = [];
-  const flush = (): void => {
-    const first = cur[0];
-    const last = cur[cur.length - 1];
-    if (first && last) out.push({ items: cur, raw: src.slice(first.start, last.end), line: first.line });
-    cur = [];
-  };
-  for (const it of items) {
-    if (it.t === "op" && it.text === ",") {
-      flush();
-      continue;
-    }
-    if (!it.adj) flush();
-    cur.push(it);
-  }
-  flush();
-  return out;
-}
-
 function argText(a: Arg): string | undefined {
   return staticItems(a.items);
 }
 
 /** The argument's text with variables as written: for paths and names shown in facts. */
 function looseText(a: Arg): string {
-  let s = "";
-  for (const it of a.items) {
-    const t = staticItem(it);
-    if (t !== undefined) s += t;
-    else if (it.t === "str") for (const p of it.parts) s += p.kind === "lit" ? p.text : p.raw;
-    else s += it.raw;
-  }
-  return s;
+  return rawOf(a.items);
 }
 
 function slashes(p: string): string {
@@ -245,6 +240,13 @@ function secretRef(a: Arg): ValueRef {
 /** A synthetic argument: the rest of `a` after the first `n` characters of its first (word) item. */
 function argAfter(a: Arg, n: number): Arg | undefined {
   const first = a.items[0];
+  // `"--password=$env:X"`: the rest of the string
+  if (first?.t === "str" && a.items.length === 1 && first.parts[0]?.kind === "lit") {
+    const rest = first.parts[0].text.slice(n);
+    const parts: StrPart[] = [...(rest !== "" ? [{ kind: "lit" as const, text: rest }] : []), ...first.parts.slice(1)];
+    const raw = `"${parts.map((p) => (p.kind === "lit" ? p.text : p.raw)).join("")}"`;
+    return { items: [{ ...first, parts, raw }], raw, line: a.line };
+  }
   if (!first || first.t !== "word") return undefined;
   const rest = first.text.slice(n);
   const items: Item[] = [];
@@ -259,17 +261,26 @@ interface Flag {
   value?: Arg;
 }
 
+/** A quoted argument, which a native command receives as plain text (`'--password=x'`): as a bare word. */
+function asWord(a: Arg): Arg {
+  const only = a.items.length === 1 ? a.items[0] : undefined;
+  const t = only?.t === "str" ? staticItem(only) : undefined;
+  if (!only || t === undefined) return a;
+  return { ...a, raw: t, items: [{ t: "word", text: t, raw: t, line: only.line, start: only.start, end: only.end, adj: only.adj }] };
+}
+
 /** Flags and positionals of a native command (`--name value`, `--name=value`, `-p value`). */
 function readFlags(args: readonly Arg[], start: number, values: Set<string>): { flags: Flag[]; positionals: Arg[]; missing: string[]; splats: Arg[] } {
   const out = { flags: [] as Flag[], positionals: [] as Arg[], missing: [] as string[], splats: [] as Arg[] };
   for (let i = start; i < args.length; i++) {
-    const a = args[i] as Arg;
+    const a = asWord(args[i] as Arg);
     const first = a.items[0];
     if (first?.t === "var" && first.splat) {
       out.splats.push(a);
       continue;
     }
-    const head = first?.t === "word" ? first.text : undefined;
+    let head = first?.t === "word" ? first.text : undefined;
+    if (first?.t === "str" && a.items.length === 1 && first.parts[0]?.kind === "lit" && /^--?[A-Za-z][\w-]*=/.test(first.parts[0].text)) head = first.parts[0].text;
     if (head === undefined || !head.startsWith("-") || head === "-" || head === "--") {
       out.positionals.push(a);
       continue;
@@ -331,8 +342,13 @@ function readParams(args: readonly Arg[], start: number, switches: ReadonlySet<s
     const next = args[i + 1];
     const nextIsParam = next?.items[0]?.t === "word" && /^-[A-Za-z_]/.test((next.items[0] as { text: string }).text);
     if (!switches.has(name) && next && !nextIsParam) {
-      out.params.push({ name, value: next, line: a.line });
+      const p: Param = { name, value: next, line: a.line };
       i++;
+      if (args[i + 1]?.listed) {
+        p.list = [next];
+        while (args[i + 1]?.listed && p.list.length < 256) p.list.push(args[++i] as Arg);
+      }
+      out.params.push(p);
     } else out.params.push({ name, line: a.line });
   }
   return out;
@@ -376,10 +392,33 @@ class Extractor {
   }
 
   /** Parses and walks one text (the file, or a command string found in it). */
-  read(text: string, firstLine: number, depth: number): void {
+  read(text: string, firstLine: number, depth: number, where: Where | undefined): void {
     const parser = new Parser(text, firstLine, this.ctx);
     const script = parser.parse();
+    const outer = this.where;
+    this.where = where;
     this.walkScript(script, text, undefined, depth, false, false);
+    this.where = outer;
+  }
+
+  /** The script the text being walked runs as. */
+  private where: Where | undefined;
+
+  private readonly known = new Known({
+    assigned: (key, line) => {
+      const all = this.assignsByKey.get(key) ?? [];
+      const before = all.filter((r) => r.line <= line);
+      return (before.length > 0 ? before : all).map((r) => ({ items: r.items.length > 0 ? r.items : undefined, op: r.op, line: r.line, where: r.pipe.where }));
+    },
+    spend: (n) => {
+      this.ctx.ops += n;
+      return this.ctx.ops <= this.ctx.budget;
+    },
+  });
+
+  /** The values of an argument where it is; unknown parts kept as written. */
+  private values(a: Arg, site: Site): { values: string[]; complete: boolean; known: boolean } {
+    return this.known.arg(a.items, site.pipe.where, site.el.line, true) ?? { values: [looseText(a)], complete: false, known: false };
   }
 
   finish(): ShellFacts {
@@ -406,7 +445,7 @@ class Extractor {
     const first = st.elements[0] as Element;
     const items = first.items;
     const head = items[0];
-    const pipe: Pipe = { sites: [], condition, src };
+    const pipe: Pipe = { sites: [], condition, src, where: parent?.site.pipe.where ?? this.where };
     if (parent) pipe.parent = parent;
     let elements = st.elements;
 
@@ -442,7 +481,7 @@ class Extractor {
         elements = [valueEl, ...st.elements.slice(1)];
         pipe.assign = { name: bare, key };
         const lastEl = elements[elements.length - 1] as Element;
-        const rec: AssignRecord = { key, name: bare, line: v.line, pipe, items: elements.length === 1 ? rest : [], src, start: valueEl.start, end: lastEl.end };
+        const rec: AssignRecord = { key, op: op.text, name: bare, line: v.line, pipe, items: elements.length === 1 ? rest : [], src, start: valueEl.start, end: lastEl.end };
         this.assigns.push(rec);
         const same = this.assignsByKey.get(key) ?? [];
         same.push(rec);
@@ -492,6 +531,8 @@ class Extractor {
     else if (first.t !== "word" || /^(-|[0-9]|!)/.test(first.text) || KEYWORDS.has(first.text.toLowerCase())) return undefined;
     const head = args[0];
     if (!head) return undefined;
+    // `@list` where `$list = @('login', …)`: its elements are the arguments
+    if (args.some((a) => a.items[0]?.t === "var" && a.items[0].splat)) args = [head, ...args.slice(1).flatMap((a) => this.splatted(a, el.line) ?? [a])].slice(0, 1024);
     let t = argText(head);
     // `& $agent …` where `$agent = 'C:\…\buildkite-agent.exe'` earlier in the text
     const v = head.items.length === 1 ? head.items[0] : undefined;
@@ -503,16 +544,70 @@ class Extractor {
     return { name, head, args };
   }
 
-  /** Text a command runs that this reader can read too: `pwsh -Command '…'`, `Invoke-Expression '…'`, `bash -c '…'`. */
+  /** The elements of an array splatted as arguments (`@a`, `$a = @('x', $y)`, `$a += 'z'`), or undefined when not known. */
+  private splatted(a: Arg, line: number): Arg[] | undefined {
+    const v = a.items.length === 1 ? a.items[0] : undefined;
+    if (v?.t !== "var" || !v.splat) return undefined;
+    const recs = (this.assignsByKey.get(varKey(v.name).key) ?? []).filter((r) => r.line <= line);
+    let base = -1;
+    recs.forEach((r, i) => {
+      if (r.op === "=") base = i;
+    });
+    if (base < 0) return undefined;
+    const out: Arg[] = [];
+    const key = varKey(v.name).key;
+    for (const r of recs.slice(base)) {
+      if (r.op !== "=" && r.op !== "+=") return undefined;
+      // `[string[]]@( … )`, `[ordered]@{ … }`
+      const items = r.items.filter((i, k) => !(i.t === "group" && i.open === "[" && k < r.items.length - 1));
+      const only = items.length === 1 ? items[0] : undefined;
+      if (only?.t === "group" && (only.open === "@(" || only.open === "(")) {
+        for (const st of only.body.statements) {
+          if (st.elements.length !== 1) return undefined;
+          out.push(...argsOf((st.elements[0] as Element).items, r.src));
+        }
+      } else {
+        const first = items[0];
+        // a hashtable (read by the cmdlets that take one), a command's output, or nothing
+        if (!first || (first.t === "group" && first.open === "@{") || (first.t === "word" && !/^[0-9]/.test(first.text))) return undefined;
+        out.push(...argsOf(items, r.src));
+      }
+      if (out.length > 512) return undefined;
+    }
+    for (const o of out) this.splatOrigin.set(o, key);
+    return out;
+  }
+
+  /** The array variable an argument was splatted from (a secret in it makes the array a secret). */
+  private readonly splatOrigin = new WeakMap<Arg, string>();
+
+  /**
+   * Text a command runs that this reader can read too: `pwsh -Command '…'`, `Invoke-Expression '…'`
+   * (or a variable assigned such text), `bash -c '…'`; and the scripts `pwsh -File`, `bash x.sh`,
+   * `Invoke-Command -FilePath` and `Start-Process` run.
+   */
   private nested(site: Site): void {
     const cmd = site.cmd;
     if (!cmd) return;
+    this.runs(site, cmd.name, cmd.args);
+  }
+
+  /** What the program `name` runs, given its arguments (`args[0]` names it). */
+  private runs(site: Site, name: string, args: readonly Arg[]): void {
     const line = site.el.line;
     // Like the bash reader's `eval "$x"`, `Invoke-Expression $x` runs text made at run time (a
     // script path, a test command) far more often than a hidden login: not a gap (`report` false).
-    const readInline = (a: Arg | undefined, what: string, shell: "pwsh" | "bash", report = true): void => {
+    // A variable the script assigns a literal is read, though. `scoped`: the text runs in this
+    // script's scope (`$PSScriptRoot` kept), not in a new PowerShell.
+    const readInline = (a: Arg | undefined, what: string, shell: "pwsh" | "bash", report = true, scoped = false): void => {
       if (!a) return;
       let t = argText(a);
+      const held = t === undefined && shell === "pwsh" ? this.heldCode(a, line) : undefined;
+      if (held) {
+        if (site.depth + 1 > MAX_DEPTH / 4) this.diag(line, `${what}: command strings nested too deeply to read`);
+        else for (const h of held) this.readHeld(h, line, site.depth + 1, scoped ? site.pipe.where : undefined);
+        return;
+      }
       const only = a.items.length === 1 ? a.items[0] : undefined;
       // a double-quoted string is code with its variables in it: read it as written
       if (t === undefined && only?.t === "str" && only.quote === "double" && only.parts.every((p) => p.kind !== "sub")) t = only.raw.slice(1, -1);
@@ -524,40 +619,116 @@ class Extractor {
         this.diag(line, `${what}: command strings nested too deeply to read`);
         return;
       }
-      if (shell === "pwsh") this.read(t, a.line, site.depth + 1);
+      if (shell === "pwsh") this.read(t, a.line, site.depth + 1, scoped ? site.pipe.where : undefined);
       else this.mergeShell(t, a.line);
     };
-    const texts = cmd.args.map(argText);
-    if (isPwshName(cmd.name)) {
-      const target = pwshTarget(texts, 1, cmd.name.startsWith("powershell"));
+    const texts = args.map(argText);
+    if (isPwshName(name)) {
+      const target = pwshTarget(texts, 1, name.startsWith("powershell"));
       if (target.kind === "command") {
-        const rest = cmd.args.slice(target.index);
-        if (rest.length === 1) readInline(rest[0], `${cmd.name} -Command`, "pwsh");
+        const rest = args.slice(target.index);
+        if (rest.length === 1) readInline(rest[0], `${name} -Command`, "pwsh");
         else if (rest.length > 1) {
           const joined = rest.map(argText);
-          if (joined.every((x) => x !== undefined)) readInline({ items: [{ t: "word", text: joined.join(" "), raw: "", line: rest[0]?.line ?? line, start: 0, end: 0, adj: false }], raw: "", line: rest[0]?.line ?? line }, `${cmd.name} -Command`, "pwsh");
-          else this.diag(line, `${cmd.name} -Command: the command string is built at run time; its commands are not read`);
+          if (joined.every((x) => x !== undefined)) readInline({ items: [{ t: "word", text: joined.join(" "), raw: "", line: rest[0]?.line ?? line, start: 0, end: 0, adj: false }], raw: "", line: rest[0]?.line ?? line }, `${name} -Command`, "pwsh");
+          else this.diag(line, `${name} -Command: the command string is built at run time; its commands are not read`);
         }
       } else if (target.kind === "file") {
-        const f = cmd.args[target.index];
-        if (f) this.facts.scriptCalls.push({ file: this.ctx.file, line, path: slashes(looseText(f)) });
-      } else if (target.kind === "encoded") this.diag(line, `${cmd.name} -EncodedCommand: the encoded command is not read`);
-    } else if (INVOKE_EXPRESSION.has(cmd.name)) {
-      const ps = readParams(cmd.args, 1, NO_SWITCHES);
+        const f = args[target.index];
+        if (f) this.callTo(site, f);
+      } else if (target.kind === "encoded") this.diag(line, `${name} -EncodedCommand: the encoded command is not read`);
+    } else if (INVOKE_EXPRESSION.has(name)) {
+      const ps = readParams(args, 1, NO_SWITCHES);
       const a = param(ps.params, "command")?.value ?? ps.positionals[0];
-      if (a) readInline(a, "Invoke-Expression", "pwsh", false);
+      if (a) readInline(a, "Invoke-Expression", "pwsh", false, true);
       else if (site.index > 0) this.diag(line, "Invoke-Expression: the command string comes from the pipeline; its commands are not read");
-    } else if (SHELLS.has(cmd.name)) {
+    } else if (SHELLS.has(name)) {
       let k = 1;
       let hasC = false;
-      for (; k < cmd.args.length; k++) {
+      for (; k < args.length; k++) {
         const t = texts[k];
         if (t === undefined || !/^[-+]/.test(t)) break;
         if (/^-[A-Za-z]*c/.test(t) && !t.startsWith("--")) hasC = true;
       }
-      if (hasC) readInline(cmd.args[k], `${cmd.name} -c`, "bash");
-      else if (cmd.args[k]) this.facts.scriptCalls.push({ file: this.ctx.file, line, path: slashes(looseText(cmd.args[k] as Arg)) });
+      if (hasC) readInline(args[k], `${name} -c`, "bash");
+      else if (args[k]) this.callTo(site, args[k] as Arg);
+    } else if (name === "invoke-command" || name === "icm") {
+      const ps = readParams(args, 1, INVOKE_COMMAND_SWITCHES, INVOKE_COMMAND_PARAMS);
+      const f = param(ps.params, "filepath")?.value;
+      if (f) this.callTo(site, f);
+    } else if (name === "start-process" || name === "saps" || name === "start") this.startProcess(site, args);
+  }
+
+  /** `Start-Process pwsh -ArgumentList '-File','x.ps1'`: the program and its arguments, read as if written as a command. */
+  private startProcess(site: Site, args: readonly Arg[]): void {
+    const ps = readParams(args, 1, START_PROCESS_SWITCHES, START_PROCESS_PARAMS);
+    const program = param(ps.params, "filepath")?.value ?? ps.positionals[0];
+    if (!program) return;
+    const list = param(ps.params, "argumentlist");
+    const listed = list ? (list.list ?? (list.value ? [list.value] : [])) : ps.positionals.slice(program === ps.positionals[0] ? 1 : 0);
+    // `-ArgumentList "-File x.ps1"`: one string holds several arguments
+    const words: Arg[] = [];
+    for (const a of listed.slice(0, 64)) {
+      const t = argText(a);
+      if (t !== undefined && /\s/.test(t.trim())) for (const w of t.trim().split(/\s+/).slice(0, 64)) words.push({ items: [{ t: "word", text: w.replace(/^["']|["']$/g, ""), raw: w, line: a.line, start: 0, end: 0, adj: false }], raw: w, line: a.line });
+      else words.push(...this.listItems(a, site.pipe.src));
     }
+    const t = argText(program);
+    const name = t === undefined ? "" : commandBase(t).replace(/\.(exe|cmd|bat|com)$/, "");
+    if (isPwshName(name) || SHELLS.has(name)) this.runs(site, name, [program, ...words]);
+    else this.callTo(site, program, true);
+  }
+
+  /** A script call for each value the argument may have (an unknown argument is left alone unless `ifPath` and it is a path). */
+  private callTo(site: Site, a: Arg, ifPath = false): void {
+    const { values, complete, known } = this.values(a, site);
+    if (!complete && !known) {
+      if (!ifPath) this.facts.scriptCalls.push({ file: this.ctx.file, line: site.el.line, path: slashes(looseText(a)) });
+      return;
+    }
+    for (const v of values) {
+      const path = slashes(v);
+      if (path === "" || (ifPath && (!path.includes("/") || /^([A-Za-z]:|\/|~|[a-z][a-z0-9+.-]*:\/\/)/i.test(path)))) continue;
+      this.facts.scriptCalls.push({ file: this.ctx.file, line: site.el.line, path });
+    }
+  }
+
+  private readonly reading = new Set<AssignRecord>();
+
+  /** The code a variable holds when the script assigns it literal text (`$cmd = "az login …"`): each value as written. */
+  private heldCode(a: Arg, line: number): { rec: AssignRecord; text: string }[] | undefined {
+    const only = a.items.length === 1 ? a.items[0] : undefined;
+    let name: string | undefined;
+    if (only?.t === "var" && !only.splat) name = only.name;
+    else if (only?.t === "str" && (only.quote === "double" || only.quote === "here-double")) {
+      const ps = only.parts.filter((p) => !(p.kind === "lit" && p.text === ""));
+      if (ps.length === 1 && ps[0]?.kind === "var") name = ps[0].name;
+    }
+    if (name === undefined) return undefined;
+    const recs = (this.assignsByKey.get(varKey(name).key) ?? []).filter((r) => r.line <= line);
+    if (recs.length === 0 || recs.length > 4 || recs.some((r) => r.op !== "=")) return undefined;
+    const out: { rec: AssignRecord; text: string }[] = [];
+    for (const rec of recs) {
+      const v = rec.items.length === 1 ? rec.items[0] : undefined;
+      if (v?.t !== "str" || v.parts.some((p) => p.kind === "sub") || this.reading.has(rec)) continue;
+      out.push({ rec, text: v.parts.map((p) => (p.kind === "lit" ? p.text : p.raw)).join("") });
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
+  private heldReads = 0;
+
+  private readHeld(h: { rec: AssignRecord; text: string }, line: number, depth: number, where: Where | undefined): void {
+    // code that logs in with a secret: the variable's value is not recorded
+    if (HOLDS_SECRET.test(h.text)) this.secretVars.add(h.rec.key);
+    // each read may read others: a cap, not only the budget, keeps a small text from costing the whole budget
+    if (++this.heldReads > MAX_HELD_READS) {
+      if (this.heldReads === MAX_HELD_READS + 1) this.diag(line, `Invoke-Expression: more than ${MAX_HELD_READS} command strings held in variables; the rest are not read`);
+      return;
+    }
+    this.reading.add(h.rec);
+    this.read(h.text, line, depth, where);
+    this.reading.delete(h.rec);
   }
 
   /** Facts from a bash command string run from PowerShell. */
@@ -614,7 +785,9 @@ class Extractor {
         this.facts.pipelineUploads.push({ file: this.ctx.file, line, path: p ? slashes(looseText(p)) : site.index > 0 ? "-" : "" });
       }
     } else if (name === "az") {
-      if (texts[1] === "login") this.azLogin(site, cmd);
+      const splat = cmd.args[1]?.items[0];
+      if (splat?.t === "var" && splat.splat) this.diag(line, `az: the arguments in \`${oneLine((cmd.args[1] as Arg).raw, 80)}\` are only known at run time; the command they make is not read`);
+      else if (texts[1] === "login") this.azLogin(site, cmd);
       else if (texts[1] === "role" && texts[2] === "assignment" && texts[3] === "create") this.roleAssignment(site, cmd);
     } else if (CONNECT_AZ.has(name)) this.connectAz(site, cmd);
     else if (name === "set-item" || name === "new-item" || name === "si" || name === "ni") {
@@ -664,12 +837,17 @@ class Extractor {
     return (before?.t === "word" && TEST_OPERATOR.test(before.text)) || (before?.t === "op" && before.text === "!") || (after?.t === "word" && TEST_OPERATOR.test(after.text));
   }
 
+  /** `& ./x.ps1`, `. "$PSScriptRoot\\lib.ps1"`, `& $script` (a value the script assigns), `./x.sh`. */
   private scriptCall(site: Site, cmd: Cmd): void {
-    const raw = slashes(looseText(cmd.head));
-    if (raw === "" || cmd.head.items.every((i) => i.t === "var" || i.t === "group")) return;
-    if (/^([A-Za-z]:|\/|~|[a-z][a-z0-9+.-]*:\/\/)/i.test(raw)) return;
+    const { values, complete, known } = this.values(cmd.head, site);
+    // a command named by what is not known could be anything: like the bash reader's `$CMD`, silent
+    if (!complete && !known) return;
     const dotted = cmd.args.length > 0 && (site.el.items[0]?.t === "op" || (site.el.items[0]?.t === "word" && (site.el.items[0] as { text: string }).text === "."));
-    if (raw.includes("/") || (dotted && /\.(ps1|psm1|sh|cmd|bat)$/i.test(raw))) this.facts.scriptCalls.push({ file: this.ctx.file, line: site.el.line, path: raw });
+    for (const v of values) {
+      const raw = slashes(v);
+      if (raw === "" || /^([A-Za-z]:|\/|~|[a-z][a-z0-9+.-]*:\/\/)/i.test(raw)) continue;
+      if (raw.includes("/") || (dotted && /\.(ps1|psm1|sh|cmd|bat)$/i.test(raw))) this.facts.scriptCalls.push({ file: this.ctx.file, line: site.el.line, path: raw });
+    }
   }
 
   /** `& $cmd …` where `$cmd` holds a command this reader looks for. */
@@ -789,6 +967,11 @@ class Extractor {
     this.facts.azLogins.push(login);
     if (method === "password" && password?.value) {
       this.markSecretArg(password.value);
+      // a secret in a splatted array: the array's value is not recorded
+      for (const a of cmd.args) {
+        const from = this.splatOrigin.get(a);
+        if (from !== undefined) this.secretVars.add(from);
+      }
       this.secretUse(line, "password-flag", login.password?.variable ?? this.secretGetName(password.value) ?? password.name);
     }
   }
@@ -804,6 +987,8 @@ class Extractor {
 
   /** Variables an argument names become secrets (their assigned values are not recorded). */
   private markSecretArg(a: Arg): void {
+    const from = this.splatOrigin.get(a);
+    if (from !== undefined) this.secretVars.add(from);
     for (const it of a.items) {
       if (it.t === "var") this.secretVars.add(varKey(it.name).key);
       else if (it.t === "str") {
@@ -819,7 +1004,7 @@ class Extractor {
     const ps = readParams(cmd.args, 1, CONNECT_SWITCHES, CONNECT_PARAMS);
     const params = [...ps.params];
     for (const s of ps.splats) {
-      const table = this.hashtableOf(s, line);
+      const table = this.hashtableOf(s, site);
       if (table) params.push(...table);
       else this.diag(line, `${cmd.name}: the parameters in \`${oneLine(s.raw, 80)}\` are only known at run time; the login they make is not read`);
     }
@@ -857,28 +1042,125 @@ class Extractor {
     this.facts.azLogins.push(login);
   }
 
-  /** `@params` where `$params = @{ Key = value; … }` in this text. */
-  private hashtableOf(splat: Arg, line: number): Param[] | undefined {
+  /**
+   * `@params` where `$params = @{ Key = value; … }` in this text, with the keys set after it
+   * (`$params.Key = v`, `$params['Key'] = v`, `$params.Add('Key', v)`, `$params += @{ … }`).
+   * Undefined when the table, or a key set on it, is not known.
+   */
+  private hashtableOf(splat: Arg, site: Site): Param[] | undefined {
     const v = splat.items[0];
     if (!v || v.t !== "var" || splat.items.length !== 1) return undefined;
-    const rec = this.lastAssign(varKey(v.name).key, line);
-    const g = rec?.items.length === 1 ? rec.items[0] : undefined;
-    if (!rec || !g || g.t !== "group" || g.open !== "@{") return undefined;
+    const key = varKey(v.name).key;
+    const recs = (this.assignsByKey.get(key) ?? []).filter((r) => r.line <= site.el.line);
+    let base = -1;
+    recs.forEach((r, i) => {
+      if (r.op === "=") base = i;
+    });
+    const rec = recs[base];
+    if (!rec) return undefined;
     const out: Param[] = [];
-    for (const st of g.body.statements) {
-      for (const el of st.elements) {
-        const key = el.items[0] ? staticItem(el.items[0]) : undefined;
-        const eq = el.items[1];
-        if (key === undefined || eq?.t !== "op" || eq.text !== "=") continue;
-        const rest = argsOf(el.items.slice(2), rec.src);
-        let name = key.toLowerCase();
-        const cands = CONNECT_PARAMS.filter((k) => k.startsWith(name));
-        if (!CONNECT_PARAMS.includes(name) && cands.length === 1) name = cands[0] as string;
-        const value = rest[0];
-        out.push(value ? { name, value, line: el.line } : { name, line: el.line });
+    const push = (name: string, value: Arg | undefined, line: number): void => {
+      let n = name.toLowerCase();
+      const cands = CONNECT_PARAMS.filter((k) => k.startsWith(n));
+      if (!CONNECT_PARAMS.includes(n) && cands.length === 1) n = cands[0] as string;
+      out.push(value ? { name: n, value, line } : { name: n, line });
+    };
+    for (const r of recs.slice(base)) {
+      if (r.op !== "=" && r.op !== "+=") return undefined;
+      // `[ordered]@{ … }`
+      const items = r.items.filter((i, k) => !(i.t === "group" && i.open === "[" && k < r.items.length - 1));
+      const g = items.length === 1 ? items[0] : undefined;
+      if (!g || g.t !== "group" || g.open !== "@{") return undefined;
+      for (const st of g.body.statements) {
+        for (const el of st.elements) {
+          const k = el.items[0] ? staticItem(el.items[0]) : undefined;
+          const eq = el.items[1];
+          if (k === undefined || eq?.t !== "op" || eq.text !== "=") continue;
+          push(k, argsOf(el.items.slice(2), r.src)[0], el.line);
+        }
       }
     }
+    const from = this.orderOf(rec.pipe.sites[0]);
+    const to = this.orderOf(site);
+    for (const m of this.memberSites(key)) {
+      const o = this.orderOf(m);
+      if (o <= from || o >= to) continue;
+      const set = this.memberSet(m);
+      if (set === undefined) return undefined;
+      if (set) push(set.name, set.value, m.el.line);
+    }
     return out;
+  }
+
+  private siteOrder: Map<Site, number> | undefined;
+
+  /** Where a site is in the walk (text order; -1 when unknown). */
+  private orderOf(site: Site | undefined): number {
+    if (!this.siteOrder) {
+      this.siteOrder = new Map();
+      this.sites.forEach((s, i) => this.siteOrder?.set(s, i));
+    }
+    return site ? (this.siteOrder.get(site) ?? -1) : -1;
+  }
+
+  private members: Map<string, Site[]> | undefined;
+
+  /** Statements that start with `$key.` or `$key[` (where a hashtable's keys are set). */
+  private memberSites(key: string): Site[] {
+    if (!this.members) {
+      this.members = new Map();
+      for (const s of this.sites) {
+        const [v, m] = s.el.items;
+        if (s.index !== 0 || s.cmd || s.pipe.assign || v?.t !== "var" || v.splat || !m?.adj || !((m.t === "word" && m.text.startsWith(".")) || (m.t === "group" && m.open === "["))) continue;
+        const k = varKey(v.name).key;
+        const list = this.members.get(k) ?? [];
+        if (list.length < 256) list.push(s);
+        this.members.set(k, list);
+      }
+    }
+    return this.members.get(key) ?? [];
+  }
+
+  /** The key a statement sets on a hashtable (null: it sets none; undefined: it sets one this reader cannot name). */
+  private memberSet(site: Site): { name: string; value: Arg | undefined } | null | undefined {
+    const items = site.el.items;
+    const src = site.pipe.src;
+    const m = items[1] as Item;
+    // the value is the rest of the statement (`$p.Credential = New-Object PSCredential(…)`), as a group
+    const rest = (i: number): Arg | null => {
+      const v = items.slice(i);
+      const args = argsOf(v, src);
+      if (args.length <= 1) return args[0] ?? null;
+      const a = v[0] as Item;
+      const z = v[v.length - 1] as Item;
+      const el: Element = { items: v, redirects: [], line: a.line, start: a.start, end: z.end };
+      const g: Item = { t: "group", open: "(", body: { statements: [{ elements: [el], line: a.line }] }, raw: src.slice(a.start, z.end), line: a.line, start: a.start, end: z.end, adj: false };
+      return { items: [g], raw: g.raw, line: a.line };
+    };
+    const setsAt = (i: number): Arg | null => {
+      const eq = items[i];
+      return eq?.t === "op" && eq.text === "=" ? rest(i + 1) : null;
+    };
+    if (m.t === "group") {
+      const value = setsAt(2);
+      if (value === null) return null;
+      const name = staticBody(m as Item & { t: "group" });
+      return name === undefined ? undefined : { name, value };
+    }
+    if (m.t !== "word") return null;
+    const w = /^\.([A-Za-z_][A-Za-z0-9_]*)(=?)$/.exec(m.text);
+    if (!w) return items.some((i) => i.t === "op" && i.text === "=") ? undefined : null; // `$p.$k = v`
+    const name = w[1] as string;
+    if (w[2] === "=") return { name, value: rest(2) ?? undefined };
+    const call = items[2];
+    if (/^add$/i.test(name) && call?.t === "group" && call.open === "(" && call.adj) {
+      const [k, value] = this.listItems({ items: [call], raw: call.raw, line: call.line }, src);
+      const t = k ? argText(k) : undefined;
+      return t === undefined ? undefined : { name: t, value };
+    }
+    if (/^(remove|clear)$/i.test(name) || call?.t === "group") return null;
+    const value = setsAt(2);
+    return value === null ? null : { name, value };
   }
 
   /** The user and secret of a PSCredential: built where the argument is, or where its variable was assigned. */
@@ -973,7 +1255,10 @@ class Extractor {
   }
 
   private srcOfSite(a: Arg): string | undefined {
-    for (const s of this.sites) if (s.el.items.includes(a.items[0] as Item)) return s.pipe.src;
+    const first = a.items[0];
+    // a group made of the rest of a statement (hashtable keys set one by one)
+    const inner = first?.t === "group" ? first.body.statements[0]?.elements[0]?.items[0] : undefined;
+    for (const s of this.sites) if (s.el.items.includes(first as Item) || (inner && s.el.items.includes(inner))) return s.pipe.src;
     return undefined;
   }
 

@@ -13,6 +13,11 @@ export interface LitPart {
   kind: "lit";
   text: string;
   quote: "none" | "single" | "double";
+  /**
+   * Pipeline text only: the `$X` / `${X…}` written inside single quotes, which Buildkite still
+   * replaces when the pipeline is uploaded (the shell never sees them).
+   */
+  uploaded?: { name: string; raw: string }[];
 }
 
 export interface ParamPart {
@@ -88,6 +93,8 @@ export interface Command {
    * for a case pattern (`*` alone). They let a reader follow which commands may not run.
    */
   lead?: string[];
+  /** The names of the functions whose `()` headers are in `lead`, in order. */
+  functions?: string[];
 }
 
 export interface Pipeline {
@@ -140,6 +147,9 @@ const BLANK = new Set([" ", "\t", "\r"]);
 const SKIP_WORDS = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac"]);
 /** Reserved words that start a header whose words are not a command. */
 const HEADER_WORDS = new Set(["for", "select", "case", "[[", "function"]);
+/** `$X` and `${X…}` as Buildkite's upload interpolation reads them (`$$` and `\$` are escapes). */
+const UPLOAD_REF = /\$\$|\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}$'\n]{0,64}\}?|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+const MAX_UPLOADED = 64;
 const ASSIGN_PREFIX = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 const ARRAY_ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=$/;
 
@@ -258,6 +268,7 @@ export class Reader {
     const caseStack: ("pattern" | "body")[] = [];
     /** Control-flow words waiting for the next command (see Command.lead). */
     let lead: string[] = [];
+    let functions: string[] = [];
     /** The list operator before the next pipeline. */
     let after = "";
 
@@ -268,6 +279,10 @@ export class Reader {
         if (lead.length > 0) {
           cmd.lead = lead;
           lead = [];
+        }
+        if (functions.length > 0) {
+          cmd.functions = functions;
+          functions = [];
         }
         pipe.push(cmd);
       }
@@ -344,6 +359,7 @@ export class Reader {
         const fnWords = cur.keyword === "function" ? 2 : 1;
         if (cur.words.length === fnWords && cur.assigns.length === 0 && cur.redirects.length === 0 && this.isEmptyParens()) {
           // `name() {` / `function name() {`: a function definition header
+          functions.push((cur.words[fnWords - 1] as Word).raw);
           cur = newBuilder(this.line);
           lead.push("()");
           continue;
@@ -825,7 +841,17 @@ export class Reader {
     } else {
       this.pos = close + 1;
     }
-    return { kind: "lit", text: this.unescapeSingle(text), quote: "single" };
+    const part: LitPart = { kind: "lit", text: this.unescapeSingle(text), quote: "single" };
+    if (this.escapes && text.includes("$")) {
+      const uploaded: { name: string; raw: string }[] = [];
+      for (const m of text.matchAll(UPLOAD_REF)) {
+        if (!this.tick()) break;
+        const name = m[1] ?? m[2];
+        if (name !== undefined && uploaded.length < MAX_UPLOADED) uploaded.push({ name, raw: m[0] });
+      }
+      if (uploaded.length > 0) part.uploaded = uploaded;
+    }
+    return part;
   }
 
   private readAnsiC(): LitPart {

@@ -193,6 +193,12 @@ interface Flag {
   word: Word;
 }
 
+/** One argument list a command may run with, and its command's base name ("" when not static). */
+interface Form {
+  argv: Word[];
+  name: string;
+}
+
 interface FlagRead {
   flags: Flag[];
   positionals: Word[];
@@ -556,6 +562,7 @@ class Extractor {
     });
     values.run(script, (cmd) => this.siteOf.get(cmd)?.a);
     this.values = values;
+    this.evalValues();
     if (this.escapes) this.uploadTimeInterpolation();
     for (const s of this.sites) for (const as of s.a.assigns) this.assignedRaw.set(as.name, (this.assignedRaw.get(as.name) ?? "") + " " + as.value.raw.slice(0, 4096));
     for (const s of this.sites) this.classify(s);
@@ -610,6 +617,49 @@ class Extractor {
     }
   }
 
+  /**
+   * `eval "$CMD"` where CMD holds known text (which may keep references, `… -p $SECRET`): each text
+   * it may run is read as shell text at the eval's line. Values not known stay unread, silently
+   * (as for `eval` of a command substitution).
+   */
+  private evalValues(): void {
+    const vals = this.values;
+    if (!vals) return;
+    // sites read here are appended, and their own evals are read in turn (bounded by depth)
+    for (let i = 0; i < this.sites.length && !this.stopped; i++) {
+      const site = this.sites[i] as Site;
+      const argv = site.a.argv;
+      if (site.a.name !== "eval" || site.a.inline || argv.length < 2) continue;
+      const seq = this.seqFor(site);
+      if (seq === undefined) continue;
+      let texts: string[] = [""];
+      for (const w of argv.slice(1)) {
+        const alts = vals.fields(w, seq);
+        if (!alts) {
+          texts = [];
+          break;
+        }
+        const next = new Set<string>();
+        for (const t of texts) for (const fields of alts) next.add([t, ...fields.map((f) => f.raw)].filter((x) => x !== "").join(" "));
+        if (next.size > MAX_FORMS) {
+          this.diag(site.cmd.line, `eval: the text it runs may take more than ${MAX_FORMS} forms; its commands are not read`);
+          texts = [];
+          break;
+        }
+        texts = [...next];
+      }
+      for (const text of texts) {
+        if (!this.tick(site.cmd.line, text.length + 1)) return;
+        if (site.depth + 1 > MAX_DEPTH) {
+          this.diag(site.cmd.line, "a shell command string is nested too deeply to read");
+          break;
+        }
+        const inner = new Reader(text, site.cmd.line, this.ctx, site.depth + 1, false).readScript();
+        this.walkScript(inner, { site, word: argv[0] as Word, role: "inline" }, site.depth + 1, false);
+      }
+    }
+  }
+
   private visitSubs(parts: Part[], parent: Parent, depth: number): void {
     for (const p of parts) {
       this.tick(parent.site.cmd.line);
@@ -628,17 +678,61 @@ class Extractor {
     // in its own assignment, `X="${X:-default}"`) it reads the build's environment, which is what
     // interpolation at upload gives too.
     const assigned = new Set<string>();
+    const persists = this.persistingSites();
     for (const s of this.sites) {
       if (s.escapes && assigned.size > 0) {
         const seen = new Set<string>();
-        this.forParams(s.cmd, (p) => {
+        const found = (p: { name: string; raw: string }): void => {
           if (!assigned.has(p.name) || p.raw.startsWith("$$") || p.raw.startsWith("\\$") || seen.has(p.name)) return;
           seen.add(p.name);
           this.facts.uploadInterpolations.push({ file: this.ctx.file, line: s.cmd.line, name: p.name, raw: p.raw });
-        });
+        };
+        this.forParams(s.cmd, found, found);
       }
-      for (const as of s.a.assigns) assigned.add(as.name);
+      if (!persists.has(s)) continue;
+      for (const as of s.a.assigns) if (as.kind === "standalone" || as.kind === "decl") assigned.add(as.name);
+      const v = s.cmd.words[1];
+      if (s.cmd.keyword === "for" && v && IDENT_RE.test(v.raw)) assigned.add(v.raw);
     }
+  }
+
+  /**
+   * The commands whose assignments last in the step's shell: top-level commands alone in their
+   * pipeline, not in a subshell, nor in the body of a function the text never calls. (A prefix
+   * `X=1 cmd` or `env X=1 cmd` sets X for that command only.)
+   */
+  private persistingSites(): Set<Site> {
+    const called = new Set<string>();
+    for (const s of this.sites) if (s.a.name !== "") called.add(s.a.name);
+    const out = new Set<Site>();
+    const frames: ("group" | "subshell" | { fn: string })[] = [];
+    let pending: string | undefined;
+    const popTo = (match: (f: (typeof frames)[number]) => boolean): void => {
+      const i = frames.findLastIndex(match);
+      if (i !== -1) frames.length = i;
+    };
+    for (const s of this.sites) {
+      if (s.parent || !this.tick(s.cmd.line)) continue;
+      const names = [...(s.cmd.functions ?? [])];
+      for (const w of s.cmd.lead ?? []) {
+        if (frames.length > 4 * MAX_DEPTH) break;
+        if (w === "()") pending = names.shift() ?? "";
+        else if (w === "{") {
+          frames.push(pending !== undefined ? { fn: pending } : "group");
+          pending = undefined;
+        } else if (w === "(") {
+          frames.push("subshell");
+          pending = undefined;
+        } else if (w === "}") popTo((f) => f !== "subshell");
+        else if (w === ")") popTo((f) => f === "subshell");
+      }
+      if (s.cmd.keyword === "function") {
+        pending = s.cmd.words[1]?.raw ?? "";
+        continue;
+      }
+      if (s.pipe.length === 1 && frames.every((f) => f === "group" || (f !== "subshell" && called.has(f.fn)))) out.add(s);
+    }
+    return out;
   }
 
   // -- pass 1: what each command is -------------------------------------------------------------
@@ -646,11 +740,6 @@ class Extractor {
   private classify(site: Site): void {
     const { cmd, a } = site;
     const line = cmd.line;
-    const argv = a.argv;
-    const sub = (k: number): string | undefined => {
-      const w = argv[k];
-      return w === undefined ? undefined : staticText(w);
-    };
 
     // assignments and client-secret variables
     for (const as of a.assigns) {
@@ -680,22 +769,108 @@ class Extractor {
     }
 
     if (a.scriptPath !== undefined) this.facts.scriptCalls.push({ file: this.ctx.file, line, path: a.scriptPath });
-    this.dynamicCommand(site);
+    this.loopAssignments(site);
 
-    if (a.name === "buildkite-agent") {
+    const { forms, overflow } = this.commandForms(site);
+    if (forms.some((f) => f.argv[0] !== undefined && staticText(f.argv[0]) === undefined)) this.dynamicCommand(site);
+    for (const form of forms) this.dispatch(site, form, overflow);
+  }
+
+  /** The facts of one argument list a command may run with. */
+  private dispatch(site: Site, form: Form, overflow: Word | undefined): void {
+    const sub = (k: number): string | undefined => {
+      const w = form.argv[k];
+      return w === undefined ? undefined : staticText(w);
+    };
+    // a subcommand only known at run time (`az $ARGS`) may be one this reader looks for
+    const hidden = (k: number): boolean => {
+      const w = form.argv[k];
+      if (w === undefined || sub(k) !== undefined || !isSplat(w)) return false;
+      this.diag(site.cmd.line, `${form.name}: the subcommand in \`${w.raw.slice(0, 80)}\` is only known at run time; what it runs is not read`);
+      return true;
+    };
+    if (form.name === "buildkite-agent" && (hidden(1) || (["oidc", "secret", "pipeline"].includes(sub(1) ?? "") && hidden(2)))) return;
+    if (form.name === "az" && (hidden(1) || (sub(1) === "role" && (hidden(2) || (sub(2) === "assignment" && hidden(3)))))) return;
+    if (form.name === "buildkite-agent") {
       const s1 = sub(1);
       const s2 = sub(2);
-      if (s1 === "oidc" && s2 === "request-token") this.tokenRequest(site);
+      if (s1 === "oidc" && s2 === "request-token") this.tokenRequest(site, form.argv, overflow);
       else if (s1 === "secret" && s2 === "get") {
-        const fr = this.flags(site, 3, SECRET_GET_VALUES, true, "buildkite-agent secret get");
+        const fr = this.flags(site, 3, SECRET_GET_VALUES, true, "buildkite-agent secret get", form.argv);
+        if (this.secretGets.has(site)) return; // the first form names the secrets
         const sg = { id: `secret#${this.secretGets.size}`, names: fr.positionals };
         this.secretGets.set(site, sg);
         this.secretById.set(sg.id, sg);
-      } else if (s1 === "pipeline" && s2 === "upload") this.pipelineUpload(site);
-    } else if (a.name === "az") {
-      if (sub(1) === "login") this.azLogin(site);
-      else if (sub(1) === "role" && sub(2) === "assignment" && sub(3) === "create") this.roleAssignment(site);
+      } else if (s1 === "pipeline" && s2 === "upload") this.pipelineUpload(site, form.argv);
+    } else if (form.name === "az") {
+      if (sub(1) === "login") this.azLogin(site, form.argv, overflow);
+      else if (sub(1) === "role" && sub(2) === "assignment" && sub(3) === "create") this.roleAssignment(site, form.argv, overflow);
     }
+  }
+
+  /**
+   * `for v in a b "${arr[@]}"`: each word the list gives is a value of v (recorded as an
+   * assignment, so that `./.buildkite/$v.sh` resolves). Nothing when the list is not known.
+   */
+  private loopAssignments(site: Site): void {
+    const { cmd } = site;
+    const v = cmd.words[1];
+    if (cmd.keyword !== "for" || !v || !IDENT_RE.test(v.raw) || cmd.words[2]?.raw !== "in") return;
+    const seq = this.seqFor(site);
+    if (seq === undefined || this.values === undefined || this.values.get(v.raw, seq + 1) === "unknown") return;
+    const out: Word[] = [];
+    for (const w of cmd.words.slice(3)) {
+      const alts = this.values.fields(w, seq);
+      if (!alts) return;
+      for (const fields of alts) out.push(...fields);
+      if (out.length > MAX_FORMS) return;
+    }
+    for (const w of out) this.facts.assignments.push({ file: this.ctx.file, line: cmd.line, name: v.raw, value: valueRefOfWord(w) });
+  }
+
+  /**
+   * The argument lists a command this reader looks for (or a command named by an expansion) may
+   * run with: each unquoted expansion whose values are known (`$FLAGS`, `"${ARGS[@]}"`), and the
+   * command word itself (`"$AZ"`, `"${cmd[@]}"`), replaced by the words it gives, one list per
+   * value. Expansions whose values are not known stay (the flag reader reports them). Past
+   * MAX_FORMS, the command as written, with the expansion where it overflowed.
+   */
+  private commandForms(site: Site): { forms: Form[]; overflow?: Word } {
+    const argv = site.a.argv;
+    const asWritten: Form = { argv, name: site.a.name };
+    const head = argv[0];
+    const seq = this.seqFor(site);
+    const vals = this.values;
+    const dynamicHead = head !== undefined && site.a.name === "" && head.parts.some((p) => p.kind === "param");
+    const looked = site.a.name === "az" || site.a.name === "buildkite-agent";
+    if (seq === undefined || vals === undefined || !(dynamicHead || (looked && argv.some(isSplat)))) return { forms: [asWritten] };
+    let forms: Word[][] = [[]];
+    for (let i = 0; i < argv.length; i++) {
+      const w = argv[i] as Word;
+      const alts = (i === 0 && dynamicHead) || isSplat(w) ? vals.fields(w, seq) : undefined;
+      if (!alts) {
+        for (const f of forms) f.push(w);
+        continue;
+      }
+      const next = new Map<string, Word[]>();
+      for (const f of forms) {
+        for (const a of alts) {
+          const g = [...f, ...a];
+          if (!this.tick(site.cmd.line, g.length)) return { forms: [asWritten] };
+          next.set(g.map((x) => x.raw).join("\u0000"), g);
+        }
+      }
+      if (next.size > MAX_FORMS) return { forms: [asWritten], overflow: w };
+      forms = [...next.values()];
+    }
+    if (!dynamicHead) return { forms: forms.map((f) => ({ argv: f, name: site.a.name })) };
+    // the command word's value may start with a wrapper (`sudo az …`)
+    return {
+      forms: forms.map((f) => {
+        const a = analyse({ line: site.cmd.line, assigns: [], words: f, redirects: [] }, site.escapes, () => undefined);
+        return { argv: a.argv, name: a.name };
+      }),
+    };
   }
 
   /** `"${cmd[@]}"` / `$CMD` run as a command, where the variable holds a command this reader looks for. */
@@ -727,14 +902,19 @@ class Extractor {
     return refs;
   }
 
-  /** Calls `fn` for each parameter expansion of a command (not inside its command substitutions). */
-  private forParams(cmd: Command, fn: (p: ParamPart) => void): void {
+  /**
+   * Calls `fn` for each parameter expansion of a command (not inside its command substitutions),
+   * and `uploaded` for each `$X` Buildkite replaces inside single quotes of pipeline text.
+   */
+  private forParams(cmd: Command, fn: (p: ParamPart) => void, uploaded?: (p: { name: string; raw: string }) => void): void {
     const collect = (parts: Part[], depth: number): void => {
       for (const p of parts) {
         if (!this.tick(cmd.line)) return;
         if (p.kind === "param") {
           fn(p);
           if (p.arg && depth < 4 * MAX_DEPTH) collect(p.arg.parts, depth + 1);
+        } else if (p.kind === "lit" && p.uploaded && uploaded) {
+          for (const u of p.uploaded) uploaded(u);
         }
       }
     };
@@ -760,44 +940,17 @@ class Extractor {
     return this.values?.seqOf.get(s.cmd);
   }
 
-  /**
-   * The flags of a command as read in each argument list it may run with: an unquoted expansion
-   * whose values are all known (`$FLAGS`, `"${ARGS[@]}"`) is replaced by the words it splits into,
-   * one list per value. Expansions whose values are not known stay (the flag reader reports them).
-   */
-  private flagForms(site: Site, start: number, values: Set<string>, singleDashLong: boolean, what: string): FlagRead[] {
-    const argv = site.a.argv;
-    const seq = this.seqFor(site);
-    const vals = this.values;
-    if (seq === undefined || vals === undefined || !argv.slice(start).some(isSplat)) return [this.flags(site, start, values, singleDashLong, what)];
-    let forms: Word[][] = [argv.slice(0, start)];
-    for (let i = start; i < argv.length; i++) {
-      const w = argv[i] as Word;
-      const alts = isSplat(w) ? vals.fields(w, seq) : undefined;
-      if (!alts) {
-        for (const f of forms) f.push(w);
-        continue;
-      }
-      const next = new Map<string, Word[]>();
-      for (const f of forms) {
-        for (const a of alts) {
-          const g = [...f, ...a];
-          if (!this.tick(site.cmd.line, g.length)) return [this.flags(site, start, values, singleDashLong, what)];
-          next.set(g.map((x) => x.raw).join("\u0000"), g);
-        }
-      }
-      if (next.size > MAX_FORMS) {
-        this.diag(site.cmd.line, `${what}: its arguments may take more than ${MAX_FORMS} forms (at \`${w.raw.slice(0, 80)}\`); flags they add are not read`);
-        return [this.flags(site, start, values, singleDashLong, what, argv, true)];
-      }
-      forms = [...next.values()];
-    }
-    return forms.map((f) => this.flags(site, start, values, singleDashLong, what, f));
+  /** The flags of one argument list of a command; `overflow`: it has more forms than are read (see commandForms). */
+  private formFlags(site: Site, argv: Word[], start: number, values: Set<string>, singleDashLong: boolean, what: string, overflow: Word | undefined): FlagRead {
+    if (overflow) this.diag(site.cmd.line, `${what}: its arguments may take more than ${MAX_FORMS} forms (at \`${overflow.raw.slice(0, 80)}\`); flags they add are not read`);
+    return this.flags(site, start, values, singleDashLong, what, argv, overflow !== undefined);
   }
 
-  private tokenRequest(site: Site): void {
-    const reqs = this.flagForms(site, 3, REQUEST_TOKEN_VALUES, true, "buildkite-agent oidc request-token").map((fr) => this.requestOf(site, fr));
+  private tokenRequest(site: Site, argv: Word[], overflow: Word | undefined): void {
+    const req = this.requestOf(site, this.formFlags(site, argv, 3, REQUEST_TOKEN_VALUES, true, "buildkite-agent oidc request-token", overflow));
     this.requestSites.add(site);
+    const reqs = this.requests.get(site) ?? [];
+    reqs.push(req);
     this.requests.set(site, reqs);
   }
 
@@ -831,7 +984,8 @@ class Extractor {
       const p: Parent | undefined = s.parent;
       if (!p) return undefined;
       if (p.role === "assign") return p.assignName;
-      if (p.role === "arg" && EMITTERS.has(p.site.a.name)) {
+      // what `echo`, `eval` and `bash -c` run prints is their output
+      if ((p.role === "arg" && EMITTERS.has(p.site.a.name)) || p.role === "inline") {
         s = p.site;
         continue;
       }
@@ -855,8 +1009,8 @@ class Extractor {
     return site.flows === true;
   }
 
-  private azLogin(site: Site): void {
-    for (const fr of this.flagForms(site, 2, AZ_LOGIN_VALUES, false, "az login")) this.azLoginOf(site, fr);
+  private azLogin(site: Site, argv: Word[], overflow: Word | undefined): void {
+    this.azLoginOf(site, this.formFlags(site, argv, 2, AZ_LOGIN_VALUES, false, "az login", overflow));
   }
 
   private azLoginOf(site: Site, fr: FlagRead): void {
@@ -888,8 +1042,8 @@ class Extractor {
     this.facts.azLogins.push(login);
   }
 
-  private roleAssignment(site: Site): void {
-    for (const fr of this.flagForms(site, 4, AZ_ROLE_VALUES, false, "az role assignment create")) this.roleAssignmentOf(site, fr);
+  private roleAssignment(site: Site, argv: Word[], overflow: Word | undefined): void {
+    this.roleAssignmentOf(site, this.formFlags(site, argv, 4, AZ_ROLE_VALUES, false, "az role assignment create", overflow));
   }
 
   private roleAssignmentOf(site: Site, fr: FlagRead): void {
@@ -903,8 +1057,8 @@ class Extractor {
     this.facts.roleAssignments.push(ra);
   }
 
-  private pipelineUpload(site: Site): void {
-    const fr = this.flags(site, 3, PIPELINE_UPLOAD_VALUES, true, "buildkite-agent pipeline upload");
+  private pipelineUpload(site: Site, argv: Word[]): void {
+    const fr = this.flags(site, 3, PIPELINE_UPLOAD_VALUES, true, "buildkite-agent pipeline upload", argv);
     let path = "";
     const first = fr.positionals[0];
     if (first) path = looseText(first);

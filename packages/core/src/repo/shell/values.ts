@@ -170,7 +170,7 @@ export class ShellValues {
     if (cmd.keyword === "for" || cmd.keyword === "select") {
       this.push("loop", true);
       const v = cmd.words[1];
-      if (v && IDENT.test(v.raw)) this.set(v.raw, "unknown", false);
+      if (v && IDENT.test(v.raw)) this.set(v.raw, cmd.keyword === "for" ? this.loopValues(cmd.words) : "unknown", false);
     } else if (cmd.keyword === "case") {
       const f = this.push("case", skip || fn);
       if (f) f.open = false; // no branch before the first pattern
@@ -194,6 +194,24 @@ export class ShellValues {
       }
     }
     this.sideEffects(cmd, a, persists);
+  }
+
+  /**
+   * What `for v in w…` gives v: each word the list expands to (one value each), or unknown when the
+   * list is not given (`"$@"`), needs a value not known, or globs / brace-expands (the files or
+   * words it stands for are not known here).
+   */
+  private loopValues(words: readonly Word[]): State {
+    if (words[2]?.raw !== "in") return "unknown";
+    const vals: Val[] = [];
+    for (const w of words.slice(3)) {
+      if (w.parts.some((p) => p.kind === "lit" && p.quote === "none" && /[*?[]|\{.*(,|\.\.).*\}/.test(p.text))) return "unknown";
+      const alts = this.wordFields(w, undefined);
+      if (!alts) return "unknown";
+      for (const fields of alts) for (const f of fields) vals.push({ elems: [f] });
+      if (vals.length > MAX_VALUES) return "unknown";
+    }
+    return this.bounded({ vals, env: false });
   }
 
   /** Builtins that set or clear variables other than by `X=…`. */

@@ -93,6 +93,8 @@ export function isRegistryReference(path: string): boolean {
 
 /** The repository path of `rel` written in `fromFile`; undefined when it leaves the repository. */
 export function resolveRelative(fromFile: string, rel: string): string | undefined {
+  // An absolute path (`/x`, `C:\\x`) names no file of the repository.
+  if (/^([\\/]|[A-Za-z]:)/.test(rel)) return undefined;
   const slash = fromFile.lastIndexOf("/");
   const parts = slash < 0 ? [] : fromFile.slice(0, slash).split("/");
   for (const seg of rel.replace(/\\/g, "/").split("/")) {

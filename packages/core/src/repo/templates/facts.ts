@@ -86,6 +86,13 @@ export class FactCollector {
     return this.ev.objectOf(p.value, node.scope) ?? null;
   }
 
+  /** The symbol of a role definition declared in this template that `expr` names by its id (`customRole.id`), if it is one. */
+  private ownRoleDefinition(expr: Expr, scope: Scope): string | undefined {
+    if (expr.k !== "member" || expr.name.toLowerCase() !== "id" || expr.object.k !== "ident") return undefined;
+    const b = scope.lookup(expr.object.name);
+    return b?.kind === "resource" && b.node.type.toLowerCase() === "microsoft.authorization/roledefinitions" ? b.name : undefined;
+  }
+
   private roleAssignment(node: ResourceNode, legacyType: boolean): void {
     const fact: TemplateRoleAssignment = { file: this.file, line: node.line, roleDefinitionRaw: "", hasCondition: false };
     const scopeProp = propOf(node.body, "scope");
@@ -121,6 +128,9 @@ export class FactCollector {
         } else if (node.off !== undefined && (v.t === "null" || textOf(v)?.complete)) {
           // A value Azure would reject, where the resource is not deployed with these values.
           this.diags.atLine(node.line, `${label}: its role definition ${clip(rd.value.raw)} ('${clip(textOf(v)?.s ?? "null", 60)}') names no role definition; ${node.off}`, true, "condition");
+        } else if (this.ownRoleDefinition(rd.value, props.scope)) {
+          // The template's own custom role: its GUID is made at deploy time, its permissions are in the template.
+          this.diags.atLine(node.line, `${label}: its role is the custom role definition '${this.ownRoleDefinition(rd.value, props.scope)}' this template declares; its permissions are not judged from the repository`, true, "custom-role");
         } else this.diags.atLine(node.line, `${label}: cannot read a role definition GUID from ${clip(rd.value.raw)}`);
       } else this.diags.atLine(node.line, `${label} has no readable roleDefinitionId`);
       const principal = propOf(props.expr, "principalId");

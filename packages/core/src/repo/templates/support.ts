@@ -44,7 +44,9 @@ export const MAX_DIAGNOSTICS = 100;
 /** Collects diagnostics for one file with lines clamped to the file, capped at MAX_DIAGNOSTICS. */
 export class DiagnosticSink {
   readonly list: Diagnostic[] = [];
-  private suppressed = 0;
+  /** Gaps and notes are capped apart: a file of many deploy-time notes is still complete, and a gap after them keeps its line. */
+  private listed = { gap: 0, note: 0 };
+  private suppressed = { gap: 0, note: 0 };
   private readonly seen = new Set<string>();
 
   constructor(
@@ -60,10 +62,12 @@ export class DiagnosticSink {
     const key = `${clamped}\u0000${note ? 1 : 0}\u0000${kind ?? ""}\u0000${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (this.list.length >= MAX_DIAGNOSTICS) {
-      this.suppressed++;
+    const which = note ? "note" : "gap";
+    if (this.listed[which] >= MAX_DIAGNOSTICS) {
+      this.suppressed[which]++;
       return;
     }
+    this.listed[which]++;
     this.list.push({ file: this.file, line: clamped, message, ...(note ? { note: true } : {}), ...(note && kind ? { kind } : {}) });
   }
 
@@ -72,18 +76,13 @@ export class DiagnosticSink {
     this.atLine(this.lines.lineAt(offset), message);
   }
 
-  /** The diagnostics in line order, with a closing summary when some were suppressed. */
+  /** The diagnostics in line order, with a closing summary of each kind that was cut (a gap only for gaps). */
   finish(): Diagnostic[] {
     this.list.sort((a, b) => a.line - b.line);
-    if (this.suppressed > 0) {
-      const last = this.list[this.list.length - 1];
-      this.list.push({
-        file: this.file,
-        line: last?.line ?? 1,
-        message: `${this.suppressed} further problem(s) in this file are not listed`,
-      });
-      this.suppressed = 0;
-    }
+    const last = this.list[this.list.length - 1]?.line ?? 1;
+    if (this.suppressed.gap > 0) this.list.push({ file: this.file, line: last, message: `${this.suppressed.gap} further problem(s) in this file are not listed` });
+    if (this.suppressed.note > 0) this.list.push({ file: this.file, line: last, message: `${this.suppressed.note} further note(s) in this file are not listed`, note: true, kind: "other" });
+    this.suppressed = { gap: 0, note: 0 };
     return this.list;
   }
 }
