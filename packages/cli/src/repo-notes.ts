@@ -30,8 +30,10 @@ export function noteLines(diagnostics: readonly Diagnostic[], opts: { verbose: b
   ];
 }
 
+/** A repository-relative path (`.` for the repository itself) as seen from the working directory. */
 function inRoot(root: string, file: string): string {
-  return root === "" || file === "." ? (file === "." && root !== "" ? root : file) : posix.join(root, file);
+  if (root === "") return file;
+  return file === "." ? root : posix.join(root, file);
 }
 
 /** The table prints a repository file's location relative to the working directory, to click. */

@@ -335,7 +335,9 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
   for (const n of names) {
     const cut = n.lastIndexOf("/");
     const dir = cut < 0 ? "" : n.slice(0, cut);
-    filesIn.set(dir, [...(filesIn.get(dir) ?? []), n.slice(cut + 1)]);
+    const list = filesIn.get(dir);
+    if (list) list.push(n.slice(cut + 1));
+    else filesIn.set(dir, [n.slice(cut + 1)]);
   }
   const host: TemplateHost = {
     read(path) {

@@ -16,6 +16,21 @@ export function lastLineOf(text: string, firstLine: number): number {
   return firstLine + lines - 1;
 }
 
+/** The same facts with `fn` applied to each list (the lists of `ShellFacts`, named once here). */
+export function mapFacts(facts: ShellFacts, fn: <T extends Located>(xs: T[]) => T[]): ShellFacts {
+  return {
+    tokenRequests: fn(facts.tokenRequests),
+    azLogins: fn(facts.azLogins),
+    clientSecretUses: fn(facts.clientSecretUses),
+    tokenSinks: fn(facts.tokenSinks),
+    roleAssignments: fn(facts.roleAssignments),
+    assignments: fn(facts.assignments),
+    scriptCalls: fn(facts.scriptCalls),
+    pipelineUploads: fn(facts.pipelineUploads),
+    uploadInterpolations: fn(facts.uploadInterpolations),
+  };
+}
+
 /** Facts and diagnostics with lines clamped into [firstLine, lastLine], duplicates dropped, sorted by line. */
 export function tidyFacts(facts: ShellFacts, diagnostics: Diagnostic[], firstLine: number, lastLine: number): { facts: ShellFacts; diagnostics: Diagnostic[] } {
   const tidy = <T extends Located>(xs: T[]): T[] => {
@@ -30,18 +45,5 @@ export function tidyFacts(facts: ShellFacts, diagnostics: Diagnostic[], firstLin
     }
     return out.sort((a, b) => a.line - b.line);
   };
-  return {
-    facts: {
-      tokenRequests: tidy(facts.tokenRequests),
-      azLogins: tidy(facts.azLogins),
-      clientSecretUses: tidy(facts.clientSecretUses),
-      tokenSinks: tidy(facts.tokenSinks),
-      roleAssignments: tidy(facts.roleAssignments),
-      assignments: tidy(facts.assignments),
-      scriptCalls: tidy(facts.scriptCalls),
-      pipelineUploads: tidy(facts.pipelineUploads),
-      uploadInterpolations: tidy(facts.uploadInterpolations),
-    },
-    diagnostics: tidy(diagnostics),
-  };
+  return { facts: mapFacts(facts, tidy), diagnostics: tidy(diagnostics) };
 }

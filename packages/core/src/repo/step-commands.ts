@@ -6,6 +6,7 @@
  */
 import type { Diagnostic, Located, ShellFacts } from "../model/repo.ts";
 import { readPowerShell } from "./powershell/read-powershell.ts";
+import { mapFacts } from "./script-facts.ts";
 import { readShell } from "./shell/read-shell.ts";
 
 const POWERSHELL = /^\s*(?:&\s*)?["']?(?:[^\s"']*[\\/])?(?:pwsh|powershell)(?:\.exe)?["']?(?:\s|$)/i;
@@ -22,19 +23,8 @@ export function readStepCommand(c: Located & { text: string; fromAnchor?: number
   // A command copied from an anchor is used at one line: everything in it is reported there (the
   // lines after the use belong to other keys).
   const at = <T extends Located>(xs: T[]): T[] => xs.map((x) => ({ ...x, line: c.line }));
-  const f = read.facts;
   return {
-    facts: {
-      tokenRequests: at(f.tokenRequests),
-      azLogins: at(f.azLogins),
-      clientSecretUses: at(f.clientSecretUses),
-      tokenSinks: at(f.tokenSinks),
-      roleAssignments: at(f.roleAssignments),
-      assignments: at(f.assignments),
-      scriptCalls: at(f.scriptCalls),
-      pipelineUploads: at(f.pipelineUploads),
-      uploadInterpolations: at(f.uploadInterpolations),
-    },
+    facts: mapFacts(read.facts, at),
     diagnostics: read.diagnostics.map((d) => ({ ...d, line: c.line, message: `${d.message} (in the value of the anchor at line ${c.fromAnchor})` })),
   };
 }

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { looksLikeArmTemplate } from "../../src/repo/templates/arm.ts";
-import { readArmTemplate, type TemplateHost } from "../../src/repo/templates/index.ts";
+import { readArmTemplate } from "../../src/repo/templates/index.ts";
+import { dirHost } from "./helpers.ts";
 
 const SHARED = resolve(process.env.TRUSTSCOPE_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../../shared"));
 const CORPUS = join(SHARED, "corpus", "realworld");
@@ -42,21 +43,6 @@ function walk(dir: string, out: string[]): string[] {
   return out;
 }
 
-/** Reads repository files of one tree, as the loader's host does. */
-function hostFor(root: string): TemplateHost {
-  return {
-    read(path) {
-      const abs = resolve(root, path);
-      if (!abs.startsWith(`${root}/`)) return undefined;
-      try {
-        return { text: readFileSync(abs, "utf8") };
-      } catch {
-        return undefined;
-      }
-    },
-  };
-}
-
 describe("real ARM templates read without gaps", () => {
   const cases = TREES.flatMap((tree) => {
     const root = join(CORPUS, tree);
@@ -70,7 +56,7 @@ describe("real ARM templates read without gaps", () => {
   });
 
   it.each(cases.map((c) => [relative(CORPUS, c.abs), c] as const))("%s", (name, c) => {
-    const { diagnostics } = readArmTemplate(c.text, relative(c.root, c.abs), hostFor(c.root));
+    const { diagnostics } = readArmTemplate(c.text, relative(c.root, c.abs), dirHost(c.root));
     const gaps = diagnostics.filter((d) => !d.note).map((d) => `${d.line}: ${d.message}`);
     if (INVALID[name]) expect(gaps.some((g) => g.includes("malformed JSON"))).toBe(true);
     else expect(gaps).toEqual([]);
@@ -79,7 +65,7 @@ describe("real ARM templates read without gaps", () => {
   it("reads the deploy-time role of the Azure samples as one fact per allowed role", () => {
     const root = join(CORPUS, "Azure+azure-docs-json-samples");
     const file = "azure-resource-manager/scope/roletargetscope.json";
-    const { facts } = readArmTemplate(readFileSync(join(root, file), "utf8"), file, hostFor(root));
+    const { facts } = readArmTemplate(readFileSync(join(root, file), "utf8"), file, dirHost(root));
     expect(facts.roleAssignments.map((f) => [f.roleDefinitionGuid, f.roleDecidedBy])).toEqual([
       ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "builtInRoleType"],
       ["b24988ac-6180-42a0-ab88-20f7382dd24c", "builtInRoleType"],

@@ -16,6 +16,7 @@
  * variable that holds `az …`, `az @args`, a hashtable key set by a name made at run time) is a
  * diagnostic at its line; text made at run time (`Invoke-Expression $x` of an unknown `$x`) is not.
  */
+import { ARTIFACT_UPLOAD_VALUES, AZ_LOGIN_VALUES, AZ_ROLE_VALUES, CLIENT_SECRET_ENV, META_DATA_VALUES, PIPELINE_UPLOAD_VALUES, REQUEST_TOKEN_VALUES, SECRET_GET_VALUES, SECRET_NAME, SHELLS } from "../cli-vocabulary.ts";
 import { emptyShellFacts, lastLineOf, tidyFacts } from "../script-facts.ts";
 import type { AzLogin, AzLoginMethod, ClientSecretUse, Diagnostic, Located, RoleAssignmentCommand, ShellFacts, TokenRequest, TokenSink, ValueRef } from "../../model/repo.ts";
 import { readShell } from "../shell/read-shell.ts";
@@ -75,24 +76,12 @@ export function readPowerShellCounted(text: string, file: string, opts: ReadPowe
 // ---------------------------------------------------------------------------------------------
 // Vocabulary (mirrors the bash reader's, which does not export it)
 
-const CLIENT_SECRET_ENV = new Set(["AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"]);
-const SECRET_NAME = /client[-_]?secret|sp[-_]?password|azure.*(secret|password)/i;
 /** Variable names whose values are treated as secrets (never recorded). */
 const SECRET_VAR = /secret|passw|pwd|credential|apikey|api_key|sas_?token|^cred$|^pass$/i;
 const ENV_FILE_VAR = /^(BUILDKITE_ENV_FILE|BUILDKITE_ENV_JSON_FILE|GITHUB_ENV|GITHUB_OUTPUT|GITHUB_STATE)$|_ENV_FILE$/i;
 const NOT_A_FILE = /^(\$null|nul|\/dev\/null|\/dev\/stdout|\/dev\/stderr)$/i;
 
-const AGENT_GLOBAL_VALUES = ["--agent-access-token", "--endpoint", "--log-level", "--experiment", "--profile", "--redacted-vars", "--trace-context-encoding"];
-const REQUEST_TOKEN_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--audience", "--lifetime", "--job", "--claim", "--aws-session-tag", "--format", "--subject-claim"]);
-const SECRET_GET_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job", "--format"]);
-const META_DATA_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job"]);
-const ARTIFACT_UPLOAD_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job", "--content-type", "--delimiter", "--upload-concurrency"]);
-const PIPELINE_UPLOAD_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job", "--format", "--jwks-file", "--jwks-key-id", "--signing-key-path", "--signing-jwks-file", "--signing-jwks-key-id", "--signing-aws-kms-key", "--signing-gcp-kms-key", "--git-diff-base", "--changed-files-path"]);
-const AZ_COMMON_VALUES = ["-o", "--output", "--query", "--subscription"];
-const AZ_LOGIN_VALUES = new Set([...AZ_COMMON_VALUES, "-u", "--username", "-p", "--password", "--secret", "-t", "--tenant", "--federated-token", "--certificate", "--client-id", "--object-id", "--resource-id", "--scope"]);
-const AZ_ROLE_VALUES = new Set([...AZ_COMMON_VALUES, "--role", "--scope", "--assignee", "--assignee-object-id", "--assignee-principal-type", "--description", "--condition", "--condition-version", "-g", "--resource-group", "--name", "--delegated-managed-identity-resource-id"]);
 
-const SHELLS = new Set(["bash", "sh", "zsh", "dash", "ksh", "ash"]);
 const CONNECT_AZ = new Set(["connect-azaccount", "login-azaccount", "add-azaccount", "connect-azurermaccount", "login-azurermaccount", "add-azurermaccount"]);
 /** Commands whose output carries what their arguments carry. */
 const EMITTERS = new Set(["write-output", "echo", "write"]);

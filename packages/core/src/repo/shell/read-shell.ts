@@ -9,6 +9,7 @@
  * Pure: no I/O, never throws, bounded work (an operation budget proportional to the text). What it
  * cannot understand is reported as a Diagnostic with its line.
  */
+import { ARTIFACT_UPLOAD_VALUES, AZ_LOGIN_VALUES, AZ_ROLE_VALUES, CLIENT_SECRET_ENV, META_DATA_VALUES, PIPELINE_UPLOAD_VALUES, REQUEST_TOKEN_VALUES, SECRET_GET_VALUES, SECRET_NAME, SHELLS } from "../cli-vocabulary.ts";
 import { emptyShellFacts, lastLineOf, tidyFacts } from "../script-facts.ts";
 import type {
   AzLogin,
@@ -82,8 +83,6 @@ export function readShellCounted(text: string, file: string, opts: ReadShellOpti
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
 
-const CLIENT_SECRET_ENV = new Set(["AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"]);
-const SECRET_NAME = /client[-_]?secret|sp[-_]?password|azure.*(secret|password)/i;
 const ENV_FILE_VAR = /^(BUILDKITE_ENV_FILE|BUILDKITE_ENV_JSON_FILE|GITHUB_ENV|GITHUB_OUTPUT|GITHUB_STATE)$|_ENV_FILE$/;
 const NOT_A_FILE = /^\/dev\/(null|stdout|stderr|tty|fd\/[0-9]+)$|^\/proc\/self\/fd\//;
 const SUBJECT_CLAIM_ENV = "BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM";
@@ -100,45 +99,8 @@ function expandsValue(p: ParamPart): boolean {
 const EMITTERS = new Set(["echo", "printf", "print", "jq"]);
 /** Commands whose output carries what their input carries. */
 const PASS_THROUGH = new Set(["cat", "tr", "base64", "sed", "awk", "gawk", "jq", "cut", "head", "tail", "tee", "grep", "gzip", "openssl", "xxd", "sort", "uniq", "fold", "rev", "dd", "envsubst"]);
-const SHELLS = new Set(["bash", "sh", "zsh", "dash", "ksh", "ash"]);
 const DECLARATIONS = new Set(["export", "local", "declare", "typeset", "readonly"]);
 
-const AGENT_GLOBAL_VALUES = ["--agent-access-token", "--endpoint", "--log-level", "--experiment", "--profile", "--redacted-vars", "--trace-context-encoding"];
-const REQUEST_TOKEN_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--audience", "--lifetime", "--job", "--claim", "--aws-session-tag", "--format", "--subject-claim"]);
-const SECRET_GET_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job", "--format"]);
-const META_DATA_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job"]);
-const ARTIFACT_UPLOAD_VALUES = new Set([...AGENT_GLOBAL_VALUES, "--job", "--content-type", "--delimiter", "--upload-concurrency"]);
-const PIPELINE_UPLOAD_VALUES = new Set([
-  ...AGENT_GLOBAL_VALUES,
-  "--job",
-  "--format",
-  "--jwks-file",
-  "--jwks-key-id",
-  "--signing-key-path",
-  "--signing-jwks-file",
-  "--signing-jwks-key-id",
-  "--signing-aws-kms-key",
-  "--signing-gcp-kms-key",
-  "--git-diff-base",
-  "--changed-files-path",
-]);
-const AZ_COMMON_VALUES = ["-o", "--output", "--query", "--subscription"];
-const AZ_LOGIN_VALUES = new Set([...AZ_COMMON_VALUES, "-u", "--username", "-p", "--password", "--secret", "-t", "--tenant", "--federated-token", "--certificate", "--client-id", "--object-id", "--resource-id", "--scope"]);
-const AZ_ROLE_VALUES = new Set([
-  ...AZ_COMMON_VALUES,
-  "--role",
-  "--scope",
-  "--assignee",
-  "--assignee-object-id",
-  "--assignee-principal-type",
-  "--description",
-  "--condition",
-  "--condition-version",
-  "-g",
-  "--resource-group",
-  "--name",
-  "--delegated-managed-identity-resource-id",
-]);
 
 // ---------------------------------------------------------------------------------------------
 // Commands, with wrappers (`sudo`, `env`, `exec`, …) and declarations (`export`, `local`, …) read

@@ -80,7 +80,11 @@ function usingIndex(host: TemplateHost, dir: string): Map<string, string[]> {
     const got = host.read(path);
     // One that cannot be read is offered to every template beside it, so its problem is said.
     const targets = got === undefined ? [] : "problem" in got ? ["*"] : [...got.text.matchAll(/^\s*using\s+'([^'\n]*)'/gm)].flatMap((m) => resolveRelative(path, m[1]!) ?? []);
-    for (const t of new Set(targets)) index.set(t, [...(index.get(t) ?? []), name]);
+    for (const t of new Set(targets)) {
+      const list = index.get(t);
+      if (list) list.push(name);
+      else index.set(t, [name]);
+    }
   }
   byDir.set(dir, index);
   return index;
