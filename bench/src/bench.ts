@@ -11,7 +11,8 @@
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { COLLECT_DEFAULTS, collectInventory, evaluate, staticTokenCredential, type CollectOptions } from "@trustscope/core";
+import { COLLECT_DEFAULTS, evaluate, type CollectOptions } from "@trustscope/core";
+import { collectInventory, staticTokenCredential } from "@trustscope/core/collect";
 import { generateCertificate } from "@trustscope/emulator";
 import { builtinRules } from "@trustscope/rules";
 import { missed } from "./check.ts";

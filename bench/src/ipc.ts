@@ -36,7 +36,7 @@ export type ChildReply =
 export function forkTs(module: string, env: Record<string, string> = {}): ChildProcess {
   // BENCH_CPU_PROF=dir writes a CPU profile of each child there (node --cpu-prof), for finding hot spots.
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return fork(new URL(module, import.meta.url), { execArgv: ["--import", "tsx", ...profile], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return fork(new URL(module, import.meta.url), { execArgv: ["--conditions=@trustscope/source", "--import", "tsx", ...profile], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
 }
 
 /** Sends a request and waits for the next reply of the given kind (an error reply rejects). */

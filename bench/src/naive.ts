@@ -10,7 +10,8 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { Client } from "@microsoft/microsoft-graph-client";
-import { classifyIssuer, collectInventory, Limiter, staticTokenCredential, type CollectOptions } from "@trustscope/core";
+import { classifyIssuer, type CollectOptions } from "@trustscope/core";
+import { collectInventory, Limiter, staticTokenCredential } from "@trustscope/core/collect";
 import { Agent } from "undici";
 
 interface Endpoints {

@@ -309,6 +309,7 @@ function resultOf(report: Report): ScanResult {
     failOn: "high",
     exitCode: 3,
     render: (format) => (format === "markdown" ? renderMarkdown(report) : JSON.stringify(report)),
+    renderAny: (format) => Promise.resolve(format === "markdown" ? renderMarkdown(report) : JSON.stringify(report)),
   };
 }
 

@@ -10,10 +10,11 @@
  * are relative to the repository root, and asset URLs are rebased onto the committed location
  * whatever --outfile says), so CI can rebuild and run `git diff --exit-code packages/action/dist`.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Message, type Plugin } from "esbuild";
+import { build, type Message } from "esbuild";
+import { inlineAssets as inlineAssetsAt, inlineAssetsPlugin, posix } from "../../../scripts/inline-assets.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = resolve(PACKAGE_DIR, "../..");
@@ -29,79 +30,9 @@ const BANNER = [
   "const require = __trustscopeCreateRequire(import.meta.url);",
 ].join("\n");
 
-const STR = String.raw`(?<q>["'])([^"'\\\n]+)\k<q>`;
-const META_URL = String.raw`new URL\(\s*${STR}\s*,\s*import\.meta\.url\s*\)`;
-/** `, "utf8"` as the encoding argument; `group` is the number its quote's capture group gets. */
-const utf8 = (group: number): string => `\\s*,\\s*(["'])utf-?8\\${group}\\s*`;
-
-function posix(p: string): string {
-  return p.split(sep).join("/");
-}
-
-/**
- * Rewrites the run-time asset reads of one workspace source file:
- *
- * - `readFileSync(new URL("./x", import.meta.url), "utf8")` becomes the file's text, a string constant;
- * - `const NAME = fileURLToPath(new URL("./x", import.meta.url))` stays a path (rebased onto the
- *   bundle's committed location, so as a display string it still names the real file in a checkout),
- *   and `readFileSync(NAME, "utf8")` in the same file becomes the file's text;
- * - any other `new URL("./x", import.meta.url)` is rebased onto the bundle's location.
- *
- * Returns the new source and the assets it read (for warnings and watch lists).
- */
-export function inlineAssets(source: string, file: string, distFile = DIST_FILE): { contents: string; assets: string[]; warnings: string[] } {
-  const dir = dirname(file);
-  const assets: string[] = [];
-  const warnings: string[] = [];
-  const read = (rel: string): string => {
-    const abs = resolve(dir, rel);
-    if (!existsSync(abs) || !statSync(abs).isFile()) throw new Error(`${posix(relative(REPO_ROOT, file))}: asset '${rel}' does not exist (${abs})`);
-    assets.push(abs);
-    return readFileSync(abs, "utf8");
-  };
-  const rebase = (rel: string): string => {
-    const abs = resolve(dir, rel);
-    if (!existsSync(abs)) throw new Error(`${posix(relative(REPO_ROOT, file))}: asset '${rel}' does not exist (${abs})`);
-    let out = posix(relative(dirname(distFile), abs));
-    if (!out.startsWith(".")) out = `./${out}`;
-    if (rel.endsWith("/") && !out.endsWith("/")) out += "/";
-    return out;
-  };
-  const relativeLiteral = (rel: string): boolean => rel.startsWith("./") || rel.startsWith("../");
-
-  let out = source.replace(new RegExp(String.raw`\breadFileSync\(\s*${META_URL}${utf8(3)}\)`, "g"), (whole, _q: string, rel: string) =>
-    relativeLiteral(rel) ? JSON.stringify(read(rel)) : whole,
-  );
-
-  const pathConstants = new Map<string, string>();
-  for (const m of out.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*fileURLToPath\(\s*${META_URL}\s*\)`, "g"))) {
-    if (relativeLiteral(m[3]!)) pathConstants.set(m[1]!, m[3]!);
-  }
-  for (const [name, rel] of pathConstants) {
-    out = out.replace(new RegExp(String.raw`\breadFileSync\(\s*${name.replace(/\$/g, "\\$")}${utf8(1)}\)`, "g"), () => JSON.stringify(read(rel)));
-  }
-
-  out = out.replace(new RegExp(META_URL, "g"), (whole, q: string, rel: string) => (relativeLiteral(rel) ? `new URL(${q}${rebase(rel)}${q}, import.meta.url)` : whole));
-
-  const left = out.replace(new RegExp(META_URL, "g"), "").match(/import\.meta\.url/g);
-  if (left) warnings.push(`${posix(relative(REPO_ROOT, file))}: import.meta.url is used in a form the bundler cannot rebase; it will point at dist/index.js`);
-  return { contents: out, assets, warnings };
-}
-
-/** The esbuild plugin around {@link inlineAssets}, for the workspace's TypeScript sources. */
-export function inlineAssetsPlugin(distFile = DIST_FILE): Plugin {
-  return {
-    name: "trustscope-inline-assets",
-    setup(b) {
-      b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
-        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
-        const source = readFileSync(args.path, "utf8");
-        if (!source.includes("import.meta.url")) return undefined;
-        const { contents, assets, warnings } = inlineAssets(source, args.path, distFile);
-        return { contents, loader: "ts", watchFiles: assets, warnings: warnings.map((text) => ({ text })) };
-      });
-    },
-  };
+/** {@link inlineAssetsAt} with the committed bundle as the default location. */
+export function inlineAssets(source: string, file: string, distFile = DIST_FILE): ReturnType<typeof inlineAssetsAt> {
+  return inlineAssetsAt(source, file, distFile);
 }
 
 export interface BuildResult {
@@ -123,6 +54,8 @@ export async function buildAction(outfile = DIST_FILE): Promise<BuildResult> {
     // ESM entry points first: jsonc-parser's "main" is a UMD build whose require() calls
     // esbuild cannot follow; its "module" build bundles cleanly.
     mainFields: ["module", "main"],
+    // The workspace packages' TypeScript sources, not their built dist/.
+    conditions: ["@trustscope/source"],
     banner: { js: BANNER },
     sourcemap: false,
     minify: false,

@@ -6,16 +6,14 @@ import {
   CLOUDS,
   CLOUD_NAMES,
   UsageError,
-  azureCredentials,
   listSome,
   terminalText,
   type AzureCloudName,
-  type AzureCredentials,
   type CollectOptions,
   type Redactor,
 } from "@trustscope/core";
+import type { AzureCredentials } from "@trustscope/core/collect";
 import { oneOf } from "./args.ts";
-import { buildkiteOidcCredentials } from "./buildkite/oidc-credential.ts";
 import type { Io } from "./io.ts";
 
 export const LIVE_OPTIONS = {
@@ -99,7 +97,7 @@ export function hasLiveFlags(v: LiveValues): boolean {
  * Turns flags and environment into collector options, or undefined when nothing live was asked
  * for. Registers every secret with the redactor before anything can print it.
  */
-export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = false): CollectOptions | undefined {
+export async function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = false): Promise<CollectOptions | undefined> {
   const env = io.env;
   const cloudName = (v.cloud ?? "AzureCloud") as AzureCloudName;
   if (!CLOUD_NAMES.includes(cloudName)) throw new UsageError(`--cloud must be one of ${CLOUD_NAMES.join(", ")}, got '${v.cloud}'`);
@@ -157,6 +155,8 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
           if (env[name]) io.stderr(`trustscope: note: ${name} is ignored with --azure-auth buildkite-oidc\n`);
         }
       }
+      // The Azure SDK loads only when a live scan needs a credential.
+      const { buildkiteOidcCredentials } = await import("./buildkite/oidc-credential.ts");
       creds = buildkiteOidcCredentials({
         tenantId,
         clientId,
@@ -167,6 +167,7 @@ export function liveOptions(v: LiveValues, io: Io, redactor: Redactor, quiet = f
         redactor,
       });
     } else {
+      const { azureCredentials } = await import("@trustscope/core/collect");
       creds = azureCredentials(env, cloud, tenantId, authorityHost ? { authorityHost } : undefined);
     }
     opts.azure = {

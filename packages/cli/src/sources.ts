@@ -10,10 +10,8 @@ import {
   JsonLocator,
   UsageError,
   analyzeRepo,
-  collectInventory,
   loadRepo,
   parseInventory,
-  staticTokenCredential,
   type AzureCloudName,
   type CollectOptions,
   type Inventory,
@@ -41,6 +39,7 @@ export function loadSnapshot(path: string, io: Io): LoadedInventory {
 }
 
 export async function collectLive(opts: CollectOptions): Promise<LoadedInventory> {
+  const { collectInventory } = await import("@trustscope/core/collect");
   return { inventory: await collectInventory(opts) };
 }
 
@@ -51,7 +50,7 @@ export async function collectLive(opts: CollectOptions): Promise<LoadedInventory
 export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress">): Promise<LoadedInventory> {
   const text = readFileSync(DEMO_SCENARIO, "utf8");
   const scenario = parseInventory(text, relative(io.cwd, DEMO_SCENARIO));
-  const { startEmulator } = await import("@trustscope/emulator");
+  const [{ startEmulator }, { collectInventory, staticTokenCredential }] = await Promise.all([import("@trustscope/emulator"), import("@trustscope/core/collect")]);
   const emulator = await startEmulator({ scenario });
   try {
     const inventory = await collectInventory({

@@ -1,17 +1,17 @@
 /**
  * @trustscope/core: the inventory model and its loader, the trust graph, RBAC evaluation, the
  * rule engine, the policy and the reporters. It knows no specific rule.
+ *
+ * Live collection (and the SDKs it needs) is `@trustscope/core/collect`, the HTML report
+ * `@trustscope/core/html`: separate entry points, loaded only by what uses them.
  */
 export * from "./model/inventory.ts";
 export * from "./model/finding.ts";
 export { parseInventory, inventorySchema } from "./inventory/load-inventory.ts";
 export { JsonLocator } from "./util/json-locate.ts";
 export { canonicalInventory } from "./inventory/canonical.ts";
-export { collectInventory } from "./collect/collect.ts";
 export { CLOUDS, CLOUD_NAMES, type CloudEndpoints } from "./collect/clouds.ts";
-export { azureCredentials, staticTokenCredential, type AzureCredentials } from "./collect/credentials.ts";
 export { DEFAULTS as COLLECT_DEFAULTS, type CollectOptions } from "./collect/options.ts";
-export { Limiter } from "./collect/http.ts";
 export { Redactor, REDACTED, MIN_DERIVED, PARTIAL_ECHO } from "./util/redactor.ts";
 export { BUILDKITE_QUERIES } from "./collect/buildkite-queries.ts";
 export { UsageError, errorMessage } from "./util/errors.ts";
@@ -45,7 +45,7 @@ export * from "./report/report.ts";
 export { renderJson } from "./report/json.ts";
 export { renderSarif, type SarifOptions } from "./report/sarif.ts";
 export { renderMarkdown } from "./report/markdown.ts";
-export { renderHtml, trustPaths, type HtmlOptions, type TrustPathRow } from "./report/html.ts";
+export type { HtmlOptions, TrustPathRow } from "./report/html.ts";
 export { renderTable } from "./report/table.ts";
 export { terminalText, terminalLines, gapLines, mdText, mdCode, jsonText } from "./report/escape.ts";
 export { diffInventories, renderDiffTable, renderDiffMarkdown, renderDiffJson, DIFF_CHANGE_KINDS, type InventoryDiff, type DiffChange, type DiffChangeKind, type DiffRisk } from "./diff/diff.ts";

@@ -12,7 +12,7 @@ import { renderJson } from "../src/report/json.ts";
 import { renderMarkdown } from "../src/report/markdown.ts";
 import { renderSarif } from "../src/report/sarif.ts";
 import { renderTable } from "../src/report/table.ts";
-import { renderHtml } from "../src/report/html.ts";
+import { renderHtml, renderScanHtml } from "../src/report/html.ts";
 import { diffInventories, renderDiffJson, renderDiffMarkdown, renderDiffTable, type InventoryDiff } from "../src/diff/diff.ts";
 import { scan, REPORT_FORMATS } from "../src/scan/scan.ts";
 import { REDACTED, Redactor } from "../src/util/redactor.ts";
@@ -306,7 +306,7 @@ describe("secrets are redacted before rendering", () => {
     expect(outcome.report.findings.length).toBeGreaterThan(3);
     for (const format of REPORT_FORMATS) {
       for (const color of [false, true]) {
-        const out = outcome.render(format, { color });
+        const out = format === "html" ? renderScanHtml(outcome) : outcome.render(format, { color });
         expectNoToken(out, `${format}${color ? " (colour)" : ""}`);
         expect(out).toMatch(/\\?\[REDACTED\\?\]/);
       }

@@ -5,7 +5,8 @@
  * tokens of the app registration or managed identity whose federated credential trusts it.
  */
 import { execFile } from "node:child_process";
-import { azureCredentials, type AzureCredentials, type CloudEndpoints, type Redactor } from "@trustscope/core";
+import type { CloudEndpoints, Redactor } from "@trustscope/core";
+import { azureCredentials, type AzureCredentials } from "@trustscope/core/collect";
 import { AGENT } from "./annotate.ts";
 
 export const OIDC_CREDENTIAL_NAME = "the Buildkite OIDC federated credential";

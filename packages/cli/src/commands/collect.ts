@@ -31,7 +31,7 @@ export async function collectCommand(args: string[], io: Io, redactor: Redactor)
   }
   if (positionals.length > 0) throw new UsageError(`collect: unexpected argument '${positionals[0]}'`);
   if (!values.output) throw new UsageError("collect needs -o FILE, the snapshot to write");
-  const opts = liveOptions(values, io, redactor);
+  const opts = await liveOptions(values, io, redactor);
   if (!opts) throw new UsageError("nothing to collect: give --buildkite-org and/or Azure options (see 'trustscope collect --help')");
   const onProgress = progressReporter(io, Boolean(values.quiet));
   // Redacted as data first (an echoed token in a gap's error), then as text.

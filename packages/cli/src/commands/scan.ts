@@ -13,6 +13,7 @@ import {
   type Redactor,
   type Report,
   type ReportFormat,
+  type TextReportFormat,
 } from "@trustscope/core";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
@@ -90,7 +91,10 @@ export interface ScanResult {
   evaluation: Evaluation;
   failOn: FailOn;
   exitCode: 0 | 1 | 3;
-  render(format: ScanFormat, opts?: { color?: boolean }): string;
+  /** The report in a text format (what the Action and annotations use). */
+  render(format: TextReportFormat, opts?: { color?: boolean }): string;
+  /** The report in any format; HTML loads its renderer (and the page's assets) on demand. */
+  renderAny(format: ScanFormat, opts?: { color?: boolean }): Promise<string>;
 }
 
 /**
@@ -115,7 +119,7 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
   if (values.demo) loaded = await collectDemo(io, onProgress ? { onProgress } : {});
   else if (values.snapshot !== undefined) loaded = loadSnapshot(resolve(io.cwd, values.snapshot), io);
   else {
-    const opts = liveOptions(values, io, redactor, quiet);
+    const opts = await liveOptions(values, io, redactor, quiet);
     if (opts) loaded = await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
     else if (repo) loaded = { inventory: emptyInventory(values.cloud) };
     else throw new UsageError("nothing to scan: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
@@ -138,18 +142,23 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
 
   const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_SARIF_ANCHOR, lineOf: () => undefined };
   const organization = inventory.buildkite?.organization.slug;
+  const render = (format: TextReportFormat, opts: { color?: boolean } = {}): string =>
+    outcome.render(format, {
+      color: Boolean(opts.color),
+      sarif: { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE },
+      ...(repo ? { fileText: repoFileText(repo) } : {}),
+    });
   return {
     report,
     evaluation,
     failOn,
     exitCode: outcome.exitCode(failOn, { onlyNew: Boolean(values["fail-on-new"]) }),
-    render: (format, opts = {}) =>
-      outcome.render(format, {
-        color: Boolean(opts.color),
-        sarif: { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE },
-        html: { scannedAt: inventory.collectedAt ?? new Date().toISOString(), ...(organization ? { organization } : {}) },
-        ...(repo ? { fileText: repoFileText(repo) } : {}),
-      }),
+    render,
+    async renderAny(format, opts = {}) {
+      if (format !== "html") return render(format, opts);
+      const { renderScanHtml } = await import("@trustscope/core/html");
+      return renderScanHtml(outcome, { scannedAt: inventory.collectedAt ?? new Date().toISOString(), ...(organization ? { organization } : {}) });
+    },
   };
 }
 
@@ -161,7 +170,7 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
   }
   const format = oneOf("--format", values.format, FORMATS, "table");
   const result = await runScan(args, io, redactor);
-  const out = result.render(format, { color: !values.output && useColor(io, io.stdoutIsTTY) });
+  const out = await result.renderAny(format, { color: !values.output && useColor(io, io.stdoutIsTTY) });
   if (values.output) writeText(resolve(io.cwd, values.output), redactor.redact(out));
   else io.stdout(out);
 

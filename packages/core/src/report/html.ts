@@ -5,12 +5,16 @@
  * Everything readable without JavaScript is rendered here as HTML (header, summary, findings,
  * and a plain table of every trust path); the script in html-assets.ts only draws the map from
  * the JSON data block and never inserts data as markup.
+ *
+ * `@trustscope/core/html`: an entry point of its own, so its page assets load only when an HTML
+ * report is asked for.
  */
 import { createHash } from "node:crypto";
 import { SEVERITIES, severityRank, type Finding, type Severity } from "../model/finding.ts";
 import type { RuleMeta } from "../engine/rule.ts";
 import type { TrustMap, TrustMapEdge, TrustMapNode } from "../graph/trust-map.ts";
-import { identityNodeId, pipelineNodeId, scopeNodeId } from "../graph/build-trust-map.ts";
+import { buildTrustMap, identityNodeId, pipelineNodeId, scopeNodeId } from "../graph/build-trust-map.ts";
+import type { ScanOutcome } from "../scan/scan.ts";
 import { trustPath, type Report } from "./report.ts";
 import { MAP_SCRIPT, MAP_STYLE } from "./html-assets.ts";
 import { jsonText, terminalText } from "./escape.ts";
@@ -254,4 +258,10 @@ ${pathsTable(map)}
 </body>
 </html>
 `;
+}
+
+/** The HTML page of a finished scan: its findings, rules and trust map. */
+export function renderScanHtml(outcome: Pick<ScanOutcome, "report" | "rules" | "evaluation">, options: HtmlOptions = {}): string {
+  const { report, rules, evaluation } = outcome;
+  return renderHtml(report, rules, buildTrustMap(evaluation.graph, evaluation.environments, report.findings), options);
 }

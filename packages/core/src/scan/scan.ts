@@ -6,8 +6,6 @@
 import { evaluate, exitCodeFor, type Evaluation, type EvaluationInput, type FailOn } from "../engine/evaluate.ts";
 import type { RuleMeta } from "../engine/rule.ts";
 import { applyBaseline, type Baseline } from "../policy/baseline.ts";
-import { buildTrustMap } from "../graph/build-trust-map.ts";
-import { renderHtml, type HtmlOptions } from "../report/html.ts";
 import { renderJson } from "../report/json.ts";
 import { renderMarkdown } from "../report/markdown.ts";
 import { buildReport, type Report } from "../report/report.ts";
@@ -17,6 +15,8 @@ import type { Redactor } from "../util/redactor.ts";
 
 export const REPORT_FORMATS = ["table", "json", "sarif", "markdown", "html"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
+/** The formats `ScanOutcome.render` writes; HTML is `renderScanHtml` of `@trustscope/core/html`. */
+export type TextReportFormat = Exclude<ReportFormat, "html">;
 
 export interface ScanInput extends EvaluationInput {
   /** An earlier JSON report (see `parseBaseline`): findings are marked new or unchanged. */
@@ -41,8 +41,6 @@ export interface RenderOptions {
   color?: boolean;
   /** Where SARIF results without a file point (default `trustscope.yaml`), and the tool's home page. */
   sarif?: Partial<SarifOptions>;
-  /** The HTML page's header facts and map settings. */
-  html?: HtmlOptions;
   /** How the table prints a location's file (default: as in the report, relative to the repository root). */
   fileText?: (file: string) => string;
 }
@@ -54,7 +52,7 @@ export interface ScanOutcome {
   rules: RuleMeta[];
   /** Exit code per the CLI contract: 3 incomplete (wins), 1 findings at or above `failOn`, else 0. */
   exitCode(failOn: FailOn, opts?: { onlyNew?: boolean }): 0 | 1 | 3;
-  render(format: ReportFormat, opts?: RenderOptions): string;
+  render(format: TextReportFormat, opts?: RenderOptions): string;
 }
 
 /** Where SARIF anchors findings that have no file of their own (GitHub needs a file). */
@@ -62,7 +60,7 @@ export const DEFAULT_SARIF_ANCHOR = "trustscope.yaml";
 
 /**
  * Evaluate `rules` over the inventory under the policy and return the report and its renderers
- * (`html` is one self-contained page with the findings and the trust map).
+ * (the HTML page, with the trust map, is `renderScanHtml` of `@trustscope/core/html`).
  */
 export function scan(input: ScanInput): ScanOutcome {
   const { redactor } = input;
@@ -87,7 +85,7 @@ export function scan(input: ScanInput): ScanOutcome {
       if (format === "sarif") {
         return renderSarif(report, rules, { anchorFile: input.policy?.file ?? DEFAULT_SARIF_ANCHOR, ...opts.sarif });
       }
-      if (format === "html") return renderHtml(report, rules, buildTrustMap(evaluation.graph, evaluation.environments, report.findings), opts.html);
+      if ((format as string) === "html") throw new TypeError("the HTML report is renderScanHtml(outcome) of @trustscope/core/html");
       return renderTable(report, { color: Boolean(opts.color), ...(opts.fileText ? { fileText: opts.fileText } : {}) });
     },
   };

@@ -1,0 +1,10 @@
+/**
+ * `@trustscope/core/collect`: live collection through the Buildkite, Microsoft Graph and Azure
+ * SDKs. A module of its own so that only live scans load the SDKs (a snapshot or repository scan
+ * never does).
+ */
+export { collectInventory } from "./collect.ts";
+export { azureCredentials, staticTokenCredential, type AzureCredentials } from "./credentials.ts";
+export { Limiter } from "./http.ts";
+export { CLOUDS, CLOUD_NAMES, type CloudEndpoints } from "./clouds.ts";
+export { DEFAULTS as COLLECT_DEFAULTS, type CollectOptions } from "./options.ts";
