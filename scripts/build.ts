@@ -13,7 +13,7 @@
  * it was built from when built inside a git checkout.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -59,16 +59,19 @@ export interface PackageBuild {
   bytes: number;
 }
 
-/** Bundles one package's entry points into `<dir>/dist` (which it empties first, declarations aside). */
+/**
+ * Bundles one package's entry points into `<dir>/dist`. Files are replaced in place and only
+ * then is any other JavaScript under dist/ removed (a stale chunk would otherwise ship in the
+ * tarball), so a CLI started while a build runs still finds a whole build.
+ */
 export async function buildPackage(dir: string, opts: { commit?: string | undefined } = {}): Promise<PackageBuild> {
   const pkg = readPackage(dir);
   const outdir = join(dir, "dist");
-  // Stale chunks from an earlier build would otherwise ship in the tarball.
-  if (existsSync(outdir)) for (const f of readdirJs(outdir)) rmSync(join(outdir, f));
   const result = await build({
     absWorkingDir: dir,
     entryPoints: entryPoints(pkg),
     outdir,
+    write: false,
     // Every output sits directly in dist/, so a module-relative URL in a source (../demo/x.json
     // from src/) means the same file from any chunk.
     chunkNames: "[name]-[hash]",
@@ -82,22 +85,33 @@ export async function buildPackage(dir: string, opts: { commit?: string | undefi
     define: { __TRUSTSCOPE_COMMIT__: JSON.stringify(opts.commit ?? "") },
     legalComments: "none",
     charset: "utf8",
-    metafile: true,
     logLevel: "silent",
     plugins: [inlineAssetsPlugin(join(outdir, "index.js"))],
   });
-  const files = Object.keys(result.metafile.outputs).map((f) => posix(relative(dir, resolve(dir, f)))).sort();
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  mkdirSync(outdir, { recursive: true });
+  const written = new Set<string>();
+  for (const f of result.outputFiles) {
+    written.add(f.path);
+    if (existsSync(f.path) && readFileSync(f.path).equals(f.contents)) continue;
+    writeFileSync(f.path, f.contents);
+  }
+  for (const f of filesUnder(outdir)) if (f.endsWith(".js") && !written.has(f)) rmSync(f);
+  const files = [...written].map((f) => posix(relative(dir, f))).sort();
+  const bytes = result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0);
   return { name: pkg.name, files, bytes };
 }
 
-function readdirJs(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith(".js"));
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 /** Type declarations for a library package (`dist/src/**.d.ts`), from its tsconfig.build.json. */
 function buildTypes(dir: string): void {
   if (!existsSync(join(dir, "tsconfig.build.json"))) return;
+  // Declarations of deleted sources must not ship either.
+  for (const f of filesUnder(join(dir, "dist"))) if (f.endsWith(".d.ts")) rmSync(f);
   const tsc = join(REPO_ROOT, "node_modules/typescript/bin/tsc");
   const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--emitDeclarationOnly"], { cwd: dir, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${relative(REPO_ROOT, dir)}: tsc failed\n${r.stdout}${r.stderr}`);

@@ -3,11 +3,13 @@
  * with a fixed per-request latency) through the real collectors, judges it, and prints requests
  * per API family against their lower bound (lower-bound.ts), wall time against its lower bound,
  * rule-evaluation time and memory at 1×, 2×, 4× and 8×, the straightforward collector's figures,
- * and whether every planted finding was found. Exit 1 when a planted finding is missed; targets
- * that are missed are printed as FAIL (timings vary by machine, correctness does not).
+ * the installed CLI's start-up (startup.ts), and whether every planted finding was found. Exit 1
+ * when a planted finding is missed; targets that are missed are printed as FAIL (timings vary by
+ * machine, correctness does not).
  *
  *   pnpm bench [--latency MS] [--concurrency N] [--buildkite-page N] [--graph-page N]
  *              [--scale N] [--factors 1,2,4,8] [--runs N] [--no-naive] [--seed N]
+ *              [--startup-runs N] [--no-startup]
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -21,6 +23,7 @@ import { addCounts, ask, forkTs, NO_REQUESTS, type ChildReply, type RequestCount
 import { lowerBound, MAX_PAGE, type Family } from "./lower-bound.ts";
 import { collectNaively } from "./naive.ts";
 import { scanSyntheticRepo } from "./repo.ts";
+import { measureStartup, type StartupCase, type StartupResult } from "./startup.ts";
 
 const TARGET = { requests: 1.2, wall: 1.5, evalMs: 2000, evalMb: 1024, repoFilesPerSecond: 1000 };
 /** Files in the synthetic template tree (the size of a registry checkout's templates). */
@@ -46,6 +49,8 @@ const OPTIONS = {
   runs: { type: "string" },
   "no-naive": { type: "boolean" },
   seed: { type: "string" },
+  "startup-runs": { type: "string" },
+  "no-startup": { type: "boolean" },
 } as const;
 
 function parseOptions() {
@@ -63,6 +68,7 @@ const concurrency = positive("concurrency", values.concurrency, COLLECT_DEFAULTS
 const seed = positive("seed", values.seed, 1);
 const size = scaled(REFERENCE_SIZE, positive("scale", values.scale, 1));
 const runs = positive("runs", values.runs, 5);
+const startupRuns = positive("startup-runs", values["startup-runs"], 7);
 const factors = (values.factors ?? "1,2,4,8").split(",").map((f) => positive("factors", f.trim(), 1));
 const pageSize = {
   buildkite: positive("buildkite-page", values["buildkite-page"], COLLECT_DEFAULTS.pageSize.buildkite),
@@ -82,6 +88,17 @@ const table = (rows: string[][]) => {
 const failures: string[] = [];
 const planting: { rules: string[]; notPlanted: { ruleId: string; reason: string }[] } = { rules: [], notPlanted: [] };
 const missedFindings: string[] = [];
+
+// 0. Start-up of the installed CLI, measured before anything else runs: this process is still
+// small and no emulator competes for the cores. Printed with the other sections below.
+let startup: StartupResult | string | undefined;
+if (!values["no-startup"]) {
+  try {
+    startup = await measureStartup({ runs: startupRuns, progress });
+  } catch (e) {
+    startup = e instanceof Error ? e.message : String(e);
+  }
+}
 
 // 1. The emulator generates the same tenant from the same seed, in three processes: one serves
 // Buildkite, one Graph and one ARM, so that one API's work (GraphQL execution of 500 pipelines,
@@ -266,7 +283,31 @@ out(`Repository reading: ${TEMPLATE_FILES} template files (Bicep modules and cal
   if (r.gaps > 0) failures.push("the template tree was not read fully");
 }
 
-// 8. Correctness: every planted finding, at every size.
+// 8. Start-up of the installed CLI (measured first, in section 0).
+if (typeof startup === "string") {
+  out();
+  out("Start-up from the installed package: not measured");
+  for (const line of startup.split("\n").slice(0, 12)) out(`  ${line}`);
+  failures.push("start-up not measured (packing or installing failed)");
+} else if (startup) {
+  out();
+  out(`Start-up from the installed package (npm i -g of the packed tarballs), whole process, median of ${startup.runs} runs; the children run without NODE_EXTRA_CA_CERTS`);
+  const rss = (c: StartupCase) => (c.peakRssMb === undefined ? "-" : `${Math.round(c.peakRssMb)} MB`);
+  const spread = (c: StartupCase) => `${Math.round(Math.min(...c.runsMs))}–${Math.round(Math.max(...c.runsMs))} ms`;
+  table([
+    ["", "median", "range", "peak RSS", "target"],
+    ...[...startup.baseline, ...startup.commands].map((c) => [c.label, ms(c.medianMs), spread(c), rss(c), c.targetMs === undefined ? "" : `≤ ${c.targetMs} ms`]),
+  ]);
+  out(`  peak RSS: ${startup.rssMethod ?? "not measured (needs GNU time at /usr/bin/time)"}; packed in ${(startup.packMs / 1000).toFixed(1)} s, installed in ${(startup.installMs / 1000).toFixed(1)} s`);
+  for (const c of startup.commands) {
+    const ok = c.targetMs !== undefined && c.medianMs <= c.targetMs && !c.problem;
+    out(`  ${verdict(ok)}  ${c.label} ≤ ${c.targetMs} ms (${ms(c.medianMs)})${c.problem ? `; a run failed: ${c.problem}` : ""}`);
+    if (!ok) failures.push(c.problem ? `${c.label} failed` : `${c.label} start-up above target`);
+  }
+  for (const c of startup.baseline) if (c.problem) failures.push(`${c.label} failed`);
+}
+
+// 9. Correctness: every planted finding, at every size.
 out();
 out(`Planted findings: ${planting.rules.length} rules planted (${planting.rules.join(", ")})`);
 for (const n of planting.notPlanted) out(`  not planted: ${n.ruleId} (${n.reason})`);

@@ -159,6 +159,30 @@ describe("trustscope scan: coverage", () => {
   });
 });
 
+describe("trustscope scan: --concurrency", () => {
+  // No live source from the environment: --repo alone must read nothing live.
+  const env = { BUILDKITE_ORGANIZATION_SLUG: undefined, AZURE_TENANT_ID: undefined, TRUSTSCOPE_GRAPH_TOKEN: undefined, TRUSTSCOPE_ARM_TOKEN: undefined };
+  const note = (source: string) => `trustscope: note: --concurrency has no effect with ${source} (it sets how many requests a live read has in flight)\n`;
+
+  it("says it has no effect where nothing is read live, unless quiet, and changes nothing else", () => {
+    const plain = trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json"], { env });
+    const snapshot = trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json", "--concurrency", "8"], { env });
+    expect(snapshot.stderr).toBe(note("--snapshot"));
+    expect(snapshot.code).toBe(plain.code);
+    expect(snapshot.stdout).toBe(plain.stdout);
+    expect(plain.stderr).toBe("");
+    expect(trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json", "--concurrency", "8", "-q"], { env }).stderr).toBe("");
+
+    const demo = trustscope(["scan", "--demo", "--format", "json", "--concurrency", "2"], { env });
+    expect(demo.stderr).toBe(note("--demo"));
+    const repo = trustscope(["scan", "--repo", tmp(), "--format", "json", "--concurrency", "2"], { env });
+    expect(repo.code).toBe(0);
+    expect(repo.stderr).toBe(note("--repo alone"));
+    // The commands that evaluate a source as scan does say it too.
+    expect(trustscope(["graph", "--snapshot", DEMO_SNAPSHOT, "--concurrency", "8"], { env }).stderr).toBe(note("--snapshot"));
+  });
+});
+
 describe("progress", () => {
   // `script` gives the command a terminal, as a person running it would have.
   const inTerminal = (cmd: string, cwd: string) =>

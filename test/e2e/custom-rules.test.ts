@@ -105,6 +105,14 @@ describe("custom rule packs in the policy file", () => {
     expectUsageError(scanDemo(unresolved), /Cannot find package '@trustscope\/core'.* \(install @trustscope\/core where the pack can resolve it/);
   });
 
+  it("a TypeScript pack loads where Node strips types, and elsewhere says how to fix it", () => {
+    const typed = project("typed", 'rules: ["./policy/rules/*.ts"]\n', { "policy/rules/public.ts": `const rule: unknown = ${PACK.replace(/^export default /, "").replace(/;\n$/, "")};\nexport default rule;\n` });
+    const r = scanDemo(typed);
+    // Node 22.18+ strips types by default (process.features.typescript); Node 20 cannot.
+    if ((process.features as { typescript?: unknown }).typescript) expect(r.stdout).toContain("no-public-pipelines-with-identities");
+    else expectUsageError(r, /could not load policy\/rules\/public\.ts: .*\(Node [\d.]+ cannot load TypeScript: compile the pack to \.mjs, or run trustscope on Node ≥ 22\.18, which strips types\)/);
+  });
+
   it("a pattern that matches nothing is a usage error", () => {
     const empty = project("empty", 'rules: ["./policy/rules/*.js"]\n', {});
     expectUsageError(scanDemo(empty), /trustscope\.yaml:1: rule pack pattern '\.\/policy\/rules\/\*\.js' matched no module file/);

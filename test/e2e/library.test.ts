@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseInventory, parsePolicy, ruleSetFor, scan, UsageError, type Report } from "@trustscope/core";
+import { renderScanHtml } from "@trustscope/core/html";
 import { builtinRules, engineRules } from "@trustscope/rules";
 import { DEMO_SNAPSHOT, REPO_ROOT } from "../support/paths.ts";
 import { schemaErrors } from "../support/sarif.ts";
@@ -57,6 +58,20 @@ describe("the public API", () => {
     expect(custom.every((f) => f.severity === "low")).toBe(true);
     expect(findings.some((f) => f.ruleId === "org-scoped-trust")).toBe(false);
     expect(outcome.rules.map((r) => r.id)).not.toContain("org-scoped-trust");
+  });
+
+  it("renders the HTML page with the scan's time and organisation in its header, with no options", async () => {
+    const outcome = await scanDemo(examplePack);
+    const html = renderScanHtml(outcome);
+    // The demo snapshot's collectedAt and Buildkite organisation.
+    expect(html).toContain("<title>trustscope report: acme</title>");
+    expect(html).toContain(`<span class="org">acme</span>`);
+    expect(html).toContain("trustscope 0.0.0-test · scanned 2026-11-01T06:00:00Z");
+
+    // An inventory without a collection time shows when the scan ran.
+    const inventory = { ...parseInventory(readFileSync(DEMO_SNAPSHOT, "utf8"), "organisation.json"), collectedAt: undefined };
+    const uncollected = scan({ inventory, rules: builtinRules, documentation: engineRules, now: new Date("2026-11-25T12:00:00Z") });
+    expect(renderScanHtml(uncollected)).toContain("scanned 2026-11-25T12:00:00.000Z");
   });
 
   it("rejects an unknown rule id in the policy with the file and line", async () => {

@@ -1,14 +1,15 @@
 /**
  * The packages as they are published: `pnpm pack` builds `@trustscope/core` and `@trustscope/rules`
- * (ESM JavaScript plus type declarations, per `publishConfig.exports`), and a consumer outside
- * the workspace imports them by name with plain Node (no tsx, no TypeScript sources) and
- * type-checks against their declarations under `strict`.
+ * (bundled ESM JavaScript in dist/, type declarations in dist/src/, per `publishConfig.exports`),
+ * and a consumer outside the workspace imports them by name with plain Node (no tsx, no
+ * TypeScript sources) and type-checks against their declarations under `strict`.
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packPackages } from "../../scripts/pack-install.ts";
 import { DEMO_SNAPSHOT, REPO_ROOT } from "../support/paths.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "trustscope-consumer-"));
@@ -72,16 +73,15 @@ const findings: Finding[] = scan({ inventory, rules: [...builtinRules, rule] }).
 export const n: number = graph.identities.length + findings.length;
 `;
 
+/** Tarball paths, core's then rules'. */
 let packed: string[] = [];
 
-beforeAll(() => {
-  const dest = join(dir, "tarballs");
-  ok(run("pnpm", ["--filter", "@trustscope/core", "--filter", "@trustscope/rules", "pack", "--pack-destination", dest], REPO_ROOT), "pnpm pack");
-  packed = readdirSync(dest).sort();
-  for (const [tarball, name] of packed.map((t) => [t, t.includes("rules") ? "rules" : "core"] as const)) {
+beforeAll(async () => {
+  packed = await packPackages(join(dir, "tarballs"), ["@trustscope/core", "@trustscope/rules"]);
+  for (const [tarball, name] of packed.map((t) => [t, basename(t).includes("rules") ? "rules" : "core"] as const)) {
     const target = join(dir, "node_modules/@trustscope", name);
     mkdirSync(join(dir, "extract", name), { recursive: true });
-    ok(run("tar", ["xzf", join(dest, tarball), "-C", join(dir, "extract", name)], dir), "tar");
+    ok(run("tar", ["xzf", tarball, "-C", join(dir, "extract", name)], dir), "tar");
     mkdirSync(join(dir, "node_modules/@trustscope"), { recursive: true });
     renameSync(join(dir, "extract", name, "package"), target);
   }
@@ -102,12 +102,22 @@ beforeAll(() => {
 }, 300_000);
 
 describe("the published packages", () => {
-  it("are packed with JavaScript and declarations, not TypeScript sources", () => {
-    expect(packed).toEqual([expect.stringMatching(/^trustscope-core-.*\.tgz$/), expect.stringMatching(/^trustscope-rules-.*\.tgz$/)]);
-    const list = ok(run("tar", ["tzf", join(dir, "tarballs", packed[0]!)], dir), "tar").split("\n");
-    expect(list).toContain("package/dist/src/index.js");
-    expect(list).toContain("package/dist/src/index.d.ts");
-    expect(list.some((f) => f.startsWith("package/src/"))).toBe(false);
+  it("are packed with bundled JavaScript and declarations, not TypeScript sources", () => {
+    expect(packed.map((t) => basename(t))).toEqual([expect.stringMatching(/^trustscope-core-.*\.tgz$/), expect.stringMatching(/^trustscope-rules-.*\.tgz$/)]);
+    for (const [tarball, name] of packed.map((t) => [t, basename(t).includes("rules") ? "rules" : "core"] as const)) {
+      const list = ok(run("tar", ["tzf", tarball], dir), "tar").split("\n").filter(Boolean);
+      expect(list, name).toContain("package/dist/index.js");
+      expect(list, name).toContain("package/dist/src/index.d.ts");
+      expect(list.filter((f) => f.startsWith("package/src/")), name).toEqual([]);
+      expect(list.filter((f) => /\.[cm]?ts$/.test(f) && !/\.d\.[cm]?ts$/.test(f)), name).toEqual([]);
+      // The build writes every chunk directly in dist/; JavaScript anywhere else is left over from an older build.
+      expect(list.filter((f) => f.endsWith(".js") && !/^package\/dist\/[^/]+\.js$/.test(f)), name).toEqual([]);
+      // Every file the published exports name is in the tarball (a missing chunk entry or declaration fails here).
+      const manifest = JSON.parse(readFileSync(join(dir, "node_modules/@trustscope", name, "package.json"), "utf8")) as { exports: Record<string, string | Record<string, string>> };
+      const targets = Object.values(manifest.exports).flatMap((t) => (typeof t === "string" ? [t] : Object.values(t)));
+      expect(targets.length, name).toBeGreaterThan(0);
+      for (const target of targets) expect(list, `${name}: ${target}`).toContain(`package/${target.replace(/^\.\//, "")}`);
+    }
   });
 
   it("run under plain Node: a consumer scans the demo with its own JavaScript rule pack", () => {

@@ -1,6 +1,7 @@
 /**
  * The README's CI examples: every ```yaml block that is a Buildkite pipeline (a top-level `steps`
- * key) must be a complete pipeline that Buildkite's published JSON Schema accepts.
+ * key) must be a complete pipeline that Buildkite's published JSON Schema accepts, and must run
+ * the published CLI at the packages' version, as the README's install instructions do.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ type AjvInstance = InstanceType<typeof Ajv>;
 const addFormats = addFormatsModule as unknown as (ajv: AjvInstance) => AjvInstance;
 
 const README = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, "packages/cli/package.json"), "utf8")) as { version: string }).version;
 
 interface Block {
   line: number;
@@ -80,5 +82,26 @@ describe("README", () => {
       if (isPipeline(doc)) continue;
       expect(b.text, `README.md:${b.line}`).not.toMatch(/^\s*-\s+(label|command|commands):/m);
     }
+  });
+
+  it("runs the published CLI in every pipeline, pinned to the packages' version, without cloning trustscope", () => {
+    for (const p of pipelines) {
+      const commands = (p.doc as { steps: { command?: string | string[] }[] }).steps.flatMap((step) => step.command ?? []).join("\n");
+      expect(commands, `README.md:${p.line}`).toMatch(new RegExp(`^\\s*npx --yes @trustscope/cli@${VERSION.replaceAll(".", "\\.")} scan `, "m"));
+      expect(commands, `README.md:${p.line}`).not.toMatch(/git clone|pnpm/);
+    }
+  });
+
+  it("names only the current version wherever it pins the package", () => {
+    const pins = [...README.matchAll(/@trustscope\/cli@([^\s`]+)/g)].map((m) => m[1]);
+    expect(pins.length).toBeGreaterThanOrEqual(3); // the install section and both pipelines
+    expect(new Set(pins)).toEqual(new Set([VERSION]));
+  });
+});
+
+describe("CHANGELOG", () => {
+  it("has an entry for the packages' version", () => {
+    const changelog = readFileSync(join(REPO_ROOT, "CHANGELOG.md"), "utf8");
+    expect(changelog).toMatch(new RegExp(`^## ${VERSION.replaceAll(".", "\\.")} — \\d{4}-\\d{2}-\\d{2}$`, "m"));
   });
 });

@@ -1,4 +1,6 @@
 /** Runs the real `trustscope` executable as a user would, capturing everything it prints. */
+// (NODE_EXTRA_CA_CERTS is dropped: a machine-wide setting that costs every Node start ~80 ms to
+// parse the certificate bundle, and no test reaches a server outside the loopback emulator.)
 import { spawn, spawnSync } from "node:child_process";
 import { CLI_BIN, REPO_ROOT } from "./paths.ts";
 
@@ -11,7 +13,7 @@ export interface CliResult {
 export function trustscope(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI_BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, BUILDKITE: undefined, ...opts.env },
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, BUILDKITE: undefined, NODE_EXTRA_CA_CERTS: undefined, ...opts.env },
     input: opts.input ?? "",
     encoding: "utf8",
     timeout: 60_000,
@@ -25,7 +27,7 @@ export function trustscopeAsync(args: string[], opts: { cwd?: string; env?: Reco
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, BUILDKITE: undefined, ...opts.env },
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, BUILDKITE: undefined, NODE_EXTRA_CA_CERTS: undefined, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

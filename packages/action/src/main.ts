@@ -3,7 +3,8 @@
  * writes the SARIF report, the step's outputs and the job summary, creates a check run with
  * annotations on the pull request's head commit, and fails the step by `fail-on`.
  *
- * Bundled into dist/index.js by scripts/build.ts; the runner executes that file with `node`.
+ * Loaded by src/index.ts (the entry point); scripts/build.ts bundles both into dist/, and the runner
+ * executes dist/index.js with `node`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";

@@ -2,9 +2,9 @@
  * The bundled action, run as GitHub runs it: `node dist/index.js` with INPUT_* and GITHUB_*
  * variables, against a loopback stand-in for the Checks API.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   BUNDLE,
@@ -258,10 +258,9 @@ describe("the bundled action's errors", () => {
 });
 
 describe("the bundle on its own", () => {
-  it("runs --demo from a copy outside the repository (no node_modules, assets inlined)", async () => {
+  it("runs --demo from a copy of dist/ outside the repository (no node_modules, assets inlined)", async () => {
     const dir = track(mkdtempSync(join(tmpdir(), "trustscope-action-copy-")));
-    mkdirSync(join(dir, "dist"));
-    copyFileSync(BUNDLE, join(dir, "dist", "index.js"));
+    cpSync(dirname(BUNDLE), join(dir, "dist"), { recursive: true });
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
     const workspace = track(mkdtempSync(join(tmpdir(), "trustscope-action-empty-")));
     const files = track(runnerFiles({}));

@@ -1,12 +1,13 @@
 /**
  * Sources and policy for commands that look at a scan from another side (`graph`,
- * `explain-access`): the same flags as `scan`, evaluated by `runScan` itself so every command
+ * `explain-access`): the same flags as `scan`, evaluated by `runScanWith` itself so every command
  * judges alike.
  */
-import { UsageError, gapLines, type Redactor } from "@trustscope/core";
+import type { Redactor } from "@trustscope/core";
 import type { Io } from "./io.ts";
 import { LIVE_HELP, LIVE_OPTIONS } from "./live.ts";
-import { runScan, SCAN_OPTIONS, type ScanResult } from "./commands/scan.ts";
+import { incompleteNote } from "./sources.ts";
+import { NothingToScanError, runScanWith, scanOptionsFrom, SCAN_OPTIONS, type ScanResult, type ScanValues } from "./commands/scan.ts";
 
 /** The flags of `scan` that choose what to read and which policy applies. */
 export const SOURCE_OPTIONS = {
@@ -39,27 +40,19 @@ Policy:
   -q, --quiet              no progress or warnings on stderr
 `;
 
-type SourceValues = { [K in keyof typeof SOURCE_OPTIONS]?: (typeof SOURCE_OPTIONS)[K]["type"] extends "boolean" ? boolean : string | string[] };
+/** The parsed flags of SOURCE_OPTIONS (no failure, baseline or verbosity flags: those are scan's). */
+type SourceValues = Omit<ScanValues, "fail-on" | "baseline" | "fail-on-new" | "verbose">;
 
 /**
  * Runs the scan of the source flags in `values` (already parsed and checked by `command`'s own
- * option set, so only source flags are passed on).
+ * option set); with no source, says so in `command`'s words.
  */
 export async function evaluateSources(command: string, values: SourceValues, io: Io, redactor: Redactor): Promise<ScanResult> {
-  const args: string[] = [];
-  for (const name of Object.keys(SOURCE_OPTIONS) as (keyof typeof SOURCE_OPTIONS)[]) {
-    const v = values[name];
-    if (v === true) args.push(`--${name}`);
-    else if (typeof v === "string") args.push(`--${name}=${v}`);
-    else if (Array.isArray(v)) for (const x of v) args.push(`--${name}=${x}`);
-  }
   try {
-    return await runScan(args, io, redactor);
+    return await runScanWith(scanOptionsFrom(values), io, redactor);
   } catch (e) {
     // scan's own wording would send the user to 'scan --help'.
-    if (e instanceof UsageError && e.message.startsWith("nothing to scan")) {
-      throw new UsageError(`${command}: nothing to read: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope ${command} --help')`);
-    }
+    if (e instanceof NothingToScanError) throw new NothingToScanError(`${command}: nothing to read`, command);
     throw e;
   }
 }
@@ -68,9 +61,6 @@ export async function evaluateSources(command: string, values: SourceValues, io:
 export function coverageExit(result: ScanResult, io: Io, quiet: boolean | undefined, what: string): 0 | 3 {
   const { coverage } = result.report;
   if (coverage.complete) return 0;
-  if (!quiet) {
-    io.stderr(`trustscope: the scan is incomplete (${coverage.gaps.length} coverage gap(s)), so ${what} may be missing access; exit code 3\n`);
-    for (const line of gapLines(coverage.gaps)) io.stderr(`${line}\n`);
-  }
+  if (!quiet) incompleteNote(io, coverage, "scan", `, so ${what} may be missing access`);
   return 3;
 }

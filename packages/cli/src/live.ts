@@ -72,7 +72,7 @@ export const LIVE_HELP = `Live sources (read-only):
                                pipeline_id); without it the agent uses BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM
                                or its default subject
   --concurrency N              requests in flight per API (Buildkite, Graph, ARM), default 4, which
-                               stays inside each API's documented rate limits
+                               stays inside each API's documented rate limits; live reads only
 `;
 
 function url(flag: string, value: string): string {
@@ -85,6 +85,13 @@ function url(flag: string, value: string): string {
   // Bearer tokens only ever travel over TLS.
   if (u.protocol !== "https:") throw new UsageError(`${flag} must be an https:// URL, got '${value}'`);
   return value.replace(/\/+$/, "");
+}
+
+/** Only the live flags of parsed `values` (which may hold other commands' flags too). */
+export function liveValues(values: LiveValues): LiveValues {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(LIVE_OPTIONS) as (keyof LiveValues)[]) if (values[k] !== undefined) out[k] = values[k];
+  return out as LiveValues;
 }
 
 /** Whether a flag asks for a live source (`--azure-auth default` alone does not). */

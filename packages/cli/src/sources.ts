@@ -10,12 +10,15 @@ import {
   JsonLocator,
   UsageError,
   analyzeRepo,
+  gapLines,
   loadRepo,
   parseInventory,
   type AzureCloudName,
   type CollectOptions,
+  type Coverage,
   type Inventory,
   type RepoAnalysis,
+  type SarifOptions,
 } from "@trustscope/core";
 import { readText, type Io } from "./io.ts";
 
@@ -23,19 +26,22 @@ export const DEMO_SCENARIO = fileURLToPath(new URL("../demo/organisation.json", 
 
 export interface LoadedInventory {
   inventory: Inventory;
-  /** The file SARIF results point at, with a locator for lines of inventory facts. */
-  anchor?: { file: string; lineOf: (pointer: string) => number | undefined };
+  /**
+   * The file SARIF results without a file of their own point at, with a locator for lines of
+   * inventory facts; without one, `scan()`'s default.
+   */
+  sarif?: Pick<SarifOptions, "anchorFile" | "lineOf">;
 }
 
-function anchorFor(path: string, text: string, io: Io): LoadedInventory["anchor"] {
+function anchorFor(path: string, text: string, io: Io): LoadedInventory["sarif"] {
   const locator = new JsonLocator(text);
-  return { file: relative(io.cwd, path) || path, lineOf: (p) => locator.lineOf(p) };
+  return { anchorFile: relative(io.cwd, path) || path, lineOf: (p) => locator.lineOf(p) };
 }
 
 export function loadSnapshot(path: string, io: Io): LoadedInventory {
   const text = readText(path, "the snapshot");
   const display = relative(io.cwd, path) || path;
-  return { inventory: parseInventory(text, display), anchor: anchorFor(path, text, io) };
+  return { inventory: parseInventory(text, display), sarif: anchorFor(path, text, io) };
 }
 
 export async function collectLive(opts: CollectOptions): Promise<LoadedInventory> {
@@ -70,7 +76,7 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
     });
     // The demo organisation is written in the collector's canonical order, so the collected
     // inventory's JSON pointers are line-addressable in the scenario file.
-    return { inventory, anchor: anchorFor(DEMO_SCENARIO, text, io) };
+    return { inventory, sarif: anchorFor(DEMO_SCENARIO, text, io) };
   } catch (e) {
     throw new UsageError(`the demo could not run: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -96,4 +102,13 @@ export function emptyInventory(cloud: string | undefined): Inventory {
   const name = (cloud ?? "AzureCloud") as AzureCloudName;
   if (!CLOUD_NAMES.includes(name)) throw new UsageError(`--cloud must be one of ${CLOUD_NAMES.join(", ")}, got '${cloud}'`);
   return { schemaVersion: 1, cloud: name, coverage: { complete: true, gaps: [] } };
+}
+
+/**
+ * Says on stderr that a scan or collection is incomplete, and lists the gaps; `consequence` is
+ * what that means for the output (", so the map may be missing access").
+ */
+export function incompleteNote(io: Io, coverage: Coverage, what: "scan" | "collection", consequence = ""): void {
+  io.stderr(`trustscope: the ${what} is incomplete (${coverage.gaps.length} coverage gap(s))${consequence}; exit code 3\n`);
+  for (const line of gapLines(coverage.gaps)) io.stderr(`${line}\n`);
 }

@@ -24,7 +24,20 @@ export { readClaimsExpression, parseClaimsExpression, compareBreadth, describeMa
 export * from "./graph/queries.ts";
 export * from "./graph/access.ts";
 export * from "./graph/trust-map.ts";
-export { buildTrustMap, renderTrustMapJson, NO_CLUSTER, ABOVE_SUBSCRIPTIONS, pipelineNodeId, credentialNodeId, identityNodeId, scopeNodeId } from "./graph/build-trust-map.ts";
+export {
+  buildTrustMap,
+  renderTrustMapJson,
+  NO_CLUSTER,
+  ABOVE_SUBSCRIPTIONS,
+  pipelineNodeId,
+  credentialNodeId,
+  identityNodeId,
+  scopeNodeId,
+  findingNodes,
+  findingNodeIds,
+  findingSubjectIds,
+  type FindingNodeIds,
+} from "./graph/build-trust-map.ts";
 export { renderDot } from "./report/graph-dot.ts";
 export { renderMermaid } from "./report/graph-mermaid.ts";
 export * from "./policy/policy.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InventoryBuilder, uuidFor } from "../src/testing/index.ts";
-import { buildTrustGraph, federatedIdentities, pipelinesReaching } from "../src/graph/trust-graph.ts";
+import { buildTrustGraph, pipelinesReaching } from "../src/graph/trust-graph.ts";
+import { identitiesReachableFromBuildkite } from "../src/graph/queries.ts";
 
 function world() {
   const b = new InventoryBuilder({ org: "acme" });
@@ -80,7 +81,7 @@ describe("trust graph: which pipelines can mint a token a credential accepts", (
     b.assign(b.group("g"), "Reader", rg);
     b.app("no-federation");
     const g = buildTrustGraph(b.build());
-    expect(federatedIdentities(g).map((i) => i.displayName).sort()).toEqual(["app", "id-deploy"]);
+    expect(identitiesReachableFromBuildkite(g).map((i) => i.displayName).sort()).toEqual(["app", "id-deploy"]);
     const miNode = g.identities.find((i) => i.kind === "managedIdentity")!;
     expect(miNode).toMatchObject({ appId: mi.appId, objectId: mi.principalId, principalId: mi.principalId, anchor: "/azure/managedIdentities/0" });
     expect(miNode.grants.map((x) => x.role?.roleName)).toEqual(["Contributor"]);

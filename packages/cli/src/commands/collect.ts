@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
-import { UsageError, gapLines, jsonText, type Redactor } from "@trustscope/core";
+import { UsageError, jsonText, type Redactor } from "@trustscope/core";
 import { parse } from "../args.ts";
 import { writeText, type Io } from "../io.ts";
 import { LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
-import { collectLive } from "../sources.ts";
+import { collectLive, incompleteNote } from "../sources.ts";
 
 export const COLLECT_HELP = `Usage: trustscope collect -o FILE [live options]
 
@@ -38,9 +38,6 @@ export async function collectCommand(args: string[], io: Io, redactor: Redactor)
   const inventory = redactor.redactDeep((await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) })).inventory);
   // jsonText: C1 and bidi characters from API data as \u escapes, like every other JSON trustscope writes.
   writeText(resolve(io.cwd, values.output), redactor.redact(`${jsonText(inventory, 2)}\n`));
-  if (!inventory.coverage.complete && !values.quiet) {
-    io.stderr(`trustscope: the collection is incomplete (${inventory.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
-    for (const line of gapLines(inventory.coverage.gaps)) io.stderr(`${line}\n`);
-  }
+  if (!inventory.coverage.complete && !values.quiet) incompleteNote(io, inventory.coverage, "collection");
   return inventory.coverage.complete ? 0 : 3;
 }

@@ -13,12 +13,17 @@ import {
   describeScope,
   findAccessTargets,
   findingIdentity,
+  findingSubjectIds,
+  identityNodeId,
   listSome,
   jsonText,
+  pipelineNodeId,
   suggestAccessTargets,
   terminalText,
   type BlastRadius,
   type Finding,
+  type FindingNodeIds,
+  type Grant,
   type GrantReach,
   type IdentityBlastRadius,
   type PipelineBlastRadius,
@@ -109,22 +114,25 @@ interface NamedFindings {
 }
 
 function findingsFor(graph: TrustGraph, radius: BlastRadius, all: Finding[]): NamedFindings {
+  // Identity node ids: findings are matched to identities as the trust map matches them.
   const identities = new Set<string>();
-  const keyOf = (i: { kind: string; appId: string }) => `${i.kind}:${i.appId.toLowerCase()}`;
-  let names: (f: Finding) => boolean = () => false;
+  let names: (f: Finding, ids: FindingNodeIds) => boolean = () => false;
   if (radius.kind === "pipeline") {
-    const uuid = radius.pipeline.uuid.toLowerCase();
-    for (const p of radius.paths) identities.add(keyOf(p.identity));
-    names = (f) => f.pipeline?.uuid.toLowerCase() === uuid;
+    const id = pipelineNodeId(radius.pipeline);
+    for (const p of radius.paths) identities.add(identityNodeId(p.identity));
+    names = (_f, ids) => ids.pipeline === id;
   } else if (radius.kind === "identity") {
-    identities.add(keyOf(radius.identity));
+    identities.add(identityNodeId(radius.identity));
   } else {
     // Findings about the scope or anything inside it (subscriptions under a management group
     // included), and about the identities that reach it.
-    for (const r of radius.reaches) identities.add(keyOf(r.identity));
+    for (const r of radius.reaches) identities.add(identityNodeId(r.identity));
     names = (f) => f.scope !== undefined && graph.rbac.scopes.covers(radius.scope, f.scope);
   }
-  const matches = all.filter((f) => names(f) || (f.identity !== undefined && identities.has(keyOf(f.identity))));
+  const matches = all.filter((f) => {
+    const ids = findingSubjectIds(f);
+    return names(f, ids) || (ids.identity !== undefined && identities.has(ids.identity));
+  });
   return { shown: matches.filter((f) => !f.suppression), suppressed: matches.filter((f) => f.suppression).length };
 }
 
@@ -147,10 +155,15 @@ function renderText(graph: TrustGraph, radius: BlastRadius, findings: NamedFindi
 function grantLines(graph: TrustGraph, grants: GrantReach[], indent: string): string[] {
   if (grants.length === 0) return [`${indent}no role assignments: it can log in but do nothing in Azure`];
   return grants.flatMap((g) => [
-    `${indent}- ${g.roleName} at ${describeScope(graph, g.scope)} (${g.scope})${g.grant.viaGroup ? ` through group '${g.grant.viaGroup.displayName}'` : ""}${g.grant.conditional ? " with a condition" : ""}`,
+    `${indent}- ${g.roleName} at ${describeScope(graph, g.scope)} (${g.scope})${heldHow(g.grant)}`,
     `${indent}  ${g.readOnly ? "read-only" : "can change things"}: ${g.allows}`,
     ...(g.production ? [`${indent}  PRODUCTION: ${g.production}`] : []),
   ]);
+}
+
+/** ` through group 'g'` and ` with a condition`, as the grant has them (in describeGrant's words). */
+function heldHow(grant: Grant): string {
+  return `${grant.viaGroup ? ` through group '${grant.viaGroup.displayName}'` : ""}${grant.conditional ? " with a condition" : ""}`;
 }
 
 function credentialText(edge: TrustEdge): string {
@@ -211,7 +224,7 @@ function scopeText(graph: TrustGraph, r: ScopeBlastRadius): string[] {
     const where = x.relation === "at" ? "at this scope" : `at ${describeScope(graph, x.grant.scope)} (${x.grant.scope})${RELATION_TEXT[x.relation]}`;
     lines.push(
       "",
-      `${describeIdentity(x.identity)}: ${x.grant.roleName} ${where}${x.grant.grant.viaGroup ? ` through group '${x.grant.grant.viaGroup.displayName}'` : ""}${x.grant.grant.conditional ? " with a condition" : ""}`,
+      `${describeIdentity(x.identity)}: ${x.grant.roleName} ${where}${heldHow(x.grant.grant)}`,
       `  ${x.grant.readOnly ? "read-only" : "can change things"}: ${x.grant.allows}`,
       ...pipelinesByCredential(x.pipelines).map(([name, slugs]) => `  pipelines through credential '${name}': ${listSome(slugs, MAX_PIPELINES)}`),
     );

@@ -1,10 +1,8 @@
 import { resolve } from "node:path";
 import {
-  DEFAULT_SARIF_ANCHOR,
   REPORT_FORMATS,
   SEVERITIES,
   UsageError,
-  gapLines,
   parseBaseline,
   scan,
   terminalText,
@@ -17,11 +15,11 @@ import {
 } from "@trustscope/core";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
-import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, progressReporter } from "../live.ts";
+import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, liveValues, progressReporter, type LiveValues } from "../live.ts";
 import { annotateBuild, annotationFor, annotationMode } from "../buildkite/annotate.ts";
 import { loadRuleSet } from "../rule-set.ts";
 import { noteLines, repoFileText } from "../repo-notes.ts";
-import { collectDemo, collectLive, emptyInventory, loadRepoSource, loadSnapshot, type LoadedInventory } from "../sources.ts";
+import { collectDemo, collectLive, emptyInventory, incompleteNote, loadRepoSource, loadSnapshot, type LoadedInventory } from "../sources.ts";
 import { HOMEPAGE, VERSION } from "../version.ts";
 
 export const SCAN_HELP = `Usage: trustscope scan [source] [options]
@@ -84,6 +82,58 @@ export const SCAN_OPTIONS = {
 
 export type ScanFormat = ReportFormat;
 
+/** What a scan reads. Paths are relative to the working directory (`io.cwd`). */
+export interface ScanSources {
+  /** A repository's directory; combines with any one of the others, or stands alone. */
+  repo?: string;
+  /** A snapshot written by `trustscope collect`. */
+  snapshot?: string;
+  /** The bundled demo organisation, through the real collectors and the loopback emulator. */
+  demo?: boolean;
+  /** Live flags as given (the environment fills in the rest); `cloud` also names the cloud of a repository-only scan. */
+  live?: LiveValues;
+}
+
+/** A scan's typed options: what to read, which policy applies, and what fails the scan. */
+export interface ScanOptions {
+  sources: ScanSources;
+  /** The policy file (default: trustscope.yaml in the working directory, if present). */
+  config?: string;
+  /** Default high. */
+  failOn?: FailOn;
+  /** An earlier JSON report: findings are marked new or unchanged. */
+  baseline?: string;
+  /** Only new findings count for the exit code (needs `baseline`). */
+  failOnNew?: boolean;
+  /** No progress or warnings on stderr. */
+  quiet?: boolean;
+  /** Every note about the repository on stderr, not a summary. */
+  verbose?: boolean;
+}
+
+/** `scan`'s flags as parsed; other commands' parsed values hold some of them. */
+export interface ScanValues extends LiveValues {
+  repo?: string;
+  snapshot?: string;
+  demo?: boolean;
+  config?: string;
+  "fail-on"?: string;
+  baseline?: string;
+  "fail-on-new"?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * No source was given: none of --repo, --snapshot, --demo or a live one. Each command words it
+ * for itself (its prefix, and its own --help).
+ */
+export class NothingToScanError extends UsageError {
+  constructor(prefix = "nothing to scan", command = "scan") {
+    super(`${prefix}: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope ${command} --help')`);
+  }
+}
+
 /** A finished scan: the report, and how to render it in any format. Front ends share this. */
 export interface ScanResult {
   report: Report;
@@ -97,35 +147,53 @@ export interface ScanResult {
   renderAny(format: ScanFormat, opts?: { color?: boolean }): Promise<string>;
 }
 
-/**
- * Runs a scan from `scan` arguments (sources, policy, --fail-on): collect or load, evaluate,
- * and return the report with its renderers. Output options (--format, -o) are the caller's.
- */
-export async function runScan(args: string[], io: Io, redactor: Redactor): Promise<ScanResult> {
+/** The typed options of parsed scan flags (checks --fail-on). */
+export function scanOptionsFrom(values: ScanValues): ScanOptions {
+  return {
+    sources: { repo: values.repo, snapshot: values.snapshot, demo: values.demo, live: liveValues(values) },
+    config: values.config,
+    failOn: oneOf("--fail-on", values["fail-on"], FAIL_ON, "high"),
+    baseline: values.baseline,
+    failOnNew: values["fail-on-new"],
+    quiet: values.quiet,
+    verbose: values.verbose,
+  };
+}
+
+/** `scan` arguments as typed options; output flags (--format, -o) are checked but left to the caller. */
+export function parseScanArgs(args: string[]): ScanOptions {
   const { values, positionals } = parse("scan", args, SCAN_OPTIONS);
   if (positionals.length > 0) throw new UsageError(`scan: unexpected argument '${positionals[0]}'`);
   oneOf("--format", values.format, FORMATS, "table");
-  const failOn: FailOn = oneOf("--fail-on", values["fail-on"], FAIL_ON, "high");
-  const quiet = Boolean(values.quiet);
-  const live = hasLiveFlags({ ...values, cloud: undefined });
-  const chosen = [values.demo && "--demo", values.snapshot !== undefined && "--snapshot", live && "live options"].filter(Boolean);
+  return scanOptionsFrom(values);
+}
+
+/** Runs a scan from `scan` arguments: `runScanWith` of `parseScanArgs`. */
+export async function runScan(args: string[], io: Io, redactor: Redactor): Promise<ScanResult> {
+  return runScanWith(parseScanArgs(args), io, redactor);
+}
+
+/**
+ * Runs a scan: collect or load the sources, evaluate them under the policy, and return the report
+ * with its renderers. Every command that needs an evaluated source comes here, so all judge alike.
+ * Throws `NothingToScanError` when `options.sources` names nothing to read.
+ */
+export async function runScanWith(options: ScanOptions, io: Io, redactor: Redactor): Promise<ScanResult> {
+  const { sources } = options;
+  const failOn = options.failOn ?? "high";
+  const quiet = Boolean(options.quiet);
+  const live = hasLiveFlags({ ...sources.live, cloud: undefined });
+  const chosen = [sources.demo && "--demo", sources.snapshot !== undefined && "--snapshot", live && "live options"].filter(Boolean);
   if (chosen.length > 1) throw new UsageError(`give one source: ${chosen.join(" or ")}, not both`);
-  if (values["fail-on-new"] && values.baseline === undefined) throw new UsageError("--fail-on-new needs --baseline FILE (an earlier JSON report)");
-  const { policy, rules, metas: documentedMetas } = await loadRuleSet(values.config, io);
+  if (options.failOnNew && options.baseline === undefined) throw new UsageError("--fail-on-new needs --baseline FILE (an earlier JSON report)");
+  const { policy, rules, metas: documentedMetas } = await loadRuleSet(options.config, io);
+
   const onProgress = progressReporter(io, quiet);
 
-  const repo = values.repo !== undefined ? loadRepoSource(values.repo, io) : undefined;
-  let loaded: LoadedInventory;
-  if (values.demo) loaded = await collectDemo(io, onProgress ? { onProgress } : {});
-  else if (values.snapshot !== undefined) loaded = loadSnapshot(resolve(io.cwd, values.snapshot), io);
-  else {
-    const opts = await liveOptions(values, io, redactor, quiet);
-    if (opts) loaded = await collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
-    else if (repo) loaded = { inventory: emptyInventory(values.cloud) };
-    else throw new UsageError("nothing to scan: give --repo DIR, --snapshot FILE, --demo, or live options (see 'trustscope scan --help')");
-  }
+  const repo = sources.repo !== undefined ? loadRepoSource(sources.repo, io) : undefined;
+  const loaded = await readInventory(sources, repo !== undefined, { io, redactor, quiet, onProgress });
   const { inventory } = loaded;
-  if (repo && !quiet) for (const line of noteLines(repo.repo.diagnostics, { verbose: Boolean(values.verbose), root: repo.root })) io.stderr(`${line}\n`);
+  if (repo && !quiet) for (const line of noteLines(repo.repo.diagnostics, { verbose: Boolean(options.verbose), root: repo.root })) io.stderr(`${line}\n`);
   if (repo && onProgress) {
     io.stderr(`trustscope: repository: ${repo.repo.pipelines.length} pipeline files, ${repo.repo.scripts.length} scripts, ${repo.repo.templates.length} templates\n`);
   }
@@ -133,33 +201,58 @@ export async function runScan(args: string[], io: Io, redactor: Redactor): Promi
     io.stderr(`trustscope: evaluating ${inventory.buildkite?.pipelines.length ?? 0} pipelines, ${inventory.entra?.applications.length ?? 0} app registrations, ${inventory.azure?.roleAssignments.length ?? 0} role assignments\n`);
   }
 
-  const baseline = values.baseline !== undefined ? parseBaseline(readText(resolve(io.cwd, values.baseline), "the baseline report"), values.baseline) : undefined;
+  const baseline = options.baseline !== undefined ? parseBaseline(readText(resolve(io.cwd, options.baseline), "the baseline report"), options.baseline) : undefined;
   const outcome = scan({ inventory, rules, redactor, toolVersion: VERSION, documentation: documentedMetas, ...(policy ? { policy } : {}), ...(repo ? { repo } : {}), ...(baseline ? { baseline } : {}) });
   const { report, evaluation } = outcome;
   for (const f of report.findings) {
     if (f.ruleId === "expired-suppression" && !quiet) io.stderr(`trustscope: warning: ${terminalText(`${f.location ? `${f.location.file}:${f.location.line}: ` : ""}${f.message}`)}\n`);
   }
 
-  const anchor = loaded.anchor ?? { file: policy?.file ?? DEFAULT_SARIF_ANCHOR, lineOf: () => undefined };
-  const organization = inventory.buildkite?.organization.slug;
   const render = (format: TextReportFormat, opts: { color?: boolean } = {}): string =>
     outcome.render(format, {
       color: Boolean(opts.color),
-      sarif: { anchorFile: anchor.file, lineOf: anchor.lineOf, informationUri: HOMEPAGE },
+      // Without a file of the inventory's own, scan() anchors SARIF results at its default.
+      sarif: { ...loaded.sarif, informationUri: HOMEPAGE },
       ...(repo ? { fileText: repoFileText(repo) } : {}),
     });
   return {
     report,
     evaluation,
     failOn,
-    exitCode: outcome.exitCode(failOn, { onlyNew: Boolean(values["fail-on-new"]) }),
+    exitCode: outcome.exitCode(failOn, { onlyNew: Boolean(options.failOnNew) }),
     render,
     async renderAny(format, opts = {}) {
       if (format !== "html") return render(format, opts);
       const { renderScanHtml } = await import("@trustscope/core/html");
-      return renderScanHtml(outcome, { scannedAt: inventory.collectedAt ?? new Date().toISOString(), ...(organization ? { organization } : {}) });
+      return renderScanHtml(outcome);
     },
   };
+}
+
+/** The inventory of the one non-repository source, or an empty one beside a repository alone. */
+async function readInventory(
+  sources: ScanSources,
+  hasRepo: boolean,
+  { io, redactor, quiet, onProgress }: { io: Io; redactor: Redactor; quiet: boolean; onProgress: ReturnType<typeof progressReporter> },
+): Promise<LoadedInventory> {
+  const live = sources.live ?? {};
+  // --concurrency tunes live reads; elsewhere it would silently do nothing.
+  const noConcurrency = (source: string): void => {
+    if (live.concurrency !== undefined && !quiet) io.stderr(`trustscope: note: --concurrency has no effect with ${source} (it sets how many requests a live read has in flight)\n`);
+  };
+  if (sources.demo) {
+    noConcurrency("--demo");
+    return collectDemo(io, onProgress ? { onProgress } : {});
+  }
+  if (sources.snapshot !== undefined) {
+    noConcurrency("--snapshot");
+    return loadSnapshot(resolve(io.cwd, sources.snapshot), io);
+  }
+  const opts = await liveOptions(live, io, redactor, quiet);
+  if (opts) return collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
+  if (!hasRepo) throw new NothingToScanError();
+  noConcurrency("--repo alone");
+  return { inventory: emptyInventory(live.cloud) };
 }
 
 export async function scanCommand(args: string[], io: Io, redactor: Redactor): Promise<number> {
@@ -175,10 +268,8 @@ export async function scanCommand(args: string[], io: Io, redactor: Redactor): P
   else io.stdout(out);
 
   const { report } = result;
-  if (!report.coverage.complete && !values.quiet && (format !== "table" || values.output)) {
-    io.stderr(`trustscope: the scan is incomplete (${report.coverage.gaps.length} coverage gap(s)); exit code 3\n`);
-    for (const line of gapLines(report.coverage.gaps)) io.stderr(`${line}\n`);
-  }
+  // The table says so itself on stdout.
+  if (!report.coverage.complete && !values.quiet && (format !== "table" || values.output)) incompleteNote(io, report.coverage, "scan");
 
   // The Buildkite annotation comes on top of the normal output and never changes the exit code.
   const mode = annotationMode(args, io.env);

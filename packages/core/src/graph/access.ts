@@ -7,23 +7,18 @@
  * Path of a login: pipeline --mints a token for--> federated credential --unlocks--> identity
  * --holds--> role assignments (grants) at Azure scopes.
  */
-import { isReadOnlyRole, roleDefinitionGuid, type Grant, type Plane } from "../azure/rbac.ts";
+import { isReadOnlyRole, roleDefinitionGuid, type Grant } from "../azure/rbac.ts";
 import { managementGroupName, normalizeScope, scopeKind, subscriptionOf } from "../azure/scope.ts";
 import type { BuildkitePipeline, RoleDefinition, RolePermission } from "../model/inventory.ts";
 import type { EnvironmentClassifier } from "../policy/environments.ts";
-import type { Identity, TrustEdge, TrustGraph } from "./trust-graph.ts";
+import { pipelinesReaching, type Identity, type PipelineReach, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
 import { listSome } from "./queries.ts";
+import { compareText } from "./compare.ts";
 
 /** An identity a pipeline can log in as, with every credential that lets it. */
 export interface IdentityReach {
   identity: Identity;
   /** The federated credentials (trust edges) whose subject the pipeline's tokens match. */
-  edges: TrustEdge[];
-}
-
-/** A pipeline that can log in as an identity, with every credential that lets it. */
-export interface PipelineReach {
-  pipeline: BuildkitePipeline;
   edges: TrustEdge[];
 }
 
@@ -41,23 +36,6 @@ export function identitiesReachableFrom(graph: TrustGraph, pipeline: BuildkitePi
     out.set(edge.identity, list);
   }
   return [...out].map(([identity, edges]) => ({ identity, edges }));
-}
-
-/**
- * The pipelines that can log in as the identity, each with every credential that lets it (the
- * older `pipelinesReaching` keeps only the first credential per pipeline).
- */
-export function pipelinesReachingIdentity(identity: Identity): PipelineReach[] {
-  const out = new Map<string, PipelineReach>();
-  for (const edge of identity.credentials) {
-    for (const pipeline of edge.reach) {
-      const key = pipeline.uuid.toLowerCase();
-      const r = out.get(key);
-      if (r) r.edges.push(edge);
-      else out.set(key, { pipeline, edges: [edge] });
-    }
-  }
-  return [...out.values()];
 }
 
 /** One grant that is in force at a scope, with what its role allows. */
@@ -84,7 +62,7 @@ export interface EffectiveGrant {
  * What the identity may do at `scope`: every grant in force there (assigned at the scope or any
  * scope above it, directly or through its groups), each with its own role's permissions. The
  * grants are not merged, because one role's notActions never take away another role's actions;
- * to ask whether an operation is allowed, use {@link canPerform}, which evaluates per role.
+ * to ask whether an operation is allowed, use `grantsAllowing`, which evaluates per role.
  */
 export function effectivePermissions(graph: TrustGraph, identity: Identity, scope: string): EffectiveGrant[] {
   const target = normalizeScope(scope);
@@ -97,16 +75,6 @@ export function effectivePermissions(graph: TrustGraph, identity: Identity, scop
     conditional: grant.conditional,
     readOnly: grant.role ? isReadOnlyRole(grant.role) : undefined,
   }));
-}
-
-/**
- * Whether the identity may perform `operation` (e.g. `Microsoft.Storage/storageAccounts/write`)
- * at `scope` on the given plane. Conditional grants count as allowing (a condition narrows, it
- * does not remove the access); grants whose role is unknown do not. For the grants themselves,
- * use `grantsAllowing`.
- */
-export function canPerform(graph: TrustGraph, identity: Identity, operation: string, scope: string, plane: Plane = "control"): boolean {
-  return graph.rbac.grantsAllowing(identity.grants, operation, scope, plane).length > 0;
 }
 
 /** Whether a scope is production, and why. */
@@ -149,17 +117,51 @@ export interface GrantReach {
   production?: string;
 }
 
-/** The grant, with its role summarised and its production verdict (`touchesProduction`). */
+// Per classifier and grant: the rules, the trust map and the blast radius ask about the same
+// grants over and over. Weak keys: a scan's cache goes with its graph and classifier.
+const reachCache = new WeakMap<EnvironmentClassifier, WeakMap<Grant, GrantReach>>();
+
+/**
+ * The grant, with its role summarised and its production verdict (`touchesProduction`). Worked
+ * out once per grant and classifier: later calls return the same object, so treat it as read-only.
+ */
 export function grantReach(grant: Grant, environments: EnvironmentClassifier): GrantReach {
-  const v = productionVerdict(environments, grant.assignment.scope);
-  return {
-    grant,
-    roleName: roleNameOf(grant),
-    scope: grant.assignment.scope,
-    readOnly: grant.role ? isReadOnlyRole(grant.role) : false,
-    allows: describeRoleAccess(grant.role),
-    ...(v.touchesProduction ? { production: v.reason } : {}),
-  };
+  let cache = reachCache.get(environments);
+  if (!cache) {
+    cache = new WeakMap();
+    reachCache.set(environments, cache);
+  }
+  let reach = cache.get(grant);
+  if (!reach) {
+    const v = productionVerdict(environments, grant.assignment.scope);
+    reach = {
+      grant,
+      roleName: roleNameOf(grant),
+      scope: grant.assignment.scope,
+      readOnly: grant.role ? isReadOnlyRole(grant.role) : false,
+      allows: describeRoleAccess(grant.role),
+      ...(v.touchesProduction ? { production: v.reason } : {}),
+    };
+    cache.set(grant, reach);
+  }
+  return reach;
+}
+
+/** A grant whose scope touches production, with the fact that makes it so. */
+export interface ProductionGrant {
+  grant: Grant;
+  reason: string;
+  readOnly: boolean;
+}
+
+/** Grants of the identity whose scope is, or contains, a production scope (see {@link grantReach}). */
+export function productionGrants(identity: Identity, environments: EnvironmentClassifier): ProductionGrant[] {
+  const out: ProductionGrant[] = [];
+  for (const grant of identity.grants) {
+    const { production, readOnly } = grantReach(grant, environments);
+    if (production) out.push({ grant, reason: production, readOnly });
+  }
+  return out;
 }
 
 /** A login path from a pipeline: one credential, the identity it unlocks, and that identity's grants. */
@@ -224,21 +226,21 @@ export type AccessTarget =
  * identity that credential unlocks, and that identity's grants.
  */
 export function pipelineBlastRadius(graph: TrustGraph, environments: EnvironmentClassifier, pipeline: BuildkitePipeline): PipelineBlastRadius {
-  const grantsOf = memoGrants(environments);
-  const paths = identitiesReachableFrom(graph, pipeline).flatMap(({ identity, edges }) =>
-    edges.map((edge) => ({ edge, identity, grants: grantsOf(identity) })),
-  );
+  const paths = identitiesReachableFrom(graph, pipeline).flatMap(({ identity, edges }) => {
+    const grants = identityGrants(identity, environments);
+    return edges.map((edge) => ({ edge, identity, grants }));
+  });
   const v = environments.pipeline(pipeline);
   return { kind: "pipeline", pipeline, ...(v.production ? { production: v.reason ?? "production" } : {}), paths };
 }
 
 /** Who can log in as the identity (and through which credential), and what it may do. */
 export function identityBlastRadius(graph: TrustGraph, environments: EnvironmentClassifier, identity: Identity): IdentityBlastRadius {
-  const pipelines = pipelinesReachingIdentity(identity).map((r) => {
+  const pipelines = pipelinesReaching(identity).map((r) => {
     const v = environments.pipeline(r.pipeline);
     return { ...r, ...(v.production ? { production: v.reason ?? "production" } : {}) };
   });
-  return { kind: "identity", identity, credentials: [...identity.credentials], pipelines, grants: identity.grants.map((g) => grantReach(g, environments)) };
+  return { kind: "identity", identity, credentials: [...identity.credentials], pipelines, grants: identityGrants(identity, environments) };
 }
 
 const RELATION_ORDER: Record<ScopeRelation, number> = { at: 0, above: 1, below: 2 };
@@ -259,7 +261,7 @@ export function scopeBlastRadius(graph: TrustGraph, environments: EnvironmentCla
       const at = normalizeScope(grant.assignment.scope);
       const relation: ScopeRelation | undefined = at === target ? "at" : tree.covers(at, target) ? "above" : tree.covers(target, at) ? "below" : undefined;
       if (!relation) continue;
-      pipelines ??= pipelinesReachingIdentity(identity);
+      pipelines ??= pipelinesReaching(identity);
       if (pipelines.length === 0) break;
       reaches.push({ identity, grant: grantReach(grant, environments), relation, pipelines });
     }
@@ -302,18 +304,7 @@ export function findAccessTargets(graph: TrustGraph, query: string): AccessTarge
     }
   }
   if (!kind || kind === "scope") {
-    const az = graph.inventory.azure;
-    const scopes = new Set<string>();
-    if (q.startsWith("/")) {
-      if (isKnownScope(graph, q)) scopes.add(normalizeScope(q));
-    } else {
-      for (const s of az?.subscriptions ?? []) {
-        if (s.subscriptionId.toLowerCase() === q || s.displayName.toLowerCase() === q) scopes.add(normalizeScope(`/subscriptions/${s.subscriptionId}`));
-      }
-      for (const m of az?.managementGroups ?? []) {
-        if (m.name.toLowerCase() === q || m.displayName.toLowerCase() === q) scopes.add(normalizeScope(m.id));
-      }
-    }
+    const scopes = q.startsWith("/") ? (isKnownScope(graph, q) ? [normalizeScope(q)] : []) : (graph.scopesByName.get(q) ?? []);
     for (const scope of scopes) out.push({ kind: "scope", scope });
   }
   return out;
@@ -345,28 +336,45 @@ export function describeAccessTarget(graph: TrustGraph, target: AccessTarget): s
  * 'Contoso-Prod'`, `management group 'Platform'`, `tenant root`, or `storageAccounts 'name'`.
  */
 export function describeScope(graph: TrustGraph, scope: string): string {
+  const kind = scopeKind(scope);
+  if (kind === "root") return "tenant root";
+  const name = `'${scopeLabel(graph, scope)}'`;
+  if (kind === "managementGroup") return `management group ${name}`;
+  if (kind === "subscription") return `subscription ${name}`;
+  const sub = subscriptionName(graph, scope);
+  const where = sub ? ` in subscription '${sub}'` : "";
+  if (kind === "resourceGroup") return `resource group ${name}${where}`;
+  const path = scopePath(scope);
+  return `${path[path.length - 2] ?? "resource"} ${name}${where}`;
+}
+
+/**
+ * A scope's short name, as trust map nodes show it: a management group's or subscription's
+ * display name (its name or ID when not collected), a resource group's or resource's own name
+ * (as written), or `/ (tenant root)`.
+ */
+export function scopeLabel(graph: TrustGraph, scope: string): string {
   const s = normalizeScope(scope);
   const kind = scopeKind(s);
-  if (kind === "root") return "tenant root";
+  if (kind === "root") return "/ (tenant root)";
   if (kind === "managementGroup") {
     const name = managementGroupName(s)!;
-    const mg = graph.inventory.azure?.managementGroups.find((m) => managementGroupName(m.id) === name);
-    return `management group '${mg?.displayName ?? name}'`;
+    return graph.managementGroupsByName.get(name)?.displayName ?? name;
   }
-  const sub = subscriptionName(graph, s);
-  if (kind === "subscription") return `subscription '${sub}'`;
-  const original = scope.trim().replace(/\/+$/, "").split("/");
-  const name = original[original.length - 1] ?? s;
-  const where = sub ? ` in subscription '${sub}'` : "";
-  if (kind === "resourceGroup") return `resource group '${name}'${where}`;
-  return `${original[original.length - 2] ?? "resource"} '${name}'${where}`;
+  if (kind === "subscription") return subscriptionName(graph, s) ?? s;
+  return scopePath(scope).pop() ?? s;
 }
 
 /** The display name of the scope's subscription (its ID when not collected). */
 export function subscriptionName(graph: TrustGraph, scope: string): string | undefined {
   const id = subscriptionOf(scope);
   if (!id) return undefined;
-  return graph.inventory.azure?.subscriptions.find((x) => x.subscriptionId.toLowerCase() === id)?.displayName ?? id;
+  return graph.subscriptionsById.get(id)?.displayName ?? id;
+}
+
+/** The scope's segments as written (case kept for names), without trailing slashes. */
+function scopePath(scope: string): string[] {
+  return scope.trim().replace(/\/+$/, "").split("/");
 }
 
 /**
@@ -399,17 +407,8 @@ function roleNameOf(grant: Grant): string {
   return grant.role?.roleName ?? `unknown role ${roleDefinitionGuid(grant.assignment.roleDefinitionId)}`;
 }
 
-/** Grant summaries per identity, computed once per call site (an identity appears on many paths). */
-function memoGrants(environments: EnvironmentClassifier): (identity: Identity) => GrantReach[] {
-  const cache = new Map<Identity, GrantReach[]>();
-  return (identity) => {
-    let g = cache.get(identity);
-    if (!g) {
-      g = identity.grants.map((grant) => grantReach(grant, environments));
-      cache.set(identity, g);
-    }
-    return g;
-  };
+function identityGrants(identity: Identity, environments: EnvironmentClassifier): GrantReach[] {
+  return identity.grants.map((grant) => grantReach(grant, environments));
 }
 
 function splitKind(query: string): { kind: AccessTarget["kind"] | undefined; text: string } {
@@ -421,14 +420,12 @@ function splitKind(query: string): { kind: AccessTarget["kind"] | undefined; tex
 function isKnownScope(graph: TrustGraph, scope: string): boolean {
   const s = normalizeScope(scope);
   if (s === "/") return true;
-  const az = graph.inventory.azure;
-  if (scopeKind(s) === "managementGroup") return (az?.managementGroups ?? []).some((m) => normalizeScope(m.id) === s);
+  if (scopeKind(s) === "managementGroup") {
+    const mg = graph.managementGroupsByName.get(managementGroupName(s)!);
+    return mg !== undefined && normalizeScope(mg.id) === s;
+  }
   const sub = subscriptionOf(s);
-  if (sub && (az?.subscriptions ?? []).some((x) => x.subscriptionId.toLowerCase() === sub)) return true;
-  return (az?.roleAssignments ?? []).some((a) => normalizeScope(a.scope) === s);
-}
-
-/** Plain code-unit order: stable across locales. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (sub && graph.subscriptionsById.has(sub)) return true;
+  // One pass per query: an index of every assignment's scope would cost every scan, not just this.
+  return (graph.inventory.azure?.roleAssignments ?? []).some((a) => normalizeScope(a.scope) === s);
 }

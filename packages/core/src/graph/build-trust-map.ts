@@ -5,13 +5,14 @@
  * Deterministic: the same inputs give byte-identical JSON.
  */
 import type { Grant } from "../azure/rbac.ts";
-import { managementGroupName, normalizeScope, scopeKind } from "../azure/scope.ts";
+import { normalizeScope } from "../azure/scope.ts";
 import { severityRank, type Finding, type Severity } from "../model/finding.ts";
 import type { BuildkitePipeline } from "../model/inventory.ts";
 import type { EnvironmentClassifier } from "../policy/environments.ts";
 import { jsonText } from "../report/escape.ts";
-import { describeScope, grantReach, productionVerdict, subscriptionName } from "./access.ts";
-import type { Identity, TrustEdge, TrustGraph } from "./trust-graph.ts";
+import { describeScope, grantReach, productionVerdict, scopeLabel, subscriptionName } from "./access.ts";
+import { compareText } from "./compare.ts";
+import { identityKey, type Identity, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
 import type { TrustMap, TrustMapEdge, TrustMapEdgeKind, TrustMapNode, TrustMapNodeKind } from "./trust-map.ts";
 
 /** Group of pipelines outside any cluster. */
@@ -25,7 +26,6 @@ export const identityNodeId = (i: Pick<Identity, "key">): string => `identity:${
 export const scopeNodeId = (scope: string): string => `scope:${normalizeScope(scope)}`;
 
 export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassifier, findings: Finding[]): TrustMap {
-  const sev = new FindingIndex(findings);
   const nodes = new Map<string, TrustMapNode>();
   const edges = new Map<string, TrustMapEdge>();
   const addEdge = (e: TrustMapEdge) => {
@@ -54,7 +54,7 @@ export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassi
         ...(production ? [`production: ${production}`] : []),
       ],
       group: cluster,
-      ...optional(production, sev.pipeline(p.uuid)),
+      ...optional(production),
     });
   }
 
@@ -65,8 +65,8 @@ export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassi
     if (!nodes.has(identityId)) {
       const production = identityProductionReason(graph, environments, identity.grants);
       identityProduction.set(identity, production);
-      addIdentity(nodes, identity, production, sev.identity(identity));
-      for (const grant of identity.grants) addScopeAndGrant(graph, environments, sev, nodes, addEdge, identity, grant);
+      addIdentity(nodes, identity, production);
+      for (const grant of identity.grants) addScopeAndGrant(graph, environments, nodes, addEdge, identity, grant);
     }
     const credId = credentialNodeId(edge);
     const c = edge.credential;
@@ -83,21 +83,22 @@ export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassi
         `on ${identity.kind === "application" ? "app registration" : "managed identity"} '${identity.displayName}'`,
         `pipelines that can mint a token for it: ${edge.reach.length}`,
       ],
-      ...optional(undefined, sev.credential(identity, c.name)),
     });
     const intoProduction = identityProduction.get(identity);
-    addEdge({ from: credId, to: identityId, kind: "unlocks", ...(edge.issuerKind === "buildkite-near-miss" ? { label: "near-miss issuer" } : {}), ...optional(intoProduction, sev.credential(identity, c.name)) });
+    addEdge({ from: credId, to: identityId, kind: "unlocks", ...(edge.issuerKind === "buildkite-near-miss" ? { label: "near-miss issuer" } : {}), ...optional(intoProduction) });
     for (const p of edge.reach) {
       const production = pipelineProduction.get(p.uuid.toLowerCase()) ?? intoProduction;
-      addEdge({ from: pipelineNodeId(p), to: credId, kind: "can-mint", ...(edge.subject ? { label: edge.subject.kind } : {}), ...optional(production, sev.canMint(p, identity, c.name)) });
+      addEdge({ from: pipelineNodeId(p), to: credId, kind: "can-mint", ...(edge.subject ? { label: edge.subject.kind } : {}), ...optional(production) });
     }
   }
 
-  return {
+  const map: TrustMap = {
     schemaVersion: 1,
-    nodes: [...nodes.values()].sort((a, b) => NODE_ORDER[a.kind] - NODE_ORDER[b.kind] || compare(a.group ?? "", b.group ?? "") || compare(a.label, b.label) || compare(a.id, b.id)),
-    edges: [...edges.values()].sort((a, b) => EDGE_ORDER[a.kind] - EDGE_ORDER[b.kind] || compare(a.from, b.from) || compare(a.to, b.to) || compare(a.label ?? "", b.label ?? "")),
+    nodes: [...nodes.values()].sort((a, b) => NODE_ORDER[a.kind] - NODE_ORDER[b.kind] || compareText(a.group ?? "", b.group ?? "") || compareText(a.label, b.label) || compareText(a.id, b.id)),
+    edges: [...edges.values()].sort((a, b) => EDGE_ORDER[a.kind] - EDGE_ORDER[b.kind] || compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.label ?? "", b.label ?? "")),
   };
+  markSeverities(map, findings);
+  return map;
 }
 
 /** The same map as JSON: byte-stable, two-space indented, with a trailing newline; no raw controls a terminal would act on. */
@@ -108,16 +109,12 @@ export function renderTrustMapJson(map: TrustMap): string {
 const NODE_ORDER: Record<TrustMapNodeKind, number> = { pipeline: 0, credential: 1, identity: 2, scope: 3 };
 const EDGE_ORDER: Record<TrustMapEdgeKind, number> = { "can-mint": 0, unlocks: 1, grants: 2 };
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Only the optional field that is set, so the JSON carries no `undefined` noise. */
+function optional(production: string | undefined): { production?: string } {
+  return production ? { production } : {};
 }
 
-/** Only the optional fields that are set, so the JSON carries no `undefined` noise. */
-function optional(production: string | undefined, severity: Severity | undefined): { production?: string; severity?: Severity } {
-  return { ...(production ? { production } : {}), ...(severity ? { severity } : {}) };
-}
-
-function addIdentity(nodes: Map<string, TrustMapNode>, identity: Identity, production: string | undefined, severity: Severity | undefined): void {
+function addIdentity(nodes: Map<string, TrustMapNode>, identity: Identity, production: string | undefined): void {
   const id = identityNodeId(identity);
   nodes.set(id, {
     id,
@@ -131,14 +128,13 @@ function addIdentity(nodes: Map<string, TrustMapNode>, identity: Identity, produ
       `role assignments: ${identity.grants.length}`,
       ...(production ? [`production: ${production}`] : []),
     ],
-    ...optional(production, severity),
+    ...optional(production),
   });
 }
 
 function addScopeAndGrant(
   graph: TrustGraph,
   environments: EnvironmentClassifier,
-  sev: FindingIndex,
   nodes: Map<string, TrustMapNode>,
   addEdge: (e: TrustMapEdge) => void,
   identity: Identity,
@@ -154,24 +150,11 @@ function addScopeAndGrant(
       label: scopeLabel(graph, scope),
       detail: [scope, describeScope(graph, scope), ...(production ? [`production: ${production}`] : [])],
       group: subscriptionName(graph, scope) ?? ABOVE_SUBSCRIPTIONS,
-      ...optional(production, sev.scope(scope)),
+      ...optional(production),
     });
   }
   const label = `${reach.roleName}${grant.viaGroup ? ` (via group ${grant.viaGroup.displayName})` : ""}${grant.conditional ? " (conditional)" : ""}`;
-  addEdge({ from: identityNodeId(identity), to: id, kind: "grants", label, ...(reach.readOnly ? { readOnly: true } : {}), ...optional(production, sev.grant(identity, scope)) });
-}
-
-/** The short name of a scope for a node label. */
-function scopeLabel(graph: TrustGraph, scope: string): string {
-  const s = normalizeScope(scope);
-  const kind = scopeKind(s);
-  if (kind === "root") return "/ (tenant root)";
-  if (kind === "managementGroup") {
-    const name = managementGroupName(s)!;
-    return graph.inventory.azure?.managementGroups.find((m) => managementGroupName(m.id) === name)?.displayName ?? name;
-  }
-  if (kind === "subscription") return subscriptionName(graph, s) ?? s;
-  return scope.trim().replace(/\/+$/, "").split("/").pop() ?? s;
+  addEdge({ from: identityNodeId(identity), to: id, kind: "grants", label, ...(reach.readOnly ? { readOnly: true } : {}), ...optional(production) });
 }
 
 /**
@@ -190,71 +173,108 @@ function identityProductionReason(graph: TrustGraph, environments: EnvironmentCl
   return best?.reason;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Findings on the map: which nodes a finding names. The map's colours, the HTML report's
+// details panel and explain-access all ask this, so it is answered here only.
+
+/** The map nodes a finding names. */
+export interface FindingNodeIds {
+  /** The node id of its pipeline, identity and scope, whether or not the map holds them. */
+  pipeline?: string;
+  identity?: string;
+  scope?: string;
+  /**
+   * Set when the finding names a credential: the credential nodes of the map it is about (none
+   * when the map does not hold it). The finding's `anchor` decides when it points at a
+   * federated credential; otherwise the credential's name on the finding's identity, in any case.
+   */
+  credentials?: string[];
+}
+
+/** The pipeline, identity and scope node ids a finding names by its own fields (the credential needs a map: see {@link findingNodeIds}). */
+export function findingSubjectIds(f: Finding): Omit<FindingNodeIds, "credentials"> {
+  return {
+    ...(f.pipeline ? { pipeline: pipelineNodeId(f.pipeline) } : {}),
+    ...(f.identity ? { identity: identityNodeId({ key: identityKey(f.identity) }) } : {}),
+    ...(f.scope ? { scope: scopeNodeId(f.scope) } : {}),
+  };
+}
+
+/** JSON pointers of federated credentials, which are the ids of the map's credential nodes (after `credential:`). */
+const CREDENTIAL_POINTER = /\/federatedIdentityCredentials\/\d+$/;
+
+/** Resolves findings to the nodes of `map` they name (see {@link FindingNodeIds}). */
+export function findingNodeIds(map: Pick<TrustMap, "nodes" | "edges">): (f: Finding) => FindingNodeIds {
+  const credentialIds = new Set<string>();
+  const credentialsOf = new Map<string, { id: string; name: string }[]>();
+  const labels = new Map(map.nodes.map((n) => [n.id, n.label]));
+  for (const e of map.edges) {
+    if (e.kind !== "unlocks") continue;
+    credentialIds.add(e.from);
+    const list = credentialsOf.get(e.to) ?? [];
+    list.push({ id: e.from, name: (labels.get(e.from) ?? "").toLowerCase() });
+    credentialsOf.set(e.to, list);
+  }
+  return (f) => {
+    const ids: FindingNodeIds = findingSubjectIds(f);
+    if (!f.credential) return ids;
+    if (f.anchor !== undefined && CREDENTIAL_POINTER.test(f.anchor)) {
+      const id = credentialNodeId({ anchor: f.anchor });
+      ids.credentials = credentialIds.has(id) ? [id] : [];
+    } else {
+      const name = f.credential.name.toLowerCase();
+      ids.credentials = ids.identity ? (credentialsOf.get(ids.identity) ?? []).filter((c) => c.name === name).map((c) => c.id) : [];
+    }
+    return ids;
+  };
+}
+
+/** The ids of the nodes of `map` a finding names: its pipeline, identity, scope and credential, those the map holds. */
+export function findingNodes(map: Pick<TrustMap, "nodes" | "edges">): (f: Finding) => string[] {
+  const resolve = findingNodeIds(map);
+  const held = new Set(map.nodes.map((n) => n.id));
+  return (f) => {
+    const n = resolve(f);
+    return [...new Set([n.pipeline, n.identity, n.scope, ...(n.credentials ?? [])])].filter((id): id is string => id !== undefined && held.has(id));
+  };
+}
+
 /**
- * The highest severity of the unsuppressed findings naming each thing, matched
- * case-insensitively: pipelines by UUID, identities by kind and client ID, credentials by their
- * identity and name, scopes by normalised ARM ID (exactly: a finding about a storage account does
- * not colour its resource group).
+ * Marks each node and edge with the highest severity of the unsuppressed findings naming it:
+ * a node when the finding names it; an `unlocks` edge by its credential; a `can-mint` edge by
+ * its credential together with its pipeline (a credential finding that names no pipeline is
+ * about every pipeline that can use it), or, for a finding that names no credential, by the
+ * credential's identity together with the pipeline; a `grants` edge by its identity together
+ * with its scope (exactly: a finding about a storage account does not colour its resource group).
  */
-class FindingIndex {
-  private readonly map = new Map<string, Severity>();
-
-  constructor(findings: Finding[]) {
-    for (const f of findings) {
-      if (f.suppression) continue;
-      const p = f.pipeline ? f.pipeline.uuid.toLowerCase() : undefined;
-      const i = f.identity ? `${f.identity.kind}:${f.identity.appId.toLowerCase()}` : undefined;
-      const c = f.credential && i ? `${i}|${f.credential.name.toLowerCase()}` : undefined;
-      const s = f.scope ? normalizeScope(f.scope) : undefined;
-      if (p) this.bump(`p|${p}`, f.severity);
-      if (i) this.bump(`i|${i}`, f.severity);
-      if (s) this.bump(`s|${s}`, f.severity);
-      if (c) {
-        this.bump(`c|${c}`, f.severity);
-        // A finding about a credential and no pipeline is about every pipeline that can use it.
-        this.bump(p ? `cp|${c}|${p}` : `c*|${c}`, f.severity);
-      } else if (i && p) this.bump(`ip|${i}|${p}`, f.severity);
-      if (i && s) this.bump(`is|${i}|${s}`, f.severity);
-    }
+function markSeverities(map: TrustMap, findings: Finding[]): void {
+  const resolve = findingNodeIds(map);
+  const worse = (a: Severity | undefined, b: Severity | undefined) => (!a ? b : !b || severityRank(a) <= severityRank(b) ? a : b);
+  const worst = new Map<string, Severity>();
+  const bump = (key: string | undefined, s: Severity) => {
+    if (key !== undefined) worst.set(key, worse(worst.get(key), s)!);
+  };
+  const pair = (a: string | undefined, b: string | undefined) => (a === undefined || b === undefined ? undefined : `${a}\u0000${b}`);
+  const ANY_PIPELINE = "*";
+  for (const f of findings) {
+    if (f.suppression) continue;
+    const n = resolve(f);
+    for (const id of [n.pipeline, n.identity, n.scope, ...(n.credentials ?? [])]) bump(id, f.severity);
+    for (const c of n.credentials ?? []) bump(pair(c, n.pipeline ?? ANY_PIPELINE), f.severity);
+    if (!n.credentials) bump(pair(n.identity, n.pipeline), f.severity);
+    bump(pair(n.identity, n.scope), f.severity);
   }
-
-  private bump(key: string, s: Severity): void {
-    const old = this.map.get(key);
-    if (!old || severityRank(s) < severityRank(old)) this.map.set(key, s);
+  const unlocked = new Map(map.edges.filter((e) => e.kind === "unlocks").map((e) => [e.from, e.to]));
+  const highest = (...keys: (string | undefined)[]) => keys.reduce<Severity | undefined>((best, k) => worse(best, k === undefined ? undefined : worst.get(k)), undefined);
+  for (const node of map.nodes) {
+    const s = worst.get(node.id);
+    if (s) node.severity = s;
   }
-
-  private max(...keys: string[]): Severity | undefined {
-    let best: Severity | undefined;
-    for (const k of keys) {
-      const s = this.map.get(k);
-      if (s && (!best || severityRank(s) < severityRank(best))) best = s;
-    }
-    return best;
-  }
-
-  pipeline(uuid: string) {
-    return this.max(`p|${uuid.toLowerCase()}`);
-  }
-
-  identity(identity: Identity) {
-    return this.max(`i|${identity.key}`);
-  }
-
-  credential(identity: Identity, name: string) {
-    return this.max(`c|${identity.key}|${name.toLowerCase()}`);
-  }
-
-  scope(scope: string) {
-    return this.max(`s|${normalizeScope(scope)}`);
-  }
-
-  canMint(p: BuildkitePipeline, identity: Identity, name: string) {
-    const c = `${identity.key}|${name.toLowerCase()}`;
-    const u = p.uuid.toLowerCase();
-    return this.max(`cp|${c}|${u}`, `c*|${c}`, `ip|${identity.key}|${u}`);
-  }
-
-  grant(identity: Identity, scope: string) {
-    return this.max(`is|${identity.key}|${normalizeScope(scope)}`);
+  for (const e of map.edges) {
+    const s =
+      e.kind === "unlocks" ? highest(e.from)
+      : e.kind === "can-mint" ? highest(pair(e.to, e.from), pair(e.to, ANY_PIPELINE), pair(unlocked.get(e.to), e.from))
+      : highest(pair(e.from, e.to));
+    if (s) e.severity = s;
   }
 }

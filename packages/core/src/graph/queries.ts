@@ -1,30 +1,18 @@
 /**
  * Questions rule authors ask of the trust graph, answered once here so rules stay short.
  */
-import { describeGrant, isReadOnlyRole, roleAllows, type Grant, type Plane } from "../azure/rbac.ts";
-import type { BuildkitePipeline } from "../model/inventory.ts";
+import { describeGrant, roleAllows, type Grant, type Plane } from "../azure/rbac.ts";
 import type { EnvironmentClassifier, Verdict } from "../policy/environments.ts";
-import { pipelinesReaching, type Identity, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
+import { pipelinesReaching, type Identity, type PipelineReach, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
 import { describeMatch } from "./claims-expression.ts";
 
-/** A grant whose scope touches production, with the fact that makes it so. */
-export interface ProductionGrant {
-  grant: Grant;
-  reason: string;
-  readOnly: boolean;
-}
-
-/** Grants of the identity whose scope is, or contains, a production scope. */
-export function productionGrants(identity: Identity, environments: EnvironmentClassifier): ProductionGrant[] {
-  const out: ProductionGrant[] = [];
-  for (const grant of identity.grants) {
-    const v = environments.touchesProduction(grant.assignment.scope);
-    if (v.production) out.push({ grant, reason: v.reason ?? "production", readOnly: grant.role ? isReadOnlyRole(grant.role) : false });
-  }
-  return out;
-}
-
-/** Grants of the identity that allow `operation` at `scope`. */
+/**
+ * Grants of the identity that allow `operation` (e.g. `Microsoft.Storage/storageAccounts/write`)
+ * at `scope` on the given plane: assigned there or above, directly or through a group, each
+ * role's notActions applied to that role only. Conditional grants count as allowing (a condition
+ * narrows, it does not remove the access); grants whose role is unknown do not. Whether the
+ * identity may do it at all: `.length > 0`.
+ */
 export function grantsAllowing(graph: TrustGraph, identity: Identity, operation: string, scope: string, plane: Plane = "control"): Grant[] {
   return graph.rbac.grantsAllowing(identity.grants, operation, scope, plane);
 }
@@ -36,11 +24,11 @@ export function grantsWith(identity: Identity, operation: string, plane: Plane =
 
 /** The pipelines that can log in as the identity, split by environment. */
 export function pipelinesByEnvironment(identity: Identity, environments: EnvironmentClassifier): {
-  production: { pipeline: BuildkitePipeline; edge: TrustEdge; verdict: Verdict }[];
-  other: { pipeline: BuildkitePipeline; edge: TrustEdge }[];
+  production: (PipelineReach & { verdict: Verdict })[];
+  other: PipelineReach[];
 } {
-  const production: { pipeline: BuildkitePipeline; edge: TrustEdge; verdict: Verdict }[] = [];
-  const other: { pipeline: BuildkitePipeline; edge: TrustEdge }[] = [];
+  const production: (PipelineReach & { verdict: Verdict })[] = [];
+  const other: PipelineReach[] = [];
   for (const r of pipelinesReaching(identity)) {
     const verdict = environments.pipeline(r.pipeline);
     if (verdict.production) production.push({ ...r, verdict });
@@ -49,7 +37,7 @@ export function pipelinesByEnvironment(identity: Identity, environments: Environ
   return { production, other };
 }
 
-/** Identities that pipelines can log in as through Buildkite-issued credentials. */
+/** Identities with at least one credential that trusts Buildkite's issuer (whether or not a collected pipeline matches it). */
 export function identitiesReachableFromBuildkite(graph: TrustGraph): Identity[] {
   return graph.identities.filter((i) => i.credentials.some((e) => e.issuerKind === "buildkite"));
 }

@@ -3,6 +3,8 @@
  * mint a token it accepts, which identity it unlocks, and what that identity may do in Azure.
  */
 import type {
+  AzureManagementGroup,
+  AzureSubscription,
   BuildkitePipeline,
   CoverageGap,
   EntraApplication,
@@ -12,6 +14,7 @@ import type {
 } from "../model/inventory.ts";
 import type { FindingCredential, FindingIdentity } from "../model/finding.ts";
 import { RbacIndex, roleDefinitionGuid, type Grant } from "../azure/rbac.ts";
+import { managementGroupName, normalizeScope } from "../azure/scope.ts";
 import {
   BuildkiteIndex,
   classifyIssuer,
@@ -23,7 +26,7 @@ import {
 } from "../buildkite/oidc.ts";
 
 export interface Identity {
-  /** Stable key: `application:<appId>` or `managedIdentity:<clientId>`. */
+  /** Stable key: `application:<appId>` or `managedIdentity:<clientId>`, lower-cased (see {@link identityKey}). */
   key: string;
   kind: "application" | "managedIdentity";
   appId: string;
@@ -69,6 +72,17 @@ export interface TrustGraph {
   edgesByPipeline: Map<string, TrustEdge[]>;
   /** Client IDs of every identity in the inventory (lower-cased). */
   clientIds: Set<string>;
+  // Scope lookups by name, built once: describing the scopes of every grant on the trust map
+  // must not scan the inventory's lists per grant.
+  /** Subscriptions by lower-cased subscription ID (the first of each ID). */
+  subscriptionsById: Map<string, AzureSubscription>;
+  /** Management groups by lower-cased name, the last segment of their ID (the first of each name). */
+  managementGroupsByName: Map<string, AzureManagementGroup>;
+  /**
+   * Normalised subscription and management group scopes by lower-cased subscription ID,
+   * management group name, or display name; in inventory order, subscriptions first.
+   */
+  scopesByName: Map<string, string[]>;
   /** What the graph could not evaluate: these make the scan incomplete. */
   gaps: CoverageGap[];
 }
@@ -82,7 +96,7 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
   (inventory.entra?.applications ?? []).forEach((app, i) => {
     const sp = spByAppId.get(app.appId.toLowerCase());
     identities.push({
-      key: `application:${app.appId.toLowerCase()}`,
+      key: identityKey({ kind: "application", appId: app.appId }),
       kind: "application",
       appId: app.appId,
       objectId: app.objectId,
@@ -96,7 +110,7 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
   });
   (inventory.azure?.managedIdentities ?? []).forEach((mi, i) => {
     identities.push({
-      key: `managedIdentity:${mi.clientId.toLowerCase()}`,
+      key: identityKey({ kind: "managedIdentity", appId: mi.clientId }),
       kind: "managedIdentity",
       appId: mi.clientId,
       objectId: mi.principalId,
@@ -163,7 +177,43 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
     }
   }
   const clientIds = new Set(identities.map((i) => i.appId.toLowerCase()));
-  return { inventory, identities, edges, rbac, buildkite, pipelineUse, edgesByPipeline, clientIds, gaps };
+  return { inventory, identities, edges, rbac, buildkite, pipelineUse, edgesByPipeline, clientIds, gaps, ...scopeIndexes(inventory) };
+}
+
+function scopeIndexes(inventory: Inventory): Pick<TrustGraph, "subscriptionsById" | "managementGroupsByName" | "scopesByName"> {
+  const az = inventory.azure;
+  const subscriptionsById = new Map<string, AzureSubscription>();
+  const managementGroupsByName = new Map<string, AzureManagementGroup>();
+  const scopesByName = new Map<string, string[]>();
+  const name = (key: string, scope: string) => {
+    const list = scopesByName.get(key);
+    if (!list) scopesByName.set(key, [scope]);
+    else if (!list.includes(scope)) list.push(scope);
+  };
+  for (const s of az?.subscriptions ?? []) {
+    const id = s.subscriptionId.toLowerCase();
+    if (!subscriptionsById.has(id)) subscriptionsById.set(id, s);
+    const scope = normalizeScope(`/subscriptions/${s.subscriptionId}`);
+    name(id, scope);
+    name(s.displayName.toLowerCase(), scope);
+  }
+  for (const m of az?.managementGroups ?? []) {
+    const key = managementGroupName(m.id);
+    if (key !== undefined && !managementGroupsByName.has(key)) managementGroupsByName.set(key, m);
+    const scope = normalizeScope(m.id);
+    name(m.name.toLowerCase(), scope);
+    name(m.displayName.toLowerCase(), scope);
+  }
+  return { subscriptionsById, managementGroupsByName, scopesByName };
+}
+
+/**
+ * An identity's key, as `Identity.key` and the trust map's identity nodes hold it:
+ * `application:<appId>` or `managedIdentity:<clientId>`, lower-cased. Takes an `Identity` or a
+ * finding's `FindingIdentity`, so a finding is matched to its identity in one way everywhere.
+ */
+export function identityKey(identity: Pick<Identity, "kind" | "appId">): string {
+  return `${identity.kind}:${identity.appId.toLowerCase()}`;
 }
 
 /** The identity's federated credentials, whatever their issuer. */
@@ -176,16 +226,28 @@ export function credentialAnchor(identity: Pick<Identity, "anchor">, index: numb
   return `${identity.anchor}/federatedIdentityCredentials/${index}`;
 }
 
-/** Identities that Buildkite can log in as (at least one credential with a Buildkite issuer). */
-export function federatedIdentities(graph: TrustGraph): Identity[] {
-  return graph.identities.filter((i) => i.credentials.some((e) => e.issuerKind === "buildkite"));
+/** A pipeline that can log in as an identity, with every credential that lets it. */
+export interface PipelineReach {
+  pipeline: BuildkitePipeline;
+  /** The federated credentials (trust edges) whose subject the pipeline's tokens match, in the identity's order. */
+  edges: TrustEdge[];
+  /** The first of `edges`, for evidence that names one credential. */
+  edge: TrustEdge;
 }
 
-/** Every pipeline that can log in as the identity, with the credential that lets it. */
-export function pipelinesReaching(identity: Identity): { pipeline: BuildkitePipeline; edge: TrustEdge }[] {
-  const out = new Map<string, { pipeline: BuildkitePipeline; edge: TrustEdge }>();
+/**
+ * The pipelines that can log in as the identity, each once (by UUID, any case) with every
+ * credential that lets it; in the order the identity's credentials first reach them.
+ */
+export function pipelinesReaching(identity: Identity): PipelineReach[] {
+  const out = new Map<string, PipelineReach>();
   for (const edge of identity.credentials) {
-    for (const p of edge.reach) if (!out.has(p.uuid)) out.set(p.uuid, { pipeline: p, edge });
+    for (const pipeline of edge.reach) {
+      const key = pipeline.uuid.toLowerCase();
+      const r = out.get(key);
+      if (r) r.edges.push(edge);
+      else out.set(key, { pipeline, edges: [edge], edge });
+    }
   }
   return [...out.values()];
 }

@@ -10,19 +10,22 @@
  * report is asked for.
  */
 import { createHash } from "node:crypto";
-import { SEVERITIES, severityRank, type Finding, type Severity } from "../model/finding.ts";
+import { SEVERITIES, severityRank, type Severity } from "../model/finding.ts";
 import type { RuleMeta } from "../engine/rule.ts";
 import type { TrustMap, TrustMapEdge, TrustMapNode } from "../graph/trust-map.ts";
-import { buildTrustMap, identityNodeId, pipelineNodeId, scopeNodeId } from "../graph/build-trust-map.ts";
+import { buildTrustMap, findingNodes } from "../graph/build-trust-map.ts";
 import type { ScanOutcome } from "../scan/scan.ts";
 import { trustPath, type Report } from "./report.ts";
 import { MAP_SCRIPT, MAP_STYLE } from "./html-assets.ts";
 import { jsonText, terminalText } from "./escape.ts";
 
+/** Which map nodes a finding names (the details panel lists the finding under each). */
+export { findingNodes };
+
 export interface HtmlOptions {
-  /** When the inventory was read (ISO 8601), shown in the header. */
+  /** When the inventory was read (ISO 8601), shown in the header (`renderScanHtml`: default the scan's `scannedAt`). */
   scannedAt?: string;
-  /** The Buildkite organisation, shown in the title. */
+  /** The Buildkite organisation, shown in the title (`renderScanHtml`: default the scan's `organization`). */
   organization?: string;
   /** Above this many pipelines the map starts with every cluster collapsed (default 40). */
   collapseAbove?: number;
@@ -129,25 +132,6 @@ export function trustPaths(map: TrustMap): TrustPathRow[] {
   // Rows without a pipeline sort last.
   const keyed = rows.map((r) => ({ r, key: [r.pipeline?.label ?? "\uffff", r.credential?.label ?? "", r.identity?.label ?? "", r.scope?.label ?? "", r.role ?? ""].join("\u0000") }));
   return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.r);
-}
-
-/** Finds the map nodes a finding names: its pipeline, identity and scope, and the credential of that name on that identity. */
-export function findingNodes(map: TrustMap): (f: Finding) => string[] {
-  const labels = new Map(map.nodes.map((n) => [n.id, n.label]));
-  const credentialsOf = new Map<string, string[]>();
-  for (const e of map.edges) {
-    if (e.kind === "unlocks") credentialsOf.set(e.to, [...(credentialsOf.get(e.to) ?? []), e.from]);
-  }
-  return (f) => {
-    const identity = f.identity ? identityNodeId({ key: `${f.identity.kind}:${f.identity.appId.toLowerCase()}` }) : undefined;
-    const named = [
-      f.pipeline ? pipelineNodeId(f.pipeline) : undefined,
-      identity,
-      f.scope ? scopeNodeId(f.scope) : undefined,
-      ...(f.credential && identity ? (credentialsOf.get(identity) ?? []).filter((c) => labels.get(c) === f.credential!.name) : []),
-    ];
-    return [...new Set(named.filter((id): id is string => id !== undefined && labels.has(id)))];
-  };
 }
 
 function sevBadge(s: Severity | undefined): string {
@@ -260,8 +244,20 @@ ${pathsTable(map)}
 `;
 }
 
-/** The HTML page of a finished scan: its findings, rules and trust map. */
-export function renderScanHtml(outcome: Pick<ScanOutcome, "report" | "rules" | "evaluation">, options: HtmlOptions = {}): string {
+/**
+ * The HTML page of a finished scan: its findings, rules and trust map, with the scan's time and
+ * organisation in the header unless `options` says otherwise.
+ */
+export function renderScanHtml(
+  outcome: Pick<ScanOutcome, "report" | "rules" | "evaluation"> & Partial<Pick<ScanOutcome, "scannedAt" | "organization">>,
+  options: HtmlOptions = {},
+): string {
   const { report, rules, evaluation } = outcome;
-  return renderHtml(report, rules, buildTrustMap(evaluation.graph, evaluation.environments, report.findings), options);
+  const scannedAt = options.scannedAt ?? outcome.scannedAt;
+  const organization = options.organization ?? outcome.organization;
+  return renderHtml(report, rules, buildTrustMap(evaluation.graph, evaluation.environments, report.findings), {
+    ...options,
+    ...(scannedAt !== undefined ? { scannedAt } : {}),
+    ...(organization !== undefined ? { organization } : {}),
+  });
 }

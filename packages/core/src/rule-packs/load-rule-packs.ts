@@ -1,9 +1,10 @@
 /**
  * Loads the custom rule packs a policy file names (`rules: ["./policy/rules/*.js", "@acme/rules"]`).
- * Paths and globs are relative to the policy file, as ESLint's are to its config; package names
- * resolve from the policy file's directory upwards. Every module is validated on load: a
- * malformed one, a pattern that matches nothing or an id clash is a UsageError (exit 2) naming
- * the policy line, never a rule that silently does not run.
+ * Paths and globs are relative to the policy file, as ESLint's are to its config (a directory
+ * loads through its package.json or index.js); package names, with an optional subpath, resolve
+ * from the policy file's directory upwards, through the package's `exports` as Node's `import`
+ * does. Every module is validated on load: a malformed one, a pattern that matches nothing or an
+ * id clash is a UsageError (exit 2) naming the policy line, never a rule that silently does not run.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -43,7 +44,14 @@ function packLabel(ref: RulePackRef, file: string, baseDir: string): string {
   return `${where(ref)}: rule pack '${ref.spec}' (${relative(baseDir, file) || file})`;
 }
 
-const isPathSpec = (spec: string): boolean => spec.startsWith(".") || isAbsolute(spec) || MODULE_EXTENSIONS.test(spec);
+/**
+ * A spec is a path when it starts with `.` or `/` (or is absolute here), as in an `import`;
+ * anything else is a package name with an optional subpath (`@acme/rules/dist/index.js`).
+ */
+const isPathSpec = (spec: string): boolean => spec.startsWith(".") || spec.startsWith("/") || isAbsolute(spec);
+
+const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
+const isDirectory = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
 /** Files under `dir` (not into node_modules or dot-directories), as paths relative to it with `/`. */
 function walk(dir: string, prefix = ""): string[] {
@@ -62,11 +70,12 @@ function filesForPath(ref: RulePackRef, baseDir: string): string[] {
   const scan = picomatch.scan(ref.spec);
   if (!scan.isGlob) {
     const file = resolve(baseDir, ref.spec);
-    if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}' not found (looked for ${file})`);
+    if (isDirectory(file)) return [fileForDirectory(ref, file)];
+    if (!isFile(file)) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}' not found (looked for ${file})`);
     return [file];
   }
   const root = resolve(baseDir, scan.base || ".");
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`${where(ref)}: rule pack pattern '${ref.spec}': directory ${root} does not exist`);
+  if (!isDirectory(root)) throw new UsageError(`${where(ref)}: rule pack pattern '${ref.spec}': directory ${root} does not exist`);
   const isMatch = picomatch(scan.glob, { dot: false });
   const files = walk(root).filter((rel) => isMatch(rel) && MODULE_EXTENSIONS.test(rel) && !NOT_A_RULE_MODULE.test(rel)).map((rel) => join(root, ...rel.split("/")));
   if (files.length === 0) throw new UsageError(`${where(ref)}: rule pack pattern '${ref.spec}' matched no module file under ${root}`);
@@ -74,62 +83,195 @@ function filesForPath(ref: RulePackRef, baseDir: string): string[] {
 }
 
 type Exports = string | null | { [key: string]: Exports } | Exports[];
+interface Manifest {
+  exports?: Exports;
+  main?: unknown;
+}
 
-/** The file an `exports` entry points at under the conditions Node's ESM loader uses. */
-function exportTarget(entry: Exports | undefined): string | undefined {
-  if (typeof entry === "string") return entry;
-  if (Array.isArray(entry)) return entry.map(exportTarget).find((t) => t !== undefined);
-  if (entry && typeof entry === "object") {
-    if ("." in entry) return exportTarget(entry["."]);
-    for (const condition of ["import", "node", "default"]) {
-      if (condition in entry) {
-        const t = exportTarget(entry[condition]);
-        if (t !== undefined) return t;
+/**
+ * The conditions Node's ESM loader matches for `import()`: `module-sync` joins them where
+ * require(esm) is on (Node ≥ 20.19, ≥ 22.12); `require` never matches.
+ */
+const IMPORT_CONDITIONS: ReadonlySet<string> = new Set([
+  "import",
+  "node",
+  "default",
+  ...((process.features as { require_module?: boolean }).require_module ? ["module-sync"] : []),
+]);
+
+/** An `exports` field Node would reject; `target` marks the kind an array of fallbacks skips. */
+class InvalidExports extends Error {
+  constructor(
+    message: string,
+    readonly target = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A specifier whose `*` part Node refuses: the pack's spec is at fault, not the package. */
+class InvalidSubpath extends Error {}
+
+const isConditionMap = (e: Exports | undefined): e is { [key: string]: Exports } => typeof e === "object" && e !== null && !Array.isArray(e);
+
+/**
+ * A `.`, `..` or `node_modules` segment (percent-encoded too): what Node refuses in targets and in
+ * what `*` matched, so `pkg/a/../internal/x` cannot reach what `"./internal/*": null` excludes.
+ * (Empty segments Node only warns about, so they pass here too.)
+ */
+function hasInvalidSegment(path: string): boolean {
+  return path.split(/[\\/]/).some((segment) => {
+    let s = segment;
+    try {
+      s = decodeURIComponent(segment);
+    } catch {
+      // not valid percent-encoding: compare it as written
+    }
+    return s === "." || s === ".." || s.toLowerCase() === "node_modules";
+  });
+}
+
+/** PACKAGE_TARGET_RESOLVE: a target relative to the package (`./…`), `null` when excluded, `undefined` when no condition matches. */
+function exportTarget(target: Exports | undefined, match: string | null): string | null | undefined {
+  if (typeof target === "string") {
+    if (!target.startsWith("./")) throw new InvalidExports(`target '${target}' does not start with ./`, true);
+    if (hasInvalidSegment(target.slice(2))) throw new InvalidExports(`target '${target}' has a '.', '..' or node_modules segment`, true);
+    if (match === null) return target;
+    if (hasInvalidSegment(match)) throw new InvalidSubpath(`'${match}' has a '.', '..' or node_modules segment`);
+    return target.replaceAll("*", match);
+  }
+  if (Array.isArray(target)) {
+    // Fallbacks: the first that resolves; Node skips invalid targets and excluded (null) entries.
+    let last: InvalidExports | null | undefined;
+    for (const item of target) {
+      let resolved: string | null | undefined;
+      try {
+        resolved = exportTarget(item, match);
+      } catch (e) {
+        if (!(e instanceof InvalidExports && e.target)) throw e;
+        last = e;
+        continue;
       }
+      if (resolved === null) last = null;
+      else if (resolved !== undefined) return resolved;
+    }
+    if (last instanceof InvalidExports) throw last;
+    return target.length === 0 ? null : last;
+  }
+  if (isConditionMap(target)) {
+    const keys = Object.keys(target);
+    if (keys.some((k) => /^\d+$/.test(k))) throw new InvalidExports(`condition '${keys.find((k) => /^\d+$/.test(k))}' is a number`);
+    // The package's own key order decides, not ours: the first key that is an active condition.
+    for (const condition of keys) {
+      if (!IMPORT_CONDITIONS.has(condition)) continue;
+      const resolved = exportTarget(target[condition], match);
+      if (resolved !== undefined) return resolved;
+    }
+    return undefined;
+  }
+  if (target === null) return null;
+  throw new InvalidExports(`target ${JSON.stringify(target)} is not a string, object, list or null`, true);
+}
+
+/** PATTERN_KEY_COMPARE for keys with one `*`: the longer part before `*` first, then the longer key. */
+function comparePatternKeys(a: string, b: string): number {
+  return b.indexOf("*") - a.indexOf("*") || b.length - a.length;
+}
+
+/** PACKAGE_EXPORTS_RESOLVE: the target (relative to the package) `exports` gives `key` (`.` or `./sub/path`), or undefined when not exported. */
+function resolveExports(exports: Exports, key: string): string | undefined {
+  const keys = isConditionMap(exports) ? Object.keys(exports) : [];
+  const subpaths = keys.filter((k) => k.startsWith("."));
+  if (subpaths.length > 0 && subpaths.length < keys.length) throw new InvalidExports("it mixes subpaths (keys starting with '.') and conditions");
+  if (!isConditionMap(exports) || subpaths.length === 0) return key === "." ? exportTarget(exports, null) ?? undefined : undefined;
+  if (Object.hasOwn(exports, key) && !key.includes("*")) return exportTarget(exports[key], null) ?? undefined;
+  // `./*`-style patterns: the longest matching prefix wins; `*` in the target becomes what it matched.
+  const patterns = subpaths.filter((k) => k.indexOf("*") !== -1 && k.indexOf("*") === k.lastIndexOf("*")).sort(comparePatternKeys);
+  for (const pattern of patterns) {
+    const [base, trailer] = [pattern.slice(0, pattern.indexOf("*")), pattern.slice(pattern.indexOf("*") + 1)];
+    if (key.startsWith(base) && key !== base && (trailer === "" || (key.endsWith(trailer) && key.length >= pattern.length))) {
+      return exportTarget(exports[pattern], key.slice(base.length, key.length - trailer.length)) ?? undefined;
     }
   }
   return undefined;
 }
 
-/** A package's main module, found the way Node finds it: node_modules from `baseDir` upwards. */
+function readManifest(ref: RulePackRef, manifest: string): Manifest {
+  try {
+    const pkg = JSON.parse(readFileSync(manifest, "utf8")) as unknown;
+    return typeof pkg === "object" && pkg !== null ? (pkg as Manifest) : {};
+  } catch (e) {
+    throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': ${manifest} is not valid JSON (${errorMessage(e)})`);
+  }
+}
+
+/**
+ * The module file of a package directory for `subpath` (`""` or `/dist/index.js`): through its
+ * `exports` when it has them (the subpath must be exported), else the file the subpath names, else
+ * its `main` or `index.js`. The file must stay inside the directory.
+ */
+function entryOfPackage(ref: RulePackRef, pkgDir: string, pkg: Manifest, subpath: string): string {
+  const manifest = join(pkgDir, "package.json");
+  let target: string;
+  if (pkg.exports !== undefined && pkg.exports !== null) {
+    const key = `.${subpath}`;
+    let exported: string | undefined;
+    try {
+      exported = resolveExports(pkg.exports, key);
+    } catch (e) {
+      if (e instanceof InvalidSubpath) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': the subpath '${key}' is not valid: ${e.message}`);
+      throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': the 'exports' of ${manifest} are invalid: ${errorMessage(e)}`);
+    }
+    if (exported === undefined) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': the package does not export '${key}' for import (see 'exports' in ${manifest})`);
+    target = exported;
+  } else if (subpath) {
+    target = `.${subpath}`;
+  } else {
+    if (pkg.main !== undefined && typeof pkg.main !== "string") throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': 'main' in ${manifest} is not a string`);
+    target = pkg.main ?? "index.js";
+  }
+  const file = resolve(pkgDir, target);
+  if (!file.startsWith(pkgDir + sep)) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': its entry point leaves the package directory`);
+  // Only `exports` name exact files, as in Node; a subpath or `main` naming a directory is resolved like one.
+  if (pkg.exports == null && isDirectory(file)) return fileForDirectory(ref, file);
+  if (!isFile(file)) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': entry point ${file} does not exist`);
+  return file;
+}
+
+/** A directory's module: through its package.json (`exports["."]` or `main`), else its index.js. */
+function fileForDirectory(ref: RulePackRef, dir: string): string {
+  const manifest = join(dir, "package.json");
+  if (isFile(manifest)) return entryOfPackage(ref, dir, readManifest(ref, manifest), "");
+  const index = join(dir, "index.js");
+  if (isFile(index)) return index;
+  throw new UsageError(`${where(ref)}: rule pack '${ref.spec}' is a directory with neither a package.json nor an index.js (looked in ${dir})`);
+}
+
+/** A package's module (its main one, or a subpath of it), found the way Node finds it: node_modules from `baseDir` upwards. */
 function fileForPackage(ref: RulePackRef, baseDir: string): string {
-  const [scopeOrName, maybeName] = ref.spec.split("/");
-  const name = ref.spec.startsWith("@") ? `${scopeOrName}/${maybeName}` : scopeOrName!;
+  const parts = ref.spec.split("/");
+  const name = ref.spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+  if (name === "" || (ref.spec.startsWith("@") && (parts.length < 2 || parts[1] === "")) || /[\\%]/.test(name)) {
+    throw new UsageError(`${where(ref)}: rule pack '${ref.spec}' is neither a path (start it with ./) nor a valid package name`);
+  }
   const subpath = ref.spec.slice(name.length);
   for (let dir = resolve(baseDir); ; dir = dirname(dir)) {
     const pkgDir = join(dir, "node_modules", ...name.split("/"));
     const manifest = join(pkgDir, "package.json");
-    if (existsSync(manifest)) {
-      let pkg: { exports?: Exports; main?: string };
-      try {
-        pkg = JSON.parse(readFileSync(manifest, "utf8")) as typeof pkg;
-      } catch (e) {
-        throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': ${manifest} is not valid JSON (${errorMessage(e)})`);
-      }
-      let target: string | undefined;
-      if (pkg.exports !== undefined) {
-        const key = subpath ? `.${subpath}` : ".";
-        const exp = pkg.exports;
-        const entry = typeof exp === "object" && exp !== null && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith(".")) ? exp[key] : key === "." ? exp : undefined;
-        target = exportTarget(entry);
-        if (target === undefined) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': the package does not export '${key}' for import`);
-      } else {
-        target = subpath ? `.${subpath}` : pkg.main ?? "index.js";
-      }
-      const file = resolve(pkgDir, target);
-      if (!file.startsWith(pkgDir + sep)) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': its entry point leaves the package directory`);
-      if (!existsSync(file)) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': entry point ${file} does not exist`);
-      return file;
-    }
+    if (existsSync(manifest)) return entryOfPackage(ref, pkgDir, readManifest(ref, manifest), subpath);
     if (dirname(dir) === dir) break;
   }
   throw new UsageError(`${where(ref)}: rule pack '${ref.spec}' is neither a path (start it with ./) nor an installed package (no node_modules/${name} above ${baseDir})`);
 }
 
-/** What usually fixes a pack that does not load, for the two mistakes everyone makes once. */
+/** What usually fixes a pack that does not load, for the mistakes everyone makes once. */
 function loadHint(reason: string): string {
+  // The CLI is plain JavaScript: a .ts/.mts pack loads only where Node strips types itself.
+  if (/Unknown file extension "\.[cm]?ts"/.test(reason)) {
+    return ` (Node ${process.versions.node} cannot load TypeScript: compile the pack to .mjs, or run trustscope on Node ≥ 22.18, which strips types)`;
+  }
   if (/require\(\) ES Module|ERR_REQUIRE_ESM|Cannot use import statement outside a module/i.test(reason)) {
-    return " (rule packs are ES modules: name the file .mjs or .mts, or add \"type\": \"module\" to the nearest package.json)";
+    return " (rule packs are ES modules: name the file .mjs, or add \"type\": \"module\" to the nearest package.json)";
   }
   if (/Cannot find (package|module) '@trustscope\//.test(reason)) {
     return " (install @trustscope/core where the pack can resolve it, e.g. as a dev dependency of the repository that holds the policy)";

@@ -39,7 +39,10 @@ export interface ScanInput extends EvaluationInput {
 export interface RenderOptions {
   /** ANSI colour in the table format. */
   color?: boolean;
-  /** Where SARIF results without a file point (default `trustscope.yaml`), and the tool's home page. */
+  /**
+   * Where SARIF results without a file point (default: the policy file, else `trustscope.yaml`)
+   * and the line of each fact in it, and the tool's home page.
+   */
   sarif?: Partial<SarifOptions>;
   /** How the table prints a location's file (default: as in the report, relative to the repository root). */
   fileText?: (file: string) => string;
@@ -50,6 +53,10 @@ export interface ScanOutcome {
   report: Report;
   /** Metadata of every rule that ran, with its documentation. */
   rules: RuleMeta[];
+  /** When the inventory was read (its `collectedAt`), else when the scan ran; ISO 8601. The HTML page's header shows it. */
+  scannedAt: string;
+  /** The Buildkite organisation's slug, when the inventory has one. The HTML page's title names it. */
+  organization?: string;
   /** Exit code per the CLI contract: 3 incomplete (wins), 1 findings at or above `failOn`, else 0. */
   exitCode(failOn: FailOn, opts?: { onlyNew?: boolean }): 0 | 1 | 3;
   render(format: TextReportFormat, opts?: RenderOptions): string;
@@ -64,7 +71,9 @@ export const DEFAULT_SARIF_ANCHOR = "trustscope.yaml";
  */
 export function scan(input: ScanInput): ScanOutcome {
   const { redactor } = input;
-  const evaluation = evaluate(redactor ? { ...input, inventory: redactor.redactDeep(input.inventory) } : input);
+  // One clock for the rules and the report's time.
+  const now = input.now ?? new Date();
+  const evaluation = evaluate({ ...input, now, ...(redactor ? { inventory: redactor.redactDeep(input.inventory) } : {}) });
   let report = buildReport(evaluation, input.toolVersion ?? "0.0.0");
   if (input.baseline) report.absent = applyBaseline(report.findings, input.baseline);
   // Findings from repository files and earlier reports carry text the inventory did not.
@@ -78,6 +87,9 @@ export function scan(input: ScanInput): ScanOutcome {
     evaluation,
     report,
     rules,
+    // From the evaluated (redacted) inventory, like everything else the report shows.
+    scannedAt: evaluation.graph.inventory.collectedAt ?? now.toISOString(),
+    ...(evaluation.graph.inventory.buildkite ? { organization: evaluation.graph.inventory.buildkite.organization.slug } : {}),
     exitCode: (failOn, opts = {}) => exitCodeFor(report, failOn, opts),
     render(format, opts = {}) {
       if (format === "json") return renderJson(report);
