@@ -23,6 +23,7 @@ export * from "./graph/trust-graph.ts";
 export { readClaimsExpression, parseClaimsExpression, compareBreadth, describeMatch, flexibleIssuerPlatform, globMatches, type ClaimsClause, type ClaimsExpressionReading, type Breadth } from "./graph/claims-expression.ts";
 export * from "./graph/queries.ts";
 export * from "./graph/access.ts";
+export * from "./graph/activity.ts";
 export * from "./graph/trust-map.ts";
 export {
   buildTrustMap,

@@ -84,4 +84,11 @@ export function canonicalizeAzure(az: NonNullable<Inventory["azure"]>): void {
   sortBy(az.storageAccounts, byId);
   sortBy(az.managedIdentities, byId);
   for (const m of az.managedIdentities) sortBy(m.federatedIdentityCredentials, (f) => f.name, (f) => f.subject);
+  if (az.activity) {
+    sortBy(az.activity.reads, (r) => lc(r.principalId), (r) => lc(r.subscriptionId));
+    for (const r of az.activity.reads) {
+      sortBy(r.operations, (o) => lc(o.operation), (o) => o.operation);
+      for (const o of r.operations) o.scopes.sort();
+    }
+  }
 }

@@ -6,7 +6,7 @@ import ucs2length from "ajv/dist/runtime/ucs2length.js";
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://trustscope.dev/schemas/inventory-1.json","title":"trustscope inventory snapshot, schema version 1","description":"What trustscope collected from Buildkite, Microsoft Graph and Azure Resource Manager. Facts only; no secret values.","type":"object","additionalProperties":false,"required":["schemaVersion","cloud","coverage"],"properties":{"$schema":{"type":"string"},"schemaVersion":{"const":1},"collectedAt":{"type":"string","format":"date-time"},"cloud":{"enum":["AzureCloud","AzureUSGovernment","AzureChinaCloud"]},"tenantId":{"type":"string"},"buildkite":{"$ref":"#/definitions/buildkite"},"entra":{"$ref":"#/definitions/entra"},"azure":{"$ref":"#/definitions/azure"},"coverage":{"type":"object","additionalProperties":false,"required":["complete","gaps"],"properties":{"complete":{"type":"boolean"},"gaps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","scope","error"],"properties":{"source":{"type":"string"},"scope":{"type":"string"},"error":{"type":"string"}}}}}}},"definitions":{"nonEmpty":{"type":"string","minLength":1},"nullableString":{"type":["string","null"]},"tags":{"type":"object","additionalProperties":{"type":"string"}},"stringList":{"type":"array","items":{"type":"string"}},"buildkite":{"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}},"federatedCredential":{"type":"object","additionalProperties":false,"required":["name","issuer","subject","audiences"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"issuer":{"type":"string"},"subject":{"type":"string","description":"Empty for a credential that matches by claimsMatchingExpression"},"claimsMatchingExpression":{"type":"object","additionalProperties":false,"required":["value","languageVersion"],"properties":{"value":{"type":"string"},"languageVersion":{"type":"integer"}}},"audiences":{"$ref":"#/definitions/stringList"},"description":{"$ref":"#/definitions/nullableString"}}},"entra":{"type":"object","additionalProperties":false,"required":["applications","servicePrincipals","groups"],"properties":{"applications":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","passwordCredentials","federatedIdentityCredentials"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"passwordCredentials":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["keyId"],"properties":{"keyId":{"type":"string"},"displayName":{"$ref":"#/definitions/nullableString"},"hint":{"$ref":"#/definitions/nullableString"},"startDateTime":{"$ref":"#/definitions/nullableString"},"endDateTime":{"$ref":"#/definitions/nullableString"}}}},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}},"servicePrincipals":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","memberOf"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"servicePrincipalType":{"type":"string"},"memberOf":{"$ref":"#/definitions/stringList"}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","displayName"],"properties":{"objectId":{"type":"string"},"displayName":{"type":"string"}}}}}},"azure":{"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://trustscope.dev/schemas/inventory-1.json","title":"trustscope inventory snapshot, schema version 1","description":"What trustscope collected from Buildkite, Microsoft Graph and Azure Resource Manager. Facts only; no secret values.","type":"object","additionalProperties":false,"required":["schemaVersion","cloud","coverage"],"properties":{"$schema":{"type":"string"},"schemaVersion":{"const":1},"collectedAt":{"type":"string","format":"date-time"},"cloud":{"enum":["AzureCloud","AzureUSGovernment","AzureChinaCloud"]},"tenantId":{"type":"string"},"buildkite":{"$ref":"#/definitions/buildkite"},"entra":{"$ref":"#/definitions/entra"},"azure":{"$ref":"#/definitions/azure"},"coverage":{"type":"object","additionalProperties":false,"required":["complete","gaps"],"properties":{"complete":{"type":"boolean"},"gaps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","scope","error"],"properties":{"source":{"type":"string"},"scope":{"type":"string"},"error":{"type":"string"}}}}}}},"definitions":{"nonEmpty":{"type":"string","minLength":1},"activityLog":{"description":"What privileged federated identities did, from each subscription's Activity Log (collected with --activity). Only a pair listed in reads was read in full.","type":"object","additionalProperties":false,"required":["from","to","reads"],"properties":{"from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},"reads":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["principalId","subscriptionId","operations"],"properties":{"principalId":{"$ref":"#/definitions/nonEmpty"},"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"operations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["operation","count","first","last","scopes"],"properties":{"operation":{"$ref":"#/definitions/nonEmpty"},"count":{"type":"integer","minimum":1},"first":{"type":"string","format":"date-time"},"last":{"type":"string","format":"date-time"},"scopes":{"type":"array","maxItems":20,"items":{"type":"string"}},"moreScopes":{"type":"integer","minimum":1}}}}}}}}},"nullableString":{"type":["string","null"]},"tags":{"type":"object","additionalProperties":{"type":"string"}},"stringList":{"type":"array","items":{"type":"string"}},"buildkite":{"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}},"federatedCredential":{"type":"object","additionalProperties":false,"required":["name","issuer","subject","audiences"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"issuer":{"type":"string"},"subject":{"type":"string","description":"Empty for a credential that matches by claimsMatchingExpression"},"claimsMatchingExpression":{"type":"object","additionalProperties":false,"required":["value","languageVersion"],"properties":{"value":{"type":"string"},"languageVersion":{"type":"integer"}}},"audiences":{"$ref":"#/definitions/stringList"},"description":{"$ref":"#/definitions/nullableString"}}},"entra":{"type":"object","additionalProperties":false,"required":["applications","servicePrincipals","groups"],"properties":{"applications":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","passwordCredentials","federatedIdentityCredentials"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"passwordCredentials":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["keyId"],"properties":{"keyId":{"type":"string"},"displayName":{"$ref":"#/definitions/nullableString"},"hint":{"$ref":"#/definitions/nullableString"},"startDateTime":{"$ref":"#/definitions/nullableString"},"endDateTime":{"$ref":"#/definitions/nullableString"}}}},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}},"servicePrincipals":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","memberOf"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"servicePrincipalType":{"type":"string"},"memberOf":{"$ref":"#/definitions/stringList"}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","displayName"],"properties":{"objectId":{"type":"string"},"displayName":{"type":"string"}}}}}},"azure":{"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"activity":{"$ref":"#/definitions/activityLog"},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const formats0 = fullFormats["date-time"];
 const schema12 = {"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}};
@@ -1939,8 +1939,500 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema40 = {"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}};
+const schema40 = {"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"activity":{"$ref":"#/definitions/activityLog"},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}};
 const schema44 = {"type":"object","additionalProperties":{"type":"string"}};
+const schema62 = {"description":"What privileged federated identities did, from each subscription's Activity Log (collected with --activity). Only a pair listed in reads was read in full.","type":"object","additionalProperties":false,"required":["from","to","reads"],"properties":{"from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},"reads":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["principalId","subscriptionId","operations"],"properties":{"principalId":{"$ref":"#/definitions/nonEmpty"},"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"operations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["operation","count","first","last","scopes"],"properties":{"operation":{"$ref":"#/definitions/nonEmpty"},"count":{"type":"integer","minimum":1},"first":{"type":"string","format":"date-time"},"last":{"type":"string","format":"date-time"},"scopes":{"type":"array","maxItems":20,"items":{"type":"string"}},"moreScopes":{"type":"integer","minimum":1}}}}}}}}};
+
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.from === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.to === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.reads === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reads"},message:"must have required property '"+"reads"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "from") || (key0 === "to")) || (key0 === "reads"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.from !== undefined){
+let data0 = data.from;
+if(typeof data0 === "string"){
+if(!(formats0.validate(data0))){
+const err4 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.to !== undefined){
+let data1 = data.to;
+if(typeof data1 === "string"){
+if(!(formats0.validate(data1))){
+const err6 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.reads !== undefined){
+let data2 = data.reads;
+if(Array.isArray(data2)){
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.principalId === undefined){
+const err8 = {instancePath:instancePath+"/reads/" + i0,schemaPath:"#/properties/reads/items/required",keyword:"required",params:{missingProperty: "principalId"},message:"must have required property '"+"principalId"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data3.subscriptionId === undefined){
+const err9 = {instancePath:instancePath+"/reads/" + i0,schemaPath:"#/properties/reads/items/required",keyword:"required",params:{missingProperty: "subscriptionId"},message:"must have required property '"+"subscriptionId"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data3.operations === undefined){
+const err10 = {instancePath:instancePath+"/reads/" + i0,schemaPath:"#/properties/reads/items/required",keyword:"required",params:{missingProperty: "operations"},message:"must have required property '"+"operations"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "principalId") || (key1 === "subscriptionId")) || (key1 === "operations"))){
+const err11 = {instancePath:instancePath+"/reads/" + i0,schemaPath:"#/properties/reads/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data3.principalId !== undefined){
+let data4 = data3.principalId;
+if(typeof data4 === "string"){
+if(func3(data4) < 1){
+const err12 = {instancePath:instancePath+"/reads/" + i0+"/principalId",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/reads/" + i0+"/principalId",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data3.subscriptionId !== undefined){
+let data5 = data3.subscriptionId;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err14 = {instancePath:instancePath+"/reads/" + i0+"/subscriptionId",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/reads/" + i0+"/subscriptionId",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data3.operations !== undefined){
+let data6 = data3.operations;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+let data7 = data6[i1];
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.operation === undefined){
+const err16 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1,schemaPath:"#/properties/reads/items/properties/operations/items/required",keyword:"required",params:{missingProperty: "operation"},message:"must have required property '"+"operation"+"'"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(data7.count === undefined){
+const err17 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1,schemaPath:"#/properties/reads/items/properties/operations/items/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data7.first === undefined){
+const err18 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1,schemaPath:"#/properties/reads/items/properties/operations/items/required",keyword:"required",params:{missingProperty: "first"},message:"must have required property '"+"first"+"'"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(data7.last === undefined){
+const err19 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1,schemaPath:"#/properties/reads/items/properties/operations/items/required",keyword:"required",params:{missingProperty: "last"},message:"must have required property '"+"last"+"'"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data7.scopes === undefined){
+const err20 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1,schemaPath:"#/properties/reads/items/properties/operations/items/required",keyword:"required",params:{missingProperty: "scopes"},message:"must have required property '"+"scopes"+"'"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+for(const key2 in data7){
+if(!((((((key2 === "operation") || (key2 === "count")) || (key2 === "first")) || (key2 === "last")) || (key2 === "scopes")) || (key2 === "moreScopes"))){
+const err21 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1,schemaPath:"#/properties/reads/items/properties/operations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data7.operation !== undefined){
+let data8 = data7.operation;
+if(typeof data8 === "string"){
+if(func3(data8) < 1){
+const err22 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/operation",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/operation",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data7.count !== undefined){
+let data9 = data7.count;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err24 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/count",schemaPath:"#/properties/reads/items/properties/operations/items/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 1 || isNaN(data9)){
+const err25 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/count",schemaPath:"#/properties/reads/items/properties/operations/items/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+if(data7.first !== undefined){
+let data10 = data7.first;
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+const err26 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/first",schemaPath:"#/properties/reads/items/properties/operations/items/properties/first/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/first",schemaPath:"#/properties/reads/items/properties/operations/items/properties/first/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data7.last !== undefined){
+let data11 = data7.last;
+if(typeof data11 === "string"){
+if(!(formats0.validate(data11))){
+const err28 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/last",schemaPath:"#/properties/reads/items/properties/operations/items/properties/last/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/last",schemaPath:"#/properties/reads/items/properties/operations/items/properties/last/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data7.scopes !== undefined){
+let data12 = data7.scopes;
+if(Array.isArray(data12)){
+if(data12.length > 20){
+const err30 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/scopes",schemaPath:"#/properties/reads/items/properties/operations/items/properties/scopes/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data12[i2] !== "string"){
+const err31 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/scopes/" + i2,schemaPath:"#/properties/reads/items/properties/operations/items/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/scopes",schemaPath:"#/properties/reads/items/properties/operations/items/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data7.moreScopes !== undefined){
+let data14 = data7.moreScopes;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err33 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/moreScopes",schemaPath:"#/properties/reads/items/properties/operations/items/properties/moreScopes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 1 || isNaN(data14)){
+const err34 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1+"/moreScopes",schemaPath:"#/properties/reads/items/properties/operations/items/properties/moreScopes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/reads/" + i0+"/operations/" + i1,schemaPath:"#/properties/reads/items/properties/operations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/reads/" + i0+"/operations",schemaPath:"#/properties/reads/items/properties/operations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/reads/" + i0,schemaPath:"#/properties/reads/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/reads",schemaPath:"#/properties/reads/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+validate18.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2017,7 +2509,7 @@ vErrors.push(err6);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "managementGroups") || (key0 === "subscriptions")) || (key0 === "resourceGroups")) || (key0 === "roleDefinitions")) || (key0 === "roleAssignments")) || (key0 === "storageAccounts")) || (key0 === "managedIdentities"))){
+if(!((((((((key0 === "managementGroups") || (key0 === "subscriptions")) || (key0 === "resourceGroups")) || (key0 === "roleDefinitions")) || (key0 === "roleAssignments")) || (key0 === "storageAccounts")) || (key0 === "activity")) || (key0 === "managedIdentities"))){
 const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
@@ -3254,14 +3746,20 @@ vErrors.push(err106);
 errors++;
 }
 }
+if(data.activity !== undefined){
+if(!(validate18(data.activity, {instancePath:instancePath+"/activity",parentData:data,parentDataProperty:"activity",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+}
 if(data.managedIdentities !== undefined){
-let data57 = data.managedIdentities;
-if(Array.isArray(data57)){
-const len12 = data57.length;
+let data58 = data.managedIdentities;
+if(Array.isArray(data58)){
+const len12 = data58.length;
 for(let i12=0; i12<len12; i12++){
-let data58 = data57[i12];
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-if(data58.id === undefined){
+let data59 = data58[i12];
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.id === undefined){
 const err107 = {instancePath:instancePath+"/managedIdentities/" + i12,schemaPath:"#/properties/managedIdentities/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err107];
@@ -3271,7 +3769,7 @@ vErrors.push(err107);
 }
 errors++;
 }
-if(data58.name === undefined){
+if(data59.name === undefined){
 const err108 = {instancePath:instancePath+"/managedIdentities/" + i12,schemaPath:"#/properties/managedIdentities/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err108];
@@ -3281,7 +3779,7 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data58.clientId === undefined){
+if(data59.clientId === undefined){
 const err109 = {instancePath:instancePath+"/managedIdentities/" + i12,schemaPath:"#/properties/managedIdentities/items/required",keyword:"required",params:{missingProperty: "clientId"},message:"must have required property '"+"clientId"+"'"};
 if(vErrors === null){
 vErrors = [err109];
@@ -3291,7 +3789,7 @@ vErrors.push(err109);
 }
 errors++;
 }
-if(data58.principalId === undefined){
+if(data59.principalId === undefined){
 const err110 = {instancePath:instancePath+"/managedIdentities/" + i12,schemaPath:"#/properties/managedIdentities/items/required",keyword:"required",params:{missingProperty: "principalId"},message:"must have required property '"+"principalId"+"'"};
 if(vErrors === null){
 vErrors = [err110];
@@ -3301,7 +3799,7 @@ vErrors.push(err110);
 }
 errors++;
 }
-if(data58.federatedIdentityCredentials === undefined){
+if(data59.federatedIdentityCredentials === undefined){
 const err111 = {instancePath:instancePath+"/managedIdentities/" + i12,schemaPath:"#/properties/managedIdentities/items/required",keyword:"required",params:{missingProperty: "federatedIdentityCredentials"},message:"must have required property '"+"federatedIdentityCredentials"+"'"};
 if(vErrors === null){
 vErrors = [err111];
@@ -3311,7 +3809,7 @@ vErrors.push(err111);
 }
 errors++;
 }
-for(const key11 in data58){
+for(const key11 in data59){
 if(!((((((key11 === "id") || (key11 === "name")) || (key11 === "clientId")) || (key11 === "principalId")) || (key11 === "tenantId")) || (key11 === "federatedIdentityCredentials"))){
 const err112 = {instancePath:instancePath+"/managedIdentities/" + i12,schemaPath:"#/properties/managedIdentities/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -3323,10 +3821,10 @@ vErrors.push(err112);
 errors++;
 }
 }
-if(data58.id !== undefined){
-let data59 = data58.id;
-if(typeof data59 === "string"){
-if(func3(data59) < 1){
+if(data59.id !== undefined){
+let data60 = data59.id;
+if(typeof data60 === "string"){
+if(func3(data60) < 1){
 const err113 = {instancePath:instancePath+"/managedIdentities/" + i12+"/id",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err113];
@@ -3348,8 +3846,8 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data58.name !== undefined){
-if(typeof data58.name !== "string"){
+if(data59.name !== undefined){
+if(typeof data59.name !== "string"){
 const err115 = {instancePath:instancePath+"/managedIdentities/" + i12+"/name",schemaPath:"#/properties/managedIdentities/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err115];
@@ -3360,10 +3858,10 @@ vErrors.push(err115);
 errors++;
 }
 }
-if(data58.clientId !== undefined){
-let data61 = data58.clientId;
-if(typeof data61 === "string"){
-if(func3(data61) < 1){
+if(data59.clientId !== undefined){
+let data62 = data59.clientId;
+if(typeof data62 === "string"){
+if(func3(data62) < 1){
 const err116 = {instancePath:instancePath+"/managedIdentities/" + i12+"/clientId",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err116];
@@ -3385,10 +3883,10 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data58.principalId !== undefined){
-let data62 = data58.principalId;
-if(typeof data62 === "string"){
-if(func3(data62) < 1){
+if(data59.principalId !== undefined){
+let data63 = data59.principalId;
+if(typeof data63 === "string"){
+if(func3(data63) < 1){
 const err118 = {instancePath:instancePath+"/managedIdentities/" + i12+"/principalId",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err118];
@@ -3410,8 +3908,8 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data58.tenantId !== undefined){
-if(typeof data58.tenantId !== "string"){
+if(data59.tenantId !== undefined){
+if(typeof data59.tenantId !== "string"){
 const err120 = {instancePath:instancePath+"/managedIdentities/" + i12+"/tenantId",schemaPath:"#/properties/managedIdentities/items/properties/tenantId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
@@ -3422,12 +3920,12 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data58.federatedIdentityCredentials !== undefined){
-let data64 = data58.federatedIdentityCredentials;
-if(Array.isArray(data64)){
-const len13 = data64.length;
+if(data59.federatedIdentityCredentials !== undefined){
+let data65 = data59.federatedIdentityCredentials;
+if(Array.isArray(data65)){
+const len13 = data65.length;
 for(let i13=0; i13<len13; i13++){
-if(!(validate14(data64[i13], {instancePath:instancePath+"/managedIdentities/" + i12+"/federatedIdentityCredentials/" + i13,parentData:data64,parentDataProperty:i13,rootData}))){
+if(!(validate14(data65[i13], {instancePath:instancePath+"/managedIdentities/" + i12+"/federatedIdentityCredentials/" + i13,parentData:data65,parentDataProperty:i13,rootData}))){
 vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }

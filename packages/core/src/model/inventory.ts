@@ -174,7 +174,49 @@ export interface AzureInventory {
   roleAssignments: RoleAssignment[];
   storageAccounts: StorageAccount[];
   managedIdentities: ManagedIdentity[];
+  /**
+   * What privileged federated identities did, from each subscription's Activity Log (collected
+   * only with `--activity`). Absent: not read, so no rule may conclude anything from it.
+   */
+  activity?: ActivityLog;
 }
+
+/** The Activity Log window that was read, and what each candidate identity did in it. */
+export interface ActivityLog {
+  /** The window read, ISO 8601 (`to` is the collection time; Azure keeps 90 days). */
+  from: string;
+  to: string;
+  /**
+   * One entry per (identity, subscription) whose log was read in full. Only here is the absence
+   * of an operation evidence: a pair whose read failed is a coverage gap and has no entry.
+   */
+  reads: ActivityRead[];
+}
+
+export interface ActivityRead {
+  /** The identity's object ID (the service principal's or managed identity's principal ID), lower case. */
+  principalId: string;
+  subscriptionId: string;
+  /** Succeeded control-plane operations other than reads (`…/write`, `…/delete`, `…/action`), one entry per operation name. */
+  operations: ActivityOperation[];
+}
+
+export interface ActivityOperation {
+  /** `operationName.value` as Azure wrote it, e.g. `Microsoft.Authorization/roleAssignments/write`. */
+  operation: string;
+  /** How many succeeded events. */
+  count: number;
+  /** First and last event time in the window, ISO 8601. */
+  first: string;
+  last: string;
+  /** The distinct resource IDs (or scopes) it was performed on, sorted, at most ACTIVITY_SCOPES_KEPT. */
+  scopes: string[];
+  /** How many more distinct scopes there were than `scopes` lists. */
+  moreScopes?: number;
+}
+
+/** How many distinct scopes an operation keeps in a snapshot (the rest are counted). */
+export const ACTIVITY_SCOPES_KEPT = 20;
 
 export interface AzureManagementGroup {
   /** `/providers/Microsoft.Management/managementGroups/{name}` */
