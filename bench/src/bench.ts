@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: collects a generated enterprise-size tenant from the emulator (in its own process,
  * with a fixed per-request latency) through the real collectors, judges it, and prints requests
- * per API family against their lower bound (lower-bound.ts), wall time against its lower bound,
+ * per API family against their lower bound (lower-bound.ts), the Activity Log listings of the
+ * privileged federated identities against theirs, wall time against its lower bound,
  * rule-evaluation time and memory at 1×, 2×, 4× and 8×, the straightforward collector's figures,
  * the installed CLI's start-up (startup.ts), and whether every planted finding was found. Exit 1
  * when a planted finding is missed; targets that are missed are printed as FAIL (timings vary by
@@ -9,7 +10,7 @@
  *
  *   pnpm bench [--latency MS] [--concurrency N] [--buildkite-page N] [--graph-page N]
  *              [--scale N] [--factors 1,2,4,8] [--runs N] [--no-naive] [--seed N]
- *              [--startup-runs N] [--no-startup]
+ *              [--startup-runs N] [--no-startup] [--activity-events N]
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -18,9 +19,9 @@ import { collectInventory, staticTokenCredential } from "@trustscope/core/collec
 import { generateCertificate } from "@trustscope/emulator";
 import { builtinRules } from "@trustscope/rules";
 import { missed } from "./check.ts";
-import { BENCH_NOW, generateTenant, REFERENCE_SIZE, scaled } from "./generate.ts";
+import { ACTIVITY_DAYS, BENCH_NOW, generateTenant, REFERENCE_SIZE, scaled, type ActivityOptions } from "./generate.ts";
 import { addCounts, ask, forkTs, NO_REQUESTS, type ChildReply, type RequestCounts } from "./ipc.ts";
-import { lowerBound, MAX_PAGE, type Family } from "./lower-bound.ts";
+import { ACTIVITY_PAGE, lowerBound, MAX_PAGE, type Family } from "./lower-bound.ts";
 import { collectNaively } from "./naive.ts";
 import { scanSyntheticRepo } from "./repo.ts";
 import { measureStartup, type StartupCase, type StartupResult } from "./startup.ts";
@@ -51,6 +52,7 @@ const OPTIONS = {
   seed: { type: "string" },
   "startup-runs": { type: "string" },
   "no-startup": { type: "boolean" },
+  "activity-events": { type: "string" },
 } as const;
 
 function parseOptions() {
@@ -69,6 +71,8 @@ const seed = positive("seed", values.seed, 1);
 const size = scaled(REFERENCE_SIZE, positive("scale", values.scale, 1));
 const runs = positive("runs", values.runs, 5);
 const startupRuns = positive("startup-runs", values["startup-runs"], 7);
+// Every identity's Activity Log events multiplied by this (requests grow with it, memory must not).
+const activity: ActivityOptions = { eventsFactor: positive("activity-events", values["activity-events"], 1) };
 const factors = (values.factors ?? "1,2,4,8").split(",").map((f) => positive("factors", f.trim(), 1));
 const pageSize = {
   buildkite: positive("buildkite-page", values["buildkite-page"], COLLECT_DEFAULTS.pageSize.buildkite),
@@ -112,7 +116,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 try {
   // The three serve one certificate, so the collector trusts one CA as it would trust the real APIs'.
   const tls = await generateCertificate();
-  const [bkEmu, graphEmu, armEmu] = await Promise.all(children.map((c) => ask(c, { kind: "start", size, seed, latencyMs, tls }, "started")));
+  const [bkEmu, graphEmu, armEmu] = await Promise.all(children.map((c) => ask(c, { kind: "start", size, seed, activity, latencyMs, tls }, "started")));
   const emu = { buildkiteGraphqlUrl: bkEmu!.buildkiteGraphqlUrl, graphUrl: graphEmu!.graphUrl, armUrl: armEmu!.armUrl, caPem: tls.cert, tokens: bkEmu!.tokens };
   const options: CollectOptions = {
     cloud: "AzureCloud",
@@ -129,6 +133,7 @@ try {
     caPem: emu.caPem,
     concurrency,
     pageSize,
+    activity: { days: ACTIVITY_DAYS },
   };
 
   // 2. Collect through the real collectors: one cold run (it also pays for loading and compiling
@@ -148,7 +153,8 @@ try {
     const cpuBefore = process.cpuUsage();
     const busyBefore = performance.eventLoopUtilization();
     const started = performance.now();
-    collected = await collectInventory(options);
+    // The log's window ends at the generated tenant's time, as a scan at that time would read it.
+    collected = await collectInventory(options, BENCH_NOW);
     walls.push(performance.now() - started);
     const busy = performance.eventLoopUtilization(busyBefore).active;
     const used = process.cpuUsage(cpuBefore);
@@ -164,7 +170,7 @@ try {
 
   // 3. Judge what was collected, with the synthetic repository one of its pipelines builds (as
   // `scan --repo` would): every planted finding must be there.
-  const { inventory: generated, planted, repo, notApplicable } = generateTenant(size, seed);
+  const { inventory: generated, planted, repo, notApplicable } = generateTenant(size, seed, activity);
   const repoAnalysis = scanSyntheticRepo(repo);
   if (repoAnalysis.repo.diagnostics.some((d) => !d.note)) failures.push("the synthetic repository was not read fully");
   const evalStarted = performance.now();
@@ -191,8 +197,13 @@ try {
   out(`  ${size.subscriptions} subscriptions × ${size.roleAssignmentsPerSubscription} role assignments, ${size.storageAccounts} storage accounts, ${generated.azure!.managedIdentities.length} managed identities`);
   out(`  latency ${latencyMs} ms per request, concurrency ${concurrency} per API family, pages: Buildkite ${pageSize.buildkite}, Graph ${pageSize.graph} (100 with $expand), ARM server-chosen (emulator ${MAX_PAGE.arm})`);
   out();
-  out("Requests (HTTP requests; Graph $batch counts once, its inner requests in brackets)");
-  const families: Family[] = ["buildkite", "graph", "arm"];
+  const reads = generated.azure!.activity!.reads;
+  const events = reads.reduce((n, r) => n + r.operations.reduce((m, o) => m + o.count, 0), 0);
+  const perListing = reads.map((r) => r.operations.reduce((m, o) => m + o.count, 0)).sort((a, b) => a - b);
+  out(`  Activity Log: ${new Set(reads.map((r) => r.principalId)).size} privileged federated identities, ${reads.length} (identity, subscription) listings, ${events} events in ${ACTIVITY_DAYS} days (median ${perListing[Math.floor(perListing.length / 2)] ?? 0}, largest ${perListing[perListing.length - 1] ?? 0} per listing; events ×${activity.eventsFactor}), page size ${ACTIVITY_PAGE}`);
+  out();
+  out("Requests (HTTP requests; Graph $batch counts once, its inner requests in brackets; the Activity Log's ARM requests apart)");
+  const families: Family[] = ["buildkite", "graph", "arm", "activity"];
   const rows = [["API", "made", "lower bound", "ratio", "straightforward", "vs. ours"]];
   let made = 0;
   let lower = 0;
@@ -201,10 +212,11 @@ try {
     made += n;
     lower += bound.requests[f];
     const inner = f === "graph" ? ` [${counts.graphInner}]` : "";
-    const naiveN = naive ? naive.counts[f] : undefined;
+    // The straightforward collector reads no Activity Log.
+    const naiveN = naive && f !== "activity" ? naive.counts[f] : undefined;
     rows.push([f, `${n}${inner}`, String(bound.requests[f]), ratio(n, bound.requests[f]), naiveN === undefined ? "-" : `${naiveN}${f === "graph" ? ` [${naive!.counts.graphInner}]` : ""}`, naiveN === undefined ? "-" : ratio(naiveN, n)]);
   }
-  rows.push(["total", String(made), String(lower), ratio(made, lower), naive ? String(naive.counts.buildkite + naive.counts.graph + naive.counts.arm) : "-", naive ? ratio(naive.counts.buildkite + naive.counts.graph + naive.counts.arm, made) : "-"]);
+  rows.push(["total", String(made), String(lower), ratio(made, lower), naive ? String(naive.counts.buildkite + naive.counts.graph + naive.counts.arm) : "-", naive ? ratio(naive.counts.buildkite + naive.counts.graph + naive.counts.arm, made - counts.activity) : "-"]);
   table(rows);
   if (counts.failed > 0 || counts.foreign > 0) failures.push(`${counts.failed} requests failed during collection`);
   out();
@@ -215,7 +227,7 @@ try {
     ["collection, cold run", ms(coldMs), ms(wallBound), ratio(coldMs, wallBound)],
     ...(naive ? [["straightforward", ms(naive.wallMs), "", `${ratio(naive.wallMs, wallMs)} ours`]] : []),
   ]);
-  out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${families.map((f) => `⌈${bound.requests[f]}/${concurrency}⌉`).join(", ")})`);
+  out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${["buildkite", "graph"].map((f) => `⌈${bound.requests[f as Family]}/${concurrency}⌉`).join(", ")}, ⌈(${bound.requests.arm} + ${bound.requests.activity} Activity Log)/${concurrency}⌉)`);
   if (cpu.length > 0) {
     out(`  CPU per warm run (median): collector ${ms(median(cpu.map((c) => c.collector)))} (main thread busy ${ms(median(cpu.map((c) => c.mainBusy)))}), emulator processes ${ms(median(cpu.map((c) => c.emulator)))}; ${os.availableParallelism()} cores`);
   }
@@ -223,11 +235,14 @@ try {
   if (!collected.coverage.complete) failures.push("the collection was incomplete");
   out(`  rule evaluation of the collected tenant and the synthetic repository: ${ms(evalMs)}, ${evaluation.findings.length} findings`);
 
+  const activityOk = counts.activity <= TARGET.requests * bound.requests.activity;
   const requestsOk = made <= TARGET.requests * lower;
   const wallOk = wallMs <= TARGET.wall * wallBound;
   out();
   out("Targets");
   out(`  ${verdict(requestsOk)}  requests ≤ ${TARGET.requests} × lower bound (${ratio(made, lower)})`);
+  out(`  ${verdict(activityOk)}  Activity Log requests ≤ ${TARGET.requests} × lower bound (${counts.activity} against ${bound.requests.activity}: ${ratio(counts.activity, bound.requests.activity)}); collector peak RSS ${Math.round(collectRssMb)} MB with events ×${activity.eventsFactor} (compare a run with --activity-events 10)`);
+  if (!activityOk) failures.push("Activity Log requests above target");
   out(`  ${verdict(wallOk)}  wall time ≤ ${TARGET.wall} × lower bound (${ratio(wallMs, wallBound)})`);
   if (!requestsOk) failures.push("requests above target");
   if (!wallOk) failures.push("wall time above target");
@@ -243,7 +258,7 @@ const evaluated: Extract<ChildReply, { kind: "evaluated" }>[] = [];
 for (const factor of factors) {
   progress(`bench: evaluating at ${factor}×…`);
   const worker = forkTs("./evaluate-child.ts");
-  const r = await ask(worker, { kind: "evaluate", size, seed, factor }, "evaluated");
+  const r = await ask(worker, { kind: "evaluate", size, seed, activity, factor }, "evaluated");
   evaluated.push(r);
   missedFindings.push(...r.missed.map((m) => `${factor}× tenant: ${m}`));
   evalRows.push([`${factor}×`, String(r.roleAssignments), ms(r.evaluationMs), `${(r.evaluationMs / (r.roleAssignments / 1000)).toFixed(2)} ms`, `${r.heapAfterMb} MB`, `${r.peakRssMb} MB`, String(r.findings)]);

@@ -8,11 +8,13 @@ import { MAX_PAGE } from "./lower-bound.ts";
 import type { ChildReply, ChildRequest, RequestCounts } from "./ipc.ts";
 
 let emulator: Emulator | undefined;
+const ACTIVITY_PATH = /\/providers\/microsoft\.insights\/eventtypes\/management\/values\?/i;
 
 function counts(emu: Emulator): RequestCounts {
-  const out: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, foreign: 0, failed: 0 };
+  const out: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, activity: 0, foreign: 0, failed: 0 };
   for (const r of emu.requests) {
     if (r.batchInner) out.graphInner++;
+    else if (r.api === "arm" && ACTIVITY_PATH.test(r.path)) out.activity++;
     else out[r.api]++;
     if (r.status >= 400) out.failed++;
   }
@@ -29,7 +31,7 @@ process.on("message", (message: ChildRequest) => {
   void (async () => {
     switch (message.kind) {
       case "start": {
-        const { inventory } = generateTenant(message.size as TenantSize, message.seed);
+        const { inventory } = generateTenant(message.size as TenantSize, message.seed, message.activity);
         emulator = await startEmulator({
           scenario: inventory,
           latencyMs: message.latencyMs,

@@ -15,7 +15,7 @@ const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 process.on("message", (message: ChildRequest) => {
   if (message.kind !== "evaluate") return;
   try {
-    const { inventory, planted, repo: synthetic } = generateTenant(scaled(message.size, message.factor), message.seed);
+    const { inventory, planted, repo: synthetic } = generateTenant(scaled(message.size, message.factor), message.seed, message.activity);
     const repo = scanSyntheticRepo(synthetic);
     globalThis.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;

@@ -7,18 +7,23 @@
  * the bench can prove that collecting fast never loses one.
  */
 import {
+  ACTIVITY_SCOPES_KEPT,
   BUILDKITE_ISSUER,
   TOKEN_EXCHANGE_AUDIENCES,
   type BuildkitePipeline,
   type EntraApplication,
   type EntraServicePrincipal,
+  type ActivityLog,
+  type ActivityOperation,
+  type ActivityRead,
   type FederatedCredential,
   type Inventory,
   type ManagedIdentity,
   type RoleAssignment,
+  type RoleDefinition,
   type StorageAccount,
 } from "@trustscope/core";
-import { BUILTIN_ROLES } from "@trustscope/core/testing";
+import { BUILTIN_ROLES, WEB_ROLES } from "@trustscope/core/testing";
 
 export interface TenantSize {
   applications: number;
@@ -126,6 +131,59 @@ const TENANT_ID = "00000000-0000-4000-8000-0000000b3a4c";
 const STEPS = "steps:\n  - label: test\n    command: make test\n";
 
 export const NOT_APPLICABLE: GeneratedTenant["notApplicable"] = [];
+
+/** How the Activity Log is generated; `eventsFactor` multiplies every identity's events (memory must not follow). */
+export interface ActivityOptions {
+  eventsFactor?: number;
+}
+
+/** The Activity Log window: the 90 days Azure keeps, up to the bench's evaluation time. */
+export const ACTIVITY_DAYS = 90;
+const DAY_MS = 86_400_000;
+/** ISO 8601 as the collector writes it: whole seconds without ".000". */
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+
+/**
+ * Website Contributor as Azure defines it (MicrosoftDocs/azure-docs, built-in-roles/web-and-mobile.md):
+ * the built-in role narrower-role-would-do proposes for the planted web deployer.
+ */
+export const WEBSITE_CONTRIBUTOR: RoleDefinition = WEB_ROLES.find((r) => r.roleName === "Website Contributor")!;
+
+/** Write operations ordinary pipelines perform (never Microsoft.Authorization: that is planted). */
+const OPERATION_POOL = [
+  "Microsoft.Web/sites/write",
+  "Microsoft.Web/sites/config/write",
+  "Microsoft.Storage/storageAccounts/write",
+  "Microsoft.KeyVault/vaults/secrets/write",
+  "Microsoft.Network/networkSecurityGroups/write",
+  "Microsoft.ContainerService/managedClusters/write",
+  "Microsoft.Sql/servers/databases/write",
+  "Microsoft.Compute/virtualMachines/write",
+  "Microsoft.Resources/deployments/delete",
+  "Microsoft.Web/sites/restart/action",
+];
+/** A web app deployed through a staging slot: 17 operations, all within Website Contributor. */
+const WEB_DEPLOY_OPERATIONS = [
+  "Microsoft.Resources/deployments/write",
+  "Microsoft.Resources/deployments/validate/action",
+  "Microsoft.Insights/components/write",
+  "Microsoft.Web/certificates/write",
+  "Microsoft.Web/sites/write",
+  "Microsoft.Web/sites/basicPublishingCredentialsPolicies/write",
+  "Microsoft.Web/sites/config/list/action",
+  "Microsoft.Web/sites/config/write",
+  "Microsoft.Web/sites/hostNameBindings/write",
+  "Microsoft.Web/sites/publishxml/action",
+  "Microsoft.Web/sites/restart/action",
+  "Microsoft.Web/sites/slots/write",
+  "Microsoft.Web/sites/slots/config/write",
+  "Microsoft.Web/sites/slots/extensions/write",
+  "Microsoft.Web/sites/slots/publishxml/action",
+  "Microsoft.Web/sites/slots/restart/action",
+  "Microsoft.Web/sites/slots/slotsswap/action",
+];
+/** One in this many privileged identities writes tens of thousands of events (a busy platform pipeline). */
+const HEAVY_EVERY = 70;
 
 /**
  * The synthetic repository: pipeline YAML and a script with one planted problem per repository
@@ -261,7 +319,7 @@ function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: 
   return { repo: { remoteUrl, files: { [PIPELINE]: pipelineYaml.join("\n"), [SCRIPT]: script.join("\n"), [TEMPLATE]: template.join("\n") } }, planted };
 }
 
-export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
+export function generateTenant(size: TenantSize, seed = 1, activityOptions: ActivityOptions = {}): GeneratedTenant {
   const random = prng(seed);
   const uuid = () => `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-8${hex(random, 3)}-${hex(random, 12)}`;
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
@@ -320,12 +378,23 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
   const servicePrincipals: EntraServicePrincipal[] = [];
   const roleAssignments: RoleAssignment[] = [];
   const assignmentsPerSub = new Map<string, number>();
+  /** Owner and Contributor grants of service principals and managed identities: principal → (subscription → grant scope). */
+  const privileged = new Map<string, Map<string, string>>();
+  /** Principals with at least one federated credential: with a privileged grant, their log is read. */
+  const federated = new Set<string>();
   const assign = (principalId: string, role: string, scope: string, principalType: RoleAssignment["principalType"], extra: Partial<RoleAssignment> = {}) => {
     const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${uuid()}`;
     roleAssignments.push({ id, scope, roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${role}`, principalId, principalType, ...extra });
     const sub = /^\/subscriptions\/([^/]+)/.exec(scope)?.[1];
     if (sub) assignmentsPerSub.set(sub, (assignmentsPerSub.get(sub) ?? 0) + 1);
+    if (sub && principalType === "ServicePrincipal" && (role === OWNER || role === CONTRIBUTOR)) {
+      const grants = privileged.get(principalId) ?? new Map<string, string>();
+      privileged.set(principalId, grants);
+      if (!grants.has(sub)) grants.set(sub, scope);
+    }
   };
+  /** Planted activity: principal → operations (empty: read in full, nothing done). */
+  const plantedActivity = new Map<string, { operations: string[]; events: number }>();
   const fic = (subject: string, name: string, extra: Partial<FederatedCredential> = {}): FederatedCredential => ({ name, issuer: BUILDKITE, subject, audiences: [AUDIENCE], ...extra });
   /** An app registration and its service principal; returns the principal's object ID. */
   const app = (displayName: string, credentials: FederatedCredential[], extra: Partial<EntraApplication> = {}, memberOf: string[] = []) => {
@@ -333,6 +402,7 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
     applications.push(a);
     const principalId = uuid();
     servicePrincipals.push({ objectId: principalId, appId: a.appId, displayName, servicePrincipalType: "Application", memberOf });
+    if (credentials.length > 0) federated.add(principalId);
     return { appId: a.appId, principalId };
   };
   const prodSub = subScope(subscriptions[0]!);
@@ -366,6 +436,18 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
     assign(manager.principalId, OWNER, subScope(subscriptions[1 % subscriptions.length]!), "ServicePrincipal");
     assign(uuid(), READER, subScope(subscriptions[1 % subscriptions.length]!), "User", { createdBy: manager.principalId });
     planted.push({ ruleId: "unconstrained-role-assignment", appId: manager.appId, scope: subScope(subscriptions[1 % subscriptions.length]!), what: "Owner without a condition on an identity that creates assignments" });
+    plantedActivity.set(manager.principalId, { operations: ["Microsoft.Authorization/roleAssignments/write", "Microsoft.Resources/deployments/write"], events: 120 });
+
+    // The Activity Log rules: production Contributor nobody used in 90 days, and production
+    // Contributor used only for what Website Contributor allows.
+    const dormant = app("planted-dormant", [fic(productionPipelines[2 % productionPipelines.length]!.uuid, "release")]);
+    assign(dormant.principalId, CONTRIBUTOR, rgsOf(0)[1 % size.resourceGroupsPerSubscription]!.id, "ServicePrincipal");
+    plantedActivity.set(dormant.principalId, { operations: [], events: 0 });
+    planted.push({ ruleId: "dormant-privileged-identity", appId: dormant.appId, scope: rgsOf(0)[1 % size.resourceGroupsPerSubscription]!.id, what: "Contributor in production and no operation in 90 days" });
+    const web = app("planted-web-deployer", [fic(productionPipelines[3 % productionPipelines.length]!.uuid, "web")]);
+    assign(web.principalId, CONTRIBUTOR, rgsOf(0)[2 % size.resourceGroupsPerSubscription]!.id, "ServicePrincipal");
+    plantedActivity.set(web.principalId, { operations: WEB_DEPLOY_OPERATIONS, events: 400 });
+    planted.push({ ruleId: "narrower-role-would-do", appId: web.appId, scope: rgsOf(0)[2 % size.resourceGroupsPerSubscription]!.id, what: "Contributor in production used only for operations Website Contributor allows" });
 
     const shared = app("planted-shared", [fic(productionPipelines[1]!.uuid, "prod"), fic(otherPipelines[3]!.uuid, "dev")]);
     planted.push({ ruleId: "shared-identity-across-environments", appId: shared.appId, what: "one app trusted by a production and a non-production pipeline" });
@@ -423,6 +505,7 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
       const rg = rgsOf(subIndex)[i % size.resourceGroupsPerSubscription]!;
       const name = `mi-${subIndex}-${i}`;
       const principalId = uuid();
+      federated.add(principalId);
       assign(principalId, CONTRIBUTOR, rg.id, "ServicePrincipal");
       const pipeline = pipelines[(subIndex * 13 + i) % pipelines.length]!;
       const clientId = uuid();
@@ -472,6 +555,8 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
     [applications[i], applications[j]] = [applications[j]!, applications[i]!];
   }
 
+  const activity = generateActivity(seed, privileged, federated, plantedActivity, activityOptions.eventsFactor ?? 1);
+
   const inventory: Inventory = {
     schemaVersion: 1,
     cloud: "AzureCloud",
@@ -482,12 +567,63 @@ export function generateTenant(size: TenantSize, seed = 1): GeneratedTenant {
       managementGroups: [root, prodMg, nonprodMg],
       subscriptions,
       resourceGroups,
-      roleDefinitions: structuredClone(BUILTIN_ROLES),
+      roleDefinitions: [...structuredClone(BUILTIN_ROLES), structuredClone(WEBSITE_CONTRIBUTOR)],
       roleAssignments,
       storageAccounts,
       managedIdentities,
+      activity,
     },
     coverage: { complete: true, gaps: [] },
   };
   return { inventory, planted, repo: repo!, notApplicable: NOT_APPLICABLE };
+}
+
+/**
+ * 90 days of Activity Log for every federated identity with a privileged grant, per subscription
+ * the grant is in: most write a few hundred events, one in HEAVY_EVERY tens of thousands, over 2
+ * to 5 operations on up to 8 resources each. Seeded apart from the tenant, so the tenant is the
+ * same whatever the log holds.
+ */
+function generateActivity(
+  seed: number,
+  privileged: Map<string, Map<string, string>>,
+  federated: Set<string>,
+  planted: Map<string, { operations: string[]; events: number }>,
+  eventsFactor: number,
+): ActivityLog {
+  const random = prng(seed * 7919 + 17);
+  const to = BENCH_NOW.getTime();
+  const from = to - ACTIVITY_DAYS * DAY_MS;
+  const reads: ActivityRead[] = [];
+  const candidates = [...privileged.keys()].filter((p) => federated.has(p)).sort();
+  for (const [index, principalId] of candidates.entries()) {
+    for (const [subscriptionId, scope] of [...privileged.get(principalId)!].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const plant = planted.get(principalId);
+      const heavy = index % HEAVY_EVERY === 0;
+      const events = Math.round((plant ? plant.events : heavy ? 10_000 + random() * 30_000 : 100 + random() * 500) * eventsFactor);
+      let names = plant?.operations;
+      if (!names) {
+        const pool = [...OPERATION_POOL];
+        names = ["Microsoft.Resources/deployments/write"];
+        for (let k = 1 + Math.floor(random() * 4); k > 0; k--) names.push(...pool.splice(Math.floor(random() * pool.length), 1));
+      }
+      // Events shared out by random weights; every operation gets at least one.
+      const weights = names.map(() => 0.5 + random());
+      const total = weights.reduce((a, b) => a + b, 0);
+      const counts = weights.map((w) => Math.max(1, Math.floor((events * w) / total)));
+      if (counts.length > 0) counts[0]! += Math.max(0, events - counts.reduce((a, b) => a + b, 0));
+      const operations: ActivityOperation[] = names.map((operation, i) => {
+        const count = counts[i]!;
+        const resourceType = operation.split("/").slice(0, 2).join("/");
+        const base = scope.includes("/resourceGroups/") ? scope : `${scope}/resourceGroups/rg-0`;
+        const distinct = Math.min(count, 1 + Math.floor(random() * 8), ACTIVITY_SCOPES_KEPT);
+        const scopes = Array.from({ length: distinct }, (_, j) => `${base}/providers/${resourceType}/r${j}`).sort();
+        const first = Math.floor((from + random() * 30 * DAY_MS) / 1000) * 1000;
+        const last = count === 1 ? first : Math.floor((to - random() * 5 * DAY_MS) / 1000) * 1000;
+        return { operation, count, first: iso(first), last: iso(last), scopes };
+      });
+      reads.push({ principalId, subscriptionId, operations });
+    }
+  }
+  return { from: iso(from), to: iso(to), reads };
 }

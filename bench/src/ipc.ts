@@ -1,11 +1,11 @@
 /** Messages between bench.ts and its child processes, and helpers to run a child. */
 import { fork, type ChildProcess } from "node:child_process";
-import type { TenantSize } from "./generate.ts";
+import type { ActivityOptions, TenantSize } from "./generate.ts";
 
-export const NO_REQUESTS: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, foreign: 0, failed: 0 };
+export const NO_REQUESTS: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, activity: 0, foreign: 0, failed: 0 };
 
 export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
-  return { buildkite: a.buildkite + b.buildkite, graph: a.graph + b.graph, graphInner: a.graphInner + b.graphInner, arm: a.arm + b.arm, foreign: a.foreign + b.foreign, failed: a.failed + b.failed };
+  return { buildkite: a.buildkite + b.buildkite, graph: a.graph + b.graph, graphInner: a.graphInner + b.graphInner, arm: a.arm + b.arm, activity: a.activity + b.activity, foreign: a.foreign + b.foreign, failed: a.failed + b.failed };
 }
 
 export interface RequestCounts {
@@ -13,16 +13,18 @@ export interface RequestCounts {
   graph: number;
   /** Requests inside Graph $batch bodies (Graph throttles each one). */
   graphInner: number;
+  /** ARM requests that list a subscription's Activity Log (counted apart from `arm`). */
   arm: number;
+  activity: number;
   foreign: number;
   failed: number;
 }
 
 export type ChildRequest =
-  | { kind: "start"; size: TenantSize; seed: number; latencyMs: number; tls: { key: string; cert: string } }
+  | { kind: "start"; size: TenantSize; seed: number; activity: ActivityOptions; latencyMs: number; tls: { key: string; cert: string } }
   | { kind: "counts" }
   | { kind: "close" }
-  | { kind: "evaluate"; size: TenantSize; seed: number; factor: number }
+  | { kind: "evaluate"; size: TenantSize; seed: number; activity: ActivityOptions; factor: number }
   | { kind: "read-repo"; files: number; runs: number };
 
 export type ChildReply =

@@ -19,9 +19,19 @@
  *              subscription included), storage accounts and managed identities: ⌈n ÷ 1000⌉ each;
  *              per managed identity one federated-credential list (ARM has no $expand for them).
  *
+ *   Activity Log  per (privileged federated identity, subscription its privileged grants reach):
+ *              max(1, ⌈events ÷ page size⌉), where events are every event the log holds for
+ *              that caller in the window (the emulator adds ACTIVITY_EXTRA_EVENTS no tally counts:
+ *              a read, a failed and a started write, a policy event). The server picks the page
+ *              size; the emulator serves the ARM page size. Requests follow identities ×
+ *              subscriptions × pages, never the number of operations.
+ *
  *   wall time ≥ latency × max(longest chain of dependent requests,
  *                             max over API families of ⌈requests ÷ concurrency⌉)
  *
+ * Activity Log listings go through ARM's concurrency limit, so they count with ARM there; the
+ * longest of them (each next link comes from the page before) comes after at least one page of
+ * applications and of role assignments (its identity must be known to be a candidate).
  * Each API family has its own concurrency limit. The longest chain is the application pages
  * (each next link comes from the page before) followed by the $batch that needs the last page,
  * or subscriptions → a subscription's listings page by page → a managed identity's credentials.
@@ -30,10 +40,14 @@
 import { classifyIssuer, normalizeScope, type Inventory } from "@trustscope/core";
 
 export const MAX_PAGE = { buildkite: 500, graphExpand: 100, arm: 1000 } as const;
+/** The emulator serves the Activity Log at the ARM page size (Azure picks about 200 itself). */
+export const ACTIVITY_PAGE = MAX_PAGE.arm;
+/** Events the emulator adds to each identity's log that no tally counts (see activity-log.ts). */
+export const ACTIVITY_EXTRA_EVENTS = 4;
 export const GRAPH_BATCH = 20;
 export const IN_FILTER_VALUES = 15;
 
-export type Family = "buildkite" | "graph" | "arm";
+export type Family = "buildkite" | "graph" | "arm" | "activity";
 
 export interface LowerBound {
   requests: Record<Family, number>;
@@ -79,11 +93,21 @@ export function lowerBound(inventory: Inventory): LowerBound {
       identities;
     longestArmChain = Math.max(longestArmChain, 1 + assignmentPages, identities > 0 ? 3 : 2);
   }
-  const chain = Math.max(appPages + 1, longestArmChain, pages(bk.pipelines.length, MAX_PAGE.buildkite));
-  const requests = { buildkite, graph, arm };
+  // The Activity Log: one listing per (identity, subscription) read, paged.
+  let activity = 0;
+  let longestActivity = 0;
+  for (const r of azure.activity?.reads ?? []) {
+    const events = r.operations.reduce((n, o) => n + o.count, 0) + ACTIVITY_EXTRA_EVENTS;
+    const listing = pages(events, ACTIVITY_PAGE);
+    activity += listing;
+    longestActivity = Math.max(longestActivity, listing);
+  }
+  const chain = Math.max(appPages + 1, longestArmChain, pages(bk.pipelines.length, MAX_PAGE.buildkite), longestActivity > 0 ? 1 + longestActivity : 0);
+  const requests = { buildkite, graph, arm, activity };
   return {
     requests,
     chain,
-    wallMs: (concurrency, latencyMs) => latencyMs * Math.max(chain, ...Object.values(requests).map((r) => Math.ceil(r / concurrency))),
+    wallMs: (concurrency, latencyMs) =>
+      latencyMs * Math.max(chain, ...[buildkite, graph, arm + activity].map((r) => Math.ceil(r / concurrency))),
   };
 }

@@ -9,12 +9,12 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalInventory, evaluate, pipelinesForRepo, type Inventory, type RepoAnalysis } from "@trustscope/core";
+import { activityCandidates, buildTrustGraph, canonicalInventory, evaluate, pipelinesForRepo, type Inventory, type RepoAnalysis } from "@trustscope/core";
 import { collectInventory, staticTokenCredential } from "@trustscope/core/collect";
 import { startEmulator, type Emulator } from "@trustscope/emulator";
 import { builtinRules } from "@trustscope/rules";
 import { missed } from "../src/check.ts";
-import { BENCH_NOW, generateTenant, type TenantSize } from "../src/generate.ts";
+import { ACTIVITY_DAYS, BENCH_NOW, generateTenant, type TenantSize } from "../src/generate.ts";
 import { lowerBound, MAX_PAGE } from "../src/lower-bound.ts";
 import { scanSyntheticRepo } from "../src/repo.ts";
 
@@ -50,6 +50,18 @@ describe("bench generator", () => {
   it("is deterministic for a seed", () => {
     expect(generateTenant(TINY, 7).inventory).toEqual(tenant.inventory);
     expect(generateTenant(TINY, 8).inventory).not.toEqual(tenant.inventory);
+  });
+
+  it("gives the log to exactly the identities whose log a collection reads, one of them with tens of thousands of events", () => {
+    const log = tenant.inventory.azure!.activity!;
+    const candidates = activityCandidates(buildTrustGraph(tenant.inventory), tenant.inventory);
+    expect(log.reads.map((r) => `${r.principalId} ${r.subscriptionId}`).sort()).toEqual(candidates.flatMap((c) => c.subscriptionIds.map((s) => `${c.principalId} ${s}`)).sort());
+    const events = log.reads.map((r) => r.operations.reduce((n, o) => n + o.count, 0));
+    expect(Math.max(...events)).toBeGreaterThanOrEqual(10_000);
+    // Ten times the events: ten times the (events of the) log, the same identities and operations.
+    const tenfold = generateTenant(TINY, 7, { eventsFactor: 10 }).inventory;
+    expect(tenfold.azure!.activity!.reads.map((r) => r.operations.map((o) => o.operation))).toEqual(log.reads.map((r) => r.operations.map((o) => o.operation)));
+    expect(tenfold.azure!.activity!.reads.reduce((n, r) => n + r.operations.reduce((m, o) => m + o.count, 0), 0)).toBeGreaterThan(9 * events.reduce((a, b) => a + b, 0));
   });
 
   it("plants every built-in rule", () => {
@@ -110,15 +122,21 @@ describe("bench collection against the emulator", () => {
         armCredentialName: "test token",
       },
       caPem: emu.caPem,
-    });
+      activity: { days: ACTIVITY_DAYS },
+    }, BENCH_NOW);
   });
   afterAll(() => emu.close());
 
   it("makes exactly the lower bound's requests per API family, all answered", () => {
     const bound = lowerBound(tenant.inventory);
+    const isActivity = (path: string) => /\/eventtypes\/management\/values\?/i.test(path);
     for (const api of ["buildkite", "graph", "arm"] as const) {
-      expect(emu.requests.filter((r) => r.api === api && !r.batchInner).length, api).toBe(bound.requests[api]);
+      expect(emu.requests.filter((r) => r.api === api && !r.batchInner && !isActivity(r.path)).length, api).toBe(bound.requests[api]);
     }
+    // One listing per (privileged federated identity, subscription), paged: the heavy identities' many pages included.
+    const listings = emu.requests.filter((r) => r.api === "arm" && isActivity(r.path));
+    expect(listings.length, "activity").toBe(bound.requests.activity);
+    expect(listings.length).toBeGreaterThan(tenant.inventory.azure!.activity!.reads.length);
     expect(emu.requests.filter((r) => r.status >= 400)).toEqual([]);
     expect(collected.coverage).toEqual({ complete: true, gaps: [] });
   });

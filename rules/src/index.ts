@@ -24,6 +24,8 @@ import { unguardedTokenRequest } from "./rules/unguarded-token-request.ts";
 import { wildcardClaimsExpression } from "./rules/wildcard-claims-expression.ts";
 import { uploadTimeInterpolation } from "./rules/upload-time-interpolation.ts";
 import { roleDecidedAtDeploy } from "./rules/role-decided-at-deploy.ts";
+import { narrowerRoleWouldDo } from "./rules/narrower-role-would-do.ts";
+import { dormantPrivilegedIdentity } from "./rules/dormant-privileged-identity.ts";
 
 const modules: Rule[] = [
   orgScopedTrust,
@@ -45,6 +47,8 @@ const modules: Rule[] = [
   unguardedTokenRequest,
   uploadTimeInterpolation,
   roleDecidedAtDeploy,
+  narrowerRoleWouldDo,
+  dormantPrivilegedIdentity,
 ];
 
 function docsFor(id: string): string {
@@ -81,4 +85,6 @@ export {
   tokenSharedBetweenSteps,
   subjectClaimMismatch,
   unguardedTokenRequest,
+  narrowerRoleWouldDo,
+  dormantPrivilegedIdentity,
 };

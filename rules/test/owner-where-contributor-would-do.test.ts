@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InventoryBuilder } from "@trustscope/core/testing";
 import { ownerWhereContributorWouldDo } from "../src/rules/owner-where-contributor-would-do.ts";
 import { run } from "./support.ts";
+import { op, ownerOnManagementGroup, withActivity } from "./activity-support.ts";
 
 function setup(grant: (b: InventoryBuilder, principal: string, scope: string) => void, opts: { federated?: boolean } = {}) {
   const b = new InventoryBuilder();
@@ -76,5 +77,75 @@ describe("owner-where-contributor-would-do", () => {
 
   it("is quiet for identities Buildkite cannot log in as", () => {
     expect(run(ownerWhereContributorWouldDo, setup((b, p, s) => b.assign(p, "Owner", s), { federated: false }).inventory)).toEqual([]);
+  });
+
+  describe("with the Activity Log", () => {
+    it("fires with the log as evidence when the identity wrote no role assignment in the window", () => {
+      const { inventory, app, sub } = setup((b, p, s) => b.assign(p, "Owner", s));
+      const [f] = run(ownerWhereContributorWouldDo, withActivity(inventory, [{ principal: app.principalId, subscription: sub, operations: [op("Microsoft.Web/sites/write", [`${sub}/resourceGroups/rg/providers/Microsoft.Web/sites/app`])] }]));
+      expect(f?.severity).toBe("high");
+      const line = f!.evidence.find((e) => e.includes("Activity Log"));
+      expect(line).toBe(
+        `no Microsoft.Authorization/roleAssignments/write (nor any other Microsoft.Authorization write or delete) by this identity in the last 90 days in subscription ${sub.split("/")[2]} (Activity Log, 2026-08-27T12:00:00Z…2026-11-25T12:00:00Z)`,
+      );
+    });
+
+    it("is quiet when the identity assigned roles under the grant 80 days ago", () => {
+      const { inventory, app, sub } = setup((b, p, s) => b.assign(p, "Owner", s));
+      const write = op("Microsoft.Authorization/roleAssignments/write", [`${sub}/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/0b5e6f1a`], {
+        first: "2026-09-06T09:12:00Z",
+        last: "2026-09-06T09:12:00Z",
+      });
+      expect(run(ownerWhereContributorWouldDo, withActivity(inventory, [{ principal: app.principalId, subscription: sub, operations: [write] }]))).toEqual([]);
+    });
+
+    it("is quiet for a lock written under the grant (Contributor's notActions exclude it too), whatever the case", () => {
+      const { inventory, app, sub } = setup((b, p, s) => b.assign(p, "Owner", s));
+      const lock = op("MICROSOFT.AUTHORIZATION/LOCKS/WRITE", [`${sub}/resourceGroups/rg/providers/Microsoft.Authorization/locks/keep`]);
+      expect(run(ownerWhereContributorWouldDo, withActivity(inventory, [{ principal: app.principalId, subscription: sub, operations: [lock] }]))).toEqual([]);
+    });
+
+    it("still fires when the role assignments it wrote are outside the grant's scope", () => {
+      const b = new InventoryBuilder();
+      const app = b.app("deployer", { credentials: [{ subject: b.pipeline("deploy") }] });
+      const sub = b.subscription("Contoso-NonProd");
+      b.assign(app.principalId, "Owner", `${sub}/resourceGroups/rg-app`);
+      const elsewhere = op("Microsoft.Authorization/roleAssignments/write", [`${sub}/resourceGroups/rg-other/providers/Microsoft.Authorization/roleAssignments/1`]);
+      const [f] = run(ownerWhereContributorWouldDo, withActivity(b.build(), [{ principal: app.principalId, subscription: sub, operations: [elsewhere] }]));
+      expect(f?.evidence.some((e) => e.startsWith("no Microsoft.Authorization/roleAssignments/write"))).toBe(true);
+    });
+
+    it("counts a write whose kept scopes were cut short as under the grant (quiet)", () => {
+      const b = new InventoryBuilder();
+      const app = b.app("deployer", { credentials: [{ subject: b.pipeline("deploy") }] });
+      const sub = b.subscription("Contoso-NonProd");
+      b.assign(app.principalId, "Owner", `${sub}/resourceGroups/rg-app`);
+      const many = op("Microsoft.Authorization/roleAssignments/write", [`${sub}/resourceGroups/rg-other/providers/Microsoft.Authorization/roleAssignments/1`], { moreScopes: 30 });
+      expect(run(ownerWhereContributorWouldDo, withActivity(b.build(), [{ principal: app.principalId, subscription: sub, operations: [many] }]))).toEqual([]);
+    });
+
+    it("expands a management group grant to its subscriptions, and adds no log evidence while one read is missing", () => {
+      const { b, app, one, two } = ownerOnManagementGroup("platform", ["Contoso-One", "Contoso-Two"]);
+      const both = run(ownerWhereContributorWouldDo, withActivity(b.build(), [{ principal: app.principalId, subscription: one }, { principal: app.principalId, subscription: two }]));
+      const ids = [one, two].map((s) => s.split("/")[2]).sort();
+      expect(both[0]?.evidence.join("\n")).toContain(`in subscriptions ${ids.join(", ")} (Activity Log`);
+      // A write in the second subscription makes it quiet: the grant applies there too.
+      const wrote = op("Microsoft.Authorization/roleAssignments/write", [`${two}/providers/Microsoft.Authorization/roleAssignments/1`]);
+      expect(run(ownerWhereContributorWouldDo, withActivity(b.build(), [{ principal: app.principalId, subscription: one }, { principal: app.principalId, subscription: two, operations: [wrote] }]))).toEqual([]);
+      // The second subscription's read failed: as without the log.
+      const gap = run(ownerWhereContributorWouldDo, withActivity(b.build(), [{ principal: app.principalId, subscription: one }]));
+      expect(gap).toHaveLength(1);
+      expect(gap[0]!.evidence.some((e) => e.includes("Activity Log"))).toBe(false);
+    });
+
+    it("does not take a managed identity's empty log as proof", () => {
+      const b = new InventoryBuilder();
+      const sub = b.subscription("Contoso-NonProd");
+      const mi = b.managedIdentity("deployer-mi", b.resourceGroup(sub, "rg-identities"), [{ subject: b.pipeline("deploy") }]);
+      b.assign(mi.principalId, "Owner", sub);
+      const [f] = run(ownerWhereContributorWouldDo, withActivity(b.build(), [{ principal: mi.principalId, subscription: sub }]));
+      expect(f?.evidence.find((e) => e.includes("Activity Log"))).toMatch(/may be incomplete for managed identities, so this proves nothing$/);
+      expect(f?.evidence.some((e) => e.startsWith("no Microsoft.Authorization/roleAssignments/write"))).toBe(false);
+    });
   });
 });

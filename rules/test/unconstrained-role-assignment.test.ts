@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InventoryBuilder } from "@trustscope/core/testing";
 import { unconstrainedRoleAssignment } from "../src/rules/unconstrained-role-assignment.ts";
 import { run } from "./support.ts";
+import { op, withActivity } from "./activity-support.ts";
 
 function setup(extra: Record<string, string> = {}) {
   const b = new InventoryBuilder();
@@ -18,6 +19,21 @@ describe("unconstrained-role-assignment", () => {
     expect(f).toMatchObject({ severity: "medium", identity: { displayName: "landing-zone" } });
     expect(f!.evidence[0]).toMatch(/it manages access: it created role assignment/);
     expect(f!.remediation).toMatch(/f58310d9-a9f6-439a-9e8d-f62e7b41a168/);
+  });
+
+  it("fires on role assignments written in the Activity Log window (since deleted, so not in the inventory), and not without them", () => {
+    const b = new InventoryBuilder();
+    const app = b.app("landing-zone", { credentials: [{ subject: b.pipeline("lz") }] });
+    const sub = b.subscription("Contoso-NonProd");
+    b.assign(app.principalId, "Owner", sub);
+    const write = op("Microsoft.Authorization/roleAssignments/write", [`${sub}/providers/Microsoft.Authorization/roleAssignments/9`], { count: 3, last: "2026-10-01T08:00:00Z" });
+    const [f] = run(unconstrainedRoleAssignment, withActivity(b.build(), [{ principal: app.principalId, subscription: sub, operations: [write] }]));
+    expect(f!.evidence[0]).toMatch(/it manages access: the Activity Log shows it wrote role assignments in subscription \S+ 3 times, last on 2026-10-01T08:00:00Z/);
+    const quiet = new InventoryBuilder();
+    const other = quiet.app("landing-zone", { credentials: [{ subject: quiet.pipeline("lz") }] });
+    const s2 = quiet.subscription("Contoso-NonProd");
+    quiet.assign(other.principalId, "Owner", s2);
+    expect(run(unconstrainedRoleAssignment, withActivity(quiet.build(), [{ principal: other.principalId, subscription: s2, operations: [] }]))).toEqual([]);
   });
 
   it("is high on production", () => {

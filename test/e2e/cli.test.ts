@@ -181,6 +181,17 @@ describe("trustscope scan: --concurrency", () => {
     // The commands that evaluate a source as scan does say it too.
     expect(trustscope(["graph", "--snapshot", DEMO_SNAPSHOT, "--concurrency", "8"], { env }).stderr).toBe(note("--snapshot"));
   });
+
+  it("--activity says the same where nothing is read live (a snapshot holds what was collected), but not with --demo, which reads the demo's log", () => {
+    const activityNote = (source: string) => `trustscope: note: --activity has no effect with ${source} (it reads the Activity Log in a live read; a snapshot holds what was collected)\n`;
+    const plain = trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json"], { env });
+    const snapshot = trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json", "--activity"], { env });
+    expect(snapshot.stderr).toBe(activityNote("--snapshot"));
+    expect(snapshot.stdout).toBe(plain.stdout);
+    expect(trustscope(["scan", "--repo", tmp(), "--format", "json", "--activity-days", "30"], { env }).stderr).toBe(activityNote("--repo alone"));
+    expect(trustscope(["scan", "--demo", "--format", "json", "--activity"], { env }).stderr).toBe("");
+    expect(trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--activity", "-q"], { env }).stderr).toBe("");
+  });
 });
 
 describe("progress", () => {

@@ -141,8 +141,8 @@ describe("the HTML report of the demo organisation in headless Chromium", () => 
     expect(await labels(page, '#map .node.in-radius[data-kind="scope"]')).toEqual(["Contoso-Prod"]);
     const details = (await page.locator("#details").textContent()) ?? "";
     expect(details).toContain("Pipelines that can reach it (1)");
-    // The findings that name the identity, from the findings table.
-    expect(details).toContain("Findings naming it (3)");
+    // The findings that name the identity, from the findings table (its Activity Log adds narrower-role-would-do).
+    expect(details).toContain("Findings naming it (4)");
     expect(details).toContain("unconstrained-role-assignment");
     // Focus stays on the node after the map redraws, so Tab order is kept.
     expect(await page.locator("#map :focus").getAttribute("data-label")).toBe("lz-prod-deployer");

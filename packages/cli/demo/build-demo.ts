@@ -7,6 +7,8 @@
  */
 import { writeFileSync } from "node:fs";
 import type {
+  ActivityLog,
+  ActivityOperation,
   FederatedCredential,
   Inventory,
   PasswordCredentialMetadata,
@@ -14,7 +16,7 @@ import type {
   RoleDefinition,
 } from "@trustscope/core";
 import { canonicalInventory } from "@trustscope/core";
-import { BUILTIN_ROLES as builtinRoles } from "@trustscope/core/testing";
+import { BUILTIN_ROLES as builtinRoles, WEB_ROLES } from "@trustscope/core/testing";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const ISSUER = "https://agent.buildkite.com";
@@ -64,6 +66,7 @@ const APP = {
   old: ["5a1e0007-0000-4000-8000-000000000007", "c0ffee07-7777-4aaa-8bbb-000000000007", "5b0e0007-0000-4000-8000-000000000007"],
 } as const;
 const SANDBOX_MI = { clientId: "c0ffee08-8888-4aaa-8bbb-000000000008", principalId: "5b0e0008-0000-4000-8000-000000000008" };
+const LZ_NONPROD_MI = { clientId: "c0ffee09-9999-4aaa-8bbb-000000000009", principalId: "5b0e0009-0000-4000-8000-000000000009" };
 const TEAMS: Record<string, string> = { platform: "7ea30001-0000-4000-8000-0000000000d1", developers: "7ea30002-0000-4000-8000-0000000000d2" };
 const GROUP_DEPLOYERS = "9a0e0001-0000-4000-8000-0000000000a1";
 const PLATFORM_ADMIN_USER = "9a0e0002-0000-4000-8000-0000000000a2";
@@ -113,10 +116,94 @@ const customRoles: RoleDefinition[] = [
   },
 ];
 ROLE["Sandbox Operator"] = customRoles[0]!.name;
+
+// Built-in roles narrower than Contributor for what the pipelines actually do, as Azure defines
+// them: narrower-role-would-do judges from these actions, never from the names.
+const webRoles: RoleDefinition[] = structuredClone(WEB_ROLES);
+for (const r of webRoles) ROLE[r.roleName] = r.name;
 ROLE["Deployer (Contributor clone)"] = customRoles[1]!.name;
 
 const RBAC_CONDITION =
   "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {ba92f5b4-2d11-453d-a403-e96b0029c9fe, 2a2b9908-6ea1-4ae2-8e65-a410df84e7d1}))";
+
+// What the privileged federated identities did in the 90 days before collection (the Activity
+// Log, as `collect --activity` aggregates it; `scan --demo` reads it from the emulator). Every
+// candidate's log was read in full, so an empty list is evidence that it did nothing.
+const COLLECTED_AT = "2026-11-01T06:00:00Z";
+const ACTIVITY_FROM = "2026-08-03T06:00:00Z";
+// Times as the collector writes them (ISO 8601, whole seconds without ".000"), so that collecting
+// the demo from the emulator gives back these very values.
+const iso = (t: string) => new Date(t).toISOString().replace(/\.000Z$/, "Z");
+const op = (operation: string, count: number, first: string, last: string, scopes: string[]): ActivityOperation => ({ operation, count, first: iso(first), last: iso(last), scopes: [...scopes].sort() });
+const site = `${RG.appProd}/providers/Microsoft.Web/sites/app-platform-prod`;
+const activity: ActivityLog = {
+  from: iso(ACTIVITY_FROM),
+  to: iso(COLLECTED_AT),
+  reads: [
+    // landing zone: Terraform across providers, and the one role assignment in the inventory it
+    // created, 80 days ago (it manages access, so unconstrained-role-assignment is its finding)
+    {
+      principalId: APP.lzProd[2],
+      subscriptionId: SUB_PROD,
+      operations: [
+        op("Microsoft.Authorization/roleAssignments/write", 1, "2026-08-13T09:14:05Z", "2026-08-13T09:14:05Z", [`${RG.appProd}/providers/Microsoft.Authorization/roleAssignments/a5519000-0000-4000-8000-000000000002`]),
+        op("Microsoft.Resources/subscriptions/resourceGroups/write", 2, "2026-08-13T09:11:52Z", "2026-08-13T09:12:03Z", [RG.lzProd, RG.appProd]),
+        op("Microsoft.Network/virtualNetworks/write", 6, "2026-08-13T09:12:31Z", "2026-10-22T10:03:12Z", [`${RG.lzProd}/providers/Microsoft.Network/virtualNetworks/vnet-hub-prod`]),
+        op("Microsoft.Network/networkSecurityGroups/write", 4, "2026-08-13T09:12:40Z", "2026-10-22T10:03:20Z", [`${RG.lzProd}/providers/Microsoft.Network/networkSecurityGroups/nsg-hub-prod`]),
+        op("Microsoft.KeyVault/vaults/write", 2, "2026-08-13T09:13:02Z", "2026-09-30T14:40:51Z", [`${RG.lzProd}/providers/Microsoft.KeyVault/vaults/kv-landing-zone-prod`]),
+        op("Microsoft.Storage/storageAccounts/write", 1, "2026-08-13T09:13:30Z", "2026-08-13T09:13:30Z", [storage(RG.appProd, "stappplatformprod")]),
+      ],
+    },
+    // app platform: deploys its web app through a staging slot and nothing else, so Website
+    // Contributor would do (17 operations, every one within it); it never assigned a role,
+    // though a group gives it User Access Administrator
+    {
+      principalId: APP.appProd[2],
+      subscriptionId: SUB_PROD,
+      operations: [
+        op("Microsoft.Resources/deployments/write", 38, "2026-08-04T10:02:11Z", "2026-10-30T15:47:09Z", [`${RG.appProd}/providers/Microsoft.Resources/deployments/app-platform`]),
+        op("Microsoft.Resources/deployments/validate/action", 38, "2026-08-04T10:01:58Z", "2026-10-30T15:46:55Z", [`${RG.appProd}/providers/Microsoft.Resources/deployments/app-platform`]),
+        op("Microsoft.Insights/components/write", 3, "2026-08-04T10:02:30Z", "2026-09-15T11:20:04Z", [`${RG.appProd}/providers/Microsoft.Insights/components/appi-app-platform-prod`]),
+        op("Microsoft.Web/certificates/write", 1, "2026-09-15T11:21:40Z", "2026-09-15T11:21:40Z", [`${RG.appProd}/providers/Microsoft.Web/certificates/app-platform-prod-tls`]),
+        op("Microsoft.Web/sites/write", 38, "2026-08-04T10:03:40Z", "2026-10-30T15:48:35Z", [site]),
+        op("Microsoft.Web/sites/basicPublishingCredentialsPolicies/write", 1, "2026-08-04T10:04:02Z", "2026-08-04T10:04:02Z", [`${site}/basicPublishingCredentialsPolicies/scm`]),
+        op("Microsoft.Web/sites/config/list/action", 38, "2026-08-04T10:04:10Z", "2026-10-30T15:48:50Z", [`${site}/config/publishingcredentials`]),
+        op("Microsoft.Web/sites/config/write", 12, "2026-08-11T08:30:02Z", "2026-10-27T09:15:44Z", [`${site}/config/appsettings`]),
+        op("Microsoft.Web/sites/hostNameBindings/write", 1, "2026-09-15T11:22:15Z", "2026-09-15T11:22:15Z", [`${site}/hostNameBindings/app.acme.example`]),
+        op("Microsoft.Web/sites/publishxml/action", 2, "2026-08-04T10:04:20Z", "2026-08-11T08:29:40Z", [site]),
+        op("Microsoft.Web/sites/restart/action", 5, "2026-08-21T16:20:18Z", "2026-10-16T07:55:27Z", [site]),
+        op("Microsoft.Web/sites/slots/write", 38, "2026-08-04T10:05:01Z", "2026-10-30T15:49:12Z", [`${site}/slots/staging`]),
+        op("Microsoft.Web/sites/slots/config/write", 12, "2026-08-11T08:31:10Z", "2026-10-27T09:16:30Z", [`${site}/slots/staging/config/appsettings`]),
+        op("Microsoft.Web/sites/slots/extensions/write", 38, "2026-08-04T10:05:40Z", "2026-10-30T15:49:58Z", [`${site}/slots/staging/extensions/MSDeploy`]),
+        op("Microsoft.Web/sites/slots/publishxml/action", 38, "2026-08-04T10:05:20Z", "2026-10-30T15:49:30Z", [`${site}/slots/staging`]),
+        op("Microsoft.Web/sites/slots/restart/action", 4, "2026-08-21T16:18:02Z", "2026-10-16T07:53:11Z", [`${site}/slots/staging`]),
+        op("Microsoft.Web/sites/slots/slotsswap/action", 37, "2026-08-04T10:09:12Z", "2026-10-30T15:53:40Z", [`${site}/slots/staging`]),
+      ],
+    },
+    // platform tools: its nightly drift report only reads, yet it holds Contributor on production
+    { principalId: APP.tools[2], subscriptionId: SUB_PROD, operations: [] },
+    // The non-prod app registrations were frozen for the quarter: nothing in their logs, which on
+    // non-production is no finding (dormant-privileged-identity judges production access).
+    { principalId: APP.nonprod[2], subscriptionId: SUB_NONPROD, operations: [] },
+    { principalId: APP.legacy[2], subscriptionId: SUB_NONPROD, operations: [] },
+    // metrics exporter: its credential's audience never matches, so it never logs in
+    { principalId: APP.metrics[2], subscriptionId: SUB_NONPROD, operations: [] },
+    // the sandbox's managed identity: nothing in the log, which for a managed identity proves
+    // nothing (api-version 2015-04-01 may miss their events: azure-powershell#18784)
+    { principalId: SANDBOX_MI.principalId, subscriptionId: SUB_NONPROD, operations: [] },
+    // the non-prod landing zone's managed identity: Owner, and the log shows it assigned a role 80
+    // days ago (a write is evidence even for a managed identity), so Owner is not flagged
+    {
+      principalId: LZ_NONPROD_MI.principalId,
+      subscriptionId: SUB_NONPROD,
+      operations: [
+        op("Microsoft.Authorization/roleAssignments/write", 1, "2026-08-13T10:05:31Z", "2026-08-13T10:05:31Z", [`${RG.lzNonprod}/providers/Microsoft.Authorization/roleAssignments/a5519000-0000-4000-8000-0000000000e1`]),
+        op("Microsoft.Resources/deployments/write", 26, "2026-08-13T10:01:12Z", "2026-10-29T10:11:40Z", [`${RG.lzNonprod}/providers/Microsoft.Resources/deployments/landing-zone`]),
+        op("Microsoft.Network/virtualNetworks/write", 9, "2026-08-13T10:02:05Z", "2026-10-29T10:12:09Z", [`${RG.lzNonprod}/providers/Microsoft.Network/virtualNetworks/vnet-hub-nonprod`]),
+      ],
+    },
+  ],
+};
 
 const steps = {
   lzProd: `env:
@@ -183,7 +270,7 @@ ${extra}`,
 
 const inventory: Inventory = {
   schemaVersion: 1,
-  collectedAt: "2026-11-01T06:00:00Z",
+  collectedAt: COLLECTED_AT,
   cloud: "AzureCloud",
   tenantId: TENANT,
   buildkite: {
@@ -263,7 +350,7 @@ const inventory: Inventory = {
       { subscriptionId: SUB_NONPROD, displayName: "Contoso-NonProd", state: "Enabled", tags: { environment: "nonprod", owner: "platform" }, managementGroupId: MG_NONPROD },
     ],
     resourceGroups: Object.values(RG).map((id) => ({ id, name: id.split("/").pop()!, subscriptionId: id.split("/")[2]!, tags: {} })),
-    roleDefinitions: [...(builtinRoles as RoleDefinition[]), ...customRoles],
+    roleDefinitions: [...(builtinRoles as RoleDefinition[]), ...webRoles, ...customRoles],
     roleAssignments: [
       // landing zone: Owner on the prod subscription; it creates role assignments (it manages access)
       assign(`/subscriptions/${SUB_PROD}`, "Owner", APP.lzProd[2]),
@@ -283,6 +370,8 @@ const inventory: Inventory = {
       assign(RG.sandbox, "Deployer (Contributor clone)", APP.metrics[2]),
       assign(`/subscriptions/${SUB_NONPROD}`, "Reader", APP.old[2]),
       assign(RG.sandbox, "Sandbox Operator", SANDBOX_MI.principalId),
+      // the non-prod landing zone's managed identity: Owner on its resource group (it manages access there)
+      assign(RG.lzNonprod, "Owner", LZ_NONPROD_MI.principalId),
     ],
     storageAccounts: [
       { id: storage(RG.appProd, "stappplatformprod"), name: "stappplatformprod", allowSharedKeyAccess: false, tags: {} },
@@ -291,6 +380,19 @@ const inventory: Inventory = {
       { id: storage(RG.sandbox, "stdevsandbox"), name: "stdevsandbox", tags: {} },
     ],
     managedIdentities: [
+      {
+        id: `${RG.lzNonprod}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-landing-zone-nonprod`,
+        name: "id-landing-zone-nonprod",
+        clientId: LZ_NONPROD_MI.clientId,
+        principalId: LZ_NONPROD_MI.principalId,
+        tenantId: TENANT,
+        federatedIdentityCredentials: [
+          {
+            id: `${RG.lzNonprod}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-landing-zone-nonprod/federatedIdentityCredentials/landing-zone-nonprod`,
+            ...fic("landing-zone-nonprod", P.lzNonprod),
+          },
+        ],
+      },
       {
         id: `${RG.sandbox}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-dev-sandbox`,
         name: "id-dev-sandbox",
@@ -305,6 +407,7 @@ const inventory: Inventory = {
         ],
       },
     ],
+    activity,
   },
   coverage: { complete: true, gaps: [] },
 };

@@ -29,6 +29,8 @@ export const LIVE_OPTIONS = {
   "azure-client-id": { type: "string" },
   "oidc-subject-claim": { type: "string" },
   concurrency: { type: "string" },
+  activity: { type: "boolean" },
+  "activity-days": { type: "string" },
 } as const;
 
 export const AZURE_AUTH_MODES = ["default", "buildkite-oidc"] as const;
@@ -46,7 +48,12 @@ export interface LiveValues {
   "azure-client-id"?: string;
   "oidc-subject-claim"?: string;
   concurrency?: string;
+  activity?: boolean;
+  "activity-days"?: string;
 }
+
+/** Flags that tune a live read without asking for one. */
+const TUNING_FLAGS: ReadonlySet<string> = new Set(["concurrency", "activity", "activity-days"]);
 
 export const LIVE_HELP = `Live sources (read-only):
   --buildkite-org SLUG         Buildkite organisation (env BUILDKITE_ORGANIZATION_SLUG); token from env BUILDKITE_API_TOKEN
@@ -73,6 +80,12 @@ export const LIVE_HELP = `Live sources (read-only):
                                or its default subject
   --concurrency N              requests in flight per API (Buildkite, Graph, ARM), default 4, which
                                stays inside each API's documented rate limits; live reads only
+  --activity                   also read each subscription's Activity Log for the federated identities
+                               that hold privileged roles (what they did decides least-privilege
+                               findings); needs Microsoft.Insights/eventtypes/values/read, which Reader
+                               has; costs a few requests per identity and subscription
+  --activity-days N            how many days of the Activity Log to read, 1 to 90 (default 90, all
+                               Azure keeps)
 `;
 
 function url(flag: string, value: string): string {
@@ -96,8 +109,29 @@ export function liveValues(values: LiveValues): LiveValues {
 
 /** Whether a flag asks for a live source (`--azure-auth default` alone does not). */
 export function hasLiveFlags(v: LiveValues): boolean {
-  // --concurrency tunes a live read; on its own it asks for none.
-  return Object.keys(LIVE_OPTIONS).some((k) => k !== "concurrency" && v[k as keyof LiveValues] !== undefined && !(k === "azure-auth" && v[k] === "default"));
+  // --concurrency and --activity tune a live read; on their own they ask for none.
+  return Object.keys(LIVE_OPTIONS).some((k) => !TUNING_FLAGS.has(k) && v[k as keyof LiveValues] !== undefined && !(k === "azure-auth" && v[k] === "default"));
+}
+
+/** The Activity Log to read: `--activity` (or `--activity-days`, which implies it), 1–90 days. */
+export function activityOption(v: Pick<LiveValues, "activity" | "activity-days">): { days: number } | undefined {
+  const given = v["activity-days"];
+  if (given === undefined) return v.activity ? { days: 90 } : undefined;
+  const days = Number(given);
+  if (!/^\d+$/.test(given) || days < 1 || days > 90) throw new UsageError(`--activity-days must be a whole number from 1 to 90 (Azure keeps 90 days), got '${given}'`);
+  return { days };
+}
+
+/**
+ * Notes for tuning flags given where nothing is read live (`--snapshot`, `--repo` alone, and for
+ * `--concurrency` also `--demo`), where they would silently do nothing.
+ */
+export function tuningNotes(v: LiveValues, source: string): string[] {
+  const notes: string[] = [];
+  if (v.concurrency !== undefined) notes.push(`trustscope: note: --concurrency has no effect with ${source} (it sets how many requests a live read has in flight)`);
+  // --demo always reads the demo's Activity Log.
+  if (source !== "--demo" && activityOption(v)) notes.push(`trustscope: note: --activity has no effect with ${source} (it reads the Activity Log in a live read; a snapshot holds what was collected)`);
+  return notes;
 }
 
 /**
@@ -144,6 +178,8 @@ export async function liveOptions(v: LiveValues, io: Io, redactor: Redactor, qui
     if (!Number.isInteger(n) || n < 1 || n > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32, got '${v.concurrency}'`);
     opts.concurrency = n;
   }
+  const activity = activityOption(v);
+  if (activity) opts.activity = activity;
   if (org) {
     const token = env.BUILDKITE_API_TOKEN;
     if (!token) throw new UsageError("reading Buildkite needs an API token with GraphQL access in BUILDKITE_API_TOKEN");

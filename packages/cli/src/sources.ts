@@ -58,9 +58,14 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
   const scenario = parseInventory(text, relative(io.cwd, DEMO_SCENARIO));
   const [{ startEmulator }, { collectInventory, staticTokenCredential }] = await Promise.all([import("@trustscope/emulator"), import("@trustscope/core/collect")]);
   const emulator = await startEmulator({ scenario });
+  // The demo always reads its Activity Log (loopback, free), as of the end of the window its
+  // history was written for, so `scan --demo` and `scan --snapshot` of the demo judge the same events.
+  const history = scenario.azure?.activity;
+  const days = history ? Math.round((Date.parse(history.to) - Date.parse(history.from)) / 86_400_000) : 90;
   try {
     const inventory = await collectInventory({
       ...base,
+      activity: { days: Math.min(90, Math.max(1, days)) },
       cloud: scenario.cloud,
       caPem: emulator.caPem,
       buildkite: { organization: scenario.buildkite!.organization.slug, graphqlUrl: emulator.buildkiteGraphqlUrl, token: emulator.tokens.buildkite },
@@ -73,7 +78,7 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
         graphCredentialName: "the demo token",
         armCredentialName: "the demo token",
       },
-    });
+    }, history ? new Date(history.to) : undefined);
     // The demo organisation is written in the collector's canonical order, so the collected
     // inventory's JSON pointers are line-addressable in the scenario file.
     return { inventory, sarif: anchorFor(DEMO_SCENARIO, text, io) };

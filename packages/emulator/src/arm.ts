@@ -1,8 +1,9 @@
 /**
  * Azure Resource Manager, as far as trustscope reads it: subscriptions, the management-group
- * hierarchy, resource groups, RBAC role definitions and assignments, storage accounts, and
- * user-assigned managed identities with their federated credentials. Paths are case-insensitive,
- * every request needs `api-version`, and lists page with an absolute `nextLink`, like the real thing.
+ * hierarchy, resource groups, RBAC role definitions and assignments, storage accounts,
+ * user-assigned managed identities with their federated credentials, and each subscription's
+ * Activity Log (activity-log.ts). Paths are case-insensitive, every request needs `api-version`,
+ * and lists page with an absolute `nextLink`, like the real thing.
  */
 import type {
   AzureInventory,
@@ -27,6 +28,8 @@ import {
   type FamilyErrors,
   type FamilyHandler,
 } from "./http.ts";
+
+import { createActivityLog } from "./activity-log.ts";
 
 const CONTENT_TYPE = "application/json; charset=utf-8";
 /** The object id AuthorizationFailed messages name as the caller (the emulator knows no real caller). */
@@ -74,6 +77,9 @@ export function actionAndScope(method: string, pathname: string): { action: stri
   const lower = segs.map((s) => s.toLowerCase());
   const verb = method === "GET" ? "read" : method === "DELETE" ? "delete" : method === "POST" ? "action" : "write";
   const join = (parts: string[]) => (parts.length === 0 ? "/" : `/${parts.join("/")}`);
+  // The Activity Log's read is one action on the subscription, not one per path segment.
+  const activity = /^(\/subscriptions\/[^/]+)\/providers\/microsoft\.insights\/eventtypes\/management\/values$/i.exec(join(segs));
+  if (activity) return { action: "microsoft.insights/eventtypes/values/read", scope: activity[1]! };
   const pi = lower.lastIndexOf("providers");
   if (pi >= 0 && pi + 1 < segs.length) {
     const namespace = segs[pi + 1]!;
@@ -189,6 +195,7 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
   const assignmentScope = new Map(azure.roleAssignments.map((a) => [a, normScope(a.scope)]));
   const spByObjectId = new Map((scenario.entra?.servicePrincipals ?? []).map((sp) => [lc(sp.objectId), sp]));
   const listings = new ListingCache<JsonObject[]>();
+  const activityLog = createActivityLog(scenario, (code, message) => armError(400, code, message));
   const responses = new ResponseCache();
 
   const notFoundSubscription = (id: string) => armError(404, "SubscriptionNotFound", `The subscription '${id}' could not be found.`);
@@ -640,6 +647,9 @@ export function createArmHandler(options: ArmOptions): FamilyHandler {
     const type = lc(rest[0] ?? "");
     if (ns === "microsoft.storage" && type === "storageaccounts" && rest.length === 1) {
       return list(req, listings.get(req.rawPath, () => azure.storageAccounts.filter((a) => inScope(a.id)).map(storageAccountJson)));
+    }
+    if (ns === "microsoft.insights" && rgName === undefined && rest.length === 3 && type === "eventtypes" && lc(rest[1]!) === "management" && lc(rest[2]!) === "values") {
+      return activityLog.list(req, subscriptionId, options.pageSize, (offset, size, total) => state.nextPageLink("arm", req.rawPath, offset, size, total));
     }
     if (ns === "microsoft.managedidentity" && type === "userassignedidentities") {
       const identities = azure.managedIdentities.filter((mi) => inScope(mi.id));

@@ -77,9 +77,13 @@ describe("Azure Resource Manager", () => {
 
     const mi = azure.managedIdentities[0]!;
     const identities = (await pageAll(get, `/subscriptions/${SUB_NONPROD}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2024-11-30`, "nextLink")).items;
-    expect(identities).toEqual([
-      { id: mi.id, name: mi.name, type: "Microsoft.ManagedIdentity/userAssignedIdentities", location: "westeurope", tags: {}, properties: { tenantId: mi.tenantId, principalId: mi.principalId, clientId: mi.clientId, isolationScope: "None" } },
-    ]);
+    // Every identity of the subscription (the demo's history added a second one), in scenario order.
+    expect(identities).toEqual(
+      azure.managedIdentities
+        .filter((m) => m.id.toLowerCase().startsWith(`/subscriptions/${SUB_NONPROD}/`))
+        .map((m) => ({ id: m.id, name: m.name, type: "Microsoft.ManagedIdentity/userAssignedIdentities", location: "westeurope", tags: {}, properties: { tenantId: m.tenantId, principalId: m.principalId, clientId: m.clientId, isolationScope: "None" } })),
+    );
+    expect(identities.map((i) => i.id)).toContain(mi.id);
     const ficPath = `${mi.id}/federatedIdentityCredentials?api-version=2024-11-30`;
     const fics = (await pageAll(get, ficPath, "nextLink")).items;
     expect(fics).toEqual(

@@ -1,10 +1,16 @@
 import {
+  activityAt,
+  activityOf,
   describeGrant,
   describeIdentity,
   findingIdentity,
   grantsWith,
   identitiesReachableFromBuildkite,
+  listSome,
+  matchesPermission,
   ROLE_ASSIGNMENT_WRITE,
+  type ActivityAtScope,
+  type Identity,
   type Rule,
 } from "@trustscope/core";
 import { accessManagementEvidence } from "../support/access-management.ts";
@@ -22,8 +28,12 @@ export const ownerWhereContributorWouldDo: Rule = {
     for (const identity of identitiesReachableFromBuildkite(graph)) {
       // Evidence of need goes to the unconstrained-role-assignment rule instead.
       if (accessManagementEvidence(graph, identity, repo).length > 0) continue;
+      const activity = activityOf(graph.inventory.azure?.activity, identity);
       for (const grant of grantsWith(identity, ROLE_ASSIGNMENT_WRITE)) {
         if (grant.conditional) continue; // a condition-constrained delegation is the recommended form
+        const logged = activityAt(graph, activity, grant.assignment.scope);
+        // What it did under this grant that Contributor's notActions exclude shows the need.
+        if (logged && accessWrites(logged).length > 0) continue;
         const prod = environments.touchesProduction(grant.assignment.scope);
         yield {
           severity: prod.production ? "critical" : "high",
@@ -34,6 +44,7 @@ export const ownerWhereContributorWouldDo: Rule = {
             `role '${grant.role!.roleName}' allows ${ROLE_ASSIGNMENT_WRITE} (from its role definition, not its name)`,
             ...(grant.viaGroup ? [`held through group '${grant.viaGroup.displayName}' (${grant.viaGroup.objectId})`] : ["assigned directly"]),
             repo ? "no role assignment in the inventory was created by it, and no template or command in the repository creates one" : "no role assignment in the inventory was created by this identity",
+            ...(logged ? [activityEvidence(identity, logged)] : []),
             prod.production ? `the scope touches production: ${prod.reason}; severity raised to critical` : "the scope is not production",
           ],
           remediation:
@@ -45,3 +56,29 @@ export const ownerWhereContributorWouldDo: Rule = {
     }
   },
 };
+
+/**
+ * Operations Contributor's notActions exclude (`Microsoft.Authorization/*\/Write`, `…/*\/Delete`,
+ * `elevateAccess/Action`): one of them performed under the grant shows the identity needs more
+ * than Contributor there (role assignments, and also locks or policy assignments).
+ */
+const ACCESS_WRITES = ["Microsoft.Authorization/*/write", "Microsoft.Authorization/*/delete", "Microsoft.Authorization/elevateAccess/action"];
+
+function accessWrites(logged: ActivityAtScope): ActivityAtScope["operations"] {
+  return logged.operations.filter((o) => ACCESS_WRITES.some((p) => matchesPermission(p, o.operation)));
+}
+
+/**
+ * The Activity Log line for a grant whose scope the log covers and under which the identity wrote
+ * nothing in Microsoft.Authorization. A managed identity's events may be missing from the log
+ * (azure-powershell#18784), so for one the silence is reported as no proof.
+ */
+function activityEvidence(identity: Identity, logged: ActivityAtScope): string {
+  const { activity, subscriptionIds } = logged;
+  const window = `Activity Log, ${activity.from}…${activity.to}`;
+  const where = subscriptionIds.length === 1 ? `subscription ${subscriptionIds[0]}` : `subscriptions ${listSome(subscriptionIds, 3)}`;
+  if (identity.kind === "managedIdentity") {
+    return `the Activity Log (${activity.from}…${activity.to}) shows no ${ROLE_ASSIGNMENT_WRITE} by it in ${where}, but it may be incomplete for managed identities, so this proves nothing`;
+  }
+  return `no ${ROLE_ASSIGNMENT_WRITE} (nor any other Microsoft.Authorization write or delete) by this identity in the last ${activity.days} days in ${where} (${window})`;
+}

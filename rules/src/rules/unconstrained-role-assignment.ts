@@ -7,7 +7,7 @@ import {
   ROLE_ASSIGNMENT_WRITE,
   type Rule,
 } from "@trustscope/core";
-import { accessManagementEvidence } from "../support/access-management.ts";
+import { accessManagementEvidence, loggedRoleAssignmentWrites } from "../support/access-management.ts";
 
 export const unconstrainedRoleAssignment: Rule = {
   meta: {
@@ -20,7 +20,7 @@ export const unconstrainedRoleAssignment: Rule = {
   },
   *check({ graph, environments, repo }) {
     for (const identity of identitiesReachableFromBuildkite(graph)) {
-      const created = accessManagementEvidence(graph, identity, repo);
+      const created = [...accessManagementEvidence(graph, identity, repo), ...loggedRoleAssignmentWrites(graph, identity)];
       if (created.length === 0) continue;
       for (const grant of grantsWith(identity, ROLE_ASSIGNMENT_WRITE)) {
         if (grant.conditional) continue;

@@ -15,7 +15,7 @@ import {
 } from "@trustscope/core";
 import { oneOf, parse } from "../args.ts";
 import { readText, useColor, writeText, type Io } from "../io.ts";
-import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, liveValues, progressReporter, type LiveValues } from "../live.ts";
+import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, liveValues, progressReporter, tuningNotes, type LiveValues } from "../live.ts";
 import { annotateBuild, annotationFor, annotationMode } from "../buildkite/annotate.ts";
 import { loadRuleSet } from "../rule-set.ts";
 import { noteLines, repoFileText } from "../repo-notes.ts";
@@ -236,9 +236,9 @@ async function readInventory(
   { io, redactor, quiet, onProgress }: { io: Io; redactor: Redactor; quiet: boolean; onProgress: ReturnType<typeof progressReporter> },
 ): Promise<LoadedInventory> {
   const live = sources.live ?? {};
-  // --concurrency tunes live reads; elsewhere it would silently do nothing.
+  // --concurrency and --activity tune live reads; elsewhere they would silently do nothing.
   const noConcurrency = (source: string): void => {
-    if (live.concurrency !== undefined && !quiet) io.stderr(`trustscope: note: --concurrency has no effect with ${source} (it sets how many requests a live read has in flight)\n`);
+    if (!quiet) for (const line of tuningNotes(live, source)) io.stderr(`${line}\n`);
   };
   if (sources.demo) {
     noConcurrency("--demo");

@@ -28,6 +28,7 @@ import type { ManagedIdentityRef } from "./graph.ts";
 import { absent, LeftOut, leftOutGaps } from "./left-out.ts";
 import { assertSameOrigin, cappedBody, isRedirect, Limiter, PageGuard, readCapped, RedirectRefusedError, RefusedResponseError, redactUrl, refusalOf, responseLimits, type ResponseLimits } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
+import { ACTIVITY_API_VERSION, ACTIVITY_PERMISSION, type RawActivityEvent } from "./activity.ts";
 
 interface PagedIterator<T> {
   byPage(): AsyncIterableIterator<T[]>;
@@ -182,6 +183,7 @@ function sameOriginPolicy(armUrl: string, timeoutMs: number): PipelinePolicy {
 }
 
 const PERMISSION_FOR: [RegExp, string][] = [
+  [/^Activity Log /, `${ACTIVITY_PERMISSION} (Reader has it)`],
   [/managementgroups|getentities/i, "Management Group Reader on the tenant root management group"],
   [/./, "Reader"],
 ];
@@ -205,6 +207,12 @@ function describe(e: unknown, what: string, scope: string, credentialName: strin
 export interface AzureCollection {
   azure: AzureInventory;
   gaps: CoverageGap[];
+  /**
+   * Pages one subscription's Activity Log through the same pipeline, limiter and response limits
+   * as every listing above; read once Entra is in too (the candidates need both). True when read
+   * to the end; otherwise its gap (`what` names the identity) has been added to `gaps`.
+   */
+  listActivity: (what: string, subscriptionId: string, query: string, onPage: (items: RawActivityEvent[]) => void, gaps: CoverageGap[]) => Promise<boolean>;
 }
 
 /**
@@ -270,8 +278,10 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
    * records a gap. A POST listing (getEntities) POSTs every page, its next links included: the
    * operation exists only as POST, and a next link carries its `$skiptoken` in the query.
    */
-  async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void, method: "GET" | "POST" = "GET"): Promise<void> {
-    let url: string | undefined = `${clientOptions.endpoint}${path}?api-version=${apiVersion}`;
+  async function listJson<T>(what: string, scope: string, path: string, apiVersion: string, priority: number, onPage: (items: T[]) => void, more: { method?: "GET" | "POST"; query?: string; gaps?: CoverageGap[] } = {}): Promise<boolean> {
+    const method = more.method ?? "GET";
+    // `query` goes on the first page only: a next link carries the whole query itself.
+    let url: string | undefined = `${clientOptions.endpoint}${path}?api-version=${apiVersion}${more.query ?? ""}`;
     const guard = new PageGuard(maxPages);
     try {
       for (let n = 0; url; n++) {
@@ -302,15 +312,17 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
         onPage(body.value ?? []);
         url = body.nextLink ?? undefined;
       }
+      return true;
     } catch (e) {
-      gaps.push({ source: "arm", scope, error: describe(e, what, scope, az.armCredentialName, az.armUrl) });
+      (more.gaps ?? gaps).push({ source: "arm", scope, error: describe(e, what, scope, az.armCredentialName, az.armUrl) });
+      return false;
     }
   }
 
   // Management-group ancestry, in one listing of entities, read while everything else is. The
   // SDK would GET its next pages; the service defines only POST.
   const entities: RawEntity[] = [];
-  const entitiesListed = listJson<RawEntity>("management groups", MG_LISTING_SCOPE, "/providers/Microsoft.Management/getEntities", API_VERSION.management, PRIORITY.page, (items) => entities.push(...items), "POST");
+  const entitiesListed = listJson<RawEntity>("management groups", MG_LISTING_SCOPE, "/providers/Microsoft.Management/getEntities", API_VERSION.management, PRIORITY.page, (items) => entities.push(...items), { method: "POST" });
 
   // Subscriptions: all the credential can list, or the ones asked for.
   const subscriptionClient = new SubscriptionClient(credential, clientOptions);
@@ -520,6 +532,16 @@ export async function collectAzure(opts: CollectOptions, armScope: string, onMan
   azure.roleAssignments = mergeSorted([sortedRun([...aboveSubscriptions.values()]), ...sortedBySubscription]);
   return {
     azure,
-    gaps: gaps.map((g) => ({ ...g, error: g.error.replace(/https?:\/\/\S+/g, (u) => redactUrl(u)) })),
+    gaps: gaps.map(redactGap),
+    listActivity: async (what, subscriptionId, query, onPage, activityGaps) => {
+      const own: CoverageGap[] = [];
+      const scope = `/subscriptions/${subscriptionId}`;
+      const read = await listJson(what, scope, `${scope.replace(subscriptionId, encodeURIComponent(subscriptionId))}/providers/Microsoft.Insights/eventtypes/management/values`, ACTIVITY_API_VERSION, PRIORITY.page, onPage, { query, gaps: own });
+      activityGaps.push(...own.map(redactGap));
+      return read;
+    },
   };
 }
+
+/** A gap's error with every URL in it cut to its origin and path (no query, no skip token). */
+const redactGap = (g: CoverageGap): CoverageGap => ({ ...g, error: g.error.replace(/https?:\/\/\S+/g, (u) => redactUrl(u)) });

@@ -5,6 +5,9 @@
 import { INVENTORY_SCHEMA_VERSION, type CoverageGap, type Inventory } from "../model/inventory.ts";
 import { canonicalizeBuildkite, canonicalizeEntra, canonicalizeGaps } from "../inventory/canonical.ts";
 import { inventoryProblems } from "../inventory/load-inventory.ts";
+import { activityCandidates } from "../graph/activity.ts";
+import { buildTrustGraph } from "../graph/trust-graph.ts";
+import { collectActivity, activityWindow } from "./activity.ts";
 import { collectAzure, type AzureCollection } from "./arm.ts";
 import { collectBuildkite } from "./buildkite.ts";
 import { CLOUDS } from "./clouds.ts";
@@ -43,6 +46,14 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
         });
         // collectAzure returns its lists in canonical order itself.
         const [arm, entra]: [AzureCollection, EntraCollection] = await Promise.all([armRead, entraRead]);
+        // Who is worth reading the log for needs both: credentials and grants, and role definitions.
+        if (opts.activity) {
+          const graph = buildTrustGraph({ schemaVersion: INVENTORY_SCHEMA_VERSION, cloud: opts.cloud, entra: entra.entra, azure: arm.azure, coverage: { complete: true, gaps: [] } });
+          const candidates = activityCandidates(graph, { azure: arm.azure });
+          const read = await collectActivity(candidates, arm.azure.subscriptions.map((s) => s.subscriptionId), activityWindow(now, opts.activity.days), arm.listActivity, (m) => opts.onProgress?.("arm", m));
+          arm.azure.activity = read.activity;
+          arm.gaps.push(...read.gaps);
+        }
         return { arm, entra };
       })()
     : undefined;

@@ -49,6 +49,12 @@ export interface CollectOptions {
    * `azure.subscriptions` reads it.
    */
   onOtherTenantSubscriptions?: (subscriptions: { subscriptionId: string; displayName: string; tenantId: string }[]) => void;
+  /**
+   * Read the Activity Log of each privileged federated identity, in each subscription its
+   * privileged grants reach, for the `days` (1–90) before the collection (Azure keeps 90).
+   * Absent: not read, and the inventory has no `azure.activity`.
+   */
+  activity?: { days: number };
   /** Progress counts per source; called often, cheap to ignore. */
   onProgress?: (source: string, message: string) => void;
 }

@@ -19,8 +19,15 @@ import type {
   RolePermission,
 } from "../model/inventory.ts";
 import builtinRoles from "./builtin-roles.json" with { type: "json" };
+import webRoles from "./web-roles.json" with { type: "json" };
 
 export const BUILTIN_ROLES = builtinRoles as RoleDefinition[];
+/**
+ * Website Contributor and Web Plan Contributor, with Azure's actions (built-in-roles/web-and-mobile.md):
+ * roles narrower than Contributor for web deployments, for the demo and the bench (not in
+ * BUILTIN_ROLES, so inventories built for tests keep their role set).
+ */
+export const WEB_ROLES = webRoles as RoleDefinition[];
 
 /** A UUID derived from a name, stable across runs. */
 export function uuidFor(name: string): string {
