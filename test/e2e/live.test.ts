@@ -9,6 +9,7 @@ import { canonicalInventory, parseInventory, type Inventory } from "@trustscope/
 import type { Fault } from "@trustscope/emulator";
 import { demoScenario as scenario, liveEmulatorPerTest } from "../support/live-emulator.ts";
 import { trustscopeAsync } from "../support/cli.ts";
+import { withoutActivity } from "../support/without-activity.ts";
 import { SHARED } from "../support/paths.ts";
 
 const schemaSdl = readFileSync(join(SHARED, "schemas/buildkite-graphql-schema.graphql"), "utf8");
@@ -28,11 +29,6 @@ function withoutVolatile(inv: Inventory): Inventory {
   return rest as Inventory;
 }
 
-/** The demo as a collection without --activity reads it: everything but the Activity Log. */
-function withoutActivity(inv: Inventory): Inventory {
-  const { activity: _a, ...azure } = inv.azure!;
-  return { ...inv, azure };
-}
 
 function expectNoSecrets(...texts: string[]) {
   for (const t of texts) for (const token of Object.values(TOKENS)) expect(t).not.toContain(token);
