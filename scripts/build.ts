@@ -88,17 +88,40 @@ export async function buildPackage(dir: string, opts: { commit?: string | undefi
     logLevel: "silent",
     plugins: [inlineAssetsPlugin(join(outdir, "index.js"))],
   });
+  // Recursively: a tsc build of an earlier version wrote JavaScript under dist/src/.
+  writeOutputs(outdir, result.outputFiles, (name) => name.endsWith(".js"), { recursive: true });
+  const files = result.outputFiles.map((f) => posix(relative(dir, f.path))).sort();
+  const bytes = result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0);
+  return { name: pkg.name, files, bytes };
+}
+
+export interface Output {
+  /** Absolute path inside the output directory. */
+  path: string;
+  contents: Uint8Array;
+}
+
+/**
+ * Writes a build's outputs into `outdir`, each only if its bytes changed (an unchanged file keeps
+ * its timestamp), and only then removes the files there that `isOutput` (given the path relative
+ * to `outdir`, with '/') claims as build outputs but this build did not make: a stale chunk would
+ * otherwise ship or be committed, and a process started while a build runs still finds a whole
+ * build. Returns the removed files, relative to `outdir`, sorted.
+ */
+export function writeOutputs(outdir: string, outputs: readonly Output[], isOutput: (name: string) => boolean, opts: { recursive?: boolean } = {}): string[] {
   mkdirSync(outdir, { recursive: true });
-  const written = new Set<string>();
-  for (const f of result.outputFiles) {
-    written.add(f.path);
+  for (const f of outputs) {
     if (existsSync(f.path) && readFileSync(f.path).equals(f.contents)) continue;
     writeFileSync(f.path, f.contents);
   }
-  for (const f of filesUnder(outdir)) if (f.endsWith(".js") && !written.has(f)) rmSync(f);
-  const files = [...written].map((f) => posix(relative(dir, f))).sort();
-  const bytes = result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0);
-  return { name: pkg.name, files, bytes };
+  const made = new Set(outputs.map((f) => f.path));
+  const stale = readdirSync(outdir, { recursive: opts.recursive ?? false, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((path) => !made.has(path) && isOutput(posix(relative(outdir, path))))
+    .sort();
+  for (const path of stale) rmSync(path);
+  return stale.map((path) => posix(relative(outdir, path)));
 }
 
 function filesUnder(dir: string): string[] {

@@ -10,13 +10,13 @@
  * prints the tarballs' paths (and, with --install, the installed `trustscope` after installing
  * them into a fresh temporary prefix).
  */
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PUBLISHED } from "./build.ts";
+import { run, type RunOptions, type RunResult } from "./run.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -32,26 +32,8 @@ function tarballName(name: string, version: string): string {
   return `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 /** Throws naming the command, with the end of what it printed (npm's error is at the end). */
-async function mustRun(what: string, cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+async function mustRun(what: string, cmd: string, args: string[], opts: RunOptions): Promise<RunResult> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) {
     const tail = `${r.stderr}\n${r.stdout}`.trim().split("\n").slice(-12).join("\n");
@@ -64,8 +46,8 @@ async function mustRun(what: string, cmd: string, args: string[], opts: { cwd: s
  * npm run as a user runs it: without the npm_* variables a `pnpm` script or `pnpm vitest` puts in
  * the environment (pnpm's own settings, which npm would read as its configuration).
  */
-function userEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+export function userEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,46 +57,86 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * and package tests in parallel workers) could each tar the other's half-written build: packs of
  * the same checkout take turns. A lock left by a process that died is taken over.
  */
-async function withPackLock<T>(fn: () => Promise<T>): Promise<T> {
+export async function withPackLock<T>(fn: () => Promise<T>): Promise<T> {
   const key = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12);
   const lock = join(tmpdir(), `trustscope-pack-${key}.lock`);
   const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, "pid"), String(process.pid));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      if (!ownerAlive(lock)) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`another pack of this checkout has held ${lock} for 15 minutes`, { cause: e });
-      await sleep(250);
+  while (!tryLock(lock)) {
+    const owner = lockOwner(lock);
+    if (owner !== undefined && !alive(owner)) {
+      breakLock(lock, owner);
+      continue;
     }
+    if (Date.now() > deadline) throw new Error(`process ${owner ?? "?"} has held ${lock} for 15 minutes; if it is not packing this checkout, remove that directory`);
+    await sleep(250);
   }
   try {
     return await fn();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    // Only our own: a lock broken and taken by another waiter is theirs to remove.
+    if (lockOwner(lock) === process.pid) rmSync(lock, { recursive: true, force: true });
   }
 }
 
-function ownerAlive(lock: string): boolean {
-  let pid: number;
+/**
+ * Takes the lock: a directory holding the owner's pid, made beside it and renamed into place (a
+ * rename onto an existing, non-empty directory fails), so that no lock is ever seen without its
+ * owner, even if this process dies half-way.
+ */
+function tryLock(lock: string): boolean {
+  const made = mkdtempSync(`${lock}.new-`);
+  writeFileSync(join(made, "pid"), String(process.pid));
   try {
-    pid = Number(readFileSync(join(lock, "pid"), "utf8"));
-  } catch {
-    return true; // just made, its pid not yet written
+    renameSync(made, lock);
+    return true;
+  } catch (e) {
+    rmSync(made, { recursive: true, force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ENOTEMPTY" || existsSync(lock)) return false;
+    throw e;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+}
+
+function lockOwner(lock: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(lock, "pid"), "utf8"));
+    return Number.isInteger(pid) && pid > 0 ? pid : 0; // 0: no process wrote that
+  } catch {
+    return undefined; // released meanwhile
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * Removes the lock of `owner`, a process that died. Moved aside first, and put back if it is not
+ * that owner's any more: another waiter may have broken it and taken the lock between our look
+ * and our move.
+ */
+function breakLock(lock: string, owner: number): void {
+  const aside = `${lock}.dead-${randomUUID()}`;
+  try {
+    renameSync(lock, aside);
+  } catch {
+    return; // already broken by another waiter, or released
+  }
+  if (lockOwner(aside) !== owner) {
+    try {
+      renameSync(aside, lock);
+      return;
+    } catch {
+      // A third process took the lock meanwhile; the lock moved aside is dropped.
+    }
+  }
+  rmSync(aside, { recursive: true, force: true });
 }
 
 /**

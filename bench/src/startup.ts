@@ -14,7 +14,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
-import { packAndInstall } from "../../scripts/pack-install.ts";
+import { packAndInstall, userEnv } from "../../scripts/pack-install.ts";
 
 export interface StartupCase {
   label: string;
@@ -75,7 +75,7 @@ export async function measureStartup(opts: { runs: number; progress: (line: stri
 
     // This Node first on PATH, so that the bin's `env node` is the one measured beside it.
     const env: NodeJS.ProcessEnv = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(npm_|pnpm_)/i.test(k) && !["NODE_EXTRA_CA_CERTS", "NODE_PATH", "NODE_OPTIONS"].includes(k)),
+      Object.entries(userEnv()).filter(([k]) => !/^pnpm_/i.test(k) && !["NODE_EXTRA_CA_CERTS", "NODE_PATH", "NODE_OPTIONS"].includes(k)),
     );
     env.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`;
     env.NO_COLOR = "1";

@@ -10,37 +10,18 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packAndInstall, type Installation } from "../../scripts/pack-install.ts";
+import { packAndInstall, userEnv, type Installation } from "../../scripts/pack-install.ts";
+import { cliEnv, runCli } from "../support/cli.ts";
 import { CLI_BIN, DEMO_SNAPSHOT } from "../support/paths.ts";
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let installed: Installation;
 /** The directory both CLIs run in: outside the workspace, holding the snapshot and the fixture repository. */
 let cwd: string;
 
 // The installed bin is run as a shell runs it (its `#!/usr/bin/env node` line), with this Node
-// first on PATH so that both CLIs run on the same Node. NODE_EXTRA_CA_CERTS only slows every start
-// (nothing here leaves the loopback interface).
-const env = {
-  ...process.env,
-  NO_COLOR: "1",
-  FORCE_COLOR: undefined,
-  BUILDKITE: undefined,
-  NODE_EXTRA_CA_CERTS: undefined,
-  PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
-};
-
-function spawnCli(cmd: string, args: string[]): Result {
-  const r = spawnSync(cmd, args, { cwd, env, input: "", encoding: "utf8", timeout: 90_000 });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
+// first on PATH so that both CLIs run on the same Node, and both with the tests' CLI environment.
+const PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`;
+const spawnCli = (cmd: string, args: string[]) => runCli(cmd, args, { cwd, env: { PATH }, timeoutMs: 90_000 });
 const fromInstall = (args: string[]) => spawnCli(installed.global.bin, args);
 const fromWorkspace = (args: string[]) => spawnCli(process.execPath, [CLI_BIN, ...args]);
 
@@ -112,9 +93,8 @@ describe("the installed package", () => {
 
   it("answers npx trustscope in a plain project it was installed into", () => {
     // Without the npm_* settings `pnpm vitest` exports, which npx would read as its configuration.
-    const userEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
     // --yes=false: never fetch a package of that name from the registry instead (that is no test).
-    const r = spawnSync("npx", ["--yes=false", "trustscope", "--version"], { cwd: installed.local!.project, env: userEnv, encoding: "utf8", timeout: 90_000 });
+    const r = spawnSync("npx", ["--yes=false", "trustscope", "--version"], { cwd: installed.local!.project, env: userEnv(cliEnv({ PATH })), encoding: "utf8", timeout: 90_000 });
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(fromWorkspace(["--version"]).stdout);
     expect(r.status).toBe(0);

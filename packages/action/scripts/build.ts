@@ -9,13 +9,14 @@
  *
  * The output is deterministic and the same wherever it is written: it is always built for the
  * committed dist/ (source map `sources` and asset URLs are relative to it) and only then written
- * to the destination, whose stale outputs (chunks of an earlier build) are removed, so CI can
+ * to the destination, whose stale outputs (chunks of an earlier build) are then removed
+ * (scripts/build.ts's writeOutputs, as for the published packages), so CI can
  * rebuild and run `git status --porcelain packages/action/dist`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Message, type Metafile } from "esbuild";
+import { writeOutputs } from "../../../scripts/build.ts";
 import { inlineAssets as inlineAssetsAt, inlineAssetsPlugin, posix } from "../../../scripts/inline-assets.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -96,20 +97,10 @@ export async function buildAction(outdir = DIST_DIR): Promise<BuildResult> {
     .map((f) => {
       const name = relative(DIST_DIR, f.path);
       if (name !== basename(name) || !OUTPUT_NAME.test(name)) throw new Error(`unexpected output ${posix(name)}`);
-      return { name, contents: f.contents };
+      return { name, path: join(outdir, name), contents: f.contents };
     })
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  mkdirSync(outdir, { recursive: true });
-  const made = new Set(files.map((f) => f.name));
-  const removed = readdirSync(outdir)
-    .filter((name) => OUTPUT_NAME.test(name) && !made.has(name) && statSync(join(outdir, name)).isFile())
-    .sort();
-  for (const name of removed) rmSync(join(outdir, name));
-  for (const f of files) {
-    const path = join(outdir, f.name);
-    // Unchanged files keep their timestamps.
-    if (!(existsSync(path) && readFileSync(path).equals(f.contents))) writeFileSync(path, f.contents);
-  }
+  const removed = writeOutputs(outdir, files, (name) => OUTPUT_NAME.test(name));
   return { outdir, files: files.map((f) => ({ name: f.name, bytes: f.contents.length })), removed, metafile: result.metafile, warnings: result.warnings };
 }
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator, type Fault } from "../../emulator/src/index.ts";
 import { activityScenario } from "../../emulator/test/activity-scenario.ts";
-import { ActivityAggregate, ACTIVITY_SELECT } from "../src/collect/activity.ts";
+import { ActivityAggregate, ACTIVITY_MAX_OPERATION_LENGTH, ACTIVITY_MAX_OPERATIONS, ACTIVITY_MAX_SCOPE_LENGTH, ACTIVITY_SELECT } from "../src/collect/activity.ts";
 import { collectInventory } from "../src/collect/collect.ts";
 import { staticTokenCredential } from "../src/collect/credentials.ts";
 import type { CollectOptions } from "../src/collect/options.ts";
@@ -185,5 +185,41 @@ describe("ActivityAggregate", () => {
     expect(forward.operations()[0]).toMatchObject({ count: 30, scopes: ids.slice(0, 20), moreScopes: 10 });
     expect(backward.operations()[0]!.scopes.map((s) => s.toLowerCase())).toEqual(ids.slice(0, 20));
     expect(backward.operations()[0]).toMatchObject({ count: 60, moreScopes: 10 });
+  });
+
+  it("reads fields of the wrong JSON type as absent instead of failing the read", () => {
+    const a = new ActivityAggregate(me, window);
+    a.add([
+      event({ level: 4 }),
+      event({ status: { value: 1 } }),
+      event({ caller: 42 }),
+      event({ operationName: "Microsoft.Resources/deployments/write" }),
+      null,
+      "Microsoft.Resources/deployments/write",
+    ] as never);
+    expect(a.operations()).toMatchObject([{ operation: "Microsoft.Resources/deployments/write", count: 1 }]);
+    expect({ dropped: a.dropped, unreadable: a.unreadable }).toEqual({ dropped: 5, unreadable: 0 });
+  });
+
+  it("leaves unjudged, not dropped, an event without a category or with an oversized operation name", () => {
+    const a = new ActivityAggregate(me, window);
+    a.add([event({ category: undefined }), event({ category: { value: 3 } }), event({ operationName: { value: `Microsoft.Web/${"x".repeat(ACTIVITY_MAX_OPERATION_LENGTH)}/write` } })]);
+    expect(a.operations()).toEqual([]);
+    expect(a.unreadable).toBe(3);
+  });
+
+  it("counts an oversized resource ID among the scopes without keeping it", () => {
+    const a = new ActivityAggregate(me, window);
+    a.add([event(), event({ resourceId: `/subscriptions/s/${"\u001b".repeat(ACTIVITY_MAX_SCOPE_LENGTH)}` })]);
+    expect(a.operations()).toMatchObject([{ count: 2, scopes: [event().resourceId], moreScopes: 1 }]);
+  });
+
+  it("ends the read past the cap on distinct operations, so a server naming a new one per event cannot grow it", () => {
+    const a = new ActivityAggregate(me, window);
+    const distinct = (from: number, n: number) => Array.from({ length: n }, (_, i) => event({ operationName: { value: `Microsoft.Hostile/op${from + i}/write` } }));
+    a.add(distinct(0, ACTIVITY_MAX_OPERATIONS));
+    a.add([event({ operationName: { value: "MICROSOFT.HOSTILE/OP0/WRITE" } })]);
+    expect(a.operations()).toHaveLength(ACTIVITY_MAX_OPERATIONS);
+    expect(() => a.add(distinct(ACTIVITY_MAX_OPERATIONS, 1))).toThrow(`more than ${ACTIVITY_MAX_OPERATIONS} distinct operations by one identity; not judged, so the read is incomplete`);
   });
 });

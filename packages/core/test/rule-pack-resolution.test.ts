@@ -3,7 +3,7 @@
  * with an optional subpath, through the package's own `exports` the way Node's `import` reads them.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -117,6 +117,41 @@ describe("invalid exports", () => {
   it("are usage errors naming the manifest and the reason", async () => {
     await expect(resolved("mixed")).rejects.toThrow(/^trustscope\.yaml:4: rule pack 'mixed': the 'exports' of .*mixed[\\/]package\.json are invalid: it mixes subpaths/);
     await expect(resolved("escapes")).rejects.toThrow(/the 'exports' of .* are invalid: target '\.\/\.\.\/escapes-target\.mjs' has a '\.', '\.\.' or node_modules segment/);
+  });
+});
+
+describe("hostile package manifests stay bounded and end in one line", () => {
+  // A nesting far past the limit (written as text: JSON.stringify would overflow the stack itself);
+  // the resolver would otherwise recurse until the stack overflows.
+  let deep = '"./a.mjs"';
+  for (let i = 0; i < 20_000; i++) deep = i % 2 ? `{"import":${deep}}` : `[${deep}]`;
+  write("node_modules/deep/package.json", `{"name":"deep","type":"module","exports":${deep}}`);
+  write("node_modules/deep/a.mjs", ruleModule("deep-rule"));
+  let shallow: unknown = "./a.mjs";
+  for (let i = 0; i < 8; i++) shallow = i % 2 ? { import: shallow } : [shallow];
+  pkg("shallow", { exports: shallow }, ["a.mjs"]);
+  // Many invalid fallbacks before the one that resolves: each is skipped, not thrown and caught.
+  pkg("many-fallbacks", { exports: [...Array.from({ length: 100_000 }, () => "not-relative.mjs"), "./ok.mjs"] }, ["ok.mjs"]);
+  pkg("loop", { main: "./again" }, []);
+  symlinkSync(".", join(root, "node_modules/loop/again"));
+  pkg("loop2", { main: "./a" }, []);
+  write("node_modules/loop2/a/package.json", JSON.stringify({ main: "./b" }));
+  symlinkSync("..", join(root, "node_modules/loop2/a/b"));
+
+  it("refuses exports nested deeper than real packages nest, and resolves ordinary nesting", async () => {
+    await expect(resolved("deep")).rejects.toThrow(/^trustscope\.yaml:4: rule pack 'deep': the 'exports' of .*deep[\\/]package\.json are invalid: it nests conditions or fallback lists more than 32 levels deep$/);
+    expect(await resolved("shallow")).toBe("node_modules/shallow/a.mjs");
+  });
+
+  it("skips any number of invalid fallbacks to the one that resolves", async () => {
+    expect(await resolved("many-fallbacks")).toBe("node_modules/many-fallbacks/ok.mjs");
+  });
+
+  it("ends a main that leads back to its own directory through a symlink, as a package or a path", async () => {
+    const loop = /its entry point .*again leads back to a directory it came through \(a symlink loop\)$/;
+    await expect(resolved("loop")).rejects.toThrow(loop);
+    await expect(resolved("./node_modules/loop")).rejects.toThrow(loop);
+    await expect(resolved("loop2")).rejects.toThrow(/^trustscope\.yaml:4: rule pack 'loop2': its entry point .*loop2[\\/]a[\\/]b leads back to a directory it came through \(a symlink loop\)$/);
   });
 });
 

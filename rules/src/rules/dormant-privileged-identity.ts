@@ -7,6 +7,7 @@ import {
   identitiesReachableFromBuildkite,
   listSome,
   privilegedGrants,
+  productionGrants,
   type Rule,
 } from "@trustscope/core";
 
@@ -27,7 +28,7 @@ export const dormantPrivilegedIdentity: Rule = {
       const activity = activityOf(graph.inventory.azure?.activity, identity);
       if (!activity) continue;
       const grants = privilegedGrants(identity);
-      const prodGrants = grants.map((grant) => ({ grant, prod: environments.touchesProduction(grant.assignment.scope) })).filter((g) => g.prod.production);
+      const prodGrants = productionGrants(identity, environments).filter((p) => grants.includes(p.grant));
       if (prodGrants.length === 0) continue;
       // Dormant only if the log of every subscription its privileged grants reach was read in full and is empty.
       const logs = grants.map((g) => activityAt(graph, activity, g.assignment.scope));
@@ -41,7 +42,7 @@ export const dormantPrivilegedIdentity: Rule = {
         scope: first.grant.assignment.scope,
         evidence: [
           `no write, delete or action by it in the Activity Log of ${subscriptions.length === 1 ? "subscription" : "subscriptions"} ${listSome(subscriptions, 3)} from ${activity.from} to ${activity.to} (every one read in full)`,
-          ...prodGrants.map((g) => `privileged grant ${describeGrant(g.grant)} touches production: ${g.prod.reason}`),
+          ...prodGrants.map((g) => `privileged grant ${describeGrant(g.grant)} touches production: ${g.reason}`),
           "an app registration's service principal: its operations are in the log under its object ID",
         ],
         remediation:

@@ -75,10 +75,10 @@ function accessWrites(logged: ActivityAtScope): ActivityAtScope["operations"] {
  */
 function activityEvidence(identity: Identity, logged: ActivityAtScope): string {
   const { activity, subscriptionIds } = logged;
-  const window = `Activity Log, ${activity.from}…${activity.to}`;
+  const window = `${activity.from}…${activity.to}`;
   const where = subscriptionIds.length === 1 ? `subscription ${subscriptionIds[0]}` : `subscriptions ${listSome(subscriptionIds, 3)}`;
   if (identity.kind === "managedIdentity") {
-    return `the Activity Log (${activity.from}…${activity.to}) shows no ${ROLE_ASSIGNMENT_WRITE} by it in ${where}, but it may be incomplete for managed identities, so this proves nothing`;
+    return `the Activity Log (${window}) shows no ${ROLE_ASSIGNMENT_WRITE} by it in ${where}, but it may be incomplete for managed identities, so this proves nothing`;
   }
-  return `no ${ROLE_ASSIGNMENT_WRITE} (nor any other Microsoft.Authorization write or delete) by this identity in the last ${activity.days} days in ${where} (${window})`;
+  return `no ${ROLE_ASSIGNMENT_WRITE} (nor any other Microsoft.Authorization write or delete) by this identity in the last ${activity.days} days in ${where} (Activity Log, ${window})`;
 }

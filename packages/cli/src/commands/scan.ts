@@ -237,21 +237,21 @@ async function readInventory(
 ): Promise<LoadedInventory> {
   const live = sources.live ?? {};
   // --concurrency and --activity tune live reads; elsewhere they would silently do nothing.
-  const noConcurrency = (source: string): void => {
+  const tuningNote = (source: string): void => {
     if (!quiet) for (const line of tuningNotes(live, source)) io.stderr(`${line}\n`);
   };
   if (sources.demo) {
-    noConcurrency("--demo");
+    tuningNote("--demo");
     return collectDemo(io, onProgress ? { onProgress } : {});
   }
   if (sources.snapshot !== undefined) {
-    noConcurrency("--snapshot");
+    tuningNote("--snapshot");
     return loadSnapshot(resolve(io.cwd, sources.snapshot), io);
   }
   const opts = await liveOptions(live, io, redactor, quiet);
   if (opts) return collectLive({ ...opts, ...(onProgress ? { onProgress } : {}) });
   if (!hasRepo) throw new NothingToScanError();
-  noConcurrency("--repo alone");
+  tuningNote("--repo alone");
   return { inventory: emptyInventory(live.cloud) };
 }
 

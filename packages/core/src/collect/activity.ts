@@ -52,6 +52,19 @@ export function activityFilter(window: { from: string; to: string }, principalId
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const lc = (s: string) => s.toLowerCase();
+/** A field's text, or "" when the server sent something else (a number, an object). */
+const text = (v: unknown): string => (typeof v === "string" ? v : "");
+
+/**
+ * Distinct operations one (identity, subscription) read may hold. Real identities perform tens to
+ * hundreds; a server naming a new operation per event would otherwise grow the tallies (and the
+ * snapshot) until the response byte caps, so past this the read ends as a gap.
+ */
+export const ACTIVITY_MAX_OPERATIONS = 1_000;
+/** Longer operation names are no Azure operation (the longest are ~150 characters): not judged. */
+export const ACTIVITY_MAX_OPERATION_LENGTH = 512;
+/** Longer resource IDs are counted among an operation's scopes but not kept. */
+export const ACTIVITY_MAX_SCOPE_LENGTH = 4_096;
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** FNV-1a, 32 bits twice (two offsets): distinct scopes are counted without holding their text. */
@@ -86,7 +99,7 @@ export class ActivityAggregate {
   private readonly tallies = new Map<string, OperationTally>();
   private readonly fromMs: number;
   private readonly toMs: number;
-  /** Events of this identity that could not be placed in time (counted, then reported as a gap). */
+  /** Events of this identity that could not be judged: no readable time or category, an oversized operation name (counted, then reported as a gap). */
   unreadable = 0;
   /** Events the client-side checks dropped (other callers, reads, failures, other categories, outside the window). */
   dropped = 0;
@@ -99,24 +112,30 @@ export class ActivityAggregate {
     this.toMs = Date.parse(window.to);
   }
 
-  /** Folds one page in. The server filtered on caller already; each check is repeated here. */
+  /**
+   * Folds one page in. The server filtered on caller already; each check is repeated here. Throws
+   * past ACTIVITY_MAX_OPERATIONS distinct operations, which ends the read (the lister's gap).
+   */
   add(events: readonly RawActivityEvent[]): void {
-    for (const e of events) {
-      const operation = e.operationName?.value;
+    for (const e of events as readonly unknown[]) {
+      // Fields are read as text whatever their JSON type: the service has sent numbers where the spec says strings (`level`).
+      const event: RawActivityEvent = e !== null && typeof e === "object" ? e : {};
+      const operation = text(event.operationName?.value);
+      const category = lc(text(event.category?.value));
       if (
-        typeof e.caller !== "string" ||
-        lc(e.caller) !== this.principalId ||
-        typeof operation !== "string" ||
+        lc(text(event.caller)) !== this.principalId ||
         operation === "" ||
-        lc(e.category?.value ?? "") !== "administrative" ||
-        lc(e.status?.value ?? "") !== "succeeded" ||
+        (category !== "administrative" && category !== "") ||
+        lc(text(event.status?.value)) !== "succeeded" ||
         lc(operation).endsWith("/read")
       ) {
         this.dropped++;
         continue;
       }
-      const at = typeof e.eventTimestamp === "string" ? Date.parse(e.eventTimestamp) : Number.NaN;
-      if (Number.isNaN(at)) {
+      const at = Date.parse(text(event.eventTimestamp));
+      // No category: `$select=category` is undocumented (the spec's own examples lack the field),
+      // and dropping every such event would make an active identity look dormant.
+      if (Number.isNaN(at) || category === "" || operation.length > ACTIVITY_MAX_OPERATION_LENGTH) {
         this.unreadable++;
         continue;
       }
@@ -126,19 +145,25 @@ export class ActivityAggregate {
       }
       const key = lc(operation);
       let t = this.tallies.get(key);
-      if (!t) this.tallies.set(key, (t = { operation, count: 0, first: at, last: at, kept: new Map(), seen: new Set() }));
+      if (!t) {
+        if (this.tallies.size >= ACTIVITY_MAX_OPERATIONS) throw new Error(`more than ${ACTIVITY_MAX_OPERATIONS} distinct operations by one identity; not judged, so the read is incomplete`);
+        this.tallies.set(key, (t = { operation, count: 0, first: at, last: at, kept: new Map(), seen: new Set() }));
+      }
       // Two spellings of one operation: the smaller is kept, so the result does not depend on page order.
       if (operation < t.operation) t.operation = operation;
       t.count++;
       if (at < t.first) t.first = at;
       if (at > t.last) t.last = at;
-      if (typeof e.resourceId === "string" && e.resourceId !== "") this.addScope(t, e.resourceId);
+      const scope = text(event.resourceId);
+      if (scope !== "") this.addScope(t, scope);
     }
   }
 
   private addScope(t: OperationTally, scope: string): void {
     const key = lc(scope);
     t.seen.add(scopeHash(key));
+    // Counted (so `moreScopes` leaves the operation unsettled), never kept: a snapshot holds no megabyte IDs.
+    if (scope.length > ACTIVITY_MAX_SCOPE_LENGTH) return;
     const held = t.kept.get(key);
     if (held !== undefined) {
       if (scope < held) t.kept.set(key, scope);
@@ -200,7 +225,7 @@ export async function collectActivity(
         const aggregate = new ActivityAggregate(c.principalId, window);
         const read = await list(`Activity Log of ${who}`, subscriptionId, query(c.principalId), (page) => aggregate.add(page), gaps);
         if (read && aggregate.unreadable > 0) {
-          gaps.push({ source: "arm", scope: `/subscriptions/${subscriptionId}`, error: `Activity Log of ${who}: ${aggregate.unreadable} event(s) without a readable eventTimestamp; not judged, so the read is incomplete` });
+          gaps.push({ source: "arm", scope: `/subscriptions/${subscriptionId}`, error: `Activity Log of ${who}: ${aggregate.unreadable} event(s) without a readable eventTimestamp or category, or with an oversized operation name; not judged, so the read is incomplete` });
         } else if (read) {
           reads.push({ principalId: c.principalId, subscriptionId, operations: aggregate.operations() });
         }

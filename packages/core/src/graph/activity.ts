@@ -5,7 +5,7 @@
  */
 import type { ActivityLog, ActivityOperation, Inventory, RoleDefinition } from "../model/inventory.ts";
 import { matchesPermission, ROLE_ASSIGNMENT_WRITE, roleAllows, type Grant } from "../azure/rbac.ts";
-import { normalizeScope, ScopeTree, subscriptionOf } from "../azure/scope.ts";
+import { ScopeTree, subscriptionOf } from "../azure/scope.ts";
 import type { Identity, TrustGraph } from "./trust-graph.ts";
 
 /**
@@ -28,11 +28,10 @@ export function privilegedGrants(identity: Identity): Grant[] {
  * management group or the root, every one of `subscriptionIds` (lower case) below it.
  */
 export function subscriptionsReached(tree: ScopeTree, subscriptionIds: readonly string[], scope: string): string[] {
-  const s = normalizeScope(scope);
-  const own = subscriptionOf(s);
+  const own = subscriptionOf(scope);
   if (own) return [own];
-  // Above subscriptions: every known subscription whose ancestors include the grant's scope.
-  return subscriptionIds.filter((sub) => tree.ancestorsOf(`/subscriptions/${sub}`).includes(s));
+  // Above subscriptions: every known subscription the assignment applies at.
+  return subscriptionIds.filter((sub) => tree.covers(scope, `/subscriptions/${sub}`));
 }
 
 /** One identity whose Activity Log is to be read, and in which subscriptions. */

@@ -6,7 +6,7 @@
  * does. Every module is validated on load: a malformed one, a pattern that matches nothing or an
  * id clash is a UsageError (exit 2) naming the policy line, never a rule that silently does not run.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
@@ -99,15 +99,19 @@ const IMPORT_CONDITIONS: ReadonlySet<string> = new Set([
   ...((process.features as { require_module?: boolean }).require_module ? ["module-sync"] : []),
 ]);
 
-/** An `exports` field Node would reject; `target` marks the kind an array of fallbacks skips. */
-class InvalidExports extends Error {
-  constructor(
-    message: string,
-    readonly target = false,
-  ) {
-    super(message);
-  }
+/** An `exports` field Node would reject outright. */
+class InvalidExports extends Error {}
+
+/**
+ * A target Node rejects, which a list of fallbacks skips: a value, not a throw, as a list may hold
+ * any number of them and each Error costs a stack capture.
+ */
+class InvalidTarget {
+  constructor(readonly reason: string) {}
 }
+
+/** How deep conditions and fallbacks may nest; real packages use two or three levels, and the resolver recurses. */
+const MAX_EXPORTS_DEPTH = 32;
 
 /** A specifier whose `*` part Node refuses: the pack's spec is at fault, not the package. */
 class InvalidSubpath extends Error {}
@@ -131,31 +135,27 @@ function hasInvalidSegment(path: string): boolean {
   });
 }
 
-/** PACKAGE_TARGET_RESOLVE: a target relative to the package (`./…`), `null` when excluded, `undefined` when no condition matches. */
-function exportTarget(target: Exports | undefined, match: string | null): string | null | undefined {
+/**
+ * PACKAGE_TARGET_RESOLVE: a target relative to the package (`./…`), `null` when excluded,
+ * `undefined` when no condition matches, an InvalidTarget when Node would reject it.
+ */
+function exportTarget(target: Exports | undefined, match: string | null, depth = 0): string | null | undefined | InvalidTarget {
+  if (depth > MAX_EXPORTS_DEPTH) throw new InvalidExports(`it nests conditions or fallback lists more than ${MAX_EXPORTS_DEPTH} levels deep`);
   if (typeof target === "string") {
-    if (!target.startsWith("./")) throw new InvalidExports(`target '${target}' does not start with ./`, true);
-    if (hasInvalidSegment(target.slice(2))) throw new InvalidExports(`target '${target}' has a '.', '..' or node_modules segment`, true);
+    if (!target.startsWith("./")) return new InvalidTarget(`target '${target}' does not start with ./`);
+    if (hasInvalidSegment(target.slice(2))) return new InvalidTarget(`target '${target}' has a '.', '..' or node_modules segment`);
     if (match === null) return target;
     if (hasInvalidSegment(match)) throw new InvalidSubpath(`'${match}' has a '.', '..' or node_modules segment`);
     return target.replaceAll("*", match);
   }
   if (Array.isArray(target)) {
     // Fallbacks: the first that resolves; Node skips invalid targets and excluded (null) entries.
-    let last: InvalidExports | null | undefined;
+    let last: InvalidTarget | null | undefined;
     for (const item of target) {
-      let resolved: string | null | undefined;
-      try {
-        resolved = exportTarget(item, match);
-      } catch (e) {
-        if (!(e instanceof InvalidExports && e.target)) throw e;
-        last = e;
-        continue;
-      }
-      if (resolved === null) last = null;
+      const resolved = exportTarget(item, match, depth + 1);
+      if (resolved === null || resolved instanceof InvalidTarget) last = resolved;
       else if (resolved !== undefined) return resolved;
     }
-    if (last instanceof InvalidExports) throw last;
     return target.length === 0 ? null : last;
   }
   if (isConditionMap(target)) {
@@ -164,13 +164,19 @@ function exportTarget(target: Exports | undefined, match: string | null): string
     // The package's own key order decides, not ours: the first key that is an active condition.
     for (const condition of keys) {
       if (!IMPORT_CONDITIONS.has(condition)) continue;
-      const resolved = exportTarget(target[condition], match);
+      const resolved = exportTarget(target[condition], match, depth + 1);
       if (resolved !== undefined) return resolved;
     }
     return undefined;
   }
   if (target === null) return null;
-  throw new InvalidExports(`target ${JSON.stringify(target)} is not a string, object, list or null`, true);
+  return new InvalidTarget(`target ${JSON.stringify(target)} is not a string, object, list or null`);
+}
+
+/** What a resolved target means for the import: a file, not exported (undefined), or an error. */
+function settled(resolved: string | null | undefined | InvalidTarget): string | undefined {
+  if (resolved instanceof InvalidTarget) throw new InvalidExports(resolved.reason);
+  return resolved ?? undefined;
 }
 
 /** PATTERN_KEY_COMPARE for keys with one `*`: the longer part before `*` first, then the longer key. */
@@ -183,14 +189,14 @@ function resolveExports(exports: Exports, key: string): string | undefined {
   const keys = isConditionMap(exports) ? Object.keys(exports) : [];
   const subpaths = keys.filter((k) => k.startsWith("."));
   if (subpaths.length > 0 && subpaths.length < keys.length) throw new InvalidExports("it mixes subpaths (keys starting with '.') and conditions");
-  if (!isConditionMap(exports) || subpaths.length === 0) return key === "." ? exportTarget(exports, null) ?? undefined : undefined;
-  if (Object.hasOwn(exports, key) && !key.includes("*")) return exportTarget(exports[key], null) ?? undefined;
+  if (!isConditionMap(exports) || subpaths.length === 0) return key === "." ? settled(exportTarget(exports, null)) : undefined;
+  if (Object.hasOwn(exports, key) && !key.includes("*")) return settled(exportTarget(exports[key], null));
   // `./*`-style patterns: the longest matching prefix wins; `*` in the target becomes what it matched.
   const patterns = subpaths.filter((k) => k.indexOf("*") !== -1 && k.indexOf("*") === k.lastIndexOf("*")).sort(comparePatternKeys);
   for (const pattern of patterns) {
     const [base, trailer] = [pattern.slice(0, pattern.indexOf("*")), pattern.slice(pattern.indexOf("*") + 1)];
     if (key.startsWith(base) && key !== base && (trailer === "" || (key.endsWith(trailer) && key.length >= pattern.length))) {
-      return exportTarget(exports[pattern], key.slice(base.length, key.length - trailer.length)) ?? undefined;
+      return settled(exportTarget(exports[pattern], key.slice(base.length, key.length - trailer.length)));
     }
   }
   return undefined;
@@ -208,10 +214,12 @@ function readManifest(ref: RulePackRef, manifest: string): Manifest {
 /**
  * The module file of a package directory for `subpath` (`""` or `/dist/index.js`): through its
  * `exports` when it has them (the subpath must be exported), else the file the subpath names, else
- * its `main` or `index.js`. The file must stay inside the directory.
+ * its `main` or `index.js`. The file must stay inside the directory. `seen` holds the real paths
+ * of the package directories a `main` naming a directory led through, so a symlink loop ends.
  */
-function entryOfPackage(ref: RulePackRef, pkgDir: string, pkg: Manifest, subpath: string): string {
+function entryOfPackage(ref: RulePackRef, pkgDir: string, pkg: Manifest, subpath: string, seen = new Set<string>()): string {
   const manifest = join(pkgDir, "package.json");
+  seen.add(realpathSync(pkgDir));
   let target: string;
   if (pkg.exports !== undefined && pkg.exports !== null) {
     const key = `.${subpath}`;
@@ -233,15 +241,18 @@ function entryOfPackage(ref: RulePackRef, pkgDir: string, pkg: Manifest, subpath
   const file = resolve(pkgDir, target);
   if (!file.startsWith(pkgDir + sep)) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': its entry point leaves the package directory`);
   // Only `exports` name exact files, as in Node; a subpath or `main` naming a directory is resolved like one.
-  if (pkg.exports == null && isDirectory(file)) return fileForDirectory(ref, file);
+  if (pkg.exports == null && isDirectory(file)) {
+    if (seen.has(realpathSync(file))) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': its entry point ${file} leads back to a directory it came through (a symlink loop)`);
+    return fileForDirectory(ref, file, seen);
+  }
   if (!isFile(file)) throw new UsageError(`${where(ref)}: rule pack '${ref.spec}': entry point ${file} does not exist`);
   return file;
 }
 
 /** A directory's module: through its package.json (`exports["."]` or `main`), else its index.js. */
-function fileForDirectory(ref: RulePackRef, dir: string): string {
+function fileForDirectory(ref: RulePackRef, dir: string, seen?: Set<string>): string {
   const manifest = join(dir, "package.json");
-  if (isFile(manifest)) return entryOfPackage(ref, dir, readManifest(ref, manifest), "");
+  if (isFile(manifest)) return entryOfPackage(ref, dir, readManifest(ref, manifest), "", seen);
   const index = join(dir, "index.js");
   if (isFile(index)) return index;
   throw new UsageError(`${where(ref)}: rule pack '${ref.spec}' is a directory with neither a package.json nor an index.js (looked in ${dir})`);
