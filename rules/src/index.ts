@@ -26,6 +26,12 @@ import { uploadTimeInterpolation } from "./rules/upload-time-interpolation.ts";
 import { roleDecidedAtDeploy } from "./rules/role-decided-at-deploy.ts";
 import { narrowerRoleWouldDo } from "./rules/narrower-role-would-do.ts";
 import { dormantPrivilegedIdentity } from "./rules/dormant-privileged-identity.ts";
+import { pullRequestSubject } from "./rules/pull-request-subject.ts";
+import { unprotectedEnvironmentSubject } from "./rules/unprotected-environment-subject.ts";
+import { wildcardExpression } from "./rules/wildcard-expression.ts";
+import { customisedSubjectMismatch } from "./rules/customised-subject-mismatch.ts";
+import { subjectNamesMissingRepository } from "./rules/subject-names-missing-repository.ts";
+import { azureLoginOnUntrustedTrigger } from "./rules/azure-login-on-untrusted-trigger.ts";
 
 const modules: Rule[] = [
   orgScopedTrust,
@@ -49,6 +55,12 @@ const modules: Rule[] = [
   roleDecidedAtDeploy,
   narrowerRoleWouldDo,
   dormantPrivilegedIdentity,
+  pullRequestSubject,
+  unprotectedEnvironmentSubject,
+  wildcardExpression,
+  customisedSubjectMismatch,
+  subjectNamesMissingRepository,
+  azureLoginOnUntrustedTrigger,
 ];
 
 function docsFor(id: string): string {
@@ -87,4 +99,10 @@ export {
   unguardedTokenRequest,
   narrowerRoleWouldDo,
   dormantPrivilegedIdentity,
+  pullRequestSubject,
+  unprotectedEnvironmentSubject,
+  wildcardExpression,
+  customisedSubjectMismatch,
+  subjectNamesMissingRepository,
+  azureLoginOnUntrustedTrigger,
 };

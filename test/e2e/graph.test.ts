@@ -17,7 +17,7 @@ const SNAPSHOT = ["--snapshot", DEMO_SNAPSHOT];
 interface MapJson {
   schemaVersion: number;
   nodes: { id: string; kind: string; label: string; production?: string; severity?: string }[];
-  edges: { from: string; to: string; kind: string; severity?: string }[];
+  edges: { from: string; to: string; kind: string; label?: string; severity?: string }[];
 }
 
 /** A copy of the demo snapshot, changed by `edit`. */
@@ -46,10 +46,20 @@ describe("trustscope graph", () => {
     expect(byLabel("pipeline", "dev-sandbox")?.production).toBeUndefined();
     expect(byLabel("identity", "platform-tools")?.severity).toBe("critical");
     expect(byLabel("scope", "Contoso-Prod")?.production).toMatch(/environment=production/);
-    // Every edge joins two nodes of the map, in the order pipeline → credential → identity → scope.
+    // Every edge joins two nodes of the map, in the order pipeline (or another issuer's workload) →
+    // credential → identity → scope.
     const kind = new Map(map.nodes.map((n) => [n.id, n.kind]));
-    const expected = { "can-mint": ["pipeline", "credential"], unlocks: ["credential", "identity"], grants: ["identity", "scope"] };
-    for (const e of map.edges) expect([kind.get(e.from), kind.get(e.to)], JSON.stringify(e)).toEqual(expected[e.kind as keyof typeof expected]);
+    const expected = { "can-mint": ["credential"], unlocks: ["credential", "identity"], grants: ["identity", "scope"] };
+    for (const e of map.edges) {
+      const ends = [kind.get(e.from), kind.get(e.to)];
+      if (e.kind === "can-mint") expect([["pipeline", "credential"], ["workload", "credential"]], JSON.stringify(e)).toContainEqual(ends);
+      else expect(ends, JSON.stringify(e)).toEqual(expected[e.kind as keyof typeof expected]);
+    }
+    // The demo's GitHub deployer: its repositories are workloads, grouped under GitHub Actions.
+    expect(byLabel("workload", "acme/web-storefront")).toMatchObject({ id: "workload:github:acme/web-storefront", group: "GitHub Actions" });
+    expect(byLabel("workload", "acme/web-storefront")?.production).toMatch(/environment 'production'/);
+    const prEdge = map.edges.find((e) => e.from === "workload:github:acme/web-storefront" && e.label === "pull_request");
+    expect(prEdge?.severity).toBe("critical");
   });
 
   it("writes DOT that Graphviz lays out, one SVG node per map node", async () => {

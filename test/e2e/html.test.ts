@@ -78,11 +78,12 @@ async function labels(page: Page, selector: string): Promise<string[]> {
 
 describe("the HTML report of the demo organisation in headless Chromium", () => {
   const demo = JSON.parse(readFileSync(DEMO_SNAPSHOT, "utf8")) as DemoInventory;
-  const buildkiteTrust = (cs: { issuer: string }[]) => cs.some((c) => c.issuer.includes("agent.buildkite.com"));
+  // Every federated identity is on the map, whatever its issuer: Buildkite's and GitHub's alike.
+  const federated = (cs: { issuer: string }[]) => cs.length > 0;
   const pipelines = demo.buildkite.pipelines.map((p) => p.slug).sort();
   const identities = [
-    ...demo.entra.applications.filter((a) => buildkiteTrust(a.federatedIdentityCredentials)).map((a) => a.displayName),
-    ...demo.azure.managedIdentities.filter((m) => buildkiteTrust(m.federatedIdentityCredentials)).map((m) => m.name),
+    ...demo.entra.applications.filter((a) => federated(a.federatedIdentityCredentials)).map((a) => a.displayName),
+    ...demo.azure.managedIdentities.filter((m) => federated(m.federatedIdentityCredentials)).map((m) => m.name),
   ].sort();
   let file: string;
 
@@ -98,7 +99,10 @@ describe("the HTML report of the demo organisation in headless Chromium", () => 
     const { page, requests, errors } = await open(file, ctx);
     expect(await labels(page, '#map [data-kind="pipeline"]')).toEqual(pipelines);
     expect(await labels(page, '#map [data-kind="identity"]')).toEqual(identities);
-    expect(await page.locator('#map [data-kind="cluster"]').count()).toBe(2);
+    expect(identities).toContain("web-storefront-deployer");
+    // Two Buildkite clusters, and GitHub Actions' workloads grouped beside them.
+    expect(await page.locator('#map [data-kind="cluster"]').count()).toBe(3);
+    expect(await page.locator('#map [data-cluster="GitHub Actions"]').textContent()).toContain("GitHub Actions");
     expect(await page.locator("#map path.edge").count()).toBeGreaterThan(10);
     expect(requests).toEqual([pathToFileURL(file).href]);
     expect(errors).toEqual([]);
@@ -149,6 +153,29 @@ describe("the HTML report of the demo organisation in headless Chromium", () => 
     await page.keyboard.press("Escape");
     expect(await page.locator("#map .node.selected").count()).toBe(0);
     expect(await page.locator("#map .node.dim").count()).toBe(0);
+    await page.close();
+  });
+
+  it("shows a GitHub-trusting identity beside the Buildkite ones: its repositories stand where pipelines do", async (ctx) => {
+    const { page, errors } = await open(file, ctx);
+    // The storefront's deployer trusts pull requests, two environments and a wildcard of acme's
+    // repositories; a credential for a repository that does not exist still names it.
+    expect(await labels(page, '#map [data-kind="workload"]')).toEqual(["acme/*", "acme/storefront-v1", "acme/web-legacy", "acme/web-storefront"]);
+    await page.locator('#map [data-kind="workload"][data-label="acme/web-storefront"]').click();
+    expect(await labels(page, '#map .node.in-radius[data-kind="identity"]')).toEqual(["web-storefront-deployer"]);
+    expect(await labels(page, '#map .node.in-radius[data-kind="credential"]')).toEqual(["github-production", "github-pull-requests", "github-staging"]);
+    expect(await labels(page, '#map .node.in-radius[data-kind="scope"]')).toEqual(["rg-app-platform-prod"]);
+    await expect.poll(() => page.locator("#details-title").textContent()).toBe("acme/web-storefront");
+    const details = (await page.locator("#details").textContent()) ?? "";
+    expect(details).toContain("Platform: GitHub Actions");
+    expect(details).toContain("Production: GitHub environment 'production' has 'production' in its name");
+    // From the identity, both kinds of workload are in its radius.
+    await page.locator('#map [data-kind="identity"][data-label="web-storefront-deployer"]').click();
+    await expect.poll(() => page.locator("#details-title").textContent()).toBe("web-storefront-deployer");
+    const identity = (await page.locator("#details").textContent()) ?? "";
+    expect(identity).toContain("Other workloads that can reach it");
+    expect(identity).toMatch(/pull-request-subject/);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

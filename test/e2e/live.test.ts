@@ -9,7 +9,7 @@ import { canonicalInventory, parseInventory, type Inventory } from "@trustscope/
 import type { Fault } from "@trustscope/emulator";
 import { demoScenario as scenario, liveEmulatorPerTest } from "../support/live-emulator.ts";
 import { trustscopeAsync } from "../support/cli.ts";
-import { withoutActivity } from "../support/without-activity.ts";
+import { withoutActivity, withoutVolatile as withoutVolatileFields } from "../support/without-activity.ts";
 import { SHARED } from "../support/paths.ts";
 
 const schemaSdl = readFileSync(join(SHARED, "schemas/buildkite-graphql-schema.graphql"), "utf8");
@@ -25,8 +25,7 @@ async function start(faults: Fault[] = [], tokens = TOKENS) {
 }
 
 function withoutVolatile(inv: Inventory): Inventory {
-  const { collectedAt: _c, ...rest } = canonicalInventory(inv);
-  return rest as Inventory;
+  return withoutVolatileFields(inv, canonicalInventory);
 }
 
 
@@ -60,6 +59,11 @@ describe("live collection against the emulator", () => {
     expect(count(/\/subscriptions\/[^/]+\/resourcegroups/i)).toBeGreaterThan(2);
     expect(count(/^\/subscriptions\?/i)).toBeGreaterThan(0);
     expect(emu.requests.filter((r) => r.api === "buildkite").length).toBeGreaterThan(6);
+    // GitHub too: the organisation's repository list over pages, each named repository's environments and template.
+    expect(count(/^\/orgs\/acme\/repos|^\/organizations\/\d+\/repos/)).toBeGreaterThan(1);
+    expect(count(/^\/repos\/acme\/web-storefront\/environments/)).toBeGreaterThan(0);
+    // Once per run (the collection and the live scan).
+    expect(count(/^\/repos\/acme\/web-legacy\/actions\/oidc\/customization\/sub/)).toBe(2);
     // Every request carried the right token; none went elsewhere.
     expect(emu.requests.every((r) => r.authorizationValid)).toBe(true);
     expectNoSecrets(collected.stdout, collected.stderr, snapText, direct.stdout, direct.stderr);
@@ -93,6 +97,25 @@ describe("live collection against the emulator", () => {
     expect(report.coverage.gaps[0]!.error).toMatch(/403 AuthorizationFailed listing role assignments: the ARM credential \(TRUSTSCOPE_ARM_TOKEN\) needs Reader/);
     expect(report.findings.some((f) => f.ruleId === "org-scoped-trust" && f.scope === `/subscriptions/${SUB_PROD}`)).toBe(true);
     expect(r.stderr).toMatch(/the scan is incomplete/);
+  });
+
+  it("a 403 from GitHub on a repository's environments is a gap naming the repository and the permission; the rest is judged; exit 3", async () => {
+    const { env, live, emulator: emu } = await start([{ kind: "forbidden", api: "github", match: /^\/repos\/acme\/web-storefront\/environments/i }]);
+    const r = await trustscopeAsync(["scan", ...live, "--format", "json", "--fail-on", "never"], { env });
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout) as { coverage: { complete: boolean; gaps: { source: string; scope: string; error: string }[] }; findings: { ruleId: string }[] };
+    expect(report.coverage.complete).toBe(false);
+    expect(report.coverage.gaps).toHaveLength(1);
+    expect(report.coverage.gaps[0]).toMatchObject({ source: "github", scope: "acme/web-storefront" });
+    expect(report.coverage.gaps[0]!.error).toMatch(/403/);
+    expect(report.coverage.gaps[0]!.error).toMatch(/Actions.*read/i);
+    // Its environments unread, the environment rule is quiet; what needs no environment still fires.
+    const rules = new Set(report.findings.map((f) => f.ruleId));
+    expect(rules.has("unprotected-environment-subject")).toBe(false);
+    for (const id of ["pull-request-subject", "wildcard-expression", "customised-subject-mismatch", "subject-names-missing-repository", "org-scoped-trust"]) expect(rules.has(id), id).toBe(true);
+    expect(emu.requests.filter((x) => x.api === "github").every((x) => x.authorizationValid)).toBe(true);
+    expectNoSecrets(r.stdout, r.stderr);
+    expect(r.stdout).not.toContain(emu.tokens.github);
   });
 
   it("a 403 on each of a subscription's other listings is a gap naming that listing and the permission", async () => {

@@ -63,6 +63,8 @@ export function flexibleScenario(base: Inventory): Inventory {
     tenantId: inv.tenantId!,
     federatedIdentityCredentials: [fic(`${miId}/federatedIdentityCredentials/payments`, "payments", "https://oidc.prod-aks.azure.com/tenant/issuer", { expression: MI_EXPRESSION })],
   });
+  // The repositories these credentials name are not on the (demo's) GitHub: a live read records them as missing.
+  if (inv.github) inv.github.missingRepositories = [...new Set([...(inv.github.missingRepositories ?? []), "acme/app", "acme/web"])].sort();
   for (const [principalId, n] of [[FLEXIBLE.app.principalId, 1], [mi.principalId, 2]] as const) {
     inv.azure!.roleAssignments.push({
       id: `/subscriptions/${prod.subscriptionId}/providers/Microsoft.Authorization/roleAssignments/5e1f7a00-0000-4000-8000-00000000000${n}`,

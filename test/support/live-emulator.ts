@@ -17,6 +17,8 @@ export interface LiveTokens {
   buildkite: string;
   graph: string;
   arm: string;
+  /** GitHub's REST token; default the emulator's own. */
+  github?: string;
 }
 
 export interface LiveEmulator {
@@ -40,14 +42,20 @@ export function liveEmulatorPerTest(defaults: { tokens: LiveTokens } & Omit<Emul
     running = undefined;
   });
   return async (faults = [], tokens = defaults.tokens) => {
-    const emu = (running = await startEmulator({ pageSize: { buildkite: 2, graph: 2, arm: 2 }, scenario: demoScenario, ...defaults, tokens, faults }));
+    const scenario = defaults.scenario ?? demoScenario;
+    const emu = (running = await startEmulator({ pageSize: { buildkite: 2, graph: 2, arm: 2, github: 2 }, scenario: demoScenario, ...defaults, tokens, faults }));
     const dir = mkdtempSync(join(tmpdir(), "trustscope-live-"));
     writeFileSync(join(dir, "ca.pem"), emu.caPem);
-    const env = { NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"), BUILDKITE_API_TOKEN: tokens.buildkite, TRUSTSCOPE_GRAPH_TOKEN: tokens.graph, TRUSTSCOPE_ARM_TOKEN: tokens.arm };
+    const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: join(dir, "ca.pem"), BUILDKITE_API_TOKEN: tokens.buildkite, TRUSTSCOPE_GRAPH_TOKEN: tokens.graph, TRUSTSCOPE_ARM_TOKEN: tokens.arm };
     const live = [
       "--buildkite-org", "acme", "--buildkite-graphql-url", emu.buildkiteGraphqlUrl,
       "--tenant", demoScenario.tenantId!, "--graph-url", emu.graphUrl, "--arm-url", emu.armUrl,
     ];
+    // All four sources together, as a live scan of the demo organisation reads them.
+    if (scenario.github) {
+      env.GITHUB_TOKEN = emu.tokens.github;
+      live.push(...scenario.github.organizations.flatMap((o) => ["--github-org", o.login]), "--github-api-url", emu.githubApiUrl);
+    }
     return { emu, dir, env, live };
   };
 }

@@ -9,3 +9,13 @@ export function withoutActivity(inv: Inventory): Inventory {
   const { activity: _a, ...azure } = inv.azure;
   return { ...inv, azure };
 }
+
+/**
+ * An inventory without what differs between two collections of the same organisation: when it
+ * was collected, and which address the GitHub API answered from (the emulator's port).
+ */
+export function withoutVolatile(inv: Inventory, canonical: (i: Inventory) => Inventory): Inventory {
+  const { collectedAt: _c, ...rest } = canonical(inv);
+  if (rest.github) rest.github = { ...rest.github, apiUrl: "(any)" };
+  return rest as Inventory;
+}

@@ -123,7 +123,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<number>
   try {
     inputs = readInputs(env);
     const args = ["--repo", inputs.repo, ...(inputs.config ? ["--config", inputs.config] : []), "--fail-on", inputs.failOn, ...inputs.args];
-    const io: Io = { stdout: log.out, stderr: log.err, stdoutIsTTY: false, stderrIsTTY: false, env, cwd: workspace };
+    // `args: --github-repo ${{ github.repository }}` reads GitHub with the action's own token
+    // unless the workflow gives GITHUB_TOKEN itself (already redacted: it is the input's value).
+    const scanEnv = inputs.token && !env.GITHUB_TOKEN ? { ...env, GITHUB_TOKEN: inputs.token } : env;
+    const io: Io = { stdout: log.out, stderr: log.err, stdoutIsTTY: false, stderrIsTTY: false, env: scanEnv, cwd: workspace };
     log.out(`trustscope: scan ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(" ")}\n`);
     result = await runScan(args, io, redactor);
   } catch (e) {

@@ -10,6 +10,8 @@ import type {
   ActivityLog,
   ActivityOperation,
   FederatedCredential,
+  GitHubEnvironment,
+  GitHubRepository,
   Inventory,
   PasswordCredentialMetadata,
   RoleAssignment,
@@ -21,6 +23,7 @@ import { BUILTIN_ROLES as builtinRoles, WEB_ROLES } from "@trustscope/core/testi
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const ISSUER = "https://agent.buildkite.com";
 const AUDIENCE = "api://AzureADTokenExchange";
+const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 
 // Buildkite
 const ORG = "0e2a9a4e-5f0b-4c39-9a2f-6f3f1d1c4a10";
@@ -64,6 +67,7 @@ const APP = {
   legacy: ["5a1e0005-0000-4000-8000-000000000005", "c0ffee05-5555-4aaa-8bbb-000000000005", "5b0e0005-0000-4000-8000-000000000005"],
   metrics: ["5a1e0006-0000-4000-8000-000000000006", "c0ffee06-6666-4aaa-8bbb-000000000006", "5b0e0006-0000-4000-8000-000000000006"],
   old: ["5a1e0007-0000-4000-8000-000000000007", "c0ffee07-7777-4aaa-8bbb-000000000007", "5b0e0007-0000-4000-8000-000000000007"],
+  web: ["5a1e000a-0000-4000-8000-00000000000a", "c0ffee0a-aaaa-4aaa-8bbb-00000000000a", "5b0e000a-0000-4000-8000-00000000000a"],
 } as const;
 const SANDBOX_MI = { clientId: "c0ffee08-8888-4aaa-8bbb-000000000008", principalId: "5b0e0008-0000-4000-8000-000000000008" };
 const LZ_NONPROD_MI = { clientId: "c0ffee09-9999-4aaa-8bbb-000000000009", principalId: "5b0e0009-0000-4000-8000-000000000009" };
@@ -322,6 +326,15 @@ const inventory: Inventory = {
         { keyId: "7e570003-0000-4000-8000-00000000e003", displayName: "old", startDateTime: "2023-01-15T00:00:00Z", endDateTime: "2024-01-15T00:00:00Z" },
       ]),
       app(APP.metrics, "metrics-exporter", [fic("dev-sandbox", P.sandbox, { audiences: ["api://AzureADTokenExchangeUSGov"] })]),
+      // GitHub Actions deploys the storefront with its own identity: one credential per way in.
+      app(APP.web, "web-storefront-deployer", [
+        fic("github-pull-requests", "repo:acme/web-storefront:pull_request", { issuer: GITHUB_ISSUER }),
+        fic("github-production", "repo:acme/web-storefront:environment:production", { issuer: GITHUB_ISSUER }),
+        fic("github-staging", "repo:acme/web-storefront:environment:staging", { issuer: GITHUB_ISSUER }),
+        fic("github-legacy-main", "repo:acme/web-legacy:ref:refs/heads/main", { issuer: GITHUB_ISSUER }),
+        fic("github-old-storefront", "repo:acme/storefront-v1:environment:production", { issuer: GITHUB_ISSUER }),
+        fic("github-any-main", "", { issuer: GITHUB_ISSUER, claimsMatchingExpression: { value: "claims['sub'] matches 'repo:acme/*:ref:refs/heads/main'", languageVersion: 1 } }),
+      ]),
       app(APP.old, "old-pipeline-deployer", [
         fic("deleted-pipeline", DELETED_PIPELINE),
         fic("landing-zone-nonprod-main", "organization:acme:pipeline:landing-zone-nonprod:ref:refs/heads/main:commit:*:step:*"),
@@ -336,6 +349,7 @@ const inventory: Inventory = {
       sp(APP.legacy, "legacy-deployer"),
       sp(APP.metrics, "metrics-exporter"),
       sp(APP.old, "old-pipeline-deployer"),
+      sp(APP.web, "web-storefront-deployer"),
     ],
     groups: [{ objectId: GROUP_DEPLOYERS, displayName: "grp-platform-deployers" }],
   },
@@ -369,6 +383,8 @@ const inventory: Inventory = {
       assign(RG.lzNonprod, "Contributor", APP.legacy[2]),
       assign(RG.sandbox, "Deployer (Contributor clone)", APP.metrics[2]),
       assign(`/subscriptions/${SUB_NONPROD}`, "Reader", APP.old[2]),
+      // the storefront's GitHub deployer: web apps only, in production
+      assign(RG.appProd, "Website Contributor", APP.web[2]),
       assign(RG.sandbox, "Sandbox Operator", SANDBOX_MI.principalId),
       // the non-prod landing zone's managed identity: Owner on its resource group (it manages access there)
       assign(RG.lzNonprod, "Owner", LZ_NONPROD_MI.principalId),
@@ -409,8 +425,31 @@ const inventory: Inventory = {
     ],
     activity,
   },
+  github: {
+    apiUrl: "https://api.github.com",
+    organizations: [{ login: "acme", id: 51000001, oidcSubjectClaimKeys: null }],
+    repositories: [
+      githubRepo(1, "web-storefront", false, { useDefault: true }, [
+        // no reviewers, any branch: any workflow run can use the production credential
+        { name: "production", requiredReviewers: 0, deploymentBranchPolicy: null, canAdminsBypass: true },
+        { name: "staging", requiredReviewers: 1, preventSelfReview: true, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false }, canAdminsBypass: false },
+      ]),
+      // a repository that customised its subject template after the credential was made
+      githubRepo(2, "web-legacy", true, { useDefault: false, includeClaimKeys: ["repository_owner_id", "context"] }, []),
+      // listed with the organisation (the wildcard credential reaches them); no credential names them, so no more is read
+      githubRepo(3, "landing-zone", true),
+      githubRepo(4, "app-platform", false),
+    ],
+    missingRepositories: ["acme/storefront-v1"],
+  },
   coverage: { complete: true, gaps: [] },
 };
+
+function githubRepo(n: number, name: string, isPrivate: boolean, oidcSubject?: GitHubRepository["oidcSubject"], environments?: GitHubEnvironment[]): GitHubRepository {
+  // GitHub answers the template with whether the repo claim is immutable and how subjects start.
+  const template = oidcSubject ? { ...oidcSubject, useImmutableSubject: false, subClaimPrefix: `repo:acme/${name}` } : undefined;
+  return { fullName: `acme/${name}`, id: 72000000 + n, owner: { login: "acme", id: 51000001 }, private: isPrivate, fork: false, archived: false, defaultBranch: "main", ...(template ? { oidcSubject: template } : {}), ...(environments ? { environments } : {}) };
+}
 
 function pipeline(
   uuid: string,

@@ -31,6 +31,9 @@ export const LIVE_OPTIONS = {
   concurrency: { type: "string" },
   activity: { type: "boolean" },
   "activity-days": { type: "string" },
+  "github-org": { type: "string", multiple: true },
+  "github-repo": { type: "string", multiple: true },
+  "github-api-url": { type: "string" },
 } as const;
 
 export const AZURE_AUTH_MODES = ["default", "buildkite-oidc"] as const;
@@ -50,10 +53,13 @@ export interface LiveValues {
   concurrency?: string;
   activity?: boolean;
   "activity-days"?: string;
+  "github-org"?: string[];
+  "github-repo"?: string[];
+  "github-api-url"?: string;
 }
 
 /** Flags that tune a live read without asking for one. */
-const TUNING_FLAGS: ReadonlySet<string> = new Set(["concurrency", "activity", "activity-days"]);
+const TUNING_FLAGS: ReadonlySet<string> = new Set(["concurrency", "activity", "activity-days", "github-api-url"]);
 
 export const LIVE_HELP = `Live sources (read-only):
   --buildkite-org SLUG         Buildkite organisation (env BUILDKITE_ORGANIZATION_SLUG); token from env BUILDKITE_API_TOKEN
@@ -86,6 +92,13 @@ export const LIVE_HELP = `Live sources (read-only):
                                has; costs a few requests per identity and subscription
   --activity-days N            how many days of the Activity Log to read, 1 to 90 (default 90, all
                                Azure keeps)
+  --github-org ORG             repeatable: read the GitHub repositories of ORG that federated
+                               credentials name (their environments' protection rules and OIDC
+                               subject templates) and ORG's own template; token from env GITHUB_TOKEN
+                               (read-only; the Actions token works)
+  --github-repo OWNER/REPO     repeatable: read that repository too, whether or not a credential names it
+  --github-api-url URL         GitHub's REST API, default env GITHUB_API_URL or https://api.github.com
+                               (GitHub Enterprise Server: https://HOST/api/v3)
 `;
 
 function url(flag: string, value: string): string {
@@ -146,6 +159,7 @@ export async function liveOptions(v: LiveValues, io: Io, redactor: Redactor, qui
   redactor.add(env.BUILDKITE_API_TOKEN);
   redactor.add(env.TRUSTSCOPE_GRAPH_TOKEN);
   redactor.add(env.TRUSTSCOPE_ARM_TOKEN);
+  redactor.add(env.GITHUB_TOKEN);
 
   const auth = oneOf("--azure-auth", v["azure-auth"], AZURE_AUTH_MODES, "default");
   const oidc = auth === "buildkite-oidc";
@@ -160,7 +174,8 @@ export async function liveOptions(v: LiveValues, io: Io, redactor: Redactor, qui
   const wantAzure =
     oidc || v.tenant !== undefined || v.subscription !== undefined || v["graph-url"] !== undefined || v["arm-url"] !== undefined ||
     v["authority-url"] !== undefined || Boolean(env.AZURE_TENANT_ID || env.TRUSTSCOPE_GRAPH_TOKEN || env.TRUSTSCOPE_ARM_TOKEN);
-  if (!org && !wantAzure) return undefined;
+  const wantGitHub = v["github-org"] !== undefined || v["github-repo"] !== undefined;
+  if (!org && !wantAzure && !wantGitHub) return undefined;
 
   const opts: CollectOptions = { cloud: cloudName };
   // Undocumented limits for tests (a small cap makes a hostile answer cheap to serve); the
@@ -185,6 +200,8 @@ export async function liveOptions(v: LiveValues, io: Io, redactor: Redactor, qui
     if (!token) throw new UsageError("reading Buildkite needs an API token with GraphQL access in BUILDKITE_API_TOKEN");
     opts.buildkite = { organization: org, graphqlUrl: url("--buildkite-graphql-url", v["buildkite-graphql-url"] ?? "https://graphql.buildkite.com/v1"), token };
   }
+  if (wantGitHub) opts.github = githubOption(v, env);
+  else if (v["github-api-url"] !== undefined) throw new UsageError("--github-api-url is for --github-org or --github-repo");
   if (wantAzure) {
     const tenantId = v.tenant ?? env.AZURE_TENANT_ID;
     const authorityHost = v["authority-url"] !== undefined ? url("--authority-url", v["authority-url"]) : undefined;
@@ -231,6 +248,21 @@ export async function liveOptions(v: LiveValues, io: Io, redactor: Redactor, qui
     };
   }
   return opts;
+}
+
+/** `--github-org`/`--github-repo` as collector options: names checked, token required. */
+function githubOption(v: LiveValues, env: NodeJS.ProcessEnv): NonNullable<CollectOptions["github"]> {
+  const token = env.GITHUB_TOKEN;
+  if (!token) throw new UsageError("reading GitHub needs a token in GITHUB_TOKEN (read access to the repositories' metadata, environments and Actions settings; the Actions token works)");
+  // GitHub's own rules for names: no slash in an owner, one slash in a repository.
+  for (const o of v["github-org"] ?? []) if (!/^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$/.test(o)) throw new UsageError(`--github-org must be an organisation's login (letters, digits, hyphens; underscores for managed users), got '${o}'`);
+  for (const r of v["github-repo"] ?? []) if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}\/[A-Za-z0-9._-]{1,100}$/.test(r)) throw new UsageError(`--github-repo must be OWNER/REPO, got '${r}'`);
+  return {
+    apiUrl: url("--github-api-url", v["github-api-url"] ?? env.GITHUB_API_URL ?? "https://api.github.com"),
+    token,
+    organizations: v["github-org"] ?? [],
+    repositories: v["github-repo"] ?? [],
+  };
 }
 
 function limitFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {

@@ -78,6 +78,10 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
         graphCredentialName: "the demo token",
         armCredentialName: "the demo token",
       },
+      // The demo's GitHub organisations, read like --github-org would.
+      ...(scenario.github
+        ? { github: { apiUrl: emulator.githubApiUrl, token: emulator.tokens.github, organizations: scenario.github.organizations.map((o) => o.login), repositories: [] } }
+        : {}),
     }, history ? new Date(history.to) : undefined);
     // The demo organisation is written in the collector's canonical order, so the collected
     // inventory's JSON pointers are line-addressable in the scenario file.
@@ -95,11 +99,14 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
  * path); `root` is where that root is, relative to the working directory, for views that print
  * clickable paths.
  */
-export function loadRepoSource(dir: string, io: Io): RepoAnalysis & { root: string } {
+export function loadRepoSource(dir: string, io: Io, githubRepos: string[] = []): RepoAnalysis & { root: string } {
   const abs = resolve(io.cwd, dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new UsageError(`--repo ${dir}: no such directory`);
   const { repo, remoteUrl } = loadRepo(abs);
-  return { ...analyzeRepo(repo, remoteUrl), root: relative(io.cwd, abs).split("\\").join("/") };
+  // Which GitHub repository the workflows run in (their subjects name it): one --github-repo, else
+  // the one GitHub Actions is running for, else the origin remote (read by the analysis).
+  const githubRepository = githubRepos.length === 1 ? githubRepos[0] : io.env.GITHUB_ACTIONS === "true" ? io.env.GITHUB_REPOSITORY : undefined;
+  return { ...analyzeRepo(repo, remoteUrl, "", githubRepository ? { githubRepository } : {}), root: relative(io.cwd, abs).split("\\").join("/") };
 }
 
 /** A repository-only scan has no inventory: an empty one, so inventory rules stay quiet. */

@@ -25,6 +25,7 @@ export * from "./graph/queries.ts";
 export * from "./graph/access.ts";
 export * from "./graph/activity.ts";
 export * from "./graph/trust-map.ts";
+export * from "./issuers/index.ts";
 export {
   buildTrustMap,
   renderTrustMapJson,
@@ -32,6 +33,7 @@ export {
   ABOVE_SUBSCRIPTIONS,
   pipelineNodeId,
   credentialNodeId,
+  workloadNodeId,
   identityNodeId,
   scopeNodeId,
   findingNodes,
@@ -45,12 +47,14 @@ export * from "./policy/policy.ts";
 export { parsePolicy } from "./policy/load-policy.ts";
 export { findInlineSuppressions } from "./repo/inline-suppressions.ts";
 export { parseBaseline, applyBaseline, type Baseline, type BaselineFinding } from "./policy/baseline.ts";
-export { EnvironmentClassifier, nameLooksProduction, type Verdict } from "./policy/environments.ts";
+export { EnvironmentClassifier, nameLooksProduction, nameLooksNonProduction, type Verdict, type WorkloadVerdict } from "./policy/environments.ts";
 export * from "./engine/rule.ts";
 export * from "./model/repo.ts";
 export { loadRepo, isPipelinePath, type LoadedRepo } from "./repo/load-repo.ts";
-export { analyzeRepo, normalizeRepoUrl, pipelinesForRepo, resolveValue, DEFAULT_SUBJECT_CLAIM, at, type AzureTokenUse, type RepoAnalysis, type Resolved } from "./repo/analyze.ts";
+export { analyzeRepo, type AnalyzeRepoOptions, normalizeRepoUrl, pipelinesForRepo, resolveValue, DEFAULT_SUBJECT_CLAIM, at, type AzureTokenUse, type RepoAnalysis, type Resolved } from "./repo/analyze.ts";
 export { readPipeline } from "./repo/pipeline/read-pipeline.ts";
+export { readWorkflow, isWorkflowPath, grantsIdToken, actionName, type ReadWorkflowResult } from "./repo/github-workflows/read-workflow.ts";
+export { githubJobSubjects, githubRepositoryOf, githubIssuerFor, githubValueLiteral, type ExpectedGitHubSubject, type GitHubJobSubjects } from "./repo/github-workflows/subjects.ts";
 export * from "./engine/evaluate.ts";
 export { validateRule, rulesOfModule, RULE_ID_PATTERN } from "./engine/validate-rule.ts";
 export { loadRulePacks, loadPolicyRules, ruleSetFor, type RulePack, type LoadRulePacksOptions } from "./rule-packs/load-rule-packs.ts";

@@ -65,11 +65,23 @@ describe("trust graph: which pipelines can mint a token a credential accepts", (
     expect(upper.slugs).toEqual([]);
   });
 
-  it("a near-miss issuer reaches nobody; other issuers are not Buildkite edges at all", () => {
+  it("a near-miss issuer reaches nobody; other issuers' credentials are edges to their workloads, never to pipelines", () => {
     expect(reachOf(world(), uuidFor("pipeline:deploy"), "https://agent.buildkite.com/").slugs).toEqual([]);
     const b = world();
-    b.app("gh", { credentials: [{ subject: "repo:acme/x:ref:refs/heads/main", issuer: "https://token.actions.githubusercontent.com" }] });
-    expect(buildTrustGraph(b.build()).edges).toEqual([]);
+    // A GitHub subject that happens to be a pipeline's UUID still names no pipeline.
+    b.app("gh", {
+      credentials: [
+        { subject: "repo:acme/x:ref:refs/heads/main", issuer: "https://token.actions.githubusercontent.com" },
+        { subject: uuidFor("pipeline:deploy"), issuer: "https://oidc.prod-aks.azure.com/tenant/issuer/", name: "k8s" },
+      ],
+    });
+    const graph = buildTrustGraph(b.build());
+    const edges = graph.edges.filter((e) => e.identity.displayName === "gh");
+    expect(edges.map((e) => [e.issuerKind, e.trust.platform, e.trust.workload, e.reach.length, e.subject])).toEqual([
+      ["other", "github", "acme/x", 0, undefined],
+      ["other", "kubernetes", uuidFor("pipeline:deploy"), 0, undefined],
+    ]);
+    expect((graph.edgesByPipeline.get(uuidFor("pipeline:deploy").toLowerCase()) ?? []).map((e) => e.identity.displayName)).not.toContain("gh");
   });
 
   it("joins managed identities by principal ID and apps by their service principal", () => {

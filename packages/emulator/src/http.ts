@@ -1,6 +1,6 @@
 /**
- * What the three API families share: HTTPS servers, bearer-token checks, injected faults, latency,
- * the request log and JSON responses. Each family supplies its routes and its own error bodies.
+ * What the API families share: HTTPS servers, token checks, injected faults, latency, the request
+ * log and JSON responses. Each family supplies its routes and its own error bodies.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -8,11 +8,16 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TlsMaterial } from "./tls.ts";
 
-export type ApiFamily = "buildkite" | "graph" | "arm";
+export type ApiFamily = "buildkite" | "graph" | "arm" | "github";
 
 export type Fault =
-  /** The first `times` matching requests get 429 (or 503) with `Retry-After`; for Graph also inside `$batch`. */
-  | { kind: "throttle"; api: ApiFamily; match: RegExp; times: number; retryAfterSeconds: number; status?: 429 | 503 }
+  /**
+   * The first `times` matching requests get 429 (or 503) with `Retry-After`; for Graph also inside
+   * `$batch`. GitHub answers 403 or 429 (`status`, default 403): `githubLimit` "secondary" (the
+   * default) sends `retry-after`; "primary" sends `x-ratelimit-remaining: 0` and an
+   * `x-ratelimit-reset` `retryAfterSeconds` from now (0 or less: already past) and no `retry-after`.
+   */
+  | { kind: "throttle"; api: ApiFamily; match: RegExp; times: number; retryAfterSeconds: number; status?: 403 | 429 | 503; githubLimit?: "primary" | "secondary" }
   /** 403 with the API's real error body. */
   | { kind: "forbidden"; api: ApiFamily; match: RegExp }
   /**
@@ -28,7 +33,7 @@ export type Fault =
    */
   | { kind: "omitFields"; api: "graph" | "arm"; match: RegExp; fields: string[]; items?: RegExp }
   /** On a matching list response, the next-page link points at the foreign server instead. */
-  | { kind: "foreignNextLink"; api: "graph" | "arm"; match: RegExp }
+  | { kind: "foreignNextLink"; api: "graph" | "arm" | "github"; match: RegExp }
   /**
    * Answers with a redirect (no body) to the same path and query on the foreign server, or on the
    * API's own origin (`same`: followed, it would redirect again).
@@ -40,8 +45,9 @@ export type Fault =
    */
   | { kind: "oversize"; api: ApiFamily; match: RegExp; bytes: number; declareLength?: boolean }
   /**
-   * A list that never ends: every page after the first has a next link (Graph, ARM) to itself, and
-   * a Buildkite connection's end cursor repeats the cursor it was asked for (with hasNextPage true).
+   * A list that never ends: every page after the first has a next link (Graph, ARM; GitHub's
+   * `Link` rel="next") to itself, and a Buildkite connection's end cursor repeats the cursor it was
+   * asked for (with hasNextPage true).
    */
   | { kind: "loopNextLink"; api: ApiFamily; match: RegExp }
   /** The real status and headers, the body's first bytes, then nothing until the client goes away. */
@@ -91,7 +97,8 @@ export interface ApiResponse {
 /** The error responses an API family gives, in its own real shapes. */
 export interface FamilyErrors {
   unauthorized(req: ApiRequest, missing: boolean): ApiResponse;
-  throttled(req: ApiRequest, status: 429 | 503, retryAfterSeconds: number): ApiResponse;
+  /** `githubLimit` only for GitHub (which limit was hit; see the throttle fault). */
+  throttled(req: ApiRequest, status: 403 | 429 | 503, retryAfterSeconds: number, githubLimit?: "primary" | "secondary"): ApiResponse;
   forbidden(req: ApiRequest): ApiResponse;
   failed(req: ApiRequest, status: number): ApiResponse;
   /** The same error with its message replaced (faults that put text in the message). */
@@ -107,6 +114,8 @@ export interface FamilyHandler {
   /** What fault regexes are matched against; defaults to the path and query. */
   faultSubject?(req: ApiRequest): string;
   operationName?(req: ApiRequest): string | undefined;
+  /** The token an Authorization header carries; default: a `Bearer` token (see bearerToken). */
+  tokenOf?(authorization: string | undefined): string | undefined;
   handle(req: ApiRequest): Promise<ApiResponse> | ApiResponse;
 }
 
@@ -117,7 +126,7 @@ export class EmulatorState {
   readonly requests: RecordedRequest[] = [];
   private readonly throttleHits = new Map<Fault, number>();
   /** Set once the servers listen. */
-  urls = { buildkite: "", graph: "", arm: "", foreign: "" };
+  urls = { buildkite: "", graph: "", arm: "", github: "", foreign: "" };
 
   constructor(
     readonly tokens: Readonly<Record<ApiFamily, string>>,
@@ -137,7 +146,7 @@ export class EmulatorState {
           const hits = this.throttleHits.get(fault) ?? 0;
           if (hits >= fault.times) continue;
           this.throttleHits.set(fault, hits + 1);
-          return errors.throttled(req, fault.status ?? 429, fault.retryAfterSeconds);
+          return errors.throttled(req, fault.status ?? (api === "github" ? 403 : 429), fault.retryAfterSeconds, fault.githubLimit);
         }
         case "forbidden":
           return errors.forbidden(req);
@@ -148,7 +157,7 @@ export class EmulatorState {
           return { status: fault.status, headers: { Location: `${fault.to === "foreign" ? this.urls.foreign : this.urls[api]}${req.rawPath}` } };
         case "echoAuthorization": {
           const authorization = req.headers.authorization ?? "";
-          return errors.failedWith(req, fault.status ?? 400, `The request with Authorization '${authorization}' was rejected: token ${bearerToken(authorization) ?? ""} is not accepted here.`);
+          return errors.failedWith(req, fault.status ?? 400, `The request with Authorization '${authorization}' was rejected: token ${bearerToken(authorization) ?? githubToken(authorization) ?? ""} is not accepted here.`);
         }
       }
     }
@@ -190,9 +199,9 @@ export class EmulatorState {
     return this.fault("stallBody", api, subject) ? { ...response, padding: { bytes: 0, declareLength: false, stall: true } } : response;
   }
 
-  /** Whether an Authorization header carries one of the emulator's tokens (for the foreign server's log). */
+  /** Whether an Authorization header carries one of the emulator's tokens (for the foreign server's log), in any scheme a family accepts. */
   isKnownToken(authorization: string | undefined): boolean {
-    const token = bearerToken(authorization);
+    const token = bearerToken(authorization) ?? githubToken(authorization);
     return token !== undefined && Object.values(this.tokens).includes(token);
   }
 }
@@ -219,6 +228,12 @@ function matches(re: RegExp, subject: string): boolean {
 
 export function bearerToken(authorization: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  return m?.[1];
+}
+
+/** GitHub takes `Bearer X` and its older `token X` alike. */
+export function githubToken(authorization: string | undefined): string | undefined {
+  const m = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(authorization ?? "");
   return m?.[1];
 }
 
@@ -316,7 +331,7 @@ async function serveFamily(state: EmulatorState, family: FamilyHandler, req: Inc
   const apiReq = toApiRequest(req, body ?? "");
   const authorization = apiReq.headers.authorization;
   const hasAuthorization = authorization !== undefined && authorization !== "";
-  const authorizationValid = bearerToken(authorization) === state.tokens[family.api];
+  const authorizationValid = (family.tokenOf ?? bearerToken)(authorization) === state.tokens[family.api];
   const operationName = family.operationName?.(apiReq);
 
   // Logged on arrival so that the log keeps arrival order ($batch inner requests follow their batch).

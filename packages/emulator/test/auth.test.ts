@@ -26,7 +26,7 @@ describe("authentication and TLS", () => {
   });
 
   it("uses the given tokens and the documented defaults", () => {
-    expect(emu.tokens).toEqual({ buildkite: "emulator-buildkite-token", graph: "emulator-graph-token", arm: "arm-secret-token-123" });
+    expect(emu.tokens).toEqual({ buildkite: "emulator-buildkite-token", graph: "emulator-graph-token", arm: "arm-secret-token-123", github: "emulator-github-token" });
   });
 
   it("ARM: 401 AuthenticationFailed without a token, InvalidAuthenticationToken with a wrong one", async () => {

@@ -40,7 +40,8 @@ describe("Microsoft Graph /applications", () => {
       expect(got.displayName).toBe(app.displayName);
       const fics = got.federatedIdentityCredentials as Json[];
       expect(fics.map((f) => ({ name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences }))).toEqual(
-        app.federatedIdentityCredentials.map((f) => ({ name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences })),
+        // v1.0 answers a flexible credential's subject as null (its expression is only in beta).
+        app.federatedIdentityCredentials.map((f) => ({ name: f.name, issuer: f.issuer, subject: f.claimsMatchingExpression ? null : f.subject, audiences: f.audiences })),
       );
       for (const f of fics) {
         expect(Object.keys(f).sort()).toEqual(["audiences", "description", "id", "issuer", "name", "subject"]);

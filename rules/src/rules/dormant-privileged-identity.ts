@@ -4,7 +4,8 @@ import {
   describeGrant,
   describeIdentity,
   findingIdentity,
-  identitiesReachableFromBuildkite,
+  federatedIdentities,
+  otherIssuerEvidence,
   listSome,
   privilegedGrants,
   productionGrants,
@@ -21,7 +22,7 @@ export const dormantPrivilegedIdentity: Rule = {
     tags: ["security", "rbac", "least-privilege"],
   },
   *check({ graph, environments }) {
-    for (const identity of identitiesReachableFromBuildkite(graph)) {
+    for (const identity of federatedIdentities(graph)) {
       // A managed identity's events may be missing from the log (azure-powershell#18784): its
       // silence is no evidence.
       if (identity.kind !== "application") continue;
@@ -44,6 +45,7 @@ export const dormantPrivilegedIdentity: Rule = {
           `no write, delete or action by it in the Activity Log of ${subscriptions.length === 1 ? "subscription" : "subscriptions"} ${listSome(subscriptions, 3)} from ${activity.from} to ${activity.to} (every one read in full)`,
           ...prodGrants.map((g) => `privileged grant ${describeGrant(g.grant)} touches production: ${g.reason}`),
           "an app registration's service principal: its operations are in the log under its object ID",
+          ...otherIssuerEvidence(identity),
         ],
         remediation:
           "Remove the role assignments (az role assignment delete --assignee <client ID> --role <role> --scope <scope>). If the pipeline that used the identity is gone, delete the federated credential as well (az ad app federated-credential delete). If it runs rarely (a yearly disaster-recovery job), give it the role only for the run, through a just-in-time process, rather than standing access.",

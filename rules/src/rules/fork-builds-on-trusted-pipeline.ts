@@ -2,6 +2,7 @@ import {
   describeIdentity,
   findingCredential,
   findingIdentity,
+  otherIssuerEvidence,
   productionGrants,
   type Rule,
 } from "@trustscope/core";
@@ -46,6 +47,7 @@ export const forkBuildsOnTrustedPipeline: Rule = {
             ...(prod.length > 0
               ? [`the identity can change production: ${prod[0]!.reason}; severity raised to critical`]
               : ["the identity holds no write access to a production scope"]),
+            ...otherIssuerEvidence(edge.identity),
           ],
           remediation:
             "Turn off 'Allow builds from third-party forked repositories' for this pipeline, or move Azure deployment to a separate pipeline that does not build pull requests and trust only that pipeline's UUID. A block or branch condition is no fix: a fork's pull request can change the steps it uploads, and Azure cannot tell its token from yours.",

@@ -5,7 +5,8 @@ import {
   describeIdentity,
   findingIdentity,
   grantsAllowing,
-  identitiesReachableFromBuildkite,
+  federatedIdentities,
+  otherIssuerEvidence,
   roleAllows,
   STORAGE_ACCOUNT_WRITE,
   type Rule,
@@ -24,7 +25,7 @@ export const missingStorageDataRole: Rule = {
     for (const account of graph.inventory.azure?.storageAccounts ?? []) {
       // Absent or null means shared keys are allowed (the ARM default).
       if (account.allowSharedKeyAccess !== false) continue;
-      for (const identity of identitiesReachableFromBuildkite(graph)) {
+      for (const identity of federatedIdentities(graph)) {
         const manage = grantsAllowing(graph, identity, STORAGE_ACCOUNT_WRITE, account.id);
         if (manage.length === 0) continue;
         // A data role at the account, above it, or on one of its containers gives Entra access.
@@ -43,6 +44,7 @@ export const missingStorageDataRole: Rule = {
             `storage account '${account.name}' has allowSharedKeyAccess: false`,
             `the identity holds ${describeGrant(manage[0]!)}, which allows ${STORAGE_ACCOUNT_WRITE} but no blob data actions`,
             `no assignment at the account, above it or on its containers allows ${BLOB_READ} or ${BLOB_WRITE}`,
+            ...otherIssuerEvidence(identity),
           ],
           remediation: `Assign 'Storage Blob Data Contributor' (ba92f5b4-2d11-453d-a403-e96b0029c9fe) to the identity at ${account.id} (or on the containers it writes), and keep shared-key access disabled.`,
           key: [identity.key, account.id],

@@ -5,7 +5,8 @@ import {
   describeIdentity,
   describeOperation,
   findingIdentity,
-  identitiesReachableFromBuildkite,
+  federatedIdentities,
+  otherIssuerEvidence,
   listSome,
   privilegedGrants,
   roleAllows,
@@ -39,7 +40,7 @@ export const narrowerRoleWouldDo: Rule = {
   },
   *check({ graph, environments }) {
     const builtins = (graph.inventory.azure?.roleDefinitions ?? []).filter((r) => r.roleType === "BuiltInRole");
-    for (const identity of identitiesReachableFromBuildkite(graph)) {
+    for (const identity of federatedIdentities(graph)) {
       // A managed identity's events may be missing from the log (azure-powershell#18784): a role
       // cut to a partial record would break its pipeline.
       if (identity.kind === "managedIdentity") continue;
@@ -78,6 +79,7 @@ export const narrowerRoleWouldDo: Rule = {
             ...(best ? [] : [`custom role actions: ${customActions}`]),
             prod.production ? `the scope touches production: ${prod.reason}; severity high` : "the scope is not production",
             ...(severity === "info" ? [`the proposal is less than ${BREADTH_FACTOR}× narrower than the current role; severity info`] : []),
+            ...otherIssuerEvidence(identity),
           ],
           remediation: best
             ? `Assign '${best.role.roleName}' at the same scope, confirm the pipeline still succeeds, then remove '${role.roleName}'. Reads are not in the Activity Log: the built-in role's read actions cover the usual ones.`

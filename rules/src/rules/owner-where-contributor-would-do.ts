@@ -5,7 +5,8 @@ import {
   describeIdentity,
   findingIdentity,
   grantsWith,
-  identitiesReachableFromBuildkite,
+  federatedIdentities,
+  otherIssuerEvidence,
   listSome,
   matchesPermission,
   ROLE_ASSIGNMENT_WRITE,
@@ -25,7 +26,7 @@ export const ownerWhereContributorWouldDo: Rule = {
     tags: ["security", "rbac", "least-privilege"],
   },
   *check({ graph, environments, repo }) {
-    for (const identity of identitiesReachableFromBuildkite(graph)) {
+    for (const identity of federatedIdentities(graph)) {
       // Evidence of need goes to the unconstrained-role-assignment rule instead.
       if (accessManagementEvidence(graph, identity, repo).length > 0) continue;
       const activity = activityOf(graph.inventory.azure?.activity, identity);
@@ -46,6 +47,7 @@ export const ownerWhereContributorWouldDo: Rule = {
             repo ? "no role assignment in the inventory was created by it, and no template or command in the repository creates one" : "no role assignment in the inventory was created by this identity",
             ...(logged ? [activityEvidence(identity, logged)] : []),
             prod.production ? `the scope touches production: ${prod.reason}; severity raised to critical` : "the scope is not production",
+            ...otherIssuerEvidence(identity),
           ],
           remediation:
             "Replace the assignment with Contributor at the same scope. If the pipeline must assign roles, add 'Role Based Access Control Administrator' with a condition that limits which roles it may assign (for example only Storage Blob Data Contributor) instead of Owner.",

@@ -2,12 +2,24 @@ import {
   at,
   describeIdentity,
   findingIdentity,
+  githubIssuerFor,
+  githubJobSubjects,
+  githubRepositoryOf,
+  githubValueLiteral,
+  globMatches,
   listSome,
+  parseClaimsExpression,
   pipelinesForRepo,
   SUBJECT_CLAIM_FOR,
   TOKEN_EXCHANGE_AUDIENCES,
   type BuildkitePipeline,
+  type ExpectedGitHubSubject,
+  type FederatedCredential,
+  type Inventory,
+  type RepoAnalysis,
   type Rule,
+  type RuleResult,
+  type TrustGraph,
 } from "@trustscope/core";
 
 const KIND_FOR_CLAIM = Object.fromEntries(Object.entries(SUBJECT_CLAIM_FOR).map(([kind, claim]) => [claim, kind]));
@@ -18,11 +30,13 @@ export const subjectClaimMismatch: Rule = {
     title: "The token a pipeline requests matches no federated credential of the identity it logs in as",
     defaultSeverity: "medium",
     description:
-      "Entra accepts a Buildkite token only when a federated credential of the identity has exactly the token's issuer, subject and audience. The subject is decided by the step's --subject-claim (or BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM, default the pipeline UUID). When no credential of the identity in AZURE_CLIENT_ID/ARM_CLIENT_ID matches, the login fails with AADSTS70021 — and the usual 'fix' under pressure is a wider credential.",
+      "Entra accepts a token only when a federated credential of the identity has exactly the token's issuer, subject and audience. For Buildkite the subject is decided by the step's --subject-claim (or BUILDKITE_OIDC_TOKEN_SUBJECT_CLAIM, default the pipeline UUID); for a GitHub Actions job, by its environment or the event that runs it (repo:OWNER/REPO:environment:NAME, :pull_request, :ref:refs/heads/BRANCH). When no credential of the identity the step logs in as matches, the login fails (AADSTS70021, AADSTS700213) — and the usual 'fix' under pressure is a wider credential.",
     tags: ["correctness", "federation", "repository"],
   },
   *check({ repo, graph }) {
-    if (!repo || !graph.buildkite) return;
+    if (!repo) return;
+    yield* githubMismatches(repo, graph);
+    if (!graph.buildkite) return;
     const candidates: BuildkitePipeline[] = pipelinesForRepo(graph.inventory.buildkite?.pipelines ?? [], repo.remoteUrl);
     const org = graph.inventory.buildkite!.organization;
     for (const use of repo.tokenUses) {
@@ -81,3 +95,103 @@ export const subjectClaimMismatch: Rule = {
     }
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// GitHub Actions
+
+const DEFAULT_GITHUB_AUDIENCE = "api://AzureADTokenExchange";
+
+/** `repo:a/b:…` with the repository part replaced by `repository` when they differ only in case. */
+function sameRepoCase(subject: string, repository: string): string {
+  const m = /^repo:([^:]+)(:.*)?$/.exec(subject);
+  return m && m[1]!.toLowerCase() === repository.toLowerCase() ? `repo:${repository}${m[2] ?? ""}` : subject;
+}
+
+/**
+ * Whether a credential may accept a token with this subject (issuer and audience aside). An
+ * expression that cannot be read, or that pins no `sub`, is taken to accept it: the finding is only
+ * for a mismatch that is certain.
+ */
+function accepts(c: FederatedCredential, expected: ExpectedGitHubSubject, fix: (s: string) => string): boolean {
+  if (c.claimsMatchingExpression) {
+    const clauses = parseClaimsExpression(c.claimsMatchingExpression.value);
+    if (!clauses) return true;
+    return clauses
+      .filter((k) => k.claim === "sub")
+      .every((k) => {
+        const value = fix(k.value);
+        if (k.operator === "eq") return expected.pattern ? globMatches(expected.subject, value) : value === expected.subject;
+        // Two patterns: assume they overlap (only an exact subject is checked against a pattern).
+        return expected.pattern || globMatches(value, expected.subject);
+      });
+  }
+  const subject = fix(c.subject);
+  return expected.pattern ? globMatches(expected.subject, subject) : subject === expected.subject;
+}
+
+/** The subject template is not GitHub's default (then the subjects computed here are not the token's). */
+function customTemplate(inventory: Inventory, repository: string): string | undefined {
+  const gh = inventory.github?.repositories.find((r) => r.fullName.toLowerCase() === repository.toLowerCase());
+  const o = gh?.oidcSubject;
+  if (!o || o.useDefault) return undefined;
+  if (o.includeClaimKeys) return `repository ${gh.fullName} has its own OIDC subject template (${o.includeClaimKeys.join(", ")})`;
+  const org = inventory.github?.organizations.find((x) => x.login.toLowerCase() === gh.owner.login.toLowerCase());
+  return org?.oidcSubjectClaimKeys ? `organisation ${org.login} has its own OIDC subject template (${org.oidcSubjectClaimKeys.join(", ")})` : undefined;
+}
+
+function* githubMismatches(repo: RepoAnalysis, graph: TrustGraph): Generator<RuleResult> {
+  const workflows = repo.repo.githubWorkflows ?? [];
+  if (workflows.length === 0) return;
+  const remote = repo.remoteUrl ? githubRepositoryOf(repo.remoteUrl) : undefined;
+  const named = repo.githubRepository ?? remote?.repository;
+  if (!named) return;
+  const gh = graph.inventory.github?.repositories.find((r) => r.fullName.toLowerCase() === named.toLowerCase());
+  const repository = repo.githubRepository ?? gh?.fullName ?? named;
+  if (customTemplate(graph.inventory, repository)) return;
+  // A remote URL may spell the owner or repository in another case than GitHub does (the token's).
+  const exactCase = repo.githubRepository !== undefined || gh !== undefined;
+  const fix = (s: string) => (exactCase ? s : sameRepoCase(s, repository));
+  const issuer = githubIssuerFor(remote?.host ?? "github.com");
+  const source = repo.githubRepository ? "as given" : gh ? "as GitHub spells it" : `from the remote URL ${repo.remoteUrl}`;
+  for (const wf of workflows) {
+    for (const job of wf.jobs) {
+      if (job.idToken !== "write") continue;
+      for (const login of job.logins) {
+        const clientId = githubValueLiteral(login.clientId)?.toLowerCase();
+        if (!clientId) continue;
+        const identity = graph.identities.find((i) => i.appId.toLowerCase() === clientId);
+        if (!identity) continue;
+        // An enterprise may customise the issuer (`…/<enterprise>`): its credentials are candidates too.
+        const fics = identity.credentials.filter((e) => e.credential.issuer === issuer || e.credential.issuer.startsWith(`${issuer}/`));
+        // Every subject outside the `repo:` form: a customised template, which is not computed here.
+        if (fics.length > 0 && fics.every((e) => !e.credential.claimsMatchingExpression && !e.credential.subject.startsWith("repo:"))) continue;
+        // The az CLI and PowerShell logins take a token fetched elsewhere: its audience is not read.
+        const audience = login.kind === "azure-login-action" ? (login.audience ? githubValueLiteral(login.audience) : DEFAULT_GITHUB_AUDIENCE) : login.kind === "terraform-oidc" ? DEFAULT_GITHUB_AUDIENCE : undefined;
+        const audienceKnown = audience !== undefined;
+        const { subjects, decidedElsewhere } = githubJobSubjects(wf, job, { repository, ...(gh?.defaultBranch ? { defaultBranch: gh.defaultBranch } : {}) });
+        if (decidedElsewhere || subjects.length === 0) continue;
+        const withAudience = fics.filter((e) => !audienceKnown || e.credential.audiences.includes(audience));
+        if (subjects.some((x) => withAudience.some((e) => accepts(e.credential, x, fix)))) continue;
+        const subjectOk = subjects.some((x) => fics.some((e) => accepts(e.credential, x, fix)));
+        const caseOnly = !subjectOk && subjects.some((x) => !x.pattern && fics.some((e) => !e.credential.claimsMatchingExpression && e.credential.subject.toLowerCase() === x.subject.toLowerCase()));
+        const code = caseOnly ? "AADSTS7002138 (the subject matches only without case)" : "AADSTS700213";
+        const shown = subjects.map((x) => x.subject);
+        yield {
+          message: `Job '${job.id}' at ${at(login)} logs in as ${describeIdentity(identity)} with a token whose subject would be ${listSome(shown.map((x) => `'${x}'`), 3)}; no federated credential of it accepts ${subjectOk ? `audience ${audience}` : "that subject"}, so the login fails with ${code}.`,
+          location: { file: login.file, line: login.line },
+          identity: findingIdentity(identity),
+          evidence: [
+            `client ID ${login.clientId?.raw}${login.clientId?.resolved ? ` (env at ${at(login.clientId.resolved.at)})` : ""}`,
+            `the job can request an OIDC token (id-token: write${job.idTokenFrom ? ` at ${at(job.idTokenFrom)}` : ""})`,
+            ...subjects.map((x) => `${x.pattern ? "a subject matching" : "subject"} ${x.subject}: ${x.why}`),
+            `repository ${repository} (${source}); GitHub's default subject template assumed${gh ? "" : " (the repository's template was not read)"}`,
+            ...(audienceKnown ? [`audience ${audience}${login.audience ? ` (${login.audience.raw})` : " (azure/login's default)"}`] : []),
+            `credentials compared: ${fics.length ? fics.map((e) => `'${e.credential.name}' ${e.credential.claimsMatchingExpression ? `expression ${e.credential.claimsMatchingExpression.value}` : `subject ${e.credential.subject}`} audiences ${JSON.stringify(e.credential.audiences)}`).join("; ") : `none with issuer ${issuer}`}`,
+          ],
+          remediation: `Add a federated credential with issuer ${issuer}, the subject the job presents (${shown[0]}) and audience ${audience ?? DEFAULT_GITHUB_AUDIENCE}, or give the job the environment an existing credential names (environment: NAME) — not a wider credential. Compare case exactly: Entra matches subjects case-sensitively.`,
+          key: [wf.file, job.id, clientId, audience ?? ""],
+        };
+      }
+    }
+  }
+}

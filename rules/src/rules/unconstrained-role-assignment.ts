@@ -3,7 +3,8 @@ import {
   describeIdentity,
   findingIdentity,
   grantsWith,
-  identitiesReachableFromBuildkite,
+  federatedIdentities,
+  otherIssuerEvidence,
   ROLE_ASSIGNMENT_WRITE,
   type Rule,
 } from "@trustscope/core";
@@ -19,7 +20,7 @@ export const unconstrainedRoleAssignment: Rule = {
     tags: ["security", "rbac", "least-privilege"],
   },
   *check({ graph, environments, repo }) {
-    for (const identity of identitiesReachableFromBuildkite(graph)) {
+    for (const identity of federatedIdentities(graph)) {
       const created = [...accessManagementEvidence(graph, identity, repo), ...loggedRoleAssignmentWrites(graph, identity)];
       if (created.length === 0) continue;
       for (const grant of grantsWith(identity, ROLE_ASSIGNMENT_WRITE)) {
@@ -34,6 +35,7 @@ export const unconstrainedRoleAssignment: Rule = {
             `it manages access: ${created[0]}${created.length > 1 ? ` (and ${created.length - 1} more)` : ""}`,
             `role '${grant.role!.roleName}' allows ${ROLE_ASSIGNMENT_WRITE} without a condition`,
             ...(prod.production ? [`the scope touches production: ${prod.reason}; severity raised to high`] : []),
+            ...otherIssuerEvidence(identity),
           ],
           remediation:
             "Assign Contributor plus 'Role Based Access Control Administrator' (f58310d9-a9f6-439a-9e8d-f62e7b41a168) with a condition that limits the roles it may assign (ActionMatches roleAssignments/write and @Request[...RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {the roles it assigns}), then remove the Owner assignment.",

@@ -13,6 +13,7 @@ import {
   type Identity,
   type Rule,
 } from "@trustscope/core";
+import { wildcardExpressionBreadth } from "../support/github-trust.ts";
 
 export const wildcardClaimsExpression: Rule = {
   meta: {
@@ -20,7 +21,7 @@ export const wildcardClaimsExpression: Rule = {
     title: "A flexible federated credential's expression accepts more than one workload",
     defaultSeverity: "critical",
     description:
-      "A flexible federated credential matches tokens by claimsMatchingExpression instead of one exact subject: `claims['sub'] matches 'repo:contoso/*'` accepts every repository of the owner, `system:serviceaccount:ns:*` every service account of the namespace. Like a Buildkite organisation-wide subject, it lets anyone who can create or change one of those workloads log in as the identity; when the identity can change production, that is the same blast radius as org-scoped-trust. An expression with Buildkite's issuer is reported too: Entra does not accept expressions for it, so it matches no token.",
+      "A flexible federated credential matches tokens by claimsMatchingExpression instead of one exact subject: `claims['sub'] matches 'repo:contoso/*'` accepts every repository of the owner, `system:serviceaccount:ns:*` every service account of the namespace. Like a Buildkite organisation-wide subject, it lets anyone who can create or change one of those workloads log in as the identity; when the identity can change production, that is the same blast radius as org-scoped-trust. An expression with Buildkite's issuer is reported too: Entra does not accept expressions for it, so it matches no token. Expressions that reach more than one repository, branch, service account or workspace of an identity with a production role are reported by wildcard-expression instead.",
     tags: ["security", "federation", "blast-radius"],
   },
   *check({ graph, environments }) {
@@ -29,6 +30,8 @@ export const wildcardClaimsExpression: Rule = {
       for (const [index, credential] of credentialsOf(identity).entries()) {
         const expression = credential.claimsMatchingExpression;
         if (!expression) continue;
+        // wildcard-expression reports wide expressions on identities with production access.
+        if (wildcardExpressionBreadth(identity, credential, environments)) continue;
         const who = describeIdentity(identity);
         const about = {
           identity: findingIdentity(identity),

@@ -192,13 +192,20 @@ function pipelineText(graph: TrustGraph, r: PipelineBlastRadius): string[] {
 function identityText(graph: TrustGraph, r: IdentityBlastRadius): string[] {
   const i = r.identity;
   const lines = [`${capitalise(describeIdentity(i))}, object ID ${i.objectId}`, ""];
-  if (r.credentials.length === 0) lines.push("It has no Buildkite federated credential: no pipeline can log in as it.");
-  else if (r.pipelines.length === 0) lines.push(`No pipeline can log in as it (its ${plural(r.credentials.length, "Buildkite credential")} match no collected pipeline's tokens).`);
+  const buildkite = r.credentials.filter((e) => e.trust.platform === "buildkite");
+  const other = r.credentials.filter((e) => e.trust.platform !== "buildkite");
+  if (buildkite.length === 0) lines.push("It has no Buildkite federated credential: no pipeline can log in as it.");
+  else if (r.pipelines.length === 0) lines.push(`No pipeline can log in as it (its ${plural(buildkite.length, "Buildkite credential")} match no collected pipeline's tokens).`);
   else {
     lines.push(`${plural(r.pipelines.length, "pipeline")} can log in as it:`);
     for (const p of r.pipelines) {
       lines.push(`  - ${p.pipeline.slug} through ${p.edges.map((e) => `'${e.credential.name}'`).join(", ")}${p.production ? ` (PRODUCTION: ${p.production})` : ""}`);
     }
+  }
+  // Every other issuer's workload can log in as it too: the blast radius is every token Entra accepts.
+  if (other.length > 0) {
+    lines.push(`${plural(other.length, "credential")} of other issuers let other workloads log in as it:`);
+    for (const e of other) lines.push(`  - ${e.trust.platformName}: ${e.trust.label} through '${e.credential.name}'${e.trust.problem ? ` (matches no token: ${e.trust.problem})` : ""}`);
   }
   lines.push("", "Its role assignments:", ...grantLines(graph, r.grants, "  "));
   return lines;
@@ -265,7 +272,7 @@ function grantJson(graph: TrustGraph, g: GrantReach) {
 
 function credentialJson(e: TrustEdge) {
   const expression = e.credential.claimsMatchingExpression;
-  return { name: e.credential.name, issuer: e.credential.issuer, subject: e.credential.subject, ...(expression ? { claimsMatchingExpression: expression } : {}), subjectKind: e.subject?.kind ?? null, pipelines: e.reach.length };
+  return { name: e.credential.name, issuer: e.credential.issuer, subject: e.credential.subject, ...(expression ? { claimsMatchingExpression: expression } : {}), subjectKind: e.subject?.kind ?? null, pipelines: e.reach.length, platform: e.trust.platform, workload: e.trust.workload };
 }
 
 function pipelineJson(r: PipelineReach) {

@@ -190,7 +190,7 @@ export async function runScanWith(options: ScanOptions, io: Io, redactor: Redact
 
   const onProgress = progressReporter(io, quiet);
 
-  const repo = sources.repo !== undefined ? loadRepoSource(sources.repo, io) : undefined;
+  const repo = sources.repo !== undefined ? loadRepoSource(sources.repo, io, sources.live?.["github-repo"]) : undefined;
   const loaded = await readInventory(sources, repo !== undefined, { io, redactor, quiet, onProgress });
   const { inventory } = loaded;
   if (repo && !quiet) for (const line of noteLines(repo.repo.diagnostics, { verbose: Boolean(options.verbose), root: repo.root })) io.stderr(`${line}\n`);

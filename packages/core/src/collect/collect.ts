@@ -12,6 +12,9 @@ import { collectAzure, type AzureCollection } from "./arm.ts";
 import { collectBuildkite } from "./buildkite.ts";
 import { CLOUDS } from "./clouds.ts";
 import { collectEntra, type EntraCollection, type ManagedIdentityRef } from "./graph.ts";
+import { collectGitHub } from "./github.ts";
+import { githubTargets } from "./github-targets.ts";
+import { canonicalizeGitHub } from "../inventory/canonical.ts";
 import type { CollectOptions } from "./options.ts";
 
 export async function collectInventory(opts: CollectOptions, now: Date = new Date()): Promise<Inventory> {
@@ -68,13 +71,27 @@ export async function collectInventory(opts: CollectOptions, now: Date = new Dat
     inventory.azure = az.arm.azure;
     gaps.push(...az.arm.gaps, ...az.entra.gaps);
   }
+  // GitHub is read after Entra and ARM: which repositories matter is what their credentials name.
+  if (opts.github) {
+    const targets = githubTargets(opts.github, inventory);
+    const gh = await collectGitHub(opts, targets);
+    canonicalizeGitHub(gh.github);
+    inventory.github = gh.github;
+    gaps.push(...gh.gaps);
+    if (targets.outside.length > 0) {
+      (inventory.coverage.notes ??= []).push({
+        source: "github",
+        message: `${targets.outside.length} repositor${targets.outside.length === 1 ? "y" : "ies"} named by credentials ${targets.outside.length === 1 ? "is" : "are"} outside the organisations and repositories asked for and ${targets.outside.length === 1 ? "was" : "were"} not read: ${targets.outside.slice(0, 5).join(", ")}${targets.outside.length > 5 ? ` and ${targets.outside.length - 5} more` : ""}; add --github-org or --github-repo to check them`,
+      });
+    }
+  }
   leaveOutUnreadable(inventory, gaps);
   inventory.coverage.complete = gaps.length === 0;
   canonicalizeGaps(gaps);
   return inventory;
 }
 
-const SOURCE_OF: Record<string, string> = { buildkite: "buildkite", entra: "graph", azure: "arm" };
+const SOURCE_OF: Record<string, string> = { buildkite: "buildkite", entra: "graph", azure: "arm", github: "github" };
 
 /**
  * The last line of defence behind the collectors' own checks: whatever the APIs sent, `scan
@@ -108,7 +125,7 @@ function leaveOutUnreadable(inventory: Inventory, gaps: CoverageGap[]): void {
     if (!Array.isArray(items)) continue; // its whole source was left out above
     for (const [i, message] of [...byIndex].sort((a, b) => b[0] - a[0])) {
       const item = items[i] as Record<string, unknown>;
-      const name = [item.id, item.objectId, item.subscriptionId, item.uuid, item.appId].find((v) => typeof v === "string" && v !== "");
+      const name = [item.id, item.objectId, item.subscriptionId, item.uuid, item.appId, item.fullName, item.login].find((v) => typeof v === "string" && v !== "");
       gaps.push({ source: SOURCE_OF[section] ?? section, scope: typeof name === "string" ? name : `/${section}/${list}`, error: `${list}: one left out, as the snapshot could not be read back with it: ${message}` });
       items.splice(i, 1);
     }

@@ -24,9 +24,23 @@ export interface CollectOptions {
     graphCredentialName: string;
     armCredentialName: string;
   };
+  /**
+   * GitHub's REST API (`https://api.github.com`, or a GHES `https://HOST/api/v3`) and the token
+   * read with (a secret: never in a message), with the organisations and `owner/repo`
+   * repositories asked for (which of them are read is githubTargets's choice).
+   */
+  github?: {
+    apiUrl: string;
+    token: string;
+    organizations: string[];
+    repositories: string[];
+  };
   /** Extra CA certificates to trust (PEM), e.g. a test emulator's; default: the system's. */
   caPem?: string;
-  /** Requests in flight at once, per API family (Buildkite, Graph and ARM each have their own limit). */
+  /**
+   * Requests in flight at once, per API family (Buildkite, Graph, ARM and GitHub each have their
+   * own limit; GitHub's is at most GITHUB_MAX_CONCURRENCY whatever is asked).
+   */
   concurrency?: number;
   /**
    * Page sizes asked for; servers may return fewer (ARM chooses its own). `buildkiteNested` pages

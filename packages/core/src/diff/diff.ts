@@ -145,7 +145,9 @@ function pipelinesLabel(n: number): string {
 
 function describeCredential(c: FederatedCredential, edge: TrustEdge | undefined): string[] {
   const lines = [`issuer: ${c.issuer}`, ...matchLines(c, edge), `audiences: ${[...c.audiences].sort().join(", ") || "(none)"}`];
-  if (edge) lines.push(`reaches ${pipelinesLabel(edge.reach.length)}${reachList(edge)}`);
+  // Buildkite credentials reach pipelines; another issuer's trust a workload outside Buildkite.
+  if (edge?.trust.platform === "buildkite") lines.push(`reaches ${pipelinesLabel(edge.reach.length)}${reachList(edge)}`);
+  else if (edge && !edge.trust.expression) lines.push(`trusts ${edge.trust.label} (${edge.trust.platformName})${edge.trust.problem ? `; matches no token: ${edge.trust.problem}` : ""}`);
   return lines;
 }
 
@@ -273,7 +275,12 @@ function changedCredential(a: Side, b: Side, who: string, o: FederatedCredential
   if (audiencesKey(o) !== audiencesKey(n)) details.push(`audiences: ${audiencesKey(o) || "(none)"} → ${audiencesKey(n) || "(none)"}`);
   const before = reachOf(a, o);
   const after = reachOf(b, n);
-  details.push(`reaches ${pipelinesLabel(before)} before, ${pipelinesLabel(after)} after`);
+  const oe = a.edgeOf.get(o);
+  const ne = b.edgeOf.get(n);
+  // Other issuers' credentials trust workloads, not pipelines: say which, before and after.
+  if (oe?.trust.platform !== "buildkite" || ne?.trust.platform !== "buildkite") {
+    details.push(`trusts ${oe ? `${oe.trust.label} (${oe.trust.platformName})` : "?"} before, ${ne ? `${ne.trust.label} (${ne.trust.platformName})` : "?"} after`);
+  } else details.push(`reaches ${pipelinesLabel(before)} before, ${pipelinesLabel(after)} after`);
   const what = [o.issuer !== n.issuer && "issuer", expressionChanged ? "claims expression" : o.subject !== n.subject && "subject", audiencesKey(o) !== audiencesKey(n) && "audience"].filter(Boolean).join(" and ");
   // A changed trust relationship is a risk unless it now reaches fewer pipelines.
   return {
@@ -294,7 +301,7 @@ interface Privileged {
 
 function privilegedAssignments(s: Side): Map<string, Privileged> {
   const rbac: RbacIndex = s.graph.rbac;
-  const federated = s.graph.identities.filter((i) => i.credentials.some((e) => e.issuerKind === "buildkite"));
+  const federated = s.graph.identities.filter((i) => i.credentials.length > 0);
   const byPrincipal = new Map<string, Identity>();
   for (const i of s.graph.identities) if (i.principalId) byPrincipal.set(i.principalId.toLowerCase(), i);
   const fedPrincipals = new Map<string, Identity>();

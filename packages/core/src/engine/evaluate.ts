@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { atLeast, severityRank, SEVERITIES, type Finding, type Severity } from "../model/finding.ts";
-import type { Coverage, Inventory } from "../model/inventory.ts";
+import type { Coverage, CoverageNote, Inventory } from "../model/inventory.ts";
 import { buildTrustGraph, type TrustGraph } from "../graph/trust-graph.ts";
 import { EnvironmentClassifier } from "../policy/environments.ts";
 import { DEFAULT_POLICY, type Policy, type Suppression } from "../policy/policy.ts";
@@ -240,14 +240,32 @@ export function evaluate(input: EvaluationInput): Evaluation {
   findings.sort(compareFindings);
   const repoGaps = (input.repo?.repo.diagnostics ?? []).filter((d) => !d.note).map((d) => ({ source: "repo", scope: d.file, error: `line ${d.line}: ${d.message}` }));
   const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...repoGaps, ...ruleGaps, ...(input.extraGaps ?? [])];
+  const notes = [...(input.inventory.coverage.notes ?? []), ...unreadSourceNotes(graph)];
   return {
     findings,
-    coverage: { complete: input.inventory.coverage.complete && gaps.length === 0, gaps },
+    coverage: { complete: input.inventory.coverage.complete && gaps.length === 0, gaps, ...(notes.length ? { notes } : {}) },
     summary: summarize(findings),
     graph,
     environments,
     rules: ran,
   };
+}
+
+/**
+ * Sources that were not asked for but that credentials point at: not a failure to read (the
+ * scan is complete without them), but what they would have shown was not judged, and the
+ * report must say so rather than look as if it had been.
+ */
+function unreadSourceNotes(graph: TrustGraph): CoverageNote[] {
+  if (graph.inventory.github) return [];
+  const github = graph.edges.filter((e) => e.trust.platform === "github");
+  if (github.length === 0) return [];
+  return [
+    {
+      source: "github",
+      message: `GitHub was not read, so the environments and OIDC subject templates of the repositories that ${github.length === 1 ? "1 credential" : `${github.length} credentials`} with GitHub's issuer name were not checked (unprotected-environment-subject and customised-subject-mismatch need them); give --github-org or --github-repo with GITHUB_TOKEN. Their subjects were still judged.`,
+    },
+  ];
 }
 
 function toFinding(rule: Rule, r: RuleResult, override: Severity | undefined): Finding {

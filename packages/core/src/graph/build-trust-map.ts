@@ -13,6 +13,7 @@ import { jsonText } from "../report/escape.ts";
 import { describeScope, grantReach, productionVerdict, scopeLabel, subscriptionName } from "./access.ts";
 import { compareText } from "./compare.ts";
 import { identityKey, type Identity, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
+import type { WorkloadTrust } from "../issuers/types.ts";
 import type { TrustMap, TrustMapEdge, TrustMapEdgeKind, TrustMapNode, TrustMapNodeKind } from "./trust-map.ts";
 
 /** Group of pipelines outside any cluster. */
@@ -21,6 +22,7 @@ export const NO_CLUSTER = "(no cluster)";
 export const ABOVE_SUBSCRIPTIONS = "(management groups)";
 
 export const pipelineNodeId = (p: Pick<BuildkitePipeline, "uuid">): string => `pipeline:${p.uuid.toLowerCase()}`;
+export const workloadNodeId = (t: Pick<WorkloadTrust, "platform" | "workload">): string => `workload:${t.platform}:${t.workload}`;
 export const credentialNodeId = (e: Pick<TrustEdge, "anchor">): string => `credential:${e.anchor}`;
 export const identityNodeId = (i: Pick<Identity, "key">): string => `identity:${i.key}`;
 export const scopeNodeId = (scope: string): string => `scope:${normalizeScope(scope)}`;
@@ -81,7 +83,8 @@ export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassi
           : [`subject: ${c.subject}${edge.subject ? ` (${edge.subject.label})` : ""}`]),
         `audiences: ${c.audiences.join(", ")}`,
         `on ${identity.kind === "application" ? "app registration" : "managed identity"} '${identity.displayName}'`,
-        `pipelines that can mint a token for it: ${edge.reach.length}`,
+        edge.trust.platform === "buildkite" ? `pipelines that can mint a token for it: ${edge.reach.length}` : `trusts ${edge.trust.label} (${edge.trust.platformName})`,
+        ...(edge.trust.problem ? [`matches no token: ${edge.trust.problem}`] : []),
       ],
     });
     const intoProduction = identityProduction.get(identity);
@@ -89,6 +92,12 @@ export function buildTrustMap(graph: TrustGraph, environments: EnvironmentClassi
     for (const p of edge.reach) {
       const production = pipelineProduction.get(p.uuid.toLowerCase()) ?? intoProduction;
       addEdge({ from: pipelineNodeId(p), to: credId, kind: "can-mint", ...(edge.subject ? { label: edge.subject.kind } : {}), ...optional(production) });
+    }
+    // Another issuer's workload stands where pipelines do; a subject it can never issue mints nothing.
+    if (edge.trust.platform !== "buildkite" && !edge.trust.problem) {
+      const { id, production } = addWorkload(nodes, environments, edge);
+      // The edge is production by what this credential trusts (a pull request is not), else by where it leads.
+      addEdge({ from: id, to: credId, kind: "can-mint", label: workloadEdgeLabel(edge.trust), ...optional(production ?? intoProduction) });
     }
   }
 
@@ -106,12 +115,49 @@ export function renderTrustMapJson(map: TrustMap): string {
   return `${jsonText(map, 2)}\n`;
 }
 
-const NODE_ORDER: Record<TrustMapNodeKind, number> = { pipeline: 0, credential: 1, identity: 2, scope: 3 };
+const NODE_ORDER: Record<TrustMapNodeKind, number> = { pipeline: 0, workload: 1, credential: 2, identity: 3, scope: 4 };
 const EDGE_ORDER: Record<TrustMapEdgeKind, number> = { "can-mint": 0, unlocks: 1, grants: 2 };
 
 /** Only the optional field that is set, so the JSON carries no `undefined` noise. */
 function optional(production: string | undefined): { production?: string } {
   return production ? { production } : {};
+}
+
+/** The workload node of another issuer's credential (one per platform and workload), added once. */
+function addWorkload(nodes: Map<string, TrustMapNode>, environments: EnvironmentClassifier, edge: TrustEdge): { id: string; production: string | undefined } {
+  const t = edge.trust;
+  const id = workloadNodeId(t);
+  const verdict = environments.workload(t, edge.credential.claimsMatchingExpression?.value ?? edge.credential.subject);
+  const production = verdict.production ? (verdict.reason ?? "production") : undefined;
+  const existing = nodes.get(id);
+  if (existing) {
+    // Several credentials may trust one repository: it is production when any of them says so.
+    if (!existing.production && production) {
+      existing.production = production;
+      existing.detail.push(`production: ${production}`);
+    }
+    return { id, production };
+  }
+  nodes.set(id, {
+    id,
+    kind: "workload",
+    label: t.workload,
+    detail: [`${t.platformName}: ${t.workload}`, `issuer: ${edge.credential.issuer}`, ...(production ? [`production: ${production}`] : [])],
+    group: t.platformName,
+    ...optional(production),
+  });
+  return { id, production };
+}
+
+/** What of the workload a credential trusts, short: `pull_request`, `environment:production`, `expression`. */
+function workloadEdgeLabel(t: WorkloadTrust): string {
+  if (t.expression && t.wide) return "expression";
+  const c = t.github?.context;
+  if (c) return c.kind === "pull_request" ? "pull_request" : c.kind === "other" ? (c.value ?? "other") : `${c.kind}:${c.value ?? ""}`;
+  if (t.gitlab?.ref) return `${t.gitlab.refType ?? "ref"}:${t.gitlab.ref}`;
+  if (t.terraformCloud?.runPhase) return `run_phase:${t.terraformCloud.runPhase}`;
+  if (t.kubernetes) return `serviceaccount:${t.kubernetes.serviceAccount}`;
+  return t.platform;
 }
 
 function addIdentity(nodes: Map<string, TrustMapNode>, identity: Identity, production: string | undefined): void {

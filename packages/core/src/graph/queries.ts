@@ -2,7 +2,7 @@
  * Questions rule authors ask of the trust graph, answered once here so rules stay short.
  */
 import { describeGrant, roleAllows, type Grant, type Plane } from "../azure/rbac.ts";
-import type { EnvironmentClassifier, Verdict } from "../policy/environments.ts";
+import type { EnvironmentClassifier, Verdict, WorkloadVerdict } from "../policy/environments.ts";
 import { pipelinesReaching, type Identity, type PipelineReach, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
 import { describeMatch } from "./claims-expression.ts";
 
@@ -35,6 +35,46 @@ export function pipelinesByEnvironment(identity: Identity, environments: Environ
     else other.push(r);
   }
   return { production, other };
+}
+
+/**
+ * Identities with at least one federated credential, whatever its issuer: the blast radius of
+ * an identity is every token Entra accepts for it, from Buildkite, GitHub, a cluster or anywhere.
+ */
+export function federatedIdentities(graph: TrustGraph): Identity[] {
+  return graph.identities.filter((i) => i.credentials.length > 0);
+}
+
+/** The identity's credentials of issuers other than Buildkite's (and its near misses). */
+export function otherIssuerEdges(identity: Identity): TrustEdge[] {
+  return identity.credentials.filter((e) => e.trust.platform !== "buildkite");
+}
+
+/**
+ * One evidence line naming the workloads outside Buildkite that can log in as the identity, or
+ * none when only Buildkite can (so Buildkite-only findings read as before).
+ */
+export function otherIssuerEvidence(identity: Identity): string[] {
+  const other = otherIssuerEdges(identity);
+  if (other.length === 0) return [];
+  const what = other.map((e) => `${e.trust.platformName}: ${e.trust.label} (credential '${e.credential.name}')`);
+  return [`also trusted outside Buildkite: ${listSome(what, 4)}`];
+}
+
+/** A workload of another issuer that can log in as an identity, with its environment verdict. */
+export interface WorkloadReach {
+  edge: TrustEdge;
+  verdict: WorkloadVerdict;
+}
+
+/** The identity's credentials of other issuers, split into production, known non-production, and unknown. */
+export function workloadsByEnvironment(identity: Identity, environments: EnvironmentClassifier): { production: WorkloadReach[]; nonProduction: WorkloadReach[]; unknown: WorkloadReach[] } {
+  const out = { production: [] as WorkloadReach[], nonProduction: [] as WorkloadReach[], unknown: [] as WorkloadReach[] };
+  for (const edge of otherIssuerEdges(identity)) {
+    const verdict = environments.workload(edge.trust, edge.credential.claimsMatchingExpression?.value ?? edge.credential.subject);
+    (verdict.production ? out.production : verdict.nonProduction ? out.nonProduction : out.unknown).push({ edge, verdict });
+  }
+  return out;
 }
 
 /** Identities with at least one credential that trusts Buildkite's issuer (whether or not a collected pipeline matches it). */

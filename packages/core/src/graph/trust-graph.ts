@@ -24,6 +24,8 @@ import {
   type PipelineOidcUse,
   type SubjectResolution,
 } from "../buildkite/oidc.ts";
+import { readTrust } from "../issuers/read-trust.ts";
+import type { WorkloadTrust } from "../issuers/types.ts";
 
 export interface Identity {
   /** Stable key: `application:<appId>` or `managedIdentity:<clientId>`, lower-cased (see {@link identityKey}). */
@@ -47,7 +49,10 @@ export interface Identity {
 export interface TrustEdge {
   identity: Identity;
   credential: FederatedCredential;
+  /** Buildkite's issuer, a near miss of it, or another issuer (see `trust.platform` for which). */
   issuerKind: IssuerKind;
+  /** What the credential trusts, whatever its issuer: platform, workload, subject problems. */
+  trust: WorkloadTrust;
   /**
    * Undefined when nothing can be resolved: the Buildkite side was not collected, or the
    * credential matches by `claimsMatchingExpression` rather than a subject.
@@ -62,7 +67,7 @@ export interface TrustEdge {
 export interface TrustGraph {
   inventory: Inventory;
   identities: Identity[];
-  /** Credentials whose issuer is (or is nearly) Buildkite's. */
+  /** Every federated credential, whatever its issuer (Buildkite's are the ones with `reach`). */
   edges: TrustEdge[];
   rbac: RbacIndex;
   buildkite: BuildkiteIndex | undefined;
@@ -128,10 +133,11 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
   for (const identity of identities) {
     credentialsOf(identity).forEach((credential, j) => {
       const issuerKind = classifyIssuer(credential.issuer);
-      if (issuerKind === "other") return;
       // A credential that matches by expression has no subject to resolve, and Entra accepts
-      // expressions from no Buildkite issuer: it reaches nobody.
-      const subject = credential.claimsMatchingExpression ? undefined : buildkite ? buildkite.resolve(credential.subject) : resolveWithoutInventory(credential.subject);
+      // expressions from no Buildkite issuer: it reaches nobody. Other issuers' subjects name
+      // workloads outside Buildkite (see `trust`).
+      const subject =
+        issuerKind === "other" || credential.claimsMatchingExpression ? undefined : buildkite ? buildkite.resolve(credential.subject) : resolveWithoutInventory(credential.subject);
       // A near-miss issuer never matches a token: the credential reaches nobody.
       const matchable = issuerKind === "buildkite" && subject && !subject.caseMismatch && !subject.compound?.hasWildcard;
       const reach = buildkite && matchable ? buildkite.reach(subject) : [];
@@ -139,6 +145,7 @@ export function buildTrustGraph(inventory: Inventory): TrustGraph {
         identity,
         credential,
         issuerKind,
+        trust: readTrust(credential),
         subject,
         reach,
         anchor: credentialAnchor(identity, j),

@@ -3,19 +3,24 @@
  * `trustscope graph --format dot|mermaid|json`). It is data only; front ends draw it.
  *
  * Path of a login: pipeline --can-mint--> credential --unlocks--> identity --grants--> scope.
+ * Other issuers' workloads (a GitHub repository, a Kubernetes namespace, a Terraform Cloud
+ * workspace) stand where pipelines do: workload --can-mint--> credential.
  */
 import type { Severity } from "../model/finding.ts";
 
-export type TrustMapNodeKind = "pipeline" | "credential" | "identity" | "scope";
+export type TrustMapNodeKind = "pipeline" | "workload" | "credential" | "identity" | "scope";
 
 export interface TrustMapNode {
-  /** Stable id: `pipeline:<uuid>`, `credential:<inventory pointer>`, `identity:<identity key>`, `scope:<lower-cased scope>`. */
+  /**
+   * Stable id: `pipeline:<uuid>`, `workload:<platform>:<workload>`, `credential:<inventory pointer>`,
+   * `identity:<identity key>`, `scope:<lower-cased scope>`.
+   */
   id: string;
   kind: TrustMapNodeKind;
   label: string;
   /** Lines for a details panel (subject, client ID, role names, …). */
   detail: string[];
-  /** What to collapse by: the cluster name for pipelines ("(no cluster)" when unclustered), the subscription for scopes. */
+  /** What to collapse by: the cluster name for pipelines ("(no cluster)" when unclustered), the platform for workloads ("GitHub Actions"), the subscription for scopes. */
   group?: string;
   /** Set when the node is production: the fact that made it so. */
   production?: string;
@@ -29,7 +34,7 @@ export interface TrustMapEdge {
   from: string;
   to: string;
   kind: TrustMapEdgeKind;
-  /** Role name for `grants`; subject kind for `can-mint`. */
+  /** Role name for `grants`; subject kind for `can-mint` (a pipeline's), or what of the workload the credential trusts (`pull_request`, `environment:production`, `expression`). */
   label?: string;
   /** Highest severity of the unsuppressed findings that name both ends (or the edge's credential/grant). */
   severity?: Severity;

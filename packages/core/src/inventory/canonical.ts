@@ -44,6 +44,7 @@ export function canonicalizeInPlace(out: Inventory): Inventory {
   if (out.buildkite) canonicalizeBuildkite(out.buildkite);
   if (out.entra) canonicalizeEntra(out.entra);
   if (out.azure) canonicalizeAzure(out.azure);
+  if (out.github) canonicalizeGitHub(out.github);
   canonicalizeGaps(out.coverage.gaps);
   return out;
 }
@@ -72,6 +73,13 @@ export function canonicalizeEntra(e: NonNullable<Inventory["entra"]>): void {
   sortBy(e.servicePrincipals, (s) => lc(s.displayName), (s) => lc(s.objectId));
   for (const s of e.servicePrincipals) s.memberOf = [...s.memberOf].map((g) => g.toLowerCase()).sort();
   sortBy(e.groups, (g) => lc(g.displayName), (g) => lc(g.objectId));
+}
+
+export function canonicalizeGitHub(gh: NonNullable<Inventory["github"]>): void {
+  sortBy(gh.organizations, (o) => lc(o.login), (o) => o.login);
+  sortBy(gh.repositories, (r) => lc(r.fullName), (r) => r.fullName);
+  for (const r of gh.repositories) if (r.environments) sortBy(r.environments, (e) => lc(e.name), (e) => e.name);
+  gh.missingRepositories?.sort();
 }
 
 export function canonicalizeAzure(az: NonNullable<Inventory["azure"]>): void {

@@ -6,7 +6,7 @@ import ucs2length from "ajv/dist/runtime/ucs2length.js";
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://trustscope.dev/schemas/inventory-1.json","title":"trustscope inventory snapshot, schema version 1","description":"What trustscope collected from Buildkite, Microsoft Graph and Azure Resource Manager. Facts only; no secret values.","type":"object","additionalProperties":false,"required":["schemaVersion","cloud","coverage"],"properties":{"$schema":{"type":"string"},"schemaVersion":{"const":1},"collectedAt":{"type":"string","format":"date-time"},"cloud":{"enum":["AzureCloud","AzureUSGovernment","AzureChinaCloud"]},"tenantId":{"type":"string"},"buildkite":{"$ref":"#/definitions/buildkite"},"entra":{"$ref":"#/definitions/entra"},"azure":{"$ref":"#/definitions/azure"},"coverage":{"type":"object","additionalProperties":false,"required":["complete","gaps"],"properties":{"complete":{"type":"boolean"},"gaps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","scope","error"],"properties":{"source":{"type":"string"},"scope":{"type":"string"},"error":{"type":"string"}}}}}}},"definitions":{"nonEmpty":{"type":"string","minLength":1},"activityLog":{"description":"What privileged federated identities did, from each subscription's Activity Log (collected with --activity). Only a pair listed in reads was read in full.","type":"object","additionalProperties":false,"required":["from","to","reads"],"properties":{"from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},"reads":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["principalId","subscriptionId","operations"],"properties":{"principalId":{"$ref":"#/definitions/nonEmpty"},"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"operations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["operation","count","first","last","scopes"],"properties":{"operation":{"$ref":"#/definitions/nonEmpty"},"count":{"type":"integer","minimum":1},"first":{"type":"string","format":"date-time"},"last":{"type":"string","format":"date-time"},"scopes":{"type":"array","maxItems":20,"items":{"type":"string"}},"moreScopes":{"type":"integer","minimum":1}}}}}}}}},"nullableString":{"type":["string","null"]},"tags":{"type":"object","additionalProperties":{"type":"string"}},"stringList":{"type":"array","items":{"type":"string"}},"buildkite":{"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}},"federatedCredential":{"type":"object","additionalProperties":false,"required":["name","issuer","subject","audiences"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"issuer":{"type":"string"},"subject":{"type":"string","description":"Empty for a credential that matches by claimsMatchingExpression"},"claimsMatchingExpression":{"type":"object","additionalProperties":false,"required":["value","languageVersion"],"properties":{"value":{"type":"string"},"languageVersion":{"type":"integer"}}},"audiences":{"$ref":"#/definitions/stringList"},"description":{"$ref":"#/definitions/nullableString"}}},"entra":{"type":"object","additionalProperties":false,"required":["applications","servicePrincipals","groups"],"properties":{"applications":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","passwordCredentials","federatedIdentityCredentials"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"passwordCredentials":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["keyId"],"properties":{"keyId":{"type":"string"},"displayName":{"$ref":"#/definitions/nullableString"},"hint":{"$ref":"#/definitions/nullableString"},"startDateTime":{"$ref":"#/definitions/nullableString"},"endDateTime":{"$ref":"#/definitions/nullableString"}}}},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}},"servicePrincipals":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","memberOf"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"servicePrincipalType":{"type":"string"},"memberOf":{"$ref":"#/definitions/stringList"}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","displayName"],"properties":{"objectId":{"type":"string"},"displayName":{"type":"string"}}}}}},"azure":{"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"activity":{"$ref":"#/definitions/activityLog"},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://trustscope.dev/schemas/inventory-1.json","title":"trustscope inventory snapshot, schema version 1","description":"What trustscope collected from Buildkite, Microsoft Graph and Azure Resource Manager. Facts only; no secret values.","type":"object","additionalProperties":false,"required":["schemaVersion","cloud","coverage"],"properties":{"$schema":{"type":"string"},"schemaVersion":{"const":1},"collectedAt":{"type":"string","format":"date-time"},"cloud":{"enum":["AzureCloud","AzureUSGovernment","AzureChinaCloud"]},"tenantId":{"type":"string"},"buildkite":{"$ref":"#/definitions/buildkite"},"entra":{"$ref":"#/definitions/entra"},"azure":{"$ref":"#/definitions/azure"},"github":{"$ref":"#/definitions/github"},"coverage":{"type":"object","additionalProperties":false,"required":["complete","gaps"],"properties":{"complete":{"type":"boolean"},"gaps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","scope","error"],"properties":{"source":{"type":"string"},"scope":{"type":"string"},"error":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","message"],"properties":{"source":{"type":"string"},"message":{"type":"string"}}}}}}},"definitions":{"nonEmpty":{"type":"string","minLength":1},"github":{"description":"The GitHub repositories that federated credentials with GitHub's issuer name: their environments and OIDC subject templates (collected with --github-org/--github-repo).","type":"object","additionalProperties":false,"required":["apiUrl","organizations","repositories"],"properties":{"apiUrl":{"$ref":"#/definitions/nonEmpty"},"organizations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["login"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"},"oidcSubjectClaimKeys":{"anyOf":[{"type":"null"},{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}]}}}},"repositories":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["fullName","id","owner","private"],"properties":{"fullName":{"type":"string","pattern":"^[^/]+/[^/]+$"},"id":{"type":"integer"},"owner":{"type":"object","additionalProperties":false,"required":["login","id"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"}}},"private":{"type":"boolean"},"fork":{"type":"boolean"},"archived":{"type":"boolean"},"defaultBranch":{"type":"string"},"oidcSubject":{"type":"object","additionalProperties":false,"required":["useDefault"],"properties":{"useDefault":{"type":"boolean"},"includeClaimKeys":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"useImmutableSubject":{"type":"boolean"},"subClaimPrefix":{"type":"string"}}},"environments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","requiredReviewers","deploymentBranchPolicy"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"requiredReviewers":{"type":"integer","minimum":0},"preventSelfReview":{"type":"boolean"},"waitTimerMinutes":{"type":"integer","minimum":0},"deploymentBranchPolicy":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["protectedBranches","customBranchPolicies"],"properties":{"protectedBranches":{"type":"boolean"},"customBranchPolicies":{"type":"boolean"}}}]},"canAdminsBypass":{"type":"boolean"}}}}}}},"missingRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}},"activityLog":{"description":"What privileged federated identities did, from each subscription's Activity Log (collected with --activity). Only a pair listed in reads was read in full.","type":"object","additionalProperties":false,"required":["from","to","reads"],"properties":{"from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},"reads":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["principalId","subscriptionId","operations"],"properties":{"principalId":{"$ref":"#/definitions/nonEmpty"},"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"operations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["operation","count","first","last","scopes"],"properties":{"operation":{"$ref":"#/definitions/nonEmpty"},"count":{"type":"integer","minimum":1},"first":{"type":"string","format":"date-time"},"last":{"type":"string","format":"date-time"},"scopes":{"type":"array","maxItems":20,"items":{"type":"string"}},"moreScopes":{"type":"integer","minimum":1}}}}}}}}},"nullableString":{"type":["string","null"]},"tags":{"type":"object","additionalProperties":{"type":"string"}},"stringList":{"type":"array","items":{"type":"string"}},"buildkite":{"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}},"federatedCredential":{"type":"object","additionalProperties":false,"required":["name","issuer","subject","audiences"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"issuer":{"type":"string"},"subject":{"type":"string","description":"Empty for a credential that matches by claimsMatchingExpression"},"claimsMatchingExpression":{"type":"object","additionalProperties":false,"required":["value","languageVersion"],"properties":{"value":{"type":"string"},"languageVersion":{"type":"integer"}}},"audiences":{"$ref":"#/definitions/stringList"},"description":{"$ref":"#/definitions/nullableString"}}},"entra":{"type":"object","additionalProperties":false,"required":["applications","servicePrincipals","groups"],"properties":{"applications":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","passwordCredentials","federatedIdentityCredentials"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"passwordCredentials":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["keyId"],"properties":{"keyId":{"type":"string"},"displayName":{"$ref":"#/definitions/nullableString"},"hint":{"$ref":"#/definitions/nullableString"},"startDateTime":{"$ref":"#/definitions/nullableString"},"endDateTime":{"$ref":"#/definitions/nullableString"}}}},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}},"servicePrincipals":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","memberOf"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"servicePrincipalType":{"type":"string"},"memberOf":{"$ref":"#/definitions/stringList"}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","displayName"],"properties":{"objectId":{"type":"string"},"displayName":{"type":"string"}}}}}},"azure":{"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"activity":{"$ref":"#/definitions/activityLog"},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const formats0 = fullFormats["date-time"];
 const schema12 = {"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}};
@@ -3981,6 +3981,961 @@ validate17.errors = vErrors;
 return errors === 0;
 }
 
+const schema69 = {"description":"The GitHub repositories that federated credentials with GitHub's issuer name: their environments and OIDC subject templates (collected with --github-org/--github-repo).","type":"object","additionalProperties":false,"required":["apiUrl","organizations","repositories"],"properties":{"apiUrl":{"$ref":"#/definitions/nonEmpty"},"organizations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["login"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"},"oidcSubjectClaimKeys":{"anyOf":[{"type":"null"},{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}]}}}},"repositories":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["fullName","id","owner","private"],"properties":{"fullName":{"type":"string","pattern":"^[^/]+/[^/]+$"},"id":{"type":"integer"},"owner":{"type":"object","additionalProperties":false,"required":["login","id"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"}}},"private":{"type":"boolean"},"fork":{"type":"boolean"},"archived":{"type":"boolean"},"defaultBranch":{"type":"string"},"oidcSubject":{"type":"object","additionalProperties":false,"required":["useDefault"],"properties":{"useDefault":{"type":"boolean"},"includeClaimKeys":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"useImmutableSubject":{"type":"boolean"},"subClaimPrefix":{"type":"string"}}},"environments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","requiredReviewers","deploymentBranchPolicy"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"requiredReviewers":{"type":"integer","minimum":0},"preventSelfReview":{"type":"boolean"},"waitTimerMinutes":{"type":"integer","minimum":0},"deploymentBranchPolicy":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["protectedBranches","customBranchPolicies"],"properties":{"protectedBranches":{"type":"boolean"},"customBranchPolicies":{"type":"boolean"}}}]},"canAdminsBypass":{"type":"boolean"}}}}}}},"missingRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}};
+const pattern0 = new RegExp("^[^/]+/[^/]+$", "u");
+
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiUrl === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiUrl"},message:"must have required property '"+"apiUrl"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.organizations === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "organizations"},message:"must have required property '"+"organizations"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.repositories === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "repositories"},message:"must have required property '"+"repositories"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "apiUrl") || (key0 === "organizations")) || (key0 === "repositories")) || (key0 === "missingRepositories"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.apiUrl !== undefined){
+let data0 = data.apiUrl;
+if(typeof data0 === "string"){
+if(func3(data0) < 1){
+const err4 = {instancePath:instancePath+"/apiUrl",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/apiUrl",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.organizations !== undefined){
+let data1 = data.organizations;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.login === undefined){
+const err6 = {instancePath:instancePath+"/organizations/" + i0,schemaPath:"#/properties/organizations/items/required",keyword:"required",params:{missingProperty: "login"},message:"must have required property '"+"login"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(((key1 === "login") || (key1 === "id")) || (key1 === "oidcSubjectClaimKeys"))){
+const err7 = {instancePath:instancePath+"/organizations/" + i0,schemaPath:"#/properties/organizations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data2.login !== undefined){
+let data3 = data2.login;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err8 = {instancePath:instancePath+"/organizations/" + i0+"/login",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/organizations/" + i0+"/login",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.id !== undefined){
+let data4 = data2.id;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err10 = {instancePath:instancePath+"/organizations/" + i0+"/id",schemaPath:"#/properties/organizations/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data2.oidcSubjectClaimKeys !== undefined){
+let data5 = data2.oidcSubjectClaimKeys;
+const _errs16 = errors;
+let valid6 = false;
+const _errs17 = errors;
+if(data5 !== null){
+const err11 = {instancePath:instancePath+"/organizations/" + i0+"/oidcSubjectClaimKeys",schemaPath:"#/properties/organizations/items/properties/oidcSubjectClaimKeys/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+var _valid0 = _errs17 === errors;
+valid6 = valid6 || _valid0;
+if(!valid6){
+const _errs19 = errors;
+if(Array.isArray(data5)){
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+let data6 = data5[i1];
+if(typeof data6 === "string"){
+if(func3(data6) < 1){
+const err12 = {instancePath:instancePath+"/organizations/" + i0+"/oidcSubjectClaimKeys/" + i1,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/organizations/" + i0+"/oidcSubjectClaimKeys/" + i1,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/organizations/" + i0+"/oidcSubjectClaimKeys",schemaPath:"#/properties/organizations/items/properties/oidcSubjectClaimKeys/anyOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var _valid0 = _errs19 === errors;
+valid6 = valid6 || _valid0;
+}
+if(!valid6){
+const err15 = {instancePath:instancePath+"/organizations/" + i0+"/oidcSubjectClaimKeys",schemaPath:"#/properties/organizations/items/properties/oidcSubjectClaimKeys/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+else {
+errors = _errs16;
+if(vErrors !== null){
+if(_errs16){
+vErrors.length = _errs16;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/organizations/" + i0,schemaPath:"#/properties/organizations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/organizations",schemaPath:"#/properties/organizations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.repositories !== undefined){
+let data7 = data.repositories;
+if(Array.isArray(data7)){
+const len2 = data7.length;
+for(let i2=0; i2<len2; i2++){
+let data8 = data7[i2];
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.fullName === undefined){
+const err18 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/required",keyword:"required",params:{missingProperty: "fullName"},message:"must have required property '"+"fullName"+"'"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(data8.id === undefined){
+const err19 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(data8.owner === undefined){
+const err20 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+if(data8.private === undefined){
+const err21 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/required",keyword:"required",params:{missingProperty: "private"},message:"must have required property '"+"private"+"'"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+for(const key2 in data8){
+if(!(func2.call(schema69.properties.repositories.items.properties, key2))){
+const err22 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data8.fullName !== undefined){
+let data9 = data8.fullName;
+if(typeof data9 === "string"){
+if(!pattern0.test(data9)){
+const err23 = {instancePath:instancePath+"/repositories/" + i2+"/fullName",schemaPath:"#/properties/repositories/items/properties/fullName/pattern",keyword:"pattern",params:{pattern: "^[^/]+/[^/]+$"},message:"must match pattern \""+"^[^/]+/[^/]+$"+"\""};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/repositories/" + i2+"/fullName",schemaPath:"#/properties/repositories/items/properties/fullName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data8.id !== undefined){
+let data10 = data8.id;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err25 = {instancePath:instancePath+"/repositories/" + i2+"/id",schemaPath:"#/properties/repositories/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data8.owner !== undefined){
+let data11 = data8.owner;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.login === undefined){
+const err26 = {instancePath:instancePath+"/repositories/" + i2+"/owner",schemaPath:"#/properties/repositories/items/properties/owner/required",keyword:"required",params:{missingProperty: "login"},message:"must have required property '"+"login"+"'"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(data11.id === undefined){
+const err27 = {instancePath:instancePath+"/repositories/" + i2+"/owner",schemaPath:"#/properties/repositories/items/properties/owner/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+for(const key3 in data11){
+if(!((key3 === "login") || (key3 === "id"))){
+const err28 = {instancePath:instancePath+"/repositories/" + i2+"/owner",schemaPath:"#/properties/repositories/items/properties/owner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data11.login !== undefined){
+let data12 = data11.login;
+if(typeof data12 === "string"){
+if(func3(data12) < 1){
+const err29 = {instancePath:instancePath+"/repositories/" + i2+"/owner/login",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/repositories/" + i2+"/owner/login",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data11.id !== undefined){
+let data13 = data11.id;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err31 = {instancePath:instancePath+"/repositories/" + i2+"/owner/id",schemaPath:"#/properties/repositories/items/properties/owner/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/repositories/" + i2+"/owner",schemaPath:"#/properties/repositories/items/properties/owner/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data8.private !== undefined){
+if(typeof data8.private !== "boolean"){
+const err33 = {instancePath:instancePath+"/repositories/" + i2+"/private",schemaPath:"#/properties/repositories/items/properties/private/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data8.fork !== undefined){
+if(typeof data8.fork !== "boolean"){
+const err34 = {instancePath:instancePath+"/repositories/" + i2+"/fork",schemaPath:"#/properties/repositories/items/properties/fork/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data8.archived !== undefined){
+if(typeof data8.archived !== "boolean"){
+const err35 = {instancePath:instancePath+"/repositories/" + i2+"/archived",schemaPath:"#/properties/repositories/items/properties/archived/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data8.defaultBranch !== undefined){
+if(typeof data8.defaultBranch !== "string"){
+const err36 = {instancePath:instancePath+"/repositories/" + i2+"/defaultBranch",schemaPath:"#/properties/repositories/items/properties/defaultBranch/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data8.oidcSubject !== undefined){
+let data18 = data8.oidcSubject;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.useDefault === undefined){
+const err37 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject",schemaPath:"#/properties/repositories/items/properties/oidcSubject/required",keyword:"required",params:{missingProperty: "useDefault"},message:"must have required property '"+"useDefault"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+for(const key4 in data18){
+if(!((((key4 === "useDefault") || (key4 === "includeClaimKeys")) || (key4 === "useImmutableSubject")) || (key4 === "subClaimPrefix"))){
+const err38 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject",schemaPath:"#/properties/repositories/items/properties/oidcSubject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data18.useDefault !== undefined){
+if(typeof data18.useDefault !== "boolean"){
+const err39 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject/useDefault",schemaPath:"#/properties/repositories/items/properties/oidcSubject/properties/useDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data18.includeClaimKeys !== undefined){
+let data20 = data18.includeClaimKeys;
+if(Array.isArray(data20)){
+const len3 = data20.length;
+for(let i3=0; i3<len3; i3++){
+let data21 = data20[i3];
+if(typeof data21 === "string"){
+if(func3(data21) < 1){
+const err40 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject/includeClaimKeys/" + i3,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject/includeClaimKeys/" + i3,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject/includeClaimKeys",schemaPath:"#/properties/repositories/items/properties/oidcSubject/properties/includeClaimKeys/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data18.useImmutableSubject !== undefined){
+if(typeof data18.useImmutableSubject !== "boolean"){
+const err43 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject/useImmutableSubject",schemaPath:"#/properties/repositories/items/properties/oidcSubject/properties/useImmutableSubject/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data18.subClaimPrefix !== undefined){
+if(typeof data18.subClaimPrefix !== "string"){
+const err44 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject/subClaimPrefix",schemaPath:"#/properties/repositories/items/properties/oidcSubject/properties/subClaimPrefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/repositories/" + i2+"/oidcSubject",schemaPath:"#/properties/repositories/items/properties/oidcSubject/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data8.environments !== undefined){
+let data24 = data8.environments;
+if(Array.isArray(data24)){
+const len4 = data24.length;
+for(let i4=0; i4<len4; i4++){
+let data25 = data24[i4];
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.name === undefined){
+const err46 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4,schemaPath:"#/properties/repositories/items/properties/environments/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(data25.requiredReviewers === undefined){
+const err47 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4,schemaPath:"#/properties/repositories/items/properties/environments/items/required",keyword:"required",params:{missingProperty: "requiredReviewers"},message:"must have required property '"+"requiredReviewers"+"'"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(data25.deploymentBranchPolicy === undefined){
+const err48 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4,schemaPath:"#/properties/repositories/items/properties/environments/items/required",keyword:"required",params:{missingProperty: "deploymentBranchPolicy"},message:"must have required property '"+"deploymentBranchPolicy"+"'"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+for(const key5 in data25){
+if(!((((((key5 === "name") || (key5 === "requiredReviewers")) || (key5 === "preventSelfReview")) || (key5 === "waitTimerMinutes")) || (key5 === "deploymentBranchPolicy")) || (key5 === "canAdminsBypass"))){
+const err49 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4,schemaPath:"#/properties/repositories/items/properties/environments/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data25.name !== undefined){
+let data26 = data25.name;
+if(typeof data26 === "string"){
+if(func3(data26) < 1){
+const err50 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/name",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/name",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data25.requiredReviewers !== undefined){
+let data27 = data25.requiredReviewers;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err52 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/requiredReviewers",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/requiredReviewers/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err53 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/requiredReviewers",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/requiredReviewers/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+if(data25.preventSelfReview !== undefined){
+if(typeof data25.preventSelfReview !== "boolean"){
+const err54 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/preventSelfReview",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/preventSelfReview/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data25.waitTimerMinutes !== undefined){
+let data29 = data25.waitTimerMinutes;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err55 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/waitTimerMinutes",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/waitTimerMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 0 || isNaN(data29)){
+const err56 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/waitTimerMinutes",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/waitTimerMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+if(data25.deploymentBranchPolicy !== undefined){
+let data30 = data25.deploymentBranchPolicy;
+const _errs78 = errors;
+let valid23 = false;
+const _errs79 = errors;
+if(data30 !== null){
+const err57 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+var _valid1 = _errs79 === errors;
+valid23 = valid23 || _valid1;
+if(!valid23){
+const _errs81 = errors;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.protectedBranches === undefined){
+const err58 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/required",keyword:"required",params:{missingProperty: "protectedBranches"},message:"must have required property '"+"protectedBranches"+"'"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if(data30.customBranchPolicies === undefined){
+const err59 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/required",keyword:"required",params:{missingProperty: "customBranchPolicies"},message:"must have required property '"+"customBranchPolicies"+"'"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+for(const key6 in data30){
+if(!((key6 === "protectedBranches") || (key6 === "customBranchPolicies"))){
+const err60 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data30.protectedBranches !== undefined){
+if(typeof data30.protectedBranches !== "boolean"){
+const err61 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/protectedBranches",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/protectedBranches/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data30.customBranchPolicies !== undefined){
+if(typeof data30.customBranchPolicies !== "boolean"){
+const err62 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/customBranchPolicies",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/customBranchPolicies/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+var _valid1 = _errs81 === errors;
+valid23 = valid23 || _valid1;
+}
+if(!valid23){
+const err64 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+else {
+errors = _errs78;
+if(vErrors !== null){
+if(_errs78){
+vErrors.length = _errs78;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data25.canAdminsBypass !== undefined){
+if(typeof data25.canAdminsBypass !== "boolean"){
+const err65 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/canAdminsBypass",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/canAdminsBypass/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4,schemaPath:"#/properties/repositories/items/properties/environments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/repositories/" + i2+"/environments",schemaPath:"#/properties/repositories/items/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/repositories",schemaPath:"#/properties/repositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data.missingRepositories !== undefined){
+let data34 = data.missingRepositories;
+if(Array.isArray(data34)){
+const len5 = data34.length;
+for(let i5=0; i5<len5; i5++){
+let data35 = data34[i5];
+if(typeof data35 === "string"){
+if(func3(data35) < 1){
+const err70 = {instancePath:instancePath+"/missingRepositories/" + i5,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/missingRepositories/" + i5,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/missingRepositories",schemaPath:"#/properties/missingRepositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+validate22.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://trustscope.dev/schemas/inventory-1.json" */;
@@ -4121,10 +5076,16 @@ vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.error
 errors = vErrors.length;
 }
 }
+if(data.github !== undefined){
+if(!(validate22(data.github, {instancePath:instancePath+"/github",parentData:data,parentDataProperty:"github",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
 if(data.coverage !== undefined){
-let data8 = data.coverage;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.complete === undefined){
+let data9 = data.coverage;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.complete === undefined){
 const err10 = {instancePath:instancePath+"/coverage",schemaPath:"#/properties/coverage/required",keyword:"required",params:{missingProperty: "complete"},message:"must have required property '"+"complete"+"'"};
 if(vErrors === null){
 vErrors = [err10];
@@ -4134,7 +5095,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data8.gaps === undefined){
+if(data9.gaps === undefined){
 const err11 = {instancePath:instancePath+"/coverage",schemaPath:"#/properties/coverage/required",keyword:"required",params:{missingProperty: "gaps"},message:"must have required property '"+"gaps"+"'"};
 if(vErrors === null){
 vErrors = [err11];
@@ -4144,8 +5105,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key1 in data8){
-if(!((key1 === "complete") || (key1 === "gaps"))){
+for(const key1 in data9){
+if(!(((key1 === "complete") || (key1 === "gaps")) || (key1 === "notes"))){
 const err12 = {instancePath:instancePath+"/coverage",schemaPath:"#/properties/coverage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -4156,8 +5117,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data8.complete !== undefined){
-if(typeof data8.complete !== "boolean"){
+if(data9.complete !== undefined){
+if(typeof data9.complete !== "boolean"){
 const err13 = {instancePath:instancePath+"/coverage/complete",schemaPath:"#/properties/coverage/properties/complete/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err13];
@@ -4168,14 +5129,14 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data8.gaps !== undefined){
-let data10 = data8.gaps;
-if(Array.isArray(data10)){
-const len0 = data10.length;
+if(data9.gaps !== undefined){
+let data11 = data9.gaps;
+if(Array.isArray(data11)){
+const len0 = data11.length;
 for(let i0=0; i0<len0; i0++){
-let data11 = data10[i0];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.source === undefined){
+let data12 = data11[i0];
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.source === undefined){
 const err14 = {instancePath:instancePath+"/coverage/gaps/" + i0,schemaPath:"#/properties/coverage/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err14];
@@ -4185,7 +5146,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data11.scope === undefined){
+if(data12.scope === undefined){
 const err15 = {instancePath:instancePath+"/coverage/gaps/" + i0,schemaPath:"#/properties/coverage/properties/gaps/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err15];
@@ -4195,7 +5156,7 @@ vErrors.push(err15);
 }
 errors++;
 }
-if(data11.error === undefined){
+if(data12.error === undefined){
 const err16 = {instancePath:instancePath+"/coverage/gaps/" + i0,schemaPath:"#/properties/coverage/properties/gaps/items/required",keyword:"required",params:{missingProperty: "error"},message:"must have required property '"+"error"+"'"};
 if(vErrors === null){
 vErrors = [err16];
@@ -4205,7 +5166,7 @@ vErrors.push(err16);
 }
 errors++;
 }
-for(const key2 in data11){
+for(const key2 in data12){
 if(!(((key2 === "source") || (key2 === "scope")) || (key2 === "error"))){
 const err17 = {instancePath:instancePath+"/coverage/gaps/" + i0,schemaPath:"#/properties/coverage/properties/gaps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
@@ -4217,8 +5178,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data11.source !== undefined){
-if(typeof data11.source !== "string"){
+if(data12.source !== undefined){
+if(typeof data12.source !== "string"){
 const err18 = {instancePath:instancePath+"/coverage/gaps/" + i0+"/source",schemaPath:"#/properties/coverage/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
@@ -4229,8 +5190,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data11.scope !== undefined){
-if(typeof data11.scope !== "string"){
+if(data12.scope !== undefined){
+if(typeof data12.scope !== "string"){
 const err19 = {instancePath:instancePath+"/coverage/gaps/" + i0+"/scope",schemaPath:"#/properties/coverage/properties/gaps/items/properties/scope/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
@@ -4241,8 +5202,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data11.error !== undefined){
-if(typeof data11.error !== "string"){
+if(data12.error !== undefined){
+if(typeof data12.error !== "string"){
 const err20 = {instancePath:instancePath+"/coverage/gaps/" + i0+"/error",schemaPath:"#/properties/coverage/properties/gaps/items/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
@@ -4277,9 +5238,15 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/coverage",schemaPath:"#/properties/coverage/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data9.notes !== undefined){
+let data16 = data9.notes;
+if(Array.isArray(data16)){
+const len1 = data16.length;
+for(let i1=0; i1<len1; i1++){
+let data17 = data16[i1];
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.source === undefined){
+const err23 = {instancePath:instancePath+"/coverage/notes/" + i1,schemaPath:"#/properties/coverage/properties/notes/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4288,15 +5255,96 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-}
-else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data17.message === undefined){
+const err24 = {instancePath:instancePath+"/coverage/notes/" + i1,schemaPath:"#/properties/coverage/properties/notes/items/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+for(const key3 in data17){
+if(!((key3 === "source") || (key3 === "message"))){
+const err25 = {instancePath:instancePath+"/coverage/notes/" + i1,schemaPath:"#/properties/coverage/properties/notes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data17.source !== undefined){
+if(typeof data17.source !== "string"){
+const err26 = {instancePath:instancePath+"/coverage/notes/" + i1+"/source",schemaPath:"#/properties/coverage/properties/notes/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data17.message !== undefined){
+if(typeof data17.message !== "string"){
+const err27 = {instancePath:instancePath+"/coverage/notes/" + i1+"/message",schemaPath:"#/properties/coverage/properties/notes/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/coverage/notes/" + i1,schemaPath:"#/properties/coverage/properties/notes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/coverage/notes",schemaPath:"#/properties/coverage/properties/notes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/coverage",schemaPath:"#/properties/coverage/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }

@@ -20,12 +20,24 @@ export interface Inventory {
   entra?: EntraInventory;
   /** Absent when Azure Resource Manager was not collected. */
   azure?: AzureInventory;
+  /** Absent when GitHub was not read (no --github-org/--github-repo). */
+  github?: GitHubInventory;
   coverage: Coverage;
 }
 
 export interface Coverage {
   complete: boolean;
   gaps: CoverageGap[];
+  /**
+   * What was not judged because a source was not asked for (GitHub not read, say): worth
+   * knowing, but not a failure to read, so it does not make the scan incomplete.
+   */
+  notes?: CoverageNote[];
+}
+
+export interface CoverageNote {
+  source: string;
+  message: string;
 }
 
 export interface CoverageGap {
@@ -297,4 +309,70 @@ export interface ManagedIdentity {
   principalId: string;
   tenantId?: string;
   federatedIdentityCredentials: FederatedCredential[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub (the repositories that federated credentials with GitHub's issuer name)
+
+export interface GitHubInventory {
+  /** The REST API the data came from: `https://api.github.com`, or a GHES `https://HOST/api/v3`. */
+  apiUrl: string;
+  /** The organisations read (for their OIDC subject template), by login. */
+  organizations: GitHubOrganization[];
+  /** The repositories read. A repository a credential names that is not here was not read (or does not exist: see `missingRepositories`). */
+  repositories: GitHubRepository[];
+  /** `owner/repo` names the API answered 404 for: they do not exist (or the token cannot see them). */
+  missingRepositories?: string[];
+}
+
+export interface GitHubOrganization {
+  login: string;
+  id?: number;
+  /**
+   * The organisation's OIDC subject template (`GET /orgs/{org}/actions/oidc/customization/sub`):
+   * its `include_claim_keys`, or null when the organisation uses GitHub's default. Absent: not read.
+   */
+  oidcSubjectClaimKeys?: string[] | null;
+}
+
+export interface GitHubRepository {
+  /** `owner/repo`, as GitHub spells it (the case GitHub puts in the `sub` claim). */
+  fullName: string;
+  id: number;
+  owner: { login: string; id: number };
+  private: boolean;
+  fork?: boolean;
+  archived?: boolean;
+  defaultBranch?: string;
+  /**
+   * The repository's subject template (`GET /repos/{o}/{r}/actions/oidc/customization/sub`):
+   * `useDefault: true` is GitHub's default; false with `includeClaimKeys` is the repository's own;
+   * false without keys follows the organisation's template. Absent: not read.
+   */
+  oidcSubject?: {
+    useDefault: boolean;
+    includeClaimKeys?: string[];
+    /**
+     * The `repo` claim renders in GitHub's immutable form `owner@OWNER_ID/repo@REPO_ID`
+     * (`use_immutable_subject`; the default for repositories created, renamed or transferred
+     * after 15 July 2026). Absent: the answer did not say.
+     */
+    useImmutableSubject?: boolean;
+    /** `sub_claim_prefix` as GitHub answered it: how the subject starts (`repo:acme@51/app@72`). */
+    subClaimPrefix?: string;
+  };
+  /** Every environment of the repository, read in full. Absent: not read. */
+  environments?: GitHubEnvironment[];
+}
+
+export interface GitHubEnvironment {
+  name: string;
+  /** Reviewers named in the `required_reviewers` protection rule; 0 when there is none. */
+  requiredReviewers: number;
+  preventSelfReview?: boolean;
+  /** Minutes of the `wait_timer` protection rule, when there is one. */
+  waitTimerMinutes?: number;
+  /** Which branches may deploy: null when any branch may. */
+  deploymentBranchPolicy: { protectedBranches: boolean; customBranchPolicies: boolean } | null;
+  canAdminsBypass?: boolean;
 }

@@ -189,6 +189,133 @@ export interface TemplateFacts {
 }
 
 // ---------------------------------------------------------------------------------------------
+// GitHub Actions workflows (`.github/workflows/*.yml|yaml`)
+
+/**
+ * A value written in a workflow: a literal, or `${{ ctx.NAME }}` (`variable` is then the dotted
+ * name read: `secrets.AZURE_CLIENT_ID`, `vars.AZURE_CLIENT_ID`, `env.AZURE_CLIENT_ID`, `inputs.x`),
+ * or another expression (only `raw`). A shell `$X` in a `run:` step is read as `env.X`.
+ */
+export interface GitHubValue {
+  /** The text as written. */
+  raw: string;
+  /** The value when the text is a literal (no `${{ }}`). */
+  literal?: string;
+  /** The dotted name when the whole text is one `${{ ctx.NAME }}` (or a shell `$NAME`, as `env.NAME`). */
+  variable?: string;
+  /** For an `env.X` read: what the nearest step, job or workflow `env:` gives X (read as a value itself), and where. */
+  resolved?: { raw: string; literal?: string; variable?: string; at: Located };
+}
+
+/** One event of `on:`, with its filters as written. */
+export interface GitHubTrigger extends Located {
+  /** `push`, `pull_request`, `pull_request_target`, `workflow_run`, `workflow_dispatch`, `schedule`, `workflow_call`, or any other event by name. */
+  event: string;
+  /** `branches:` (push, pull_request, pull_request_target, workflow_run). */
+  branches?: string[];
+  /** `branches-ignore:`. */
+  branchesIgnore?: string[];
+  /** `tags:` (push). */
+  tags?: string[];
+  /** `tags-ignore:` (push). */
+  tagsIgnore?: string[];
+  /** `types:` (activity types: `opened`, `completed`, …). */
+  types?: string[];
+  /** `workflows:` (workflow_run: the workflows whose runs trigger this one). */
+  workflows?: string[];
+}
+
+/** `permissions:` at workflow or job level. */
+export interface GitHubPermissions extends Located {
+  /** `write-all` / `read-all` as written, or a mapping (`{}` is a mapping with no scope: all none). */
+  kind: "write-all" | "read-all" | "map" | "other";
+  /** The mapping's scopes and levels (`id-token` → `write`). */
+  scopes: Record<string, string>;
+}
+
+/** A step that logs in to Azure with an OIDC token. */
+export interface GitHubAzureLogin extends Located {
+  /**
+   * `azure/login` action; `az login --federated-token` or `Connect-AzAccount -FederatedToken` in
+   * a `run:` step; Terraform's azurerm provider through `ARM_USE_OIDC=true` in job or step env.
+   */
+  kind: "azure-login-action" | "az-cli" | "az-powershell" | "terraform-oidc";
+  /** 0-based index of the step in the job, its `id:` and `name:`; no step for an `ARM_USE_OIDC` in job or workflow env. */
+  step?: number;
+  stepId?: string;
+  stepName?: string;
+  /** The action reference as written (`azure/login@v2`, `Azure/login@a457da9…`). */
+  uses?: string;
+  clientId?: GitHubValue;
+  tenantId?: GitHubValue;
+  subscriptionId?: GitHubValue;
+  /** azure/login `audience` (default `api://AzureADTokenExchange`). */
+  audience?: GitHubValue;
+  allowNoSubscriptions?: GitHubValue;
+  /** The step's `if:`. */
+  if?: string;
+}
+
+/** An `actions/checkout` step, or a `run:` step that fetches pull-request code. */
+export interface GitHubCheckout extends Located {
+  step: number;
+  /** `actions/checkout@v4`, or `run` for `gh pr checkout` / `git fetch … pull/…`. */
+  uses: string;
+  /** `ref:` as written. */
+  ref?: string;
+  /** `repository:` as written. */
+  repository?: string;
+  /**
+   * True when it reads the pull request's code: `ref:` from `github.event.pull_request.head.*`,
+   * `github.head_ref`, `refs/pull/…`, `github.event.workflow_run.head_*`, or `gh pr checkout`.
+   */
+  pullRequestHead: boolean;
+}
+
+export interface GitHubJob extends Located {
+  /** The key under `jobs:`. */
+  id: string;
+  name?: string;
+  /** `environment:` as a string or `{ name, url }`; an expression is kept raw. */
+  environment?: Located & { name: string; url?: string; expression: boolean };
+  if?: string;
+  /** `runs-on:` labels (a string, a list, or a mapping's `labels`/`group`), as written. */
+  runsOn: string[];
+  needs: string[];
+  /** The job's own `permissions:`. */
+  permissions?: GitHubPermissions;
+  /**
+   * Whether the job's token may be an OIDC token: job permissions replace the workflow's; with
+   * neither, GitHub's default token permissions, which do not include `id-token: write`. `caller`:
+   * a reusable workflow (`workflow_call`) without permissions gets those of the job that calls it.
+   */
+  idToken: "write" | "none" | "caller";
+  /** The `permissions:` that decide `idToken` (undefined for the default). */
+  idTokenFrom?: Located;
+  /** `uses:` of a reusable-workflow call: the called workflow's jobs do the work (and any login). */
+  uses?: string;
+  /** `with:` of a reusable-workflow call, as written. */
+  with?: Record<string, string>;
+  /** `secrets: inherit` or the names passed. */
+  secrets?: "inherit" | string[];
+  env: EnvEntry[];
+  logins: GitHubAzureLogin[];
+  checkouts: GitHubCheckout[];
+  /** Number of steps. */
+  steps: number;
+}
+
+export interface GitHubWorkflowFile {
+  file: string;
+  name?: string;
+  triggers: GitHubTrigger[];
+  /** Workflow-level `permissions:`. */
+  permissions?: GitHubPermissions;
+  env: EnvEntry[];
+  jobs: GitHubJob[];
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** `# trustscope: ignore[rule-id] reason` in a file. */
 export interface InlineSuppression extends Located {
@@ -208,4 +335,6 @@ export interface RepoInventory {
   diagnostics: Diagnostic[];
   /** Inline suppressions found in the files read. */
   inlineSuppressions?: InlineSuppression[];
+  /** GitHub Actions workflows under `.github/workflows/` (absent from readers that predate them). */
+  githubWorkflows?: GitHubWorkflowFile[];
 }

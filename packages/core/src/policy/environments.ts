@@ -8,6 +8,7 @@ import type { BuildkitePipeline, Inventory } from "../model/inventory.ts";
 import { PRODUCTION_ENVIRONMENT, type EnvironmentSelector, type Policy } from "./policy.ts";
 import { ScopeTree, managementGroupName, normalizeScope, resourceGroupIdOf, scopeKind, subscriptionOf } from "../azure/scope.ts";
 import type { PipelineOidcUse } from "../buildkite/oidc.ts";
+import type { WorkloadTrust } from "../issuers/types.ts";
 
 export interface Verdict {
   production: boolean;
@@ -16,6 +17,31 @@ export interface Verdict {
 }
 
 const NOT_PRODUCTION: Verdict = { production: false };
+
+/** A workload outside Buildkite: production, known not to be (and why), or neither. */
+export interface WorkloadVerdict extends Verdict {
+  /** Set when the workload is known not to be production: the fact that says so. */
+  nonProduction?: string;
+}
+
+const NON_PROD_WORDS = new Set(["dev", "develop", "development", "test", "testing", "qa", "staging", "stage", "sandbox", "nonprod", "preprod", "preview", "review", "uat", "int", "integration", "ci"]);
+
+/** A name whose words say it is not production (`dev`, `staging`, `nonprod`, …), or undefined. */
+export function nameLooksNonProduction(name: string): string | undefined {
+  if (nameLooksProduction(name)) return undefined;
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (NON_PROD_WORDS.has(w)) return w;
+    // non-prod, pre-prod, not-production: two words
+    if ((w === "non" || w === "pre" || w === "not") && PROD_WORDS.has(words[i + 1] ?? "")) return `${w}-${words[i + 1]}`;
+  }
+  return undefined;
+}
 
 const PROD_WORDS = new Set(["prod", "production", "prd"]);
 const NEGATING_PREFIXES = new Set(["non", "pre", "not"]);
@@ -142,6 +168,39 @@ export class EnvironmentClassifier {
     for (const q of queues) {
       w = nameLooksProduction(q);
       if (w) return { production: true, reason: `pipeline '${p.slug}' targets queue '${q}' (default heuristic)` };
+    }
+    return NOT_PRODUCTION;
+  }
+
+  /**
+   * Whether a workload of another issuer (a GitHub environment, a Terraform Cloud workspace, a
+   * Kubernetes namespace) is production. With `environments.prod.workloads` in the policy, a
+   * credential subject matching one of its globs is, and every other is not; without it, the
+   * workload's name decides by the default heuristic, and a name that says neither is unknown
+   * (a `main` branch may deploy anything). GitHub pull requests are never production.
+   */
+  workload(trust: WorkloadTrust, subject: string): WorkloadVerdict {
+    const list = this.selector?.workloads;
+    if (this.configured && list !== undefined) {
+      const m = globMatch(list, subject, trust.workload);
+      return m
+        ? { production: true, reason: `${trust.platformName} subject '${subject}' matches environments.prod.workloads '${m}' in ${this.where()}` }
+        : { production: false, nonProduction: `${trust.platformName} subject '${subject}' matches none of environments.prod.workloads in ${this.where()}` };
+    }
+    if (trust.github?.context?.kind === "pull_request") return { production: false, nonProduction: `${trust.label}: pull requests are not production` };
+    const named: [string, string | undefined][] = [
+      ["GitHub environment", trust.github?.context?.kind === "environment" ? trust.github.context.value : undefined],
+      ["Terraform Cloud workspace", trust.terraformCloud?.workspace],
+      ["Kubernetes namespace", trust.kubernetes?.namespace],
+      ["Azure DevOps service connection", trust.azureDevOps?.connection],
+      ["GitLab ref", trust.gitlab?.ref],
+    ];
+    for (const [what, name] of named) {
+      if (!name) continue;
+      const w = nameLooksProduction(name);
+      if (w) return { production: true, reason: `${what} '${name}' has '${w}' in its name (default heuristic)` };
+      const n = nameLooksNonProduction(name);
+      if (n) return { production: false, nonProduction: `${what} '${name}' has '${n}' in its name (default heuristic)` };
     }
     return NOT_PRODUCTION;
   }

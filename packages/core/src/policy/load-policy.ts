@@ -62,8 +62,10 @@ function selector(ctx: Ctx, node: Node | null, path: string): EnvironmentSelecto
     buildkite: { clusters: [], queues: [], pipelines: [] },
     azure: { subscriptions: [], managementGroups: [], tags: {} },
   };
-  for (const [k, v] of entries(ctx, node, path, ["buildkite", "azure"])) {
-    if (k === "buildkite") {
+  for (const [k, v] of entries(ctx, node, path, ["buildkite", "azure", "workloads"])) {
+    if (k === "workloads") {
+      sel.workloads = strList(ctx, v, `${path}.workloads`);
+    } else if (k === "buildkite") {
       for (const [bk, bv] of entries(ctx, v, `${path}.buildkite`, ["clusters", "queues", "pipelines"])) {
         sel.buildkite[bk as keyof EnvironmentSelector["buildkite"]] = strList(ctx, bv, `${path}.buildkite.${bk}`);
       }

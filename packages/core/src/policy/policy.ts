@@ -5,6 +5,12 @@ import type { FindingLocation } from "../model/finding.ts";
 export interface EnvironmentSelector {
   buildkite: { clusters: string[]; queues: string[]; pipelines: string[] };
   azure: { subscriptions: string[]; managementGroups: string[]; tags: Record<string, string> };
+  /**
+   * Subjects of other issuers' credentials (globs): `repo:acme/app:environment:production`,
+   * `system:serviceaccount:prod-*:*`, `organization:acme:project:*:workspace:prod-*:run_phase:apply`.
+   * Absent: those workloads are judged by the default heuristics (environment, workspace or namespace names).
+   */
+  workloads?: string[];
 }
 
 export interface Suppression {

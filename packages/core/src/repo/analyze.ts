@@ -36,6 +36,11 @@ export interface AzureTokenUse {
 export interface RepoAnalysis {
   repo: RepoInventory;
   remoteUrl?: string;
+  /**
+   * `owner/repo` on GitHub as given by the user (`--github-repo`, `GITHUB_REPOSITORY`), spelled as
+   * GitHub does; else workflows' subjects are computed from `remoteUrl`.
+   */
+  githubRepository?: string;
   tokenUses: AzureTokenUse[];
   /** Shell facts of each step's inline commands, keyed by `${file}:${step line}`. */
   inline: Map<string, ShellFacts>;
@@ -137,7 +142,12 @@ function use(request: TokenRequest, facts: ShellFacts, file: string, pipeline: P
   };
 }
 
-export function analyzeRepo(repo: RepoInventory, remoteUrl?: string, pathPrefix = ""): RepoAnalysis {
+export interface AnalyzeRepoOptions {
+  /** `owner/repo` on GitHub (see RepoAnalysis.githubRepository). */
+  githubRepository?: string;
+}
+
+export function analyzeRepo(repo: RepoInventory, remoteUrl?: string, pathPrefix = "", opts: AnalyzeRepoOptions = {}): RepoAnalysis {
   const scripts = new Map(repo.scripts.map((s) => [s.file, s]));
   const inline = new Map<string, ShellFacts>();
   const tokenUses: AzureTokenUse[] = [];
@@ -169,7 +179,8 @@ export function analyzeRepo(repo: RepoInventory, remoteUrl?: string, pathPrefix 
     if (calledScripts.has(s.file)) continue;
     for (const r of s.tokenRequests) tokenUses.push(use(r, s, s.file, undefined, undefined, s.file));
   }
-  return { repo, ...(remoteUrl ? { remoteUrl } : {}), tokenUses, inline, callers };
+  const githubRepository = opts.githubRepository?.trim();
+  return { repo, ...(remoteUrl ? { remoteUrl } : {}), ...(githubRepository ? { githubRepository } : {}), tokenUses, inline, callers };
 }
 
 /** `git@github.com:acme/x.git`, `https://github.com/acme/x` → `github.com/acme/x`. */

@@ -10,9 +10,10 @@
  */
 import { realpathSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
-import type { Diagnostic, EnvEntry, Located, PipelineFile, RepoInventory, ShellFacts } from "../model/repo.ts";
+import type { Diagnostic, EnvEntry, GitHubWorkflowFile, Located, PipelineFile, RepoInventory, ShellFacts } from "../model/repo.ts";
 import { findInlineSuppressions } from "./inline-suppressions.ts";
 import { inspect, MAX_BYTES, notRegular, readBounded, remoteOf, walk, type Entry, type Problem } from "./repo-files.ts";
+import { isWorkflowPath, readWorkflow } from "./github-workflows/read-workflow.ts";
 import { readPipeline } from "./pipeline/read-pipeline.ts";
 import { globMatch } from "./shell/glob.ts";
 import { readPowerShell } from "./powershell/read-powershell.ts";
@@ -377,6 +378,25 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
       repo.templates.push({ file: path, kind: "arm", ...facts });
     }
   }
+
+  // GitHub Actions workflows: GitHub runs only the files directly under .github/workflows/.
+  const workflows: GitHubWorkflowFile[] = [];
+  let workflowBytes = 0;
+  for (const abs of unlinkedFirst(files.filter((f) => isWorkflowPath(inRepo(f))))) {
+    if (!claim("workflow", abs)) continue;
+    const text = read(abs);
+    if (text === undefined) continue;
+    workflowBytes += text.length;
+    if (workflowBytes > MAX_PIPELINE_BYTES) {
+      report({ file: rel(abs), line: 1, message: `the repository's workflow YAML is more than ${MAX_PIPELINE_BYTES / 1024 / 1024} MiB in all; this file is not read` });
+      continue;
+    }
+    const { workflow, diagnostics: d, notWorkflow } = readWorkflow(text, rel(abs));
+    if (notWorkflow !== undefined) report({ file: rel(abs), line: 1, message: `not a GitHub Actions workflow (${notWorkflow}); not read`, note: true, kind: "not-a-workflow" });
+    diagnostics.push(...d);
+    if (workflow) workflows.push(workflow);
+  }
+  if (workflows.length > 0) repo.githubWorkflows = workflows.sort((a, b) => (a.file < b.file ? -1 : 1));
 
   repo.pipelines.sort((a: PipelineFile, b: PipelineFile) => (a.file < b.file ? -1 : 1));
   repo.scripts.sort((a, b) => (a.file < b.file ? -1 : 1));

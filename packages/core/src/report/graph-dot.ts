@@ -19,7 +19,7 @@ export const SEVERITY_COLORS: Record<Severity, { stroke: string; fill: string }>
 export const NO_FINDING_COLORS = { stroke: "#9e9e9e", fill: "#ffffff" };
 export const PRODUCTION_COLOR = "#c00000";
 
-const SHAPES: Record<TrustMapNodeKind, string> = { pipeline: "box", credential: "note", identity: "ellipse", scope: "folder" };
+const SHAPES: Record<TrustMapNodeKind, string> = { pipeline: "box", workload: "component", credential: "note", identity: "ellipse", scope: "folder" };
 
 /** A DOT double-quoted string: `"` and `\` escaped, line breaks as `\n`, other control and invisible format characters dropped. */
 export function dotString(text: string): string {

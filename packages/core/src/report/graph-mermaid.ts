@@ -10,7 +10,7 @@ import { groupNodes, NO_FINDING_COLORS, PRODUCTION_COLOR, SEVERITY_COLORS } from
 import { INVISIBLE } from "./escape.ts";
 
 /** Opening and closing brackets per kind: box, stadium, rounded box, cylinder. */
-const SHAPES: Record<TrustMapNodeKind, [string, string]> = { pipeline: ["[", "]"], credential: ["([", "])"], identity: ["(", ")"], scope: ["[(", ")]"] };
+const SHAPES: Record<TrustMapNodeKind, [string, string]> = { pipeline: ["[", "]"], workload: ["[/", "/]"], credential: ["([", "])"], identity: ["(", ")"], scope: ["[(", ")]"] };
 
 const INVISIBLE_RUNS = new RegExp(`(?:${INVISIBLE.source})+`, "g");
 

@@ -95,9 +95,11 @@ export const MAP_SCRIPT = String.raw`
   var SVGNS = "http://www.w3.org/2000/svg";
   var SEVERITIES = ["critical", "high", "medium", "low", "info"];
   var SHORT = { critical: "CRIT", high: "HIGH", medium: "MED", low: "LOW", info: "INFO" };
-  var KIND_TITLE = { pipeline: "Pipeline", credential: "Federated credential", identity: "Identity", scope: "Azure scope" };
+  var KIND_TITLE = { pipeline: "Pipeline", workload: "Workload", credential: "Federated credential", identity: "Identity", scope: "Azure scope" };
   var COLUMNS = ["pipeline", "credential", "identity", "scope"];
   var COLUMN_TITLES = ["Pipelines", "Federated credentials", "Identities", "Azure scopes"];
+  // Other issuers' workloads (GitHub repositories, clusters' namespaces) share the first column with pipelines.
+  function col(kind) { return kind === "workload" ? 0 : COLUMNS.indexOf(kind); }
   var COL_W = 228, GAP = 74, NODE_H = 26, ROW = 32, TOP = 46, PAD = 14, CHAR_W = 6.6;
   var PAGE = 100, COLUMN_CAP = 150, LIST_CAP = 60, REVEAL = 12;
 
@@ -121,30 +123,33 @@ export const MAP_SCRIPT = String.raw`
     f.nodes.forEach(function (id) { if (!findingsByNode.has(id)) findingsByNode.set(id, []); findingsByNode.get(id).push(f); });
   });
 
-  var PLURAL = { pipeline: "pipelines", credential: "credentials", identity: "identities", scope: "scopes" };
+  var PLURAL = { pipeline: "pipelines", workload: "workloads", credential: "credentials", identity: "identities", scope: "scopes" };
   function count(n, kind) { return n + " " + (n === 1 ? kind : PLURAL[kind]); }
   function rank(s) { var i = SEVERITIES.indexOf(s); return i < 0 ? 9 : i; }
   function worse(a, b) { return rank(a) <= rank(b) ? a : b; }
   function byLabel(a, b) { var x = nodes.get(a).label, y = nodes.get(b).label; return x < y ? -1 : x > y ? 1 : 0; }
 
-  // Pipelines collapse by cluster; "(no cluster)" sorts last.
+  // Pipelines collapse by cluster, workloads by platform; "(no cluster)" sorts last, workloads after pipelines.
   var groups = new Map();
   map.nodes.forEach(function (n) {
-    if (n.kind !== "pipeline") return;
-    var g = n.group || "(no cluster)";
-    if (!groups.has(g)) groups.set(g, { name: g, ids: [], severity: undefined, production: 0 });
+    if (n.kind !== "pipeline" && n.kind !== "workload") return;
+    var g = n.group || (n.kind === "pipeline" ? "(no cluster)" : "(other)");
+    if (!groups.has(g)) groups.set(g, { name: g, kind: n.kind, ids: [], severity: undefined, production: 0 });
     var grp = groups.get(g);
     grp.ids.push(n.id);
     if (n.severity) grp.severity = worse(grp.severity || "none", n.severity);
     if (n.production) grp.production++;
   });
   var groupList = Array.from(groups.values()).sort(function (a, b) {
+    if (a.kind !== b.kind) return a.kind === "pipeline" ? -1 : 1;
     if (a.name === "(no cluster)") return 1;
     if (b.name === "(no cluster)") return -1;
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   });
   groupList.forEach(function (g) { g.ids.sort(byLabel); });
   var pipelineCount = map.nodes.filter(function (n) { return n.kind === "pipeline"; }).length;
+  var workloadCount = map.nodes.filter(function (n) { return n.kind === "workload"; }).length;
+  if (workloadCount) COLUMN_TITLES[0] = "Pipelines and workloads";
   var state = { collapsed: new Map(), pages: new Map(), query: "", selected: null };
   groupList.forEach(function (g) { state.collapsed.set(g.name, pipelineCount > data.collapseAbove); });
 
@@ -298,17 +303,18 @@ export const MAP_SCRIPT = String.raw`
     var g = row.group;
     var arrow = row.collapsed ? "\u25B8 " : "\u25BE ";
     var shown = row.visible > 0 && row.visible < g.ids.length ? row.visible + " of " : "";
-    var radius = view.sel && row.radius ? "; " + count(row.radius, "pipeline") + " of it in the selection's radius" : "";
+    var radius = view.sel && row.radius ? "; " + count(row.radius, g.kind) + " of it in the selection's radius" : "";
+    var what = g.kind === "pipeline" ? "Cluster " : "";
     var node = el("g", { class: "node cluster" + (row.collapsed ? " collapsed" : "") + (g.production ? " prod" : "") + (view.sel ? (row.radius ? " in-radius" : " dim") : ""),
       transform: "translate(" + x + "," + row.y + ")", tabindex: 0, role: "button", "aria-expanded": row.collapsed ? "false" : "true", "data-cluster": g.name, "data-kind": "cluster",
-      "aria-label": "Cluster " + g.name + ", " + count(g.ids.length, "pipeline") + (g.production ? ", " + g.production + " production" : "") + (row.collapsed ? ", collapsed" : ", expanded") + radius });
-    node.appendChild(el("title", {}, (row.collapsed ? "Expand" : "Collapse") + " cluster " + g.name + radius));
+      "aria-label": what + g.name + ", " + count(g.ids.length, g.kind) + (g.production ? ", " + g.production + " production" : "") + (row.collapsed ? ", collapsed" : ", expanded") + radius });
+    node.appendChild(el("title", {}, (row.collapsed ? "Expand " : "Collapse ") + what.toLowerCase() + g.name + radius));
     node.appendChild(el("rect", { class: "box", width: COL_W, height: NODE_H, rx: 5 }));
     var right = COL_W - 5;
     if (g.severity && g.severity !== "none") right = pill(node, right, "p-" + g.severity, SHORT[g.severity]);
     if (g.production) right = pill(node, right, "p-prod", "PROD");
     // The long form when it fits; otherwise the name keeps the room and the count goes in brackets.
-    var chars = Math.floor((right - 10) / CHAR_W), long = arrow + g.name + " \u00B7 " + shown + count(g.ids.length, "pipeline");
+    var chars = Math.floor((right - 10) / CHAR_W), long = arrow + g.name + " \u00B7 " + shown + count(g.ids.length, g.kind);
     node.appendChild(el("text", { class: "label", x: 8, y: 17 }, long.length <= chars ? long : arrow + fit(g.name, chars - 6 - shown.length - String(g.ids.length).length, false) + " (" + shown + g.ids.length + ")"));
     parent.appendChild(node);
   }
@@ -333,7 +339,7 @@ export const MAP_SCRIPT = String.raw`
     // Scales down to the container, never up, and scrolls below a readable minimum (CSS).
     svg.setAttribute("viewBox", "0 0 " + width + " " + pos.height);
     svg.style.maxWidth = width + "px";
-    var total = COLUMNS.map(function (k) { return map.nodes.filter(function (n) { return n.kind === k; }).length; });
+    var total = COLUMNS.map(function (k) { return map.nodes.filter(function (n) { return col(n.kind) === col(k); }).length; });
     COLUMN_TITLES.forEach(function (t, c) {
       svg.appendChild(el("text", { class: "col-title", x: colX(c), y: 18 }, t));
       svg.appendChild(el("text", { class: "col-count", x: colX(c), y: 34 }, total[c] + " in total"));
@@ -347,7 +353,7 @@ export const MAP_SCRIPT = String.raw`
       if (!view.shown.has(e.to)) return;
       var fromY = e.kind === "can-mint" ? pos.sourceY(e.from) : view.shown.has(e.from) ? pos.y.get(e.from) : undefined;
       if (fromY === undefined) return;
-      var c = COLUMNS.indexOf(nodes.get(e.from).kind);
+      var c = col(nodes.get(e.from).kind);
       var key = c + ":" + fromY + ">" + e.to;
       var m = merged.get(key);
       var inRadius = view.sel !== null && view.sel.edges.has(e);
@@ -375,7 +381,7 @@ export const MAP_SCRIPT = String.raw`
     var status = document.getElementById("map-status");
     if (status) {
       status.textContent = (view.matches ? view.matches.size + " match" + (view.matches.size === 1 ? "" : "es") + "; " : "") +
-        shownPipelines + " of " + total[0] + " pipelines shown" + (view.sel ? "; selected: " + nodes.get(state.selected).label : "");
+        shownPipelines + " of " + total[0] + (workloadCount ? " pipelines and workloads shown" : " pipelines shown") + (view.sel ? "; selected: " + nodes.get(state.selected).label : "");
     }
     renderDetails(view);
   }
@@ -417,7 +423,7 @@ export const MAP_SCRIPT = String.raw`
     if (n.production) badges.appendChild(h("span", { class: "prod-badge" }, "PROD"));
     details.appendChild(badges);
     if (n.production) details.appendChild(h("p", { class: "prod-reason" }, "Production: " + n.production));
-    if (n.group) details.appendChild(h("p", { class: "meta" }, (n.kind === "pipeline" ? "Cluster: " : "Group: ") + n.group));
+    if (n.group) details.appendChild(h("p", { class: "meta" }, (n.kind === "pipeline" ? "Cluster: " : n.kind === "workload" ? "Platform: " : "Group: ") + n.group));
     if (n.detail && n.detail.length) {
       var ul = h("ul", { class: "meta" });
       n.detail.forEach(function (line) { ul.appendChild(h("li", {}, line)); });
@@ -426,16 +432,17 @@ export const MAP_SCRIPT = String.raw`
     var inRadius = function (kind) {
       return Array.from(view.sel.nodes).filter(function (id) { return id !== n.id && nodes.get(id).kind === kind; }).sort(byLabel);
     };
-    var order = COLUMNS.indexOf(n.kind);
+    var order = col(n.kind);
     var scopes = inRadius("scope"), prodScopes = scopes.filter(function (id) { return nodes.get(id).production; });
     var sum = h("p", { id: "details-summary" });
     sum.appendChild(h("strong", {}, "Blast radius: "));
     sum.appendChild(document.createTextNode(
-      COLUMNS.filter(function (k) { return k !== n.kind; }).map(function (k) { return count(inRadius(k).length, k); }).join(", ") +
+      COLUMNS.concat(inRadius("workload").length ? ["workload"] : []).filter(function (k) { return k !== n.kind; }).map(function (k) { return count(inRadius(k).length, k); }).join(", ") +
       (prodScopes.length ? "; " + prodScopes.length + " production scope" + (prodScopes.length === 1 ? "" : "s") : "; no production scope")));
     details.appendChild(sum);
 
     if (order >= 1) details.appendChild(listSection("Pipelines that can reach it", inRadius("pipeline")));
+    if (order >= 1 && workloadCount) details.appendChild(listSection("Other workloads that can reach it (GitHub, GitLab, Terraform Cloud, Azure DevOps, Kubernetes)", inRadius("workload")));
     if (order !== 1) details.appendChild(listSection(order === 0 ? "Federated credentials it can use" : "Federated credentials", inRadius("credential")));
     if (order !== 2) details.appendChild(listSection(order < 2 ? "Identities it can log in as" : "Identities with access", inRadius("identity")));
     if (order < 3) {

@@ -32,6 +32,11 @@ export function renderMarkdown(report: Report, rules: RuleMeta[] = []): string {
     for (const g of report.coverage.gaps) out.push(`> - ${mdText(g.source)} ${mdCode(g.scope)}: ${mdText(g.error)}`);
     out.push("");
   }
+  if (report.coverage.notes?.length) {
+    out.push("> [!NOTE]", "> **Not checked** (a source was not asked for):");
+    for (const n of report.coverage.notes) out.push(`> - ${mdText(n.source)}: ${mdText(n.message)}`);
+    out.push("");
+  }
   out.push("| severity | count |", "| --- | ---: |", ...SEVERITIES.map((s) => `| ${ICON[s]} ${s} | ${report.summary[s]} |`), "");
   const titles = new Map(rules.map((r) => [r.id, r.title]));
   for (const s of SEVERITIES) {

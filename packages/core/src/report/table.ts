@@ -43,5 +43,7 @@ export function renderTable(report: Report, opts: TableOptions = { color: false 
     out.push(c(COLOR.high, "The scan is INCOMPLETE; these sources could not be read fully:"));
     out.push(...gapLines(report.coverage.gaps));
   }
+  // Not gaps: sources nobody asked for, whose checks therefore did not run.
+  for (const n of report.coverage.notes ?? []) out.push(`Note (${t(n.source)}): ${t(n.message)}`);
   return `${out.join("\n")}\n`;
 }

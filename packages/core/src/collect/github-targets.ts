@@ -1,0 +1,48 @@
+/**
+ * Which GitHub organisations and repositories a collection reads: the ones named with
+ * --github-org/--github-repo, narrowed to what federated credentials point at. Pure.
+ */
+import type { Inventory } from "../model/inventory.ts";
+import { readTrust } from "../issuers/read-trust.ts";
+
+export interface GitHubTargets {
+  /** Organisations whose subject template and repository listing are read. */
+  organizations: string[];
+  /** `owner/repo` whose environments and subject customisation are read. */
+  repositories: string[];
+  /** Repositories credentials name outside the organisations and repositories asked for: not read. */
+  outside: string[];
+}
+
+/**
+ * Every repository given is read; of the organisations given, the repositories that a credential
+ * with a GitHub issuer names (by `repo:` in its subject or pinned expression). The owners of the
+ * repositories given are read as organisations too, for their subject template.
+ */
+export function githubTargets(asked: { organizations: string[]; repositories: string[] }, inventory: Pick<Inventory, "entra" | "azure">): GitHubTargets {
+  const orgs = new Map<string, string>();
+  for (const o of asked.organizations) if (!orgs.has(o.toLowerCase())) orgs.set(o.toLowerCase(), o);
+  const repos = new Map<string, string>();
+  for (const r of asked.repositories) if (!repos.has(r.toLowerCase())) repos.set(r.toLowerCase(), r);
+  const owners = new Map(orgs);
+  for (const r of repos.values()) {
+    const owner = r.split("/")[0]!;
+    if (!owners.has(owner.toLowerCase())) owners.set(owner.toLowerCase(), owner);
+  }
+  const outside = new Map<string, string>();
+  const credentials = [
+    ...(inventory.entra?.applications ?? []).flatMap((a) => a.federatedIdentityCredentials),
+    ...(inventory.azure?.managedIdentities ?? []).flatMap((m) => m.federatedIdentityCredentials),
+  ];
+  for (const c of credentials) {
+    const trust = readTrust(c);
+    const repository = trust.platform === "github" ? trust.github?.repository : undefined;
+    if (!repository || !/^[^/\s*?]+\/[^/\s*?]+$/.test(repository)) continue;
+    const key = repository.toLowerCase();
+    if (repos.has(key)) continue;
+    if (orgs.has(key.split("/")[0]!)) repos.set(key, repository);
+    else outside.set(key, repository);
+  }
+  const sorted = (m: Map<string, string>) => [...m.values()].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+  return { organizations: sorted(owners), repositories: sorted(repos), outside: sorted(outside) };
+}

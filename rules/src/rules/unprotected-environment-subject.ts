@@ -1,0 +1,67 @@
+import { describeIdentity, findingCredential, findingIdentity, listSome, type GitHubEnvironment, type Rule } from "@trustscope/core";
+import { changeReach, deadOnGitHub, exactGitHubSubject, githubRepositoryOf, grantEvidence, matchText } from "../support/github-trust.ts";
+
+export const unprotectedEnvironmentSubject: Rule = {
+  meta: {
+    id: "unprotected-environment-subject",
+    title: "A GitHub environment subject names an environment without protection",
+    defaultSeverity: "high",
+    description:
+      "A credential for repo:OWNER/REPO:environment:NAME is only as narrow as the environment's protection rules. An environment with no required reviewers and no deployment branch policy lets a workflow on any branch get the token; one that does not exist is created, unprotected, by the first workflow job that names it. A wait timer alone protects nothing.",
+    tags: ["security", "federation", "github"],
+  },
+  *check({ graph, environments }) {
+    for (const edge of graph.edges) {
+      const subject = exactGitHubSubject(edge);
+      if (subject?.context?.kind !== "environment" || subject.context.value === undefined) continue;
+      const repo = githubRepositoryOf(graph.inventory.github, subject);
+      // GitHub not read for this repository (or its environments): coverage notes say so.
+      if (!repo?.environments) continue;
+      // Owner or repository in another case than GitHub's, or a subject of another template: no token
+      // matches, whatever the environment's protection (customised-subject-mismatch says so).
+      if (deadOnGitHub(graph.inventory.github, edge.credential, subject) !== undefined) continue;
+      const wanted = subject.context.value;
+      // GitHub compares environment names case-insensitively: `Production` is `production`.
+      const env = repo.environments.find((e) => e.name.toLowerCase() === wanted.toLowerCase());
+      if (env && (env.requiredReviewers > 0 || env.deploymentBranchPolicy !== null)) continue;
+      const reach = changeReach(edge.identity, environments);
+      const production = reach.productionChange.length > 0;
+      const scope = reach.productionChange[0]?.grant.assignment.scope;
+      const what = env ? `environment '${env.name}' of ${repo.fullName}, which has no required reviewers and no deployment branch policy` : `environment '${wanted}' of ${repo.fullName}, which does not exist`;
+      yield {
+        severity: production ? "high" : "medium",
+        message: `${describeIdentity(edge.identity)}${production ? `, which can change production scope ${scope},` : ""} trusts ${what}: ${env ? "add required reviewers or a deployment branch policy to it" : "create it with required reviewers or a deployment branch policy"}.`,
+        identity: findingIdentity(edge.identity),
+        credential: findingCredential(edge),
+        ...(scope ? { scope } : {}),
+        evidence: [
+          `subject ${matchText(edge.credential)} names GitHub environment '${wanted}'`,
+          ...(env ? environmentEvidence(env) : missingEvidence(wanted, repo.environments)),
+          ...grantEvidence(reach),
+          ...(production ? [] : ["no role that can change production: severity is medium"]),
+        ],
+        remediation: `In ${repo.fullName}'s settings (Environments), ${env ? `give '${env.name}'` : `create '${wanted}' with`} required reviewers (with prevent self-review) and a deployment branch policy that allows only the protected default branch; or point the credential at an environment that has them.`,
+        key: [edge.identity.key, edge.credential.issuer, matchText(edge.credential)],
+        anchor: edge.anchor,
+      };
+    }
+  },
+};
+
+function environmentEvidence(env: GitHubEnvironment): string[] {
+  const facts = [
+    "required reviewers: none",
+    "deployment branch policy: none (any branch may deploy)",
+    env.waitTimerMinutes !== undefined && env.waitTimerMinutes > 0 ? `wait timer: ${env.waitTimerMinutes} minutes (delays a job, does not stop it)` : "wait timer: none",
+    ...(env.canAdminsBypass !== undefined ? [`administrators can bypass protection rules: ${env.canAdminsBypass ? "yes" : "no"}`] : []),
+    ...(env.preventSelfReview !== undefined ? [`prevent self-review: ${env.preventSelfReview ? "yes" : "no"}`] : []),
+  ];
+  return [`environment '${env.name}': ${facts.join("; ")}`, "a workflow on any branch that names the environment gets the token without anyone's approval"];
+}
+
+function missingEvidence(wanted: string, existing: GitHubEnvironment[]): string[] {
+  return [
+    `the repository has no environment '${wanted}' (${existing.length > 0 ? `it has ${listSome(existing.map((e) => `'${e.name}'`))}` : "it has none"})`,
+    "a workflow job that names a missing environment creates it with no protection rules on its first run, so any branch's workflow can get the token",
+  ];
+}

@@ -1,0 +1,54 @@
+import { describeIdentity, findingCredential, findingIdentity, type Rule } from "@trustscope/core";
+import { changeReach, grantEvidence, wildcardExpressionBreadth } from "../support/github-trust.ts";
+
+export const wildcardExpression: Rule = {
+  meta: {
+    id: "wildcard-expression",
+    title: "A flexible credential's expression reaches many workloads of an identity with production access",
+    defaultSeverity: "critical",
+    description:
+      "A flexible federated credential whose claims expression matches more than one repository or project, every branch, every service account of a namespace, or more than one Terraform Cloud workspace lets whoever can create or change any of those workloads log in as the identity. When the identity holds a production role, that is production access for all of them. Expressions that stay out of production, or that reach only one workload, are left to wildcard-claims-expression.",
+    tags: ["security", "federation", "blast-radius"],
+  },
+  *check({ graph, environments }) {
+    for (const edge of graph.edges) {
+      const { credential, identity, trust } = edge;
+      const breadth = wildcardExpressionBreadth(identity, credential, environments);
+      const expression = credential.claimsMatchingExpression;
+      if (!breadth || !expression) continue;
+      const reach = changeReach(identity, environments);
+      const change = reach.productionChange.length > 0;
+      const first = change ? reach.productionChange[0]! : reach.productionRead[0]!;
+      const scope = first.grant.assignment.scope;
+      const reaches = [
+        ...(breadth.moreThanOneRepository ? ["more than one repository or project"] : []),
+        ...(breadth.allBranches ? ["every branch"] : []),
+        ...(breadth.allServiceAccounts ? ["every service account of a namespace"] : []),
+        ...(breadth.moreThanOneWorkspace ? ["more than one Terraform Cloud workspace"] : []),
+      ];
+      yield {
+        severity: change ? "critical" : "high",
+        message: `${describeIdentity(identity)} accepts ${trust.platformName} tokens from ${joinAnd(reaches)} through credential '${credential.name}' (${expression.value}) and can ${change ? "change" : "read"} production scope ${scope}: replace the wildcard with exact subjects.`,
+        identity: findingIdentity(identity),
+        credential: findingCredential(edge),
+        scope,
+        evidence: [
+          `claims expression: ${expression.value} (language version ${expression.languageVersion})`,
+          `it trusts ${trust.label}`,
+          ...breadth.reasons,
+          ...grantEvidence(reach),
+          ...(change ? [] : ["every production grant is read-only, so severity is high rather than critical"]),
+        ],
+        remediation:
+          "Give each workload that deploys its own credential (or an expression that pins the subject with eq): for GitHub a protected environment (repo:OWNER/REPO:environment:production), for Kubernetes one service account, for Terraform Cloud one workspace and run phase. If many workloads must share the identity, keep its roles off production.",
+        key: [identity.key, credential.issuer, expression.value],
+        anchor: edge.anchor,
+      };
+    }
+  },
+};
+
+/** `a, b and c`. */
+function joinAnd(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)!}`;
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { subjectNamesMissingRepository } from "../src/rules/subject-names-missing-repository.ts";
+import { deployer, repository, withGitHub } from "./github-support.ts";
+import { run } from "./support.ts";
+
+const SUBJECT = "repo:acme/old-app:ref:refs/heads/main";
+
+function scan(credential: { subject: string } | { expression: string }, missingRepositories: string[] = ["acme/old-app"], role: string | null = "Contributor", subscription = "Contoso-Prod") {
+  const b = withGitHub(deployer([credential], role, subscription), { repositories: [repository("acme/app")], missingRepositories });
+  return run(subjectNamesMissingRepository, b.build());
+}
+
+describe("subject-names-missing-repository", () => {
+  it("is high when the identity can change production, with what GitHub answered", () => {
+    const [f, ...rest] = scan({ subject: SUBJECT });
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "high", credential: { subject: SUBJECT }, anchor: "/entra/applications/0/federatedIdentityCredentials/0" });
+    expect(f!.scope).toMatch(/^\/subscriptions\//);
+    const evidence = f!.evidence.join("\n");
+    expect(evidence).toMatch(/404 for acme\/old-app/);
+    expect(evidence).toMatch(/production because subscription 'Contoso-Prod'/);
+    expect(f!.remediation).toMatch(/repository_id|REPO_ID/);
+  });
+
+  it("is medium without production change, low when the identity holds nothing that matters", () => {
+    expect(scan({ subject: SUBJECT }, undefined, "Contributor", "Contoso-Dev")[0]?.severity).toBe("medium");
+    expect(scan({ subject: SUBJECT }, undefined, "Reader")[0]?.severity).toBe("medium");
+    expect(scan({ subject: SUBJECT }, undefined, "Reader", "Contoso-Dev")[0]?.severity).toBe("low");
+    expect(scan({ subject: SUBJECT }, undefined, null)[0]?.severity).toBe("low");
+  });
+
+  it("compares repository names case-insensitively, as GitHub does", () => {
+    expect(scan({ subject: SUBJECT }, ["Acme/Old-App"])[0]?.severity).toBe("high");
+    expect(scan({ subject: "repo:ACME/old-app:environment:production" })[0]?.severity).toBe("high");
+  });
+
+  it("is quiet when the repository exists or GitHub was not read", () => {
+    expect(scan({ subject: "repo:acme/app:ref:refs/heads/main" })).toEqual([]);
+    expect(scan({ subject: SUBJECT }, [])).toEqual([]);
+    expect(run(subjectNamesMissingRepository, deployer([{ subject: SUBJECT }]).build())).toEqual([]);
+  });
+
+  it("is low for a subject that pins the repository's ID, which a recreated repository cannot match", () => {
+    const [f] = scan({ subject: "repo:acme@42/old-app@77:ref:refs/heads/main" });
+    expect(f?.severity).toBe("low");
+    expect(f?.evidence.join("\n")).toMatch(/repository_id 77/);
+  });
+
+  it("reads expressions pinned with eq, and is quiet for subjects that can never match", () => {
+    expect(scan({ expression: `claims['sub'] eq '${SUBJECT}'` })[0]?.severity).toBe("high");
+    expect(scan({ subject: "Repo:acme/old-app:ref:refs/heads/main" })).toEqual([]);
+  });
+});
