@@ -2,7 +2,8 @@
  * `pnpm bench`: collects a generated enterprise-size tenant from the emulator (in its own process,
  * with a fixed per-request latency) through the real collectors, judges it, and prints requests
  * per API family against their lower bound (lower-bound.ts), the Activity Log listings of the
- * privileged federated identities against theirs, wall time against its lower bound,
+ * privileged federated identities against theirs, the GitHub organisation's repositories (and
+ * those credentials name) against theirs, wall time against its lower bound,
  * rule-evaluation time and memory at 1×, 2×, 4× and 8×, the straightforward collector's figures,
  * the installed CLI's start-up (startup.ts), and whether every planted finding was found. Exit 1
  * when a planted finding is missed; targets that are missed are printed as FAIL (timings vary by
@@ -15,11 +16,11 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { COLLECT_DEFAULTS, evaluate, type CollectOptions } from "@trustscope/core";
-import { collectInventory, staticTokenCredential } from "@trustscope/core/collect";
+import { collectInventory, GITHUB_MAX_CONCURRENCY, staticTokenCredential } from "@trustscope/core/collect";
 import { generateCertificate } from "@trustscope/emulator";
 import { builtinRules } from "@trustscope/rules";
 import { missed } from "./check.ts";
-import { ACTIVITY_DAYS, BENCH_NOW, generateTenant, REFERENCE_SIZE, scaled, type ActivityOptions } from "./generate.ts";
+import { ACTIVITY_DAYS, BENCH_NOW, generateTenant, GITHUB_ORG, REFERENCE_SIZE, scaled, type ActivityOptions } from "./generate.ts";
 import { addCounts, ask, forkTs, NO_REQUESTS, type ChildReply, type RequestCounts } from "./ipc.ts";
 import { ACTIVITY_PAGE, lowerBound, MAX_PAGE, type Family } from "./lower-bound.ts";
 import { collectNaively } from "./naive.ts";
@@ -105,7 +106,7 @@ if (!values["no-startup"]) {
 }
 
 // 1. The emulator generates the same tenant from the same seed, in three processes: one serves
-// Buildkite, one Graph and one ARM, so that one API's work (GraphQL execution of 500 pipelines,
+// Buildkite (and GitHub, which is read after the others), one Graph and one ARM, so that one API's work (GraphQL execution of 500 pipelines,
 // say) never delays another's answers, as it would not with the real services. NODE_ENV=production
 // turns off graphql-js's development checks.
 progress(`bench: starting the emulator (${size.applications} applications, ${size.pipelines} pipelines, ${size.subscriptions} × ${size.roleAssignmentsPerSubscription} role assignments, latency ${latencyMs} ms)…`);
@@ -117,7 +118,7 @@ try {
   // The three serve one certificate, so the collector trusts one CA as it would trust the real APIs'.
   const tls = await generateCertificate();
   const [bkEmu, graphEmu, armEmu] = await Promise.all(children.map((c) => ask(c, { kind: "start", size, seed, activity, latencyMs, tls }, "started")));
-  const emu = { buildkiteGraphqlUrl: bkEmu!.buildkiteGraphqlUrl, graphUrl: graphEmu!.graphUrl, armUrl: armEmu!.armUrl, caPem: tls.cert, tokens: bkEmu!.tokens };
+  const emu = { buildkiteGraphqlUrl: bkEmu!.buildkiteGraphqlUrl, graphUrl: graphEmu!.graphUrl, armUrl: armEmu!.armUrl, githubApiUrl: bkEmu!.githubApiUrl, caPem: tls.cert, tokens: bkEmu!.tokens };
   const options: CollectOptions = {
     cloud: "AzureCloud",
     buildkite: { organization: "bench-org", graphqlUrl: emu.buildkiteGraphqlUrl, token: emu.tokens.buildkite },
@@ -130,6 +131,7 @@ try {
       graphCredentialName: "bench token",
       armCredentialName: "bench token",
     },
+    github: { apiUrl: emu.githubApiUrl, token: emu.tokens.github, organizations: [GITHUB_ORG], repositories: [] },
     caPem: emu.caPem,
     concurrency,
     pageSize,
@@ -195,7 +197,9 @@ try {
   const wallBound = bound.wallMs(concurrency, latencyMs);
   out(`trustscope bench — ${size.applications} applications (${size.buildkiteApplications} with Buildkite credentials), ${size.pipelines} pipelines in ${size.clusters} clusters,`);
   out(`  ${size.subscriptions} subscriptions × ${size.roleAssignmentsPerSubscription} role assignments, ${size.storageAccounts} storage accounts, ${generated.azure!.managedIdentities.length} managed identities`);
-  out(`  latency ${latencyMs} ms per request, concurrency ${concurrency} per API family, pages: Buildkite ${pageSize.buildkite}, Graph ${pageSize.graph} (100 with $expand), ARM server-chosen (emulator ${MAX_PAGE.arm})`);
+  const gh = generated.github!;
+  out(`  GitHub: organisation ${GITHUB_ORG} with ${gh.repositories.length} repositories, ${gh.repositories.filter((r) => r.environments).length} of them (and ${gh.missingRepositories?.length ?? 0} missing) named by credentials`);
+  out(`  latency ${latencyMs} ms per request, concurrency ${concurrency} per API family (GitHub ${Math.min(concurrency, GITHUB_MAX_CONCURRENCY)}), pages: Buildkite ${pageSize.buildkite}, Graph ${pageSize.graph} (100 with $expand), ARM server-chosen (emulator ${MAX_PAGE.arm}), GitHub ${MAX_PAGE.github}`);
   out();
   const reads = generated.azure!.activity!.reads;
   const events = reads.reduce((n, r) => n + r.operations.reduce((m, o) => m + o.count, 0), 0);
@@ -203,7 +207,7 @@ try {
   out(`  Activity Log: ${new Set(reads.map((r) => r.principalId)).size} privileged federated identities, ${reads.length} (identity, subscription) listings, ${events} events in ${ACTIVITY_DAYS} days (median ${perListing[Math.floor(perListing.length / 2)] ?? 0}, largest ${perListing[perListing.length - 1] ?? 0} per listing; events ×${activity.eventsFactor}), page size ${ACTIVITY_PAGE}`);
   out();
   out("Requests (HTTP requests; Graph $batch counts once, its inner requests in brackets; the Activity Log's ARM requests apart)");
-  const families: Family[] = ["buildkite", "graph", "arm", "activity"];
+  const families: Family[] = ["buildkite", "graph", "arm", "activity", "github"];
   const rows = [["API", "made", "lower bound", "ratio", "straightforward", "vs. ours"]];
   let made = 0;
   let lower = 0;
@@ -212,11 +216,11 @@ try {
     made += n;
     lower += bound.requests[f];
     const inner = f === "graph" ? ` [${counts.graphInner}]` : "";
-    // The straightforward collector reads no Activity Log.
-    const naiveN = naive && f !== "activity" ? naive.counts[f] : undefined;
+    // The straightforward collector reads no Activity Log and no GitHub.
+    const naiveN = naive && f !== "activity" && f !== "github" ? naive.counts[f] : undefined;
     rows.push([f, `${n}${inner}`, String(bound.requests[f]), ratio(n, bound.requests[f]), naiveN === undefined ? "-" : `${naiveN}${f === "graph" ? ` [${naive!.counts.graphInner}]` : ""}`, naiveN === undefined ? "-" : ratio(naiveN, n)]);
   }
-  rows.push(["total", String(made), String(lower), ratio(made, lower), naive ? String(naive.counts.buildkite + naive.counts.graph + naive.counts.arm) : "-", naive ? ratio(naive.counts.buildkite + naive.counts.graph + naive.counts.arm, made - counts.activity) : "-"]);
+  rows.push(["total", String(made), String(lower), ratio(made, lower), naive ? String(naive.counts.buildkite + naive.counts.graph + naive.counts.arm) : "-", naive ? ratio(naive.counts.buildkite + naive.counts.graph + naive.counts.arm, made - counts.activity - counts.github) : "-"]);
   table(rows);
   if (counts.failed > 0 || counts.foreign > 0) failures.push(`${counts.failed} requests failed during collection`);
   out();
@@ -227,7 +231,7 @@ try {
     ["collection, cold run", ms(coldMs), ms(wallBound), ratio(coldMs, wallBound)],
     ...(naive ? [["straightforward", ms(naive.wallMs), "", `${ratio(naive.wallMs, wallMs)} ours`]] : []),
   ]);
-  out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${["buildkite", "graph"].map((f) => `⌈${bound.requests[f as Family]}/${concurrency}⌉`).join(", ")}, ⌈(${bound.requests.arm} + ${bound.requests.activity} Activity Log)/${concurrency}⌉)`);
+  out(`  lower bound = ${latencyMs} ms × max(longest chain ${bound.chain}, ${["buildkite", "graph"].map((f) => `⌈${bound.requests[f as Family]}/${concurrency}⌉`).join(", ")}, ⌈(${bound.requests.arm} + ${bound.requests.activity} Activity Log)/${concurrency}⌉, GitHub ⌈${bound.requests.github}/${Math.min(concurrency, GITHUB_MAX_CONCURRENCY)}⌉)`);
   if (cpu.length > 0) {
     out(`  CPU per warm run (median): collector ${ms(median(cpu.map((c) => c.collector)))} (main thread busy ${ms(median(cpu.map((c) => c.mainBusy)))}), emulator processes ${ms(median(cpu.map((c) => c.emulator)))}; ${os.availableParallelism()} cores`);
   }

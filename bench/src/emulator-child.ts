@@ -9,14 +9,16 @@ import type { ChildReply, ChildRequest, RequestCounts } from "./ipc.ts";
 
 let emulator: Emulator | undefined;
 const ACTIVITY_PATH = /\/providers\/microsoft\.insights\/eventtypes\/management\/values\?/i;
+/** GitHub's answer for one repository: a 404 there is a missing repository (a planted finding), not a failure. */
+const GITHUB_REPOSITORY_PATH = /^\/repos\/[^/]+\/[^/?]+$/;
 
 function counts(emu: Emulator): RequestCounts {
-  const out: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, activity: 0, foreign: 0, failed: 0 };
+  const out: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, activity: 0, github: 0, foreign: 0, failed: 0 };
   for (const r of emu.requests) {
     if (r.batchInner) out.graphInner++;
     else if (r.api === "arm" && ACTIVITY_PATH.test(r.path)) out.activity++;
     else out[r.api]++;
-    if (r.status >= 400) out.failed++;
+    if (r.status >= 400 && !(r.api === "github" && r.status === 404 && GITHUB_REPOSITORY_PATH.test(r.path))) out.failed++;
   }
   return out;
 }
@@ -37,9 +39,9 @@ process.on("message", (message: ChildRequest) => {
           latencyMs: message.latencyMs,
           tls: message.tls,
           // Each API's largest page (Graph's own caps apply on top: 999, or 100 with $expand).
-          pageSize: { buildkite: MAX_PAGE.buildkite, graph: 999, arm: MAX_PAGE.arm },
+          pageSize: { buildkite: MAX_PAGE.buildkite, graph: 999, arm: MAX_PAGE.arm, github: MAX_PAGE.github },
         });
-        reply({ kind: "started", buildkiteGraphqlUrl: emulator.buildkiteGraphqlUrl, graphUrl: emulator.graphUrl, armUrl: emulator.armUrl, caPem: emulator.caPem, tokens: emulator.tokens });
+        reply({ kind: "started", buildkiteGraphqlUrl: emulator.buildkiteGraphqlUrl, graphUrl: emulator.graphUrl, armUrl: emulator.armUrl, githubApiUrl: emulator.githubApiUrl, caPem: emulator.caPem, tokens: emulator.tokens });
         break;
       }
       case "counts":

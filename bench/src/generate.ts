@@ -17,6 +17,9 @@ import {
   type ActivityOperation,
   type ActivityRead,
   type FederatedCredential,
+  type GitHubEnvironment,
+  type GitHubInventory,
+  type GitHubRepository,
   type Inventory,
   type ManagedIdentity,
   type RoleAssignment,
@@ -37,6 +40,8 @@ export interface TenantSize {
   managedIdentitiesPerSubscription: number;
   resourceGroupsPerSubscription: number;
   agentsPerCluster: number;
+  /** Repositories of the GitHub organisation `bench` (those credentials name included). */
+  githubRepositories: number;
 }
 
 /** The issue's reference size. */
@@ -51,6 +56,7 @@ export const REFERENCE_SIZE: TenantSize = {
   managedIdentitiesPerSubscription: 2,
   resourceGroupsPerSubscription: 5,
   agentsPerCluster: 10,
+  githubRepositories: 300,
 };
 
 /** Every count multiplied by `factor` (the 8× evaluation run has 320,000 role assignments). */
@@ -62,6 +68,7 @@ export function scaled(size: TenantSize, factor: number): TenantSize {
     pipelines: size.pipelines * factor,
     subscriptions: size.subscriptions * factor,
     storageAccounts: size.storageAccounts * factor,
+    githubRepositories: size.githubRepositories * factor,
   };
 }
 
@@ -129,6 +136,16 @@ const BUILDKITE = BUILDKITE_ISSUER;
 const AUDIENCE = TOKEN_EXCHANGE_AUDIENCES.AzureCloud;
 const TENANT_ID = "00000000-0000-4000-8000-0000000b3a4c";
 const STEPS = "steps:\n  - label: test\n    command: make test\n";
+const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+/** The GitHub organisation the generated repositories (and the synthetic repository) belong to. */
+export const GITHUB_ORG = "bench";
+const GITHUB_ORG_ID = 59_000_001;
+/** One in this many of the apps that trust neither Buildkite nor anything planted trusts a GitHub repository. */
+const GITHUB_APP_EVERY = 50;
+/** A protected environment: two reviewers, only protected branches may deploy. */
+const PROTECTED: GitHubEnvironment = { name: "production", requiredReviewers: 2, preventSelfReview: true, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false }, canAdminsBypass: false };
+/** An environment anyone's branch can deploy to (no credential names one, except where planted). */
+const UNPROTECTED = (name: string): GitHubEnvironment => ({ name, requiredReviewers: 0, deploymentBranchPolicy: null, canAdminsBypass: true });
 
 export const NOT_APPLICABLE: GeneratedTenant["notApplicable"] = [];
 
@@ -195,6 +212,7 @@ function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: 
   const PIPELINE = ".buildkite/pipeline.yml";
   const SCRIPT = ".buildkite/legacy-login.sh";
   const TEMPLATE = "infra/deployer.bicep";
+  const WORKFLOW = ".github/workflows/preview.yml";
   const pipelineYaml = [
     "# Synthetic repository of the trustscope bench: one planted problem per repository rule.",
     "env:",
@@ -272,6 +290,33 @@ function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: 
     "}",
     "",
   ];
+  // azure-login-on-untrusted-trigger: a pull_request_target job (the base repository's identity,
+  // on an outsider's event) logs in to Azure. The client ID comes from a secret, so
+  // subject-claim-mismatch has no identity to compare; the checkout is the base branch (high, not critical).
+  const workflow = [
+    "# Synthetic repository of the trustscope bench: a preview deployment for every pull request.",
+    "name: preview",
+    "on:",
+    "  pull_request_target:",
+    "    branches: [main]",
+    "permissions:",
+    "  contents: read",
+    "jobs:",
+    "  preview:",
+    "    runs-on: ubuntu-latest",
+    "    permissions:",
+    "      contents: read",
+    "      id-token: write",
+    "    steps:",
+    "      - uses: actions/checkout@v4",
+    "      - uses: azure/login@v2",
+    "        with:",
+    "          client-id: ${{ secrets.AZURE_CLIENT_ID }}",
+    "          tenant-id: ${{ secrets.AZURE_TENANT_ID }}",
+    "          allow-no-subscriptions: true",
+    "      - run: az webapp list --output table",
+    "",
+  ];
   /** 1-based line of the only line containing `needle`. */
   const lineOf = (lines: string[], needle: string) => {
     const hits = lines.flatMap((l, i) => (l.includes(needle) ? [i + 1] : []));
@@ -313,10 +358,15 @@ function syntheticRepo(pipeline: BuildkitePipeline, clientId: string, tenantId: 
       location: { file: TEMPLATE, line: lineOf(template, "resource access") },
       what: "role chosen by a parameter in a template with a federated credential",
     },
+    {
+      ruleId: "azure-login-on-untrusted-trigger",
+      location: { file: WORKFLOW, line: lineOf(workflow, "azure/login@") },
+      what: "azure/login in a pull_request_target job with id-token: write",
+    },
   ];
   // `git@github.com:bench/x.git` in Buildkite, `https://github.com/bench/x.git` in the checkout.
   const remoteUrl = pipeline.repository!.url.replace(/^git@([^:]+):/, "https://$1/");
-  return { repo: { remoteUrl, files: { [PIPELINE]: pipelineYaml.join("\n"), [SCRIPT]: script.join("\n"), [TEMPLATE]: template.join("\n") } }, planted };
+  return { repo: { remoteUrl, files: { [PIPELINE]: pipelineYaml.join("\n"), [SCRIPT]: script.join("\n"), [TEMPLATE]: template.join("\n"), [WORKFLOW]: workflow.join("\n") } }, planted };
 }
 
 export function generateTenant(size: TenantSize, seed = 1, activityOptions: ActivityOptions = {}): GeneratedTenant {
@@ -491,10 +541,22 @@ export function generateTenant(size: TenantSize, seed = 1, activityOptions: Acti
     const id = app(`bk-deployer-${i}`, [fic(pipeline.uuid, `pipeline-${pipeline.slug}`)], {}, memberOf);
     assign(id.principalId, CONTRIBUTOR, pick(rgsOf(subIndex)).id, "ServicePrincipal");
   }
-  // Other apps: a tenth trust GitHub Actions, the rest federate with nothing.
+  // GitHub: the repositories credentials name, with their environments and subject templates
+  // (repository name → what GitHub answers for it beyond the listing).
+  const githubNamed = new Map<string, { environments: GitHubEnvironment[]; oidcSubject: NonNullable<GitHubRepository["oidcSubject"]> }>();
+  const defaultTemplate = (name: string) => ({ useDefault: true, useImmutableSubject: false, subClaimPrefix: `repo:${GITHUB_ORG}/${name}` });
+  const missingRepositories: string[] = [];
+
+  // Other apps: one in GITHUB_APP_EVERY trusts a GitHub repository of its own (every other one its
+  // protected `production` environment, the rest its main branch; no roles), the rest federate with
+  // nothing. Few enough that GitHub's two requests in flight stay a small part of the collection.
   for (let i = applications.length; i < size.applications; i++) {
-    const credentials = i % 10 === 0 ? [{ name: "gha", issuer: "https://token.actions.githubusercontent.com", subject: `repo:bench/app-${i}:ref:refs/heads/main`, audiences: [AUDIENCE] }] : [];
-    app(`app-${i}`, credentials);
+    const github = i % GITHUB_APP_EVERY === 0;
+    const environment = github && (i / GITHUB_APP_EVERY) % 2 === 0;
+    const name = `app-${i}`;
+    if (github) githubNamed.set(name, { environments: environment ? [PROTECTED, UNPROTECTED("staging")] : [], oidcSubject: defaultTemplate(name) });
+    const credentials = github ? [{ name: "gha", issuer: GITHUB_ISSUER, subject: `repo:${GITHUB_ORG}/${name}:${environment ? "environment:production" : "ref:refs/heads/main"}`, audiences: [AUDIENCE] }] : [];
+    app(name, credentials);
   }
   // Group assignments the group members inherit.
   for (const [i, g] of groups.entries()) assign(g.objectId, READER, subScope(subscriptions[i % subscriptions.length]!), "Group");
@@ -535,8 +597,70 @@ export function generateTenant(size: TenantSize, seed = 1, activityOptions: Acti
       claimsMatchingExpression: { value: "claims['sub'] matches 'repo:bench/*'", languageVersion: 1 },
       audiences: [AUDIENCE],
     });
-    planted.push({ ruleId: "wildcard-claims-expression", appId: mi.clientId, scope: rgsOf(0)[0]!.id, what: "claims expression matching every repository of a GitHub owner, Contributor in production" });
+    planted.push({ ruleId: "wildcard-expression", appId: mi.clientId, scope: rgsOf(0)[0]!.id, what: "claims expression matching every repository of a GitHub owner, Contributor in production" });
   }
+
+  // The GitHub rules that judge an inventory: each on a managed identity of its own with one
+  // credential for a repository of `bench` (Graph reads the service principals of app
+  // registrations that trust Buildkite only, so an app registration's GitHub grants would be lost
+  // in collection; a managed identity's come from ARM).
+  {
+    const githubIdentity = (name: string, subject: string, rg: { id: string }, role?: string, extra: Partial<FederatedCredential> = {}) => {
+      const id = `${rg.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+      const principalId = uuid();
+      const clientId = uuid();
+      federated.add(principalId);
+      if (role) assign(principalId, role, rg.id, "ServicePrincipal");
+      servicePrincipals.push({ objectId: principalId, appId: clientId, displayName: name, servicePrincipalType: "ManagedIdentity", memberOf: [] });
+      managedIdentities.push({ id, name, clientId, principalId, tenantId: TENANT_ID, federatedIdentityCredentials: [{ id: `${id}/federatedIdentityCredentials/github`, name: "github", issuer: GITHUB_ISSUER, subject, audiences: [AUDIENCE], ...extra }] });
+      return clientId;
+    };
+    const prodRg = (i: number) => rgsOf(0)[i % size.resourceGroupsPerSubscription]!;
+
+    githubNamed.set("gh-preview", { environments: [], oidcSubject: defaultTemplate("gh-preview") });
+    const preview = githubIdentity("mi-gh-pull-requests", `repo:${GITHUB_ORG}/gh-preview:pull_request`, prodRg(0), CONTRIBUTOR);
+    planted.push({ ruleId: "pull-request-subject", appId: preview, scope: prodRg(0).id, what: "GitHub pull-request subject on an identity with Contributor in production" });
+
+    // A wait timer alone protects nothing.
+    githubNamed.set("gh-release", { environments: [{ ...UNPROTECTED("production"), waitTimerMinutes: 5 }], oidcSubject: defaultTemplate("gh-release") });
+    const release = githubIdentity("mi-gh-release", `repo:${GITHUB_ORG}/gh-release:environment:production`, prodRg(1), CONTRIBUTOR);
+    planted.push({ ruleId: "unprotected-environment-subject", appId: release, scope: prodRg(1).id, what: "GitHub environment subject naming an environment without reviewers or branch policy, Contributor in production" });
+
+    // The repository customised its subject template after the credential was written.
+    githubNamed.set("gh-legacy", { environments: [], oidcSubject: { useDefault: false, includeClaimKeys: ["repository_owner_id", "context"], useImmutableSubject: false, subClaimPrefix: `repo:${GITHUB_ORG}/gh-legacy` } });
+    const legacy = githubIdentity("mi-gh-legacy", `repo:${GITHUB_ORG}/gh-legacy:ref:refs/heads/main`, rgsOf(subscriptions.length - 1)[0]!);
+    planted.push({ ruleId: "customised-subject-mismatch", appId: legacy, what: "default-template subject for a repository with its own subject template" });
+
+    missingRepositories.push(`${GITHUB_ORG}/gh-retired`);
+    const retired = githubIdentity("mi-gh-retired", `repo:${GITHUB_ORG}/gh-retired:ref:refs/heads/main`, prodRg(0), CONTRIBUTOR);
+    planted.push({ ruleId: "subject-names-missing-repository", appId: retired, scope: prodRg(0).id, what: "GitHub subject naming a repository GitHub answers 404 for, Contributor in production" });
+
+    // A flexible credential on an identity with no production role (wildcard-expression owns the
+    // production ones): every repository's staging environment.
+    const devRg = rgsOf(subscriptions.length - 1)[1 % size.resourceGroupsPerSubscription]!;
+    const staging = githubIdentity("mi-gh-any-staging", "", devRg, CONTRIBUTOR, { claimsMatchingExpression: { value: `claims['sub'] matches 'repo:${GITHUB_ORG}/*:environment:staging'`, languageVersion: 1 } });
+    planted.push({ ruleId: "wildcard-claims-expression", appId: staging, what: "claims expression matching the staging environment of every repository of a GitHub owner, Contributor outside production" });
+  }
+
+  // The organisation: the named repositories, then the pipelines' repositories and libraries up
+  // to its size, so that its listing takes several pages.
+  const githubRepositories: GitHubRepository[] = [];
+  const githubRepo = (name: string): GitHubRepository => {
+    const n = githubRepositories.length;
+    const details = githubNamed.get(name);
+    const r: GitHubRepository = { fullName: `${GITHUB_ORG}/${name}`, id: 81_000_000 + n, owner: { login: GITHUB_ORG, id: GITHUB_ORG_ID }, private: n % 4 !== 0, fork: false, archived: false, defaultBranch: "main", ...(details ? { oidcSubject: details.oidcSubject, environments: details.environments } : {}) };
+    githubRepositories.push(r);
+    return r;
+  };
+  for (const name of githubNamed.keys()) githubRepo(name);
+  for (const p of pipelines) if (githubRepositories.length < size.githubRepositories) githubRepo(p.slug);
+  while (githubRepositories.length < size.githubRepositories) githubRepo(`lib-${githubRepositories.length}`);
+  const github: GitHubInventory = {
+    apiUrl: "https://api.github.com",
+    organizations: [{ login: GITHUB_ORG, id: GITHUB_ORG_ID, oidcSubjectClaimKeys: null }],
+    repositories: githubRepositories,
+    missingRepositories,
+  };
 
   // Everyone else's assignments (users, groups, other apps) fill each subscription to its size.
   const users = Array.from({ length: 2000 }, () => uuid());
@@ -573,6 +697,7 @@ export function generateTenant(size: TenantSize, seed = 1, activityOptions: Acti
       managedIdentities,
       activity,
     },
+    github,
     coverage: { complete: true, gaps: [] },
   };
   return { inventory, planted, repo: repo!, notApplicable: NOT_APPLICABLE };

@@ -2,15 +2,17 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { ActivityOptions, TenantSize } from "./generate.ts";
 
-export const NO_REQUESTS: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, activity: 0, foreign: 0, failed: 0 };
+export const NO_REQUESTS: RequestCounts = { buildkite: 0, graph: 0, graphInner: 0, arm: 0, activity: 0, github: 0, foreign: 0, failed: 0 };
 
 export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
-  return { buildkite: a.buildkite + b.buildkite, graph: a.graph + b.graph, graphInner: a.graphInner + b.graphInner, arm: a.arm + b.arm, activity: a.activity + b.activity, foreign: a.foreign + b.foreign, failed: a.failed + b.failed };
+  return { buildkite: a.buildkite + b.buildkite, graph: a.graph + b.graph, graphInner: a.graphInner + b.graphInner, arm: a.arm + b.arm, activity: a.activity + b.activity, github: a.github + b.github, foreign: a.foreign + b.foreign, failed: a.failed + b.failed };
 }
 
 export interface RequestCounts {
   buildkite: number;
   graph: number;
+  /** GitHub REST requests (repositories, environments, subject templates). */
+  github: number;
   /** Requests inside Graph $batch bodies (Graph throttles each one). */
   graphInner: number;
   /** ARM requests that list a subscription's Activity Log (counted apart from `arm`). */
@@ -28,7 +30,7 @@ export type ChildRequest =
   | { kind: "read-repo"; files: number; runs: number };
 
 export type ChildReply =
-  | { kind: "started"; buildkiteGraphqlUrl: string; graphUrl: string; armUrl: string; caPem: string; tokens: { buildkite: string; graph: string; arm: string } }
+  | { kind: "started"; buildkiteGraphqlUrl: string; graphUrl: string; armUrl: string; githubApiUrl: string; caPem: string; tokens: { buildkite: string; graph: string; arm: string; github: string } }
   | { kind: "counts"; counts: RequestCounts; /** CPU time the process has used so far (user + system). */ cpuMs: number }
   | { kind: "evaluated"; factor: number; roleAssignments: number; evaluationMs: number; heapBeforeMb: number; heapAfterMb: number; peakRssMb: number; findings: number; missed: string[] }
   | { kind: "read-repo"; files: number; medianMs: number; gaps: number; notes: number; facts: number; peakRssMb: number }

@@ -26,6 +26,13 @@
  *              size; the emulator serves the ARM page size. Requests follow identities ×
  *              subscriptions × pages, never the number of operations.
  *
+ *   GitHub     per organisation read: the organisation (`/orgs/{o}`), its OIDC subject template
+ *              and its repository listing, ⌈repositories ÷ 100⌉ pages (GitHub's largest page);
+ *              per repository of such an organisation that a credential with GitHub's issuer
+ *              names (`repo:OWNER/REPO:…`): the repository, and unless GitHub answers 404 for it
+ *              (missing) its environments, ⌈environments ÷ 100⌉ pages, and its OIDC subject
+ *              template. No list answers environments or templates for many repositories.
+ *
  *   wall time ≥ latency × max(longest chain of dependent requests,
  *                             max over API families of ⌈requests ÷ concurrency⌉)
  *
@@ -36,10 +43,17 @@
  * (each next link comes from the page before) followed by the $batch that needs the last page,
  * or subscriptions → a subscription's listings page by page → a managed identity's credentials.
  * ARM does not document its page sizes; 1000 is what the emulator serves and what the bound uses.
+ * GitHub asks integrations not to send requests concurrently, and the collector keeps at most
+ * GITHUB_MAX_CONCURRENCY in flight, so GitHub's family divides by that. A repository is known to
+ * matter only once a credential naming it is read, so the GitHub chain is the longest credential
+ * chain (application pages; subscriptions → identities → their credentials) plus the repository's
+ * environment pages; the organisation's listing pages make a chain of their own.
  */
-import { classifyIssuer, normalizeScope, type Inventory } from "@trustscope/core";
+import { normalizeScope, type Inventory } from "@trustscope/core";
+import { GITHUB_MAX_CONCURRENCY } from "@trustscope/core/collect";
 
-export const MAX_PAGE = { buildkite: 500, graphExpand: 100, arm: 1000 } as const;
+export const MAX_PAGE = { buildkite: 500, graphExpand: 100, arm: 1000, github: 100 } as const;
+const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 /** The emulator serves the Activity Log at the ARM page size (Azure picks about 200 itself). */
 export const ACTIVITY_PAGE = MAX_PAGE.arm;
 /** Events the emulator adds to each identity's log that no tally counts (see activity-log.ts). */
@@ -47,7 +61,7 @@ export const ACTIVITY_EXTRA_EVENTS = 4;
 export const GRAPH_BATCH = 20;
 export const IN_FILTER_VALUES = 15;
 
-export type Family = "buildkite" | "graph" | "arm" | "activity";
+export type Family = "buildkite" | "graph" | "arm" | "activity" | "github";
 
 export interface LowerBound {
   requests: Record<Family, number>;
@@ -66,7 +80,8 @@ export function lowerBound(inventory: Inventory): LowerBound {
   const buildkite = 1 + pages(bk.clusters.length, MAX_PAGE.buildkite) + pages(bk.pipelines.length, MAX_PAGE.buildkite) + pages(bk.agents.length, MAX_PAGE.buildkite);
 
   const appPages = pages(entra.applications.length, MAX_PAGE.graphExpand);
-  const buildkiteApps = entra.applications.filter((a) => a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other" || f.claimsMatchingExpression)).length;
+  // Every app with a federated credential, whatever its issuer: its service principal and groups are looked up.
+  const buildkiteApps = entra.applications.filter((a) => a.federatedIdentityCredentials.length > 0).length;
   const flexibleApps = entra.applications.filter((a) => a.federatedIdentityCredentials.some((f) => f.claimsMatchingExpression)).length;
   const inner = Math.ceil(buildkiteApps / IN_FILTER_VALUES) + buildkiteApps + azure.managedIdentities.length;
   const graph = appPages + Math.ceil(inner / GRAPH_BATCH) + flexibleApps;
@@ -102,12 +117,39 @@ export function lowerBound(inventory: Inventory): LowerBound {
     activity += listing;
     longestActivity = Math.max(longestActivity, listing);
   }
-  const chain = Math.max(appPages + 1, longestArmChain, pages(bk.pipelines.length, MAX_PAGE.buildkite), longestActivity > 0 ? 1 + longestActivity : 0);
-  const requests = { buildkite, graph, arm, activity };
+  // GitHub: the organisations read, and the repositories of theirs that plain `repo:O/R:…` subjects
+  // name (the bench has no expression that pins one repository).
+  let github = 0;
+  let githubChain = 0;
+  const gh = inventory.github;
+  if (gh) {
+    const owners = new Set(gh.organizations.map((o) => o.login.toLowerCase()));
+    for (const o of gh.organizations) {
+      const listing = pages(gh.repositories.filter((r) => r.owner.login.toLowerCase() === o.login.toLowerCase()).length, MAX_PAGE.github);
+      github += 2 + listing;
+      githubChain = Math.max(githubChain, listing);
+    }
+    const credentials = [...entra.applications.flatMap((a) => a.federatedIdentityCredentials), ...azure.managedIdentities.flatMap((m) => m.federatedIdentityCredentials)];
+    const named = new Set<string>();
+    for (const c of credentials) {
+      const name = c.issuer === GITHUB_ISSUER && !c.claimsMatchingExpression ? /^repo:([^/:\s*?]+\/[^/:\s*?]+):/.exec(c.subject)?.[1]?.toLowerCase() : undefined;
+      if (name && owners.has(name.split("/")[0]!)) named.add(name);
+    }
+    const missing = new Set((gh.missingRepositories ?? []).map((r) => r.toLowerCase()));
+    const credentialChain = Math.max(appPages, azure.managedIdentities.length > 0 ? 3 : 0);
+    for (const name of named) {
+      const repo = missing.has(name) ? undefined : gh.repositories.find((r) => r.fullName.toLowerCase() === name);
+      const environmentPages = repo ? pages(repo.environments?.length ?? 0, MAX_PAGE.github) : 0;
+      github += repo ? 1 + environmentPages + 1 : 1;
+      githubChain = Math.max(githubChain, credentialChain + Math.max(1, environmentPages));
+    }
+  }
+  const chain = Math.max(appPages + 1, longestArmChain, pages(bk.pipelines.length, MAX_PAGE.buildkite), longestActivity > 0 ? 1 + longestActivity : 0, githubChain);
+  const requests = { buildkite, graph, arm, activity, github };
   return {
     requests,
     chain,
     wallMs: (concurrency, latencyMs) =>
-      latencyMs * Math.max(chain, ...[buildkite, graph, arm + activity].map((r) => Math.ceil(r / concurrency))),
+      latencyMs * Math.max(chain, ...[buildkite, graph, arm + activity].map((r) => Math.ceil(r / concurrency)), Math.ceil(github / Math.min(concurrency, GITHUB_MAX_CONCURRENCY))),
   };
 }

@@ -10,7 +10,7 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { Client } from "@microsoft/microsoft-graph-client";
-import { classifyIssuer, type CollectOptions } from "@trustscope/core";
+import type { CollectOptions } from "@trustscope/core";
 import { collectInventory, Limiter, staticTokenCredential } from "@trustscope/core/collect";
 import { Agent } from "undici";
 
@@ -69,7 +69,7 @@ export async function collectNaively(emu: Endpoints, concurrency: number, orgSlu
     await Promise.all(
       apps.map(async (a) => {
         const fics = await graphAll<{ issuer: string }>(`/applications/${a.id}/federatedIdentityCredentials`);
-        if (fics.some((f) => classifyIssuer(f.issuer) !== "other")) federated.push(a.appId);
+        if (fics.length > 0) federated.push(a.appId);
       }),
     );
     const principals: string[] = [];

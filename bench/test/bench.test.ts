@@ -14,7 +14,7 @@ import { collectInventory, staticTokenCredential } from "@trustscope/core/collec
 import { startEmulator, type Emulator } from "@trustscope/emulator";
 import { builtinRules } from "@trustscope/rules";
 import { missed } from "../src/check.ts";
-import { ACTIVITY_DAYS, BENCH_NOW, generateTenant, type TenantSize } from "../src/generate.ts";
+import { ACTIVITY_DAYS, BENCH_NOW, generateTenant, GITHUB_ORG, type TenantSize } from "../src/generate.ts";
 import { lowerBound, MAX_PAGE } from "../src/lower-bound.ts";
 import { scanSyntheticRepo } from "../src/repo.ts";
 
@@ -29,10 +29,12 @@ const TINY: TenantSize = {
   managedIdentitiesPerSubscription: 1,
   resourceGroupsPerSubscription: 2,
   agentsPerCluster: 1,
+  // Three pages of the organisation's listing.
+  githubRepositories: 250,
 };
 
 const tenant = generateTenant(TINY, 7);
-const REPO_RULES = ["client-secret-login", "role-decided-at-deploy", "subject-claim-mismatch", "token-shared-between-steps", "unguarded-token-request", "upload-time-interpolation"];
+const REPO_RULES = ["azure-login-on-untrusted-trigger", "client-secret-login", "role-decided-at-deploy", "subject-claim-mismatch", "token-shared-between-steps", "unguarded-token-request", "upload-time-interpolation"];
 
 /** The synthetic repository, read in a directory of the test's own that must be empty afterwards. */
 function scanRepo(): RepoAnalysis {
@@ -107,7 +109,7 @@ describe("bench collection against the emulator", () => {
   let emu: Emulator;
   let collected: Inventory;
   beforeAll(async () => {
-    emu = await startEmulator({ scenario: tenant.inventory, pageSize: { buildkite: MAX_PAGE.buildkite, graph: 999, arm: MAX_PAGE.arm } });
+    emu = await startEmulator({ scenario: tenant.inventory, pageSize: { buildkite: MAX_PAGE.buildkite, graph: 999, arm: MAX_PAGE.arm, github: MAX_PAGE.github } });
     collected = await collectInventory({
       cloud: "AzureCloud",
       buildkite: { organization: "bench-org", graphqlUrl: emu.buildkiteGraphqlUrl, token: emu.tokens.buildkite },
@@ -121,6 +123,7 @@ describe("bench collection against the emulator", () => {
         graphCredentialName: "test token",
         armCredentialName: "test token",
       },
+      github: { apiUrl: emu.githubApiUrl, token: emu.tokens.github, organizations: [GITHUB_ORG], repositories: [] },
       caPem: emu.caPem,
       activity: { days: ACTIVITY_DAYS },
     }, BENCH_NOW);
@@ -130,14 +133,15 @@ describe("bench collection against the emulator", () => {
   it("makes exactly the lower bound's requests per API family, all answered", () => {
     const bound = lowerBound(tenant.inventory);
     const isActivity = (path: string) => /\/eventtypes\/management\/values\?/i.test(path);
-    for (const api of ["buildkite", "graph", "arm"] as const) {
+    for (const api of ["buildkite", "graph", "arm", "github"] as const) {
       expect(emu.requests.filter((r) => r.api === api && !r.batchInner && !isActivity(r.path)).length, api).toBe(bound.requests[api]);
     }
     // One listing per (privileged federated identity, subscription), paged: the heavy identities' many pages included.
     const listings = emu.requests.filter((r) => r.api === "arm" && isActivity(r.path));
     expect(listings.length, "activity").toBe(bound.requests.activity);
     expect(listings.length).toBeGreaterThan(tenant.inventory.azure!.activity!.reads.length);
-    expect(emu.requests.filter((r) => r.status >= 400)).toEqual([]);
+    // Every request answered, but the planted missing repository's 404 (a finding, not a failure).
+    expect(emu.requests.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.path}`)).toEqual([`404 /repos/${tenant.inventory.github!.missingRepositories![0]}`]);
     expect(collected.coverage).toEqual({ complete: true, gaps: [] });
   });
 
@@ -146,6 +150,14 @@ describe("bench collection against the emulator", () => {
     // The generator leaves subscription states out; the emulator answers "Enabled".
     const withoutState = (az: NonNullable<Inventory["azure"]>) => ({ ...az, subscriptions: az.subscriptions.map(({ state: _state, ...s }) => s) });
     expect(withoutState(collected.azure!)).toEqual(withoutState(canonicalInventory(tenant.inventory).azure!));
+  });
+
+  it("reads the GitHub side exactly: the organisation's listing, and the named repositories' environments and templates", () => {
+    // The API's address is the emulator's.
+    expect(collected.github!.apiUrl).toBe(emu.githubApiUrl.replace(/\/+$/, ""));
+    expect({ ...collected.github!, apiUrl: "" }).toEqual({ ...canonicalInventory(tenant.inventory).github!, apiUrl: "" });
+    expect(collected.github!.repositories.length).toBeGreaterThan(2 * MAX_PAGE.github);
+    expect(collected.github!.repositories.filter((r) => r.environments).length).toBeGreaterThan(0);
   });
 
   it("finds every planted finding in what it collected, with the synthetic repository", () => {

@@ -29,6 +29,16 @@ describe("subject-names-missing-repository", () => {
     expect(scan({ subject: SUBJECT }, undefined, null)[0]?.severity).toBe("low");
   });
 
+  it("a repository GitHub redirects (renamed or transferred) is claimable under its old name too, and said so", () => {
+    const b = withGitHub(deployer([{ subject: SUBJECT }]), { repositories: [repository("acme/app")], movedRepositories: ["acme/old-app"] });
+    const [f, ...rest] = run(subjectNamesMissingRepository, b.build());
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "high" });
+    expect(f!.message).toMatch(/redirects elsewhere \(renamed or transferred\): tokens carry the new name/);
+    expect(f!.message).not.toMatch(/404/);
+    expect(f!.evidence.join("\n")).toMatch(/answered acme\/old-app with a redirect/);
+  });
+
   it("compares repository names case-insensitively, as GitHub does", () => {
     expect(scan({ subject: SUBJECT }, ["Acme/Old-App"])[0]?.severity).toBe("high");
     expect(scan({ subject: "repo:ACME/old-app:environment:production" })[0]?.severity).toBe("high");

@@ -49,10 +49,11 @@ const SCENARIO: GitHubInventory = {
   ],
   repositories: [WANTED.app, WANTED.lib, WANTED.svc, ...[1, 2, 3, 4].map((n) => repo(`acme/extra-${n}`, 100 + n, ACME)), WANTED.site, WANTED.tool],
   missingRepositories: ["acme/ghost"],
+  movedRepositories: ["acme/old-name"],
 };
 const INVENTORY = { schemaVersion: "1", cloud: "AzureCloud", github: SCENARIO, coverage: { complete: true, gaps: [] } } as unknown as Inventory;
 /** As a credential would name them: in other case than GitHub's, plus one that does not exist. */
-const ASKED = { organizations: ["acme", "GLOBEX", "octocat"], repositories: ["acme/app", "ACME/lib", "acme/svc", "globex/site", "octocat/tool", "acme/ghost"] };
+const ASKED = { organizations: ["acme", "GLOBEX", "octocat"], repositories: ["acme/app", "ACME/lib", "acme/svc", "globex/site", "octocat/tool", "acme/ghost", "acme/old-name"] };
 
 let running: Emulator | undefined;
 afterEach(async () => {
@@ -96,7 +97,7 @@ describe("collecting GitHub", () => {
     expect(pathsMatching(emu, /^\/orgs\/acme\/repos$/)[0]!.path).toContain("per_page=100");
     // Environments and subject customisation only of the repositories asked for.
     expect(pathsMatching(emu, /extra-\d\/(environments|actions)/)).toEqual([]);
-    expect(githubRequests(emu).every((r) => r.authorizationValid && (r.status === 200 || r.status === 404))).toBe(true);
+    expect(githubRequests(emu).every((r) => r.authorizationValid && [200, 301, 404].includes(r.status))).toBe(true);
     expect(emu.requests.filter((r) => r.api === "foreign")).toEqual([]);
   });
 
@@ -116,6 +117,15 @@ describe("collecting GitHub", () => {
     expect(sub("acme/svc")).toEqual({ useDefault: false });
     // GitHub's spelling wins over the one asked with.
     expect(github.repositories.map((r) => r.fullName)).toContain("acme/App");
+  });
+
+  it("names a repository GitHub redirects (renamed or transferred) in movedRepositories, without following the redirect or a gap", async () => {
+    const { github, gaps, emu } = await collect();
+    expect(github.movedRepositories).toEqual(["acme/old-name"]);
+    expect(gaps).toEqual([]);
+    // Asked once, answered 301; nothing was read at the place it points to.
+    expect(pathsMatching(emu, /^\/repos\/acme\/old-name/).map((r) => r.status)).toEqual([301]);
+    expect(githubRequests(emu).some((r) => /^\/repositories\/7000000/.test(r.path))).toBe(false);
   });
 
   it("names a repository that answers 404 in missingRepositories, not in a gap", async () => {

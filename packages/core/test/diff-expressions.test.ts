@@ -65,6 +65,31 @@ describe("diff of credentials that match by expression", () => {
     ]);
   });
 
+  it("an added GitHub subject says what it trusts, not how many pipelines it reaches; a changed one names both workloads", () => {
+    const before = world({ subject: "repo:contoso/app:environment:production" });
+    const after = structuredClone(before);
+    after.entra!.applications[0]!.federatedIdentityCredentials.push({ name: "pr", issuer: GITHUB, subject: "repo:contoso/app:pull_request", audiences: ["api://AzureADTokenExchange"] });
+    const [added] = changes(before, after);
+    expect(added).toMatchObject({ kind: "credential-added", risk: "increase" });
+    expect(added!.details).toContain("trusts pull requests of GitHub repository 'contoso/app' (GitHub Actions)");
+    expect(added!.details.some((d) => /pipeline/.test(d))).toBe(false);
+
+    // Another subject under the same name is another credential: one removed, one added, each saying what it trusts.
+    const moved = world({ subject: "repo:contoso/app:pull_request" });
+    const byKind = new Map(changes(before, moved).map((c) => [c.kind, c]));
+    expect(byKind.get("credential-removed")!.details).toContain("trusts environment 'production' of GitHub repository 'contoso/app' (GitHub Actions)");
+    expect(byKind.get("credential-added")!.details).toContain("trusts pull requests of GitHub repository 'contoso/app' (GitHub Actions)");
+
+    // The same subject under another issuer (github.com → a GitHub Enterprise Server) is a change of what it trusts.
+    const ghes = structuredClone(before);
+    ghes.entra!.applications[0]!.federatedIdentityCredentials[0]!.issuer = "https://github.example.com/_services/token";
+    const [issuer] = changes(before, ghes);
+    expect(issuer).toMatchObject({ kind: "credential-changed", risk: "increase" });
+    expect(issuer!.details).toContain(
+      "trusts environment 'production' of GitHub repository 'contoso/app' (GitHub Actions) before, environment 'production' of GitHub repository 'contoso/app' (GitHub Actions) after",
+    );
+  });
+
   it("finds nothing when only the order changed or the expression is the same", () => {
     const a = world({ expression: "claims['sub'] matches 'repo:contoso/*'" });
     expect(changes(a, structuredClone(a))).toEqual([]);

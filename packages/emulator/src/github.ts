@@ -134,6 +134,7 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
   const repositories = new Map(github.repositories.map((r) => [lc(r.fullName), r]));
   const repositoriesById = new Map(github.repositories.map((r) => [r.id, r]));
   const missing = new Set((github.missingRepositories ?? []).map(lc));
+  const moved = new Set((github.movedRepositories ?? []).map(lc));
   // One primary-limit window for the emulator's life: counted down per answer, never enforced.
   const resetAt = Math.floor(Date.now() / 1000) + 3600;
   let used = 0;
@@ -314,6 +315,11 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
     if (lower[0] === "organizations" && segs.length === 3 && lower[2] === "repos") return organizationRepos(req, Number(segs[1]));
     if (lower[0] === "repos" && segs.length >= 3) {
       const fullName = `${segs[1]}/${segs[2]}`;
+      // A renamed or transferred repository: GitHub redirects the old name to the repository's ID.
+      if (moved.has(lc(fullName))) {
+        const to = `${origin()}/repositories/${7_000_000 + [...moved].indexOf(lc(fullName))}${segs.length > 3 ? `/${segs.slice(3).join("/")}` : ""}`;
+        return { status: 301, headers: { location: to }, body: { message: "Moved Permanently", url: to, documentation_url: "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects" } };
+      }
       const r = missing.has(lc(fullName)) ? undefined : repositories.get(lc(fullName));
       if (!r) return notFound("https://docs.github.com/rest/repos/repos#get-a-repository");
       return repositoryRoutes(req, r, segs.slice(3));

@@ -7,16 +7,21 @@ export const subjectNamesMissingRepository: Rule = {
     title: "A GitHub credential names a repository that does not exist",
     defaultSeverity: "high",
     description:
-      "A federated credential names a GitHub repository by owner and name, and GitHub answered 404 for it: the repository was deleted or renamed, or never existed. Whoever creates a repository with that name (an organisation member, or anyone at all when the owner's name is free) gets tokens with exactly that subject and can log in as the identity (repojacking). A subject that also pins repository_id cannot be claimed this way: a new repository gets a new ID.",
+      "A federated credential names a GitHub repository by owner and name, and GitHub answered 404 for it (the repository was deleted, or never existed) or redirected it (it was renamed or transferred, and its tokens now carry the new name). Whoever creates a repository with that name (an organisation member, or anyone at all when the owner's name is free) gets tokens with exactly that subject and can log in as the identity (repojacking). A subject that also pins repository_id cannot be claimed this way: a new repository gets a new ID.",
     tags: ["security", "federation", "github"],
   },
   *check({ graph, environments }) {
     const missing = new Set((graph.inventory.github?.missingRepositories ?? []).map((r) => r.toLowerCase()));
-    if (missing.size === 0) return;
+    const moved = new Set((graph.inventory.github?.movedRepositories ?? []).map((r) => r.toLowerCase()));
+    if (missing.size === 0 && moved.size === 0) return;
     for (const edge of graph.edges) {
       const subject = exactGitHubSubject(edge);
       const name = subject?.repository;
-      if (!subject || name === undefined || !missing.has(name.toLowerCase())) continue;
+      if (!subject || name === undefined) continue;
+      const wasMoved = moved.has(name.toLowerCase());
+      if (!wasMoved && !missing.has(name.toLowerCase())) continue;
+      // What GitHub said of the name, for the message and the evidence.
+      const said = wasMoved ? "which GitHub redirects elsewhere (renamed or transferred)" : "which GitHub says does not exist (404): unless the token that read GitHub cannot see it,";
       const reach = changeReach(edge.identity, environments);
       // A repository created with the name gets a new ID: a subject that pins the ID is dead, not claimable.
       const pinnedId = subject.repositoryId !== undefined;
@@ -26,14 +31,16 @@ export const subjectNamesMissingRepository: Rule = {
       yield {
         severity,
         message: pinnedId
-          ? `Credential '${edge.credential.name}' on ${who} names GitHub repository '${name}', which does not exist: delete the credential, which matches no token.`
-          : `${who} trusts GitHub repository '${name}', which does not exist: whoever creates a repository with that name can log in as it, so delete credential '${edge.credential.name}' or point it at the repository that deploys.`,
+          ? `Credential '${edge.credential.name}' on ${who} names GitHub repository '${name}', ${wasMoved ? `${said}:` : said} delete the credential, which matches no token.`
+          : `${who} trusts GitHub repository '${name}', ${wasMoved ? `${said}: tokens carry the new name, so` : said} whoever creates a repository with that name can log in as it, so delete credential '${edge.credential.name}' or point it at the repository that deploys.`,
         identity: findingIdentity(edge.identity),
         credential: findingCredential(edge),
         ...(scope ? { scope } : {}),
         evidence: [
           `subject ${matchText(edge.credential)} names repository '${name}'`,
-          `GitHub's API answered 404 for ${name}: it was deleted or renamed (a renamed repository's old name redirects for git, but tokens carry the new name), or it never existed, or the token used to read GitHub cannot see it`,
+          wasMoved
+            ? `GitHub's API answered ${name} with a redirect: the repository was renamed or transferred, and its workflows' tokens carry the new name; the old name is free for a new repository of the same owner (and of anyone, after a transfer to another owner)`
+            : `GitHub's API answered 404 for ${name}: it was deleted or renamed (a renamed repository's old name redirects for git, but tokens carry the new name), or it never existed, or the token used to read GitHub cannot see it`,
           ...(pinnedId
             ? [`the subject also pins repository_id ${subject.repositoryId}, which a new repository cannot have: the credential is dead rather than claimable, so severity is low`]
             : [

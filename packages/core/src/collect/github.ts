@@ -8,7 +8,7 @@
 import { Octokit } from "@octokit/rest";
 import type { CoverageGap, GitHubEnvironment, GitHubInventory, GitHubOrganization, GitHubRepository } from "../model/inventory.ts";
 import { LeftOut, leftOutGaps } from "./left-out.ts";
-import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, redactUrl, RefusedResponseError, refusalOf, responseLimits, retryAfterMs, sleep } from "./http.ts";
+import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, RedirectRefusedError, redactUrl, RefusedResponseError, refusalOf, responseLimits, retryAfterMs, sleep } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
 
 /** The REST API version asked for (the header GitHub's docs send; the one the response shapes here are from). */
@@ -23,6 +23,15 @@ export const GITHUB_MAX_RATE_LIMIT_WAIT_MS = 60_000;
 export const GITHUB_MAX_CONCURRENCY = 2;
 /** GitHub's largest page. */
 const PER_PAGE = 100;
+/** What `getOne` returns for a repository GitHub redirects (renamed or transferred). */
+const MOVED = Symbol("moved");
+
+/** The refused redirect behind an error (Octokit wraps what its fetch throws), if that is what it was. */
+function redirectOf(e: unknown): RedirectRefusedError | undefined {
+  if (e instanceof RedirectRefusedError) return e;
+  const cause = (e as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof RedirectRefusedError ? cause : undefined;
+}
 /** Secondary limit without `retry-after`: GitHub says to wait at least a minute, longer on each retry. */
 const SECONDARY_WAIT_MS = 60_000;
 /** The latest time a Date can hold (ECMA-262's time value range). */
@@ -312,11 +321,15 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
    * One object; a 404 is `undefined` when `notFound` says so (a repository that does not exist),
    * every other failure a gap and `null`.
    */
-  async function getOne(what: string, scope: string, path: string, permission: string, notFound?: "absent"): Promise<unknown> {
+  async function getOne(what: string, scope: string, path: string, permission: string, notFound?: "absent"): Promise<unknown | typeof MOVED> {
     try {
       return (await get(path, PRIORITY.first)).data;
     } catch (e) {
       if (notFound === "absent" && httpErrorOf(e)?.status === 404) return undefined;
+      // GitHub answers a renamed or transferred repository's old name with a redirect to the
+      // repository's ID on its own API (not followed); a redirect anywhere else is refused as usual.
+      const moved = notFound === "absent" ? redirectOf(e) : undefined;
+      if (moved?.target && moved.target.origin === new URL(apiUrl).origin && /^\/(?:api\/v3\/)?repositories\/\d+(?:\/|$)/.test(moved.target.pathname)) return MOVED;
       gaps.push({ source: "github", scope, error: describe(e, what, abs(path), permission, gh.token) });
       return null;
     }
@@ -352,6 +365,7 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
   const organizations: GitHubOrganization[] = [];
   const repositories = new Map<string, GitHubRepository>();
   const missingRepositories: string[] = [];
+  const movedRepositories: string[] = [];
   const leftOut = new Map<string, LeftOut>();
   const leftOutIn = (scope: string) => leftOut.get(scope) ?? (leftOut.set(scope, new LeftOut()), leftOut.get(scope)!);
 
@@ -420,6 +434,10 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
     const [owner, repo] = name.split("/") as [string, string];
     const base = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
     const raw = await getOne(`repository ${name}`, name, base, GITHUB_PERMISSION.repository, "absent");
+    if (raw === MOVED) {
+      movedRepositories.push(name);
+      return;
+    }
     if (raw === undefined) {
       // A credential naming a repository that does not exist is a finding, not a read failure.
       missingRepositories.push(name);
@@ -482,6 +500,7 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
     organizations,
     repositories: [...repositories.values()],
     ...(missingRepositories.length > 0 ? { missingRepositories } : {}),
+    ...(movedRepositories.length > 0 ? { movedRepositories } : {}),
   };
   progress(`${organizations.length} organisations, ${github.repositories.length} repositories${missingRepositories.length > 0 ? `, ${missingRepositories.length} missing` : ""}`);
   return { github: scrubStrings(github, gh.token), gaps: gaps.map((g) => redactGap(g, gh.token)) };

@@ -17,7 +17,6 @@ import {
 } from "@microsoft/microsoft-graph-client";
 import type { TokenCredential } from "@azure/core-auth";
 import type { CoverageGap, EntraApplication, EntraInventory, EntraServicePrincipal, FederatedCredential } from "../model/inventory.ts";
-import { classifyIssuer } from "../buildkite/oidc.ts";
 import { listSome } from "../graph/queries.ts";
 import { expressionFromApi } from "../graph/claims-expression.ts";
 import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, redactUrl, refusalOf, responseLimits, retryAfterMs, sleep, type ResponseLimits } from "./http.ts";
@@ -333,9 +332,8 @@ export async function collectEntra(
         const flexible = new Set((raw.federatedIdentityCredentials ?? []).filter((f) => f.subject === null).map((f) => f.name));
         const unread = new Set(a.federatedIdentityCredentials.filter((f) => flexible.has(f.name) && !f.claimsMatchingExpression).map((f) => f.name));
         if (unread.size > 0) expressionReads.push(readExpressions(a, unread));
-        // 2. Service principals and groups, only for identities Buildkite can (nearly) log in as,
-        // and those with a flexible credential (a wildcard trust is judged by its roles).
-        if (!a.federatedIdentityCredentials.some((f) => classifyIssuer(f.issuer) !== "other" || flexible.has(f.name))) continue;
+        // 2. Service principals and groups of every federated identity, whatever its issuers: a
+        // GitHub- or cluster-trusting app is judged by its roles as a Buildkite one is.
         federated.push(a);
         spQueue.push(a.appId);
         lookup({ key: `groups:${a.appId}`, url: groupsUrl(`(appId='${a.appId}')`), headers: ADVANCED_QUERY });

@@ -91,8 +91,15 @@ export class ForeignOriginError extends RefusedResponseError {
  */
 export class RedirectRefusedError extends RefusedResponseError {
   override name = "RedirectRefusedError";
+  /** Where it pointed, resolved against the request (undefined without a readable Location). */
+  readonly target: URL | undefined;
   constructor(readonly status: number, url: string, location: string | null) {
     super(`${status} redirect from ${redactUrl(url)} to ${locationOrigin(location, url)} not followed (trustscope follows no redirects), so the listing is incomplete`);
+    try {
+      this.target = location ? new URL(location, url) : undefined;
+    } catch {
+      this.target = undefined;
+    }
   }
 }
 

@@ -80,6 +80,7 @@ export function canonicalizeGitHub(gh: NonNullable<Inventory["github"]>): void {
   sortBy(gh.repositories, (r) => lc(r.fullName), (r) => r.fullName);
   for (const r of gh.repositories) if (r.environments) sortBy(r.environments, (e) => lc(e.name), (e) => e.name);
   gh.missingRepositories?.sort();
+  gh.movedRepositories?.sort();
 }
 
 export function canonicalizeAzure(az: NonNullable<Inventory["azure"]>): void {

@@ -323,6 +323,11 @@ export interface GitHubInventory {
   repositories: GitHubRepository[];
   /** `owner/repo` names the API answered 404 for: they do not exist (or the token cannot see them). */
   missingRepositories?: string[];
+  /**
+   * `owner/repo` names the API answered with a redirect: the repository was renamed or transferred,
+   * and its workflows' tokens carry the new name.
+   */
+  movedRepositories?: string[];
 }
 
 export interface GitHubOrganization {

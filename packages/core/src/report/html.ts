@@ -166,7 +166,7 @@ function summary(report: Report): string {
 function mapSection(map: TrustMap): string {
   const count = (k: string) => map.nodes.filter((n) => n.kind === k).length;
   return `<section id="map-section" aria-labelledby="map-h"><h2 id="map-h">Trust map</h2>
-<p class="meta">${count("pipeline")} pipelines → ${count("credential")} federated credentials → ${count("identity")} identities → ${count("scope")} Azure scopes. Select a pipeline or identity (click, or Tab and Enter) to see its blast radius; Escape clears.</p>
+<p class="meta">${count("pipeline")} pipelines${count("workload") ? ` and ${count("workload")} workloads of other issuers` : ""} → ${count("credential")} federated credentials → ${count("identity")} identities → ${count("scope")} Azure scopes. Select a pipeline or identity (click, or Tab and Enter) to see its blast radius; Escape clears.</p>
 <noscript><p class="note">The interactive map needs JavaScript. Every path is listed in the <a href="#paths">trust path table</a> below.</p></noscript>
 <div class="toolbar" id="map-toolbar" hidden>
 <label for="map-search">Search</label> <input id="map-search" type="search" placeholder="pipeline, identity, scope…" autocomplete="off">
