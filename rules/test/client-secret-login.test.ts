@@ -92,6 +92,96 @@ describe("client-secret-login", () => {
     expect(runRepo(clientSecretLogin, { ".buildkite/pipeline.yml": "steps:\n  - command: .buildkite/guard.sh\n", ".buildkite/guard.sh": script })).toEqual([]);
   });
 
+  it("reports `azd auth login --client-secret` by the command used, with azd's own remedy", () => {
+    const findings = runRepo(clientSecretLogin, {
+      ".buildkite/pipeline.yml": ["steps:", "  - command: .buildkite/azd-login.sh && azd up --no-prompt", "    secrets:", "      AZURE_CLIENT_SECRET: sp-secret", ""].join("\n"),
+      ".buildkite/azd-login.sh": ["#!/bin/bash", "azd auth login \\", '  --client-id "$AZURE_CLIENT_ID" \\', '  --client-secret "$AZURE_CLIENT_SECRET" \\', '  --tenant-id "$AZURE_TENANT_ID"', ""].join("\n"),
+    });
+    expect(findings.map((f) => [where(f), f.message])).toEqual([[".buildkite/azd-login.sh:2", "`azd auth login` uses a client secret (--client-secret) at .buildkite/azd-login.sh:2."]]);
+    const [f] = findings;
+    expect(f!.evidence).toEqual(["azd auth login with --client-secret $AZURE_CLIENT_SECRET", "as $AZURE_CLIENT_ID", "secrets: AZURE_CLIENT_SECRET ← sp-secret at .buildkite/pipeline.yml:4"]);
+    expect(f!.remediation).toContain("--federated-credential-provider oidc");
+    expect(f!.remediation).toContain("AZURE_OIDC_TOKEN");
+  });
+
+  it("never shows a client secret azd is given as text or as an expression", () => {
+    const findings = runRepo(clientSecretLogin, {
+      ".buildkite/pipeline.yml": [
+        "steps:",
+        "  - command: azd auth login --client-id app --client-secret=Sup3rS3cr3tValue --tenant-id t",
+        "  - command: pwsh -NoProfile -File scripts/login.ps1",
+        '  - command: azd auth login --client-id app --client-secret "$$(cat sp.txt)" --tenant-id t',
+        "",
+      ].join("\n"),
+      "scripts/login.ps1": ["$info = Get-Content sp.json | ConvertFrom-Json", 'azd auth login --client-id "$($info.clientId)" --client-secret "$($info.clientSecret)" --tenant-id "$($info.tenantId)"', ""].join("\n"),
+    });
+    expect(findings.map((f) => [where(f), f.evidence[0]]).sort()).toEqual([
+      [".buildkite/pipeline.yml:2", "azd auth login with --client-secret (a literal value, not shown)"],
+      [".buildkite/pipeline.yml:4", "azd auth login with --client-secret (an expression, not shown)"],
+      ["scripts/login.ps1:2", "azd auth login with --client-secret (a value not shown)"],
+    ]);
+    expect(JSON.stringify(findings)).not.toContain("Sup3rS3cr3tValue");
+    expect(JSON.stringify(findings)).not.toContain("clientSecret");
+  });
+
+  it("reads GitHub workflow run: steps as it reads scripts, with GitHub's remedy (the Azure Developer CLI templates' shape)", () => {
+    // The login steps every `azd pipeline config` template carries: OIDC when a client ID is set, else a secret.
+    const workflow = [
+      "on:",
+      "  push:",
+      "    branches: [main]",
+      "permissions:",
+      "  id-token: write",
+      "  contents: read",
+      "jobs:",
+      "  build:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - name: Log in with Azure (Federated Credentials)",
+      "        if: ${{ env.AZURE_CLIENT_ID != '' }}",
+      "        run: |",
+      "          azd auth login `",
+      '            --client-id "$Env:AZURE_CLIENT_ID" `',
+      '            --federated-credential-provider "github" `',
+      '            --tenant-id "$Env:AZURE_TENANT_ID"',
+      "        shell: pwsh",
+      "      - name: Log in with Azure (Client Credentials)",
+      "        if: ${{ env.AZURE_CREDENTIALS != '' }}",
+      "        run: |",
+      "          $info = $Env:AZURE_CREDENTIALS | ConvertFrom-Json -AsHashtable;",
+      '          azd auth login `',
+      '            --client-id "$($info.clientId)" `',
+      '            --client-secret "$($info.clientSecret)" `',
+      '            --tenant-id "$($info.tenantId)"',
+      "        shell: pwsh",
+      "        env:",
+      "          AZURE_CREDENTIALS: ${{ secrets.AZURE_CREDENTIALS }}",
+      "      - run: az login --service-principal -u ${{ vars.CLIENT_ID }} -p ${{ secrets.SP_PASSWORD }} --tenant ${{ vars.TENANT }}",
+      "",
+    ].join("\n");
+    const findings = runRepo(clientSecretLogin, { ".github/workflows/azure-dev.yml": workflow });
+    expect(findings.map(where).sort()).toEqual([".github/workflows/azure-dev.yml:23", ".github/workflows/azure-dev.yml:30"]);
+    for (const f of findings) {
+      expect(f.remediation).toContain("https://token.actions.githubusercontent.com");
+      expect(f.remediation).not.toMatch(/buildkite/i);
+    }
+    expect(findings.find((f) => f.location?.line === 23)!.remediation).toContain("--federated-credential-provider github");
+    expect(JSON.stringify(findings)).not.toContain("SP_PASSWORD");
+    // The federated step alone: quiet.
+    const oidcOnly = workflow.split("\n").slice(0, 18).join("\n");
+    expect(runRepo(clientSecretLogin, { ".github/workflows/azure-dev.yml": oidcOnly })).toEqual([]);
+  });
+
+  it("is quiet on azd logins without a secret", () => {
+    const commands = [
+      'azd auth login --client-id "$$AZURE_CLIENT_ID" --federated-credential-provider oidc --tenant-id "$$AZURE_TENANT_ID"',
+      "azd auth login --managed-identity --client-id app",
+      "azd auth login --client-id app --client-certificate sp.pem --tenant-id t",
+      "azd auth login --check-status",
+    ];
+    expect(runRepo(clientSecretLogin, { ".buildkite/pipeline.yml": `steps:\n${commands.map((c) => `  - command: ${c}\n`).join("")}` })).toEqual([]);
+  });
+
   it("is quiet on an OIDC login", () => {
     expect(
       runRepo(clientSecretLogin, {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InventoryBuilder } from "@trustscope/core/testing";
 import { wildcardClaimsExpression } from "../src/rules/wildcard-claims-expression.ts";
 import { wildcardExpression } from "../src/rules/wildcard-expression.ts";
-import { deployer } from "./github-support.ts";
+import { deployer, repository, withGitHub } from "./github-support.ts";
 import { run } from "./support.ts";
 
 const ORG_WIDE = "claims['sub'] matches 'repo:contoso/*'";
@@ -18,6 +18,17 @@ describe("wildcard-expression", () => {
     expect(f!.message).toMatch(/more than one repository/);
     expect(f!.evidence.join("\n")).toMatch(/production because subscription 'Contoso-Prod'/);
     expect(run(wildcardClaimsExpression, inventory)).toEqual([]);
+  });
+
+  it("names the repositories GitHub listed that the expression accepts, when GitHub was read", () => {
+    const b = withGitHub(deployer([{ expression: "claims['sub'] matches 'repo:contoso/*:ref:refs/heads/main'" }]), {
+      repositories: [repository("contoso/app"), repository("contoso/lib", { defaultBranch: "trunk" }), repository("contoso/site"), repository("fabrikam/app")],
+    });
+    const [f] = run(wildcardExpression, b.build());
+    // contoso/lib deploys from trunk, which the pattern does not accept; fabrikam is another owner.
+    expect(f!.evidence).toContain("of the 4 repositories GitHub listed, 2 have workflows it accepts (on their default branch or pull requests): contoso/app, contoso/site");
+    // Without GitHub's listing, nothing is claimed about which repositories.
+    expect(run(wildcardExpression, deployer([{ expression: ORG_WIDE }]).build())[0]!.evidence.some((e) => /GitHub listed/.test(e))).toBe(false);
   });
 
   it("is high when every production grant is read-only", () => {

@@ -28,6 +28,31 @@ interface SecretFact extends Located {
 
 const REMEDIATION =
   "Create a federated credential for the pipeline (issuer https://agent.buildkite.com, subject = the pipeline UUID, audience api://AzureADTokenExchange), log in with `az login --service-principal -u $AZURE_CLIENT_ID -t $AZURE_TENANT_ID --federated-token \"$(buildkite-agent oidc request-token --audience api://AzureADTokenExchange)\"`, then delete the client secret from the app registration and from Buildkite.";
+/** azd (1.18 or later) reads the token from AZURE_OIDC_TOKEN at login and again in each later azd command of the step. */
+const AZD_REMEDIATION =
+  "Create a federated credential for the pipeline (issuer https://agent.buildkite.com, subject = the pipeline UUID, audience api://AzureADTokenExchange), log in with `export AZURE_OIDC_TOKEN=\"$(buildkite-agent oidc request-token --audience api://AzureADTokenExchange)\"` and `azd auth login --client-id \"$AZURE_CLIENT_ID\" --tenant-id \"$AZURE_TENANT_ID\" --federated-credential-provider oidc` (azd 1.18 or later), then delete the client secret from the app registration and from Buildkite.";
+/** The same advice for a GitHub Actions workflow: GitHub's OIDC token, its subject, its login steps. */
+const GITHUB_REMEDIATION =
+  "Create a federated credential for the repository (issuer https://token.actions.githubusercontent.com, subject repo:OWNER/REPO:environment:NAME for a protected environment, audience api://AzureADTokenExchange), give the job `permissions: { id-token: write }`, log in with `azure/login` and `client-id`/`tenant-id` (no `creds`), then delete the client secret from the app registration and from the repository's secrets.";
+const GITHUB_AZD_REMEDIATION =
+  "Create a federated credential for the repository (issuer https://token.actions.githubusercontent.com, subject repo:OWNER/REPO:environment:NAME for a protected environment, audience api://AzureADTokenExchange), give the job `permissions: { id-token: write }`, log in with `azd auth login --client-id \"$AZURE_CLIENT_ID\" --tenant-id \"$AZURE_TENANT_ID\" --federated-credential-provider github`, then delete the client secret from the app registration and from the repository's secrets.";
+/** A GitHub Actions workflow file: its fix is GitHub's OIDC, not Buildkite's. */
+const isWorkflow = (file: string) => /^(?:.*\/)?\.github\/workflows\/[^/]+\.ya?ml$/.test(file);
+const remediationFor = (file: string, command: string | undefined) =>
+  command?.startsWith("azd ") ? (isWorkflow(file) ? GITHUB_AZD_REMEDIATION : AZD_REMEDIATION) : isWorkflow(file) ? GITHUB_REMEDIATION : REMEDIATION;
+/** The flag that carries the secret, for the commands that take it as one (Connect-AzAccount takes a PSCredential). */
+const SECRET_FLAG: Record<string, string> = { "az login": "--password", "azd auth login": "--client-secret", "azd login": "--client-secret" };
+
+/** What the PowerShell reader records for a secret that is not one variable (its REDACTED, not exported by core). */
+const PS_REDACTED = "***";
+
+/** How a secret that is not a variable shows in evidence: never its text. */
+function notShown(raw: string | undefined): string {
+  if (raw === undefined) return "(no value given)";
+  if (raw === PS_REDACTED) return "(a value not shown)";
+  // `"$(cat secret.txt)"`, `$($info.clientSecret)`: computed, not written in the file
+  return /[$`]/.test(raw) ? "(an expression, not shown)" : "(a literal value, not shown)";
+}
 
 export const clientSecretLogin: Rule = {
   meta: {
@@ -49,9 +74,9 @@ export const clientSecretLogin: Rule = {
 
     // Every place a secret shows, and every login with one.
     const facts: SecretFact[] = [];
-    const logins: (Located & { command: string; password: string | undefined; username: { raw: string; variable?: string } | undefined; units: string[] })[] = [];
+    const logins: (Located & { command: string; password: string | undefined; passwordRaw: string | undefined; username: { raw: string; variable?: string } | undefined; units: string[] })[] = [];
     const fromShell = (sf: (typeof repo.repo.scripts)[number] | ShellFacts, units: string[]) => {
-      for (const l of sf.azLogins) if (l.method === "password") logins.push({ file: l.file, line: l.line, command: l.command ?? "az login", password: varName(l.password), username: l.username, units });
+      for (const l of sf.azLogins) if (l.method === "password") logins.push({ file: l.file, line: l.line, command: l.command ?? "az login", password: varName(l.password), passwordRaw: l.password?.raw, username: l.username, units });
       // The variable a `secret get` on this line is assigned to names it.
       const assigned = new Map(sf.clientSecretUses.filter((u) => u.kind === "env-assignment").map((u) => [at(u), u.name]));
       for (const u of sf.clientSecretUses) {
@@ -118,18 +143,20 @@ export const clientSecretLogin: Rule = {
       const mine = [...found].sort((a, b) => a.rank - b.rank || (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
       for (const f of mine) consumed.add(f);
       const user = varName(l.username);
+      const flag = SECRET_FLAG[l.command];
       results.push({
-        message: l.command === "az login" ? `\`az login\` uses a client secret (--password) at ${at(l)}.` : `\`${l.command}\` logs in with a client secret at ${at(l)}.`,
+        message: flag ? `\`${l.command}\` uses a client secret (${flag}) at ${at(l)}.` : `\`${l.command}\` logs in with a client secret at ${at(l)}.`,
         location: { file: l.file, line: l.line },
         ...(mine.length ? { relatedLocations: mine.slice(0, MAX_RELATED).map(related) } : {}),
         // Only a variable's name is shown: a literal here would be the secret itself.
         evidence: [
-          `${l.command === "az login" ? "az login with --password" : `${l.command} with a secret from`} ${l.password ? `$${l.password}` : "(a literal value, not shown)"}`,
+          `${l.command} with ${flag ?? "a secret from"} ${l.password ? `$${l.password}` : notShown(l.passwordRaw)}`,
           ...(l.username ? [`as ${user ? `$${user}` : l.username.raw}`] : []),
           ...mine.slice(0, MAX_RELATED).map((f) => `${f.what} at ${at(f)}`),
           ...(mine.length > MAX_RELATED ? [`and ${mine.length - MAX_RELATED} more`] : []),
         ],
-        remediation: REMEDIATION,
+        remediation: remediationFor(l.file, l.command),
+        // one key kind for every command, so that fingerprints do not change
         key: numbered([l.file, "az-login-password", l.username?.raw ?? ""]),
       });
     }
@@ -159,7 +186,7 @@ export const clientSecretLogin: Rule = {
           ...others.slice(0, MAX_RELATED).map((g) => `${g.what} at ${at(g)}`),
           ...(others.length > MAX_RELATED ? [`and ${others.length - MAX_RELATED} more`] : []),
         ],
-        remediation: REMEDIATION,
+        remediation: remediationFor(f.file, undefined),
         key: numbered([pipes[0] ?? f.file, "client-secret", f.name]),
       });
     }

@@ -1,4 +1,4 @@
-import { describeIdentity, findingCredential, findingIdentity, type Rule } from "@trustscope/core";
+import { describeIdentity, findingCredential, findingIdentity, globMatches, listSome, parseClaimsExpression, type GitHubInventory, type Rule, type TrustEdge } from "@trustscope/core";
 import { changeReach, grantEvidence, wildcardExpressionBreadth } from "../support/github-trust.ts";
 
 export const wildcardExpression: Rule = {
@@ -36,6 +36,7 @@ export const wildcardExpression: Rule = {
           `claims expression: ${expression.value} (language version ${expression.languageVersion})`,
           `it trusts ${trust.label}`,
           ...breadth.reasons,
+          ...listedRepositories(edge, graph.inventory.github),
           ...grantEvidence(reach),
           ...(change ? [] : ["every production grant is read-only, so severity is high rather than critical"]),
         ],
@@ -47,6 +48,23 @@ export const wildcardExpression: Rule = {
     }
   },
 };
+
+/**
+ * The repositories GitHub listed whose workflows the expression accepts (on their default branch,
+ * or their pull requests): what "more than one repository" is, as far as the listing shows.
+ */
+function listedRepositories(edge: TrustEdge, github: GitHubInventory | undefined): string[] {
+  if (edge.trust.platform !== "github" || !github || github.repositories.length === 0) return [];
+  const clauses = parseClaimsExpression(edge.credential.claimsMatchingExpression?.value ?? "");
+  const sub = clauses?.filter((c) => c.claim === "sub");
+  if (!sub || sub.length === 0) return [];
+  const accepts = (subject: string) => sub.every((c) => (c.operator === "eq" ? c.value === subject : globMatches(c.value, subject)));
+  const matched = github.repositories
+    .filter((r) => accepts(`repo:${r.fullName}:ref:refs/heads/${r.defaultBranch ?? "main"}`) || accepts(`repo:${r.fullName}:pull_request`))
+    .map((r) => r.fullName);
+  if (matched.length === 0) return [];
+  return [`of the ${github.repositories.length} repositories GitHub listed, ${matched.length} have workflows it accepts (on their default branch or pull requests): ${listSome(matched, 8)}`];
+}
 
 /** `a, b and c`. */
 function joinAnd(items: string[]): string {

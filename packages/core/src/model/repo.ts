@@ -39,13 +39,19 @@ export type AzLoginMethod = "federated-token" | "password" | "certificate" | "id
 
 export interface AzLogin extends Located {
   method: AzLoginMethod;
-  /** The command that logs in when it is not `az login` (`Connect-AzAccount`). */
+  /** The command that logs in when it is not `az login` (`Connect-AzAccount`, `azd auth login`, `azd login`). */
   command?: string;
-  /** `-u/--username` (the client ID for a service principal). */
+  /** `-u/--username` (the client ID for a service principal; azd's `--client-id`). */
   username?: ValueRef;
-  /** `--password`/`-p` value as written (never evaluated: it is a secret). */
+  /** `--password`/`-p` (azd's `--client-secret`) value as written (never evaluated: it is a secret). */
   password?: ValueRef;
+  /** `-t/--tenant` (azd's `--tenant-id`). */
   tenant?: ValueRef;
+  /**
+   * azd's `--federated-credential-provider`: where azd gets the token itself (`github`,
+   * `azure-pipelines`, `oidc`). Absent for `az login`, which is handed the token.
+   */
+  provider?: ValueRef;
 }
 
 /** A use of a client secret: an env var named like one, a secret fetched for a login. */
@@ -239,7 +245,7 @@ export interface GitHubAzureLogin extends Located {
    * `azure/login` action; `az login --federated-token` or `Connect-AzAccount -FederatedToken` in
    * a `run:` step; Terraform's azurerm provider through `ARM_USE_OIDC=true` in job or step env.
    */
-  kind: "azure-login-action" | "az-cli" | "az-powershell" | "terraform-oidc";
+  kind: "azure-login-action" | "az-cli" | "az-powershell" | "azd" | "terraform-oidc";
   /** 0-based index of the step in the job, its `id:` and `name:`; no step for an `ARM_USE_OIDC` in job or workflow env. */
   step?: number;
   stepId?: string;
@@ -313,6 +319,12 @@ export interface GitHubWorkflowFile {
   permissions?: GitHubPermissions;
   env: EnvEntry[];
   jobs: GitHubJob[];
+  /**
+   * What the `run:` steps that log in say, as the shell and PowerShell readers read them (client
+   * secrets, logins), with this file's lines; the repository scan files them with the scripts, so
+   * the script rules (`client-secret-login`) judge workflow steps too.
+   */
+  runFacts?: ShellFacts;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -395,6 +395,8 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
     if (notWorkflow !== undefined) report({ file: rel(abs), line: 1, message: `not a GitHub Actions workflow (${notWorkflow}); not read`, note: true, kind: "not-a-workflow" });
     diagnostics.push(...d);
     if (workflow) workflows.push(workflow);
+    // Its login steps' shell facts sit with the scripts: client-secret-login reads run: steps as it reads scripts.
+    if (workflow?.runFacts) repo.scripts.push({ ...workflow.runFacts, file: workflow.file });
   }
   if (workflows.length > 0) repo.githubWorkflows = workflows.sort((a, b) => (a.file < b.file ? -1 : 1));
 

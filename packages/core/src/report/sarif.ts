@@ -111,10 +111,14 @@ export function renderSarif(report: Report, rules: RuleMeta[], opts: SarifOption
         invocations: [
           {
             executionSuccessful: report.coverage.complete,
-            toolExecutionNotifications: report.coverage.gaps.map((g) => ({
-              level: "error",
-              message: { text: `Coverage gap in ${g.source} (${g.scope}): ${g.error}` },
-            })),
+            toolExecutionNotifications: [
+              ...report.coverage.gaps.map((g) => ({
+                level: "error",
+                message: { text: `Coverage gap in ${g.source} (${g.scope}): ${g.error}` },
+              })),
+              // Not judged because a source was not asked for: worth a note, not an error.
+              ...(report.coverage.notes ?? []).map((n) => ({ level: "note", message: { text: `Not checked (${n.source}): ${n.message}` } })),
+            ],
           },
         ],
         results: report.findings.map((f) => result(f, index.get(f.ruleId) ?? 0, opts)),

@@ -6,7 +6,8 @@
  * diagnostic at its line, and nothing throws.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair, type YAMLMap } from "yaml";
-import type { Diagnostic, EnvEntry, GitHubAzureLogin, GitHubCheckout, GitHubJob, GitHubPermissions, GitHubTrigger, GitHubValue, GitHubWorkflowFile, ValueRef } from "../../model/repo.ts";
+import type { Diagnostic, EnvEntry, GitHubAzureLogin, GitHubCheckout, GitHubJob, GitHubPermissions, GitHubTrigger, GitHubValue, GitHubWorkflowFile, ShellFacts, ValueRef } from "../../model/repo.ts";
+import { emptyShellFacts } from "../script-facts.ts";
 import { MAX_YAML_NESTING, yamlErrorReason, yamlTooDeepAt } from "../../util/yaml-guard.ts";
 import { resolveAliases } from "../pipeline/yaml-aliases.ts";
 import { readPowerShell } from "../powershell/read-powershell.ts";
@@ -17,6 +18,13 @@ interface Ctx {
   lines: LineCounter;
   diagnostics: Diagnostic[];
   origins?: WeakMap<object, number>;
+  /** The facts of every `run:` step read, merged (see GitHubWorkflowFile.runFacts). */
+  runFacts?: ShellFacts;
+}
+
+/** Appends every list of `from` to `to`'s (facts keep their own lines). */
+function mergeFacts(to: ShellFacts, from: ShellFacts): void {
+  for (const key of Object.keys(to) as (keyof ShellFacts)[]) (to[key] as unknown[]).push(...(from[key] as unknown[]));
 }
 
 function lineOf(ctx: Ctx, node: unknown): number {
@@ -325,11 +333,13 @@ function readSteps(ctx: Ctx, node: unknown, j: JobCtx, logins: GitHubAzureLogin[
           const { text, originals } = maskExpressions(run, shell);
           const r = shell === "pwsh" ? readPowerShell(text, ctx.file, { firstLine: first }) : readShell(text, ctx.file, { firstLine: first });
           for (const d of r.diagnostics) ctx.diagnostics.push({ ...d, message: d.message.replace(/__GHEXPR\d+__/g, (m) => originals.get(m) ?? m) });
+          mergeFacts((ctx.runFacts ??= emptyShellFacts()), r.facts);
           for (const l of r.facts.azLogins) {
             if (l.method !== "federated-token") continue;
             const clientId = unmask(l.username, originals, layers);
             const tenantId = unmask(l.tenant, originals, layers);
-            logins.push({ ...base, line: l.line, kind: l.command === "Connect-AzAccount" ? "az-powershell" : "az-cli", ...(clientId ? { clientId } : {}), ...(tenantId ? { tenantId } : {}) });
+            const kind = l.command === "Connect-AzAccount" ? "az-powershell" : l.command?.startsWith("azd") ? "azd" : "az-cli";
+            logins.push({ ...base, line: l.line, kind, ...(clientId ? { clientId } : {}), ...(tenantId ? { tenantId } : {}) });
           }
         }
       }
@@ -492,7 +502,7 @@ export function readWorkflow(text: string, file: string): ReadWorkflowResult {
       if (job) jobs.push(job);
     }
   } else if (!isEmpty(jobsNode)) diag(ctx, jobsNode, "jobs must be a mapping of job ids to jobs");
-  const workflow: GitHubWorkflowFile = { file, ...(name !== undefined ? { name } : {}), triggers, ...(permissions ? { permissions } : {}), env, jobs };
+  const workflow: GitHubWorkflowFile = { file, ...(name !== undefined ? { name } : {}), triggers, ...(permissions ? { permissions } : {}), env, jobs, ...(ctx.runFacts ? { runFacts: ctx.runFacts } : {}) };
   return { workflow, diagnostics: ctx.diagnostics };
 }
 

@@ -1,8 +1,9 @@
 /**
  * Reads a PowerShell script (a `.ps1` file, or the text of `pwsh -Command …` in a step) into the
- * same ShellFacts the bash reader produces: OIDC token requests, Azure logins (`az login` and
- * `Connect-AzAccount`), client-secret uses, places a token is written to, role assignments,
- * assignments, script calls and pipeline uploads, each with the line where its command starts.
+ * same ShellFacts the bash reader produces: OIDC token requests, Azure logins (`az login`,
+ * `azd auth login` and `Connect-AzAccount`), client-secret uses, places a token is written to,
+ * role assignments, assignments, script calls and pipeline uploads, each with the line where its
+ * command starts.
  *
  * Facts only: nothing is evaluated, and no secret value is recorded (a literal password, and any
  * value assigned to a variable that holds a secret, is replaced by `***`).
@@ -16,7 +17,7 @@
  * variable that holds `az …`, `az @args`, a hashtable key set by a name made at run time) is a
  * diagnostic at its line; text made at run time (`Invoke-Expression $x` of an unknown `$x`) is not.
  */
-import { ARTIFACT_UPLOAD_VALUES, AZ_LOGIN_VALUES, AZ_ROLE_VALUES, CLIENT_SECRET_ENV, META_DATA_VALUES, PIPELINE_UPLOAD_VALUES, REQUEST_TOKEN_VALUES, SECRET_GET_VALUES, SECRET_NAME, SHELLS } from "../cli-vocabulary.ts";
+import { ARTIFACT_UPLOAD_VALUES, AZ_LOGIN_VALUES, AZ_ROLE_VALUES, AZD_LOGIN_VALUES, azdLoginMethod, azdLoginStart, CLIENT_SECRET_ENV, META_DATA_VALUES, PIPELINE_UPLOAD_VALUES, REQUEST_TOKEN_VALUES, SECRET_GET_VALUES, SECRET_NAME, SHELLS } from "../cli-vocabulary.ts";
 import { emptyShellFacts, lastLineOf, tidyFacts } from "../script-facts.ts";
 import type { AzLogin, AzLoginMethod, ClientSecretUse, Diagnostic, Located, RoleAssignmentCommand, ShellFacts, TokenRequest, TokenSink, ValueRef } from "../../model/repo.ts";
 import { readShell } from "../shell/read-shell.ts";
@@ -109,7 +110,7 @@ const NO_SWITCHES: ReadonlySet<string> = new Set();
 /** Command strings held in variables (`Invoke-Expression $cmd`) read per text. */
 const MAX_HELD_READS = 256;
 /** Text of code that may hold a secret's value (`-p x`, `--password=x`, `ConvertTo-SecureString 'x'`). */
-const HOLDS_SECRET = /(^|[\s'"])(-p|--password|--secret|-credential|-certificatepassword|-accesstoken)([\s=:'"]|$)|convertto-securestring|pscredential/i;
+const HOLDS_SECRET = /(^|[\s'"])(-p|--password|--secret|--client-secret|-credential|-certificatepassword|-accesstoken)([\s=:'"]|$)|convertto-securestring|pscredential/i;
 const INVOKE_COMMAND_SWITCHES = new Set(["asjob", "hidecomputername", "noNewScope", "enablenetworkaccess", "inDisconnectedSession", "runasadministrator", "usessl", "remotedebug"].map((x) => x.toLowerCase()));
 const INVOKE_COMMAND_PARAMS = ["filepath", "scriptblock", "computername", "session", "argumentlist", "credential", "inputobject", "jobname", "port", "vmname", "vmid", "containerid", "hostname", "username"];
 const START_PROCESS_SWITCHES = new Set(["wait", "passthru", "nonewwindow", "loaduserprofile", "usenewenvironment", "whatif", "confirm"]);
@@ -778,6 +779,10 @@ class Extractor {
       if (splat?.t === "var" && splat.splat) this.diag(line, `az: the arguments in \`${oneLine((cmd.args[1] as Arg).raw, 80)}\` are only known at run time; the command they make is not read`);
       else if (texts[1] === "login") this.azLogin(site, cmd);
       else if (texts[1] === "role" && texts[2] === "assignment" && texts[3] === "create") this.roleAssignment(site, cmd);
+    } else if (name === "azd") {
+      const splat = cmd.args[1]?.items[0];
+      if (splat?.t === "var" && splat.splat) this.diag(line, `azd: the arguments in \`${oneLine((cmd.args[1] as Arg).raw, 80)}\` are only known at run time; the command they make is not read`);
+      else this.azdLogin(site, cmd, texts);
     } else if (CONNECT_AZ.has(name)) this.connectAz(site, cmd);
     else if (name === "set-item" || name === "new-item" || name === "si" || name === "ni") {
       const ps = readParams(cmd.args, 1, ITEM_SWITCHES, ["path", "literalpath", "value", "name", "itemtype"]);
@@ -847,7 +852,7 @@ class Extractor {
     const { key } = varKey(v.name);
     for (const rec of (this.assignsByKey.get(key) ?? []).slice(-16)) {
       const held = rec.src.slice(rec.start, rec.end).slice(0, 4096);
-      const m = /\bbuildkite-agent(\.exe)?['"]?\s+(oidc|secret|meta-data|artifact|pipeline)\b|(^|[\s('"\\/])az(\.cmd)?['"]?(\s+(login|role)\b|$)|connect-az(urerm)?account/i.exec(held);
+      const m = /\bbuildkite-agent(\.exe)?['"]?\s+(oidc|secret|meta-data|artifact|pipeline)\b|(^|[\s('"\\/])az(\.cmd)?['"]?(\s+(login|role)\b|$)|(^|[\s('"\\/])azd(\.exe)?['"]?\s+(auth\s+)?login\b|connect-az(urerm)?account/i.exec(held);
       if (m) {
         this.diag(site.el.line, `the command run by \`${oneLine(cmd.head.raw, 80)}\` is held in a variable (it holds \`${oneLine(m[0].trim().replace(/^["'(\\/]/, ""), 60)}\`); its arguments are not read`);
         return;
@@ -963,6 +968,37 @@ class Extractor {
       }
       this.secretUse(line, "password-flag", login.password?.variable ?? this.secretGetName(password.value) ?? password.name);
     }
+  }
+
+  /** `azd auth login …` (Azure Developer CLI); other azd commands are not logins. */
+  private azdLogin(site: Site, cmd: Cmd, texts: (string | undefined)[]): void {
+    const at = azdLoginStart(texts);
+    if (!at) return;
+    const fr = this.flags(site, cmd, at.start, AZD_LOGIN_VALUES, at.command);
+    const method = azdLoginMethod((name) => {
+      const f = fr.flags.filter((x) => x.name === name).pop();
+      const text = f?.value ? argText(f.value) : undefined;
+      return text === undefined ? { present: f !== undefined } : { present: true, text };
+    });
+    if (method === undefined) return;
+    const line = site.el.line;
+    const login: AzLogin = { file: this.ctx.file, line, method, command: at.command };
+    const clientId = flagValue(fr.flags, "--client-id");
+    const secret = flagValue(fr.flags, "--client-secret");
+    const tenant = flagValue(fr.flags, "--tenant-id");
+    const provider = flagValue(fr.flags, "--federated-credential-provider");
+    if (clientId?.value) login.username = valueRef(clientId.value);
+    if (tenant?.value) login.tenant = valueRef(tenant.value);
+    if (method === "federated-token" && provider?.value) login.provider = valueRef(provider.value);
+    if (secret?.value) {
+      // whatever carries the secret is not recorded, login or not (azd refuses two credentials)
+      this.markSecretArg(secret.value);
+      if (method === "password") {
+        login.password = secretRef(secret.value);
+        this.secretUse(line, "password-flag", login.password.variable ?? this.secretGetName(secret.value) ?? secret.name);
+      }
+    }
+    this.facts.azLogins.push(login);
   }
 
   /** The name of a secret fetched with `buildkite-agent secret get` that a value carries. */

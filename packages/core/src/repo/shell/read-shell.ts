@@ -1,15 +1,15 @@
 /**
  * Reads a shell script (a script file, or the inline commands of a pipeline step) into ShellFacts:
- * OIDC token requests, `az login`s, client-secret uses, places a token is written to, role
- * assignments, assignments, script calls and pipeline uploads, each with the line where its
- * command starts. Facts only, and no secret value is ever recorded. The only evaluation is of the
+ * OIDC token requests, `az login`s and `azd auth login`s, client-secret uses, places a token is
+ * written to, role assignments, assignments, script calls and pipeline uploads, each with the line
+ * where its command starts. Facts only, and no secret value is ever recorded. The only evaluation is of the
  * values variables may hold (values.ts), so that an unquoted `$FLAGS` or `"${ARGS[@]}"` reads as
  * the words it splits into: a command whose arguments may take several forms gives one fact per form.
  *
  * Pure: no I/O, never throws, bounded work (an operation budget proportional to the text). What it
  * cannot understand is reported as a Diagnostic with its line.
  */
-import { ARTIFACT_UPLOAD_VALUES, AZ_LOGIN_VALUES, AZ_ROLE_VALUES, CLIENT_SECRET_ENV, META_DATA_VALUES, PIPELINE_UPLOAD_VALUES, REQUEST_TOKEN_VALUES, SECRET_GET_VALUES, SECRET_NAME, SHELLS } from "../cli-vocabulary.ts";
+import { ARTIFACT_UPLOAD_VALUES, AZ_LOGIN_VALUES, AZ_ROLE_VALUES, AZD_LOGIN_VALUES, azdLoginMethod, azdLoginStart, CLIENT_SECRET_ENV, META_DATA_VALUES, PIPELINE_UPLOAD_VALUES, REQUEST_TOKEN_VALUES, SECRET_GET_VALUES, SECRET_NAME, SHELLS } from "../cli-vocabulary.ts";
 import { emptyShellFacts, lastLineOf, tidyFacts } from "../script-facts.ts";
 import type {
   AzLogin,
@@ -462,6 +462,11 @@ function readFlags(argv: Word[], start: number, values: Set<string>, singleDashL
   return out;
 }
 
+/** The Azure Developer CLI, also as `azd.exe` (Git Bash on Windows). */
+function isAzd(name: string): boolean {
+  return name === "azd" || name === "azd.exe";
+}
+
 function flagValue(fr: FlagRead, ...names: string[]): Flag | undefined {
   let found: Flag | undefined;
   for (const f of fr.flags) if (names.includes(f.name) && f.value) found = f; // the last one wins
@@ -753,6 +758,7 @@ class Extractor {
     };
     if (form.name === "buildkite-agent" && (hidden(1) || (["oidc", "secret", "pipeline"].includes(sub(1) ?? "") && hidden(2)))) return;
     if (form.name === "az" && (hidden(1) || (sub(1) === "role" && (hidden(2) || (sub(2) === "assignment" && hidden(3)))))) return;
+    if (isAzd(form.name) && (hidden(1) || (sub(1) === "auth" && hidden(2)))) return;
     if (form.name === "buildkite-agent") {
       const s1 = sub(1);
       const s2 = sub(2);
@@ -767,7 +773,7 @@ class Extractor {
     } else if (form.name === "az") {
       if (sub(1) === "login") this.azLogin(site, form.argv, overflow);
       else if (sub(1) === "role" && sub(2) === "assignment" && sub(3) === "create") this.roleAssignment(site, form.argv, overflow);
-    }
+    } else if (isAzd(form.name)) this.azdLogin(site, form.argv, overflow);
   }
 
   /**
@@ -804,7 +810,7 @@ class Extractor {
     const seq = this.seqFor(site);
     const vals = this.values;
     const dynamicHead = head !== undefined && site.a.name === "" && head.parts.some((p) => p.kind === "param");
-    const looked = site.a.name === "az" || site.a.name === "buildkite-agent";
+    const looked = site.a.name === "az" || site.a.name === "buildkite-agent" || isAzd(site.a.name);
     if (seq === undefined || vals === undefined || !(dynamicHead || (looked && argv.some(isSplat)))) return { forms: [asWritten] };
     let forms: Word[][] = [[]];
     for (let i = 0; i < argv.length; i++) {
@@ -844,7 +850,7 @@ class Extractor {
     const name = param.name.replace(/\[.*$/, "");
     const held = this.assignedRaw.get(name);
     if (held === undefined) return;
-    const m = /\bbuildkite-agent\s+(oidc|secret|meta-data|artifact|pipeline)\b|(?:^|[\s("'])az\s+(login|role)\b/.exec(held);
+    const m = /\bbuildkite-agent\s+(oidc|secret|meta-data|artifact|pipeline)\b|(?:^|[\s("'])az\s+(login|role)\b|(?:^|[\s("'/])azd(?:\.exe)?\s+(?:auth\s+)?login\b/.exec(held);
     if (!m) return;
     this.diag(site.cmd.line, `the command run by \`${head.raw.slice(0, 80)}\` is built in a variable (it holds \`${m[0].trim().replace(/^["'(]/, "")}\`); its flags are not read`);
   }
@@ -999,6 +1005,35 @@ class Extractor {
     if (password?.value) {
       entry.passwordWord = password.value;
       entry.passwordFlag = password.name;
+    }
+    this.logins.push(entry);
+    this.facts.azLogins.push(login);
+  }
+
+  /** `azd auth login …` (Azure Developer CLI); other azd commands are not logins. */
+  private azdLogin(site: Site, argv: Word[], overflow: Word | undefined): void {
+    const at = azdLoginStart(argv.map((w) => staticText(w)));
+    if (!at) return;
+    const fr = this.formFlags(site, argv, at.start, AZD_LOGIN_VALUES, false, at.command, overflow);
+    const method = azdLoginMethod((name) => {
+      const f = fr.flags.filter((x) => x.name === name).pop();
+      const text = f?.value ? staticText(f.value) : undefined;
+      return text === undefined ? { present: f !== undefined } : { present: true, text };
+    });
+    if (method === undefined) return;
+    const login: AzLogin = { file: this.ctx.file, line: site.cmd.line, method, command: at.command };
+    const clientId = flagValue(fr, "--client-id");
+    const secret = flagValue(fr, "--client-secret");
+    const tenant = flagValue(fr, "--tenant-id");
+    const provider = flagValue(fr, "--federated-credential-provider");
+    if (clientId?.value) login.username = valueRefOfWord(clientId.value);
+    if (method === "password" && secret?.value) login.password = { raw: secret.value.raw };
+    if (tenant?.value) login.tenant = valueRefOfWord(tenant.value);
+    if (method === "federated-token" && provider?.value) login.provider = valueRefOfWord(provider.value);
+    const entry: { site: Site; login: AzLogin; passwordWord?: Word; passwordFlag?: string } = { site, login };
+    if (secret?.value) {
+      entry.passwordWord = secret.value;
+      entry.passwordFlag = secret.name;
     }
     this.logins.push(entry);
     this.facts.azLogins.push(login);
