@@ -144,8 +144,12 @@ const GITHUB_ORG_ID = 59_000_001;
 const GITHUB_APP_EVERY = 50;
 /** A protected environment: two reviewers, only protected branches may deploy. */
 const PROTECTED: GitHubEnvironment = { name: "production", requiredReviewers: 2, preventSelfReview: true, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false }, canAdminsBypass: false };
-/** An environment anyone's branch can deploy to (no credential names one, except where planted). */
-const UNPROTECTED = (name: string): GitHubEnvironment => ({ name, requiredReviewers: 0, deploymentBranchPolicy: null, canAdminsBypass: true });
+/**
+ * An environment anyone's branch can deploy to (no credential names one, except where planted).
+ * No custom deployment protection rule either: the collector reads them for such an environment,
+ * so the generated inventory says so, as a collection does.
+ */
+const UNPROTECTED = (name: string): GitHubEnvironment => ({ name, requiredReviewers: 0, deploymentBranchPolicy: null, canAdminsBypass: true, customProtectionRules: [] });
 
 export const NOT_APPLICABLE: GeneratedTenant["notApplicable"] = [];
 

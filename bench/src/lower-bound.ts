@@ -30,8 +30,10 @@
  *              and its repository listing, ⌈repositories ÷ 100⌉ pages (GitHub's largest page);
  *              per repository of such an organisation that a credential with GitHub's issuer
  *              names (`repo:OWNER/REPO:…`): the repository, and unless GitHub answers 404 for it
- *              (missing) its environments, ⌈environments ÷ 100⌉ pages, and its OIDC subject
- *              template. No list answers environments or templates for many repositories.
+ *              (missing) its environments, ⌈environments ÷ 100⌉ pages, its OIDC subject
+ *              template, and per environment with no required reviewers and no deployment
+ *              branch policy its custom deployment protection rules (one request each, unpaged).
+ *              No list answers environments, templates or custom rules for many repositories.
  *
  *   wall time ≥ latency × max(longest chain of dependent requests,
  *                             max over API families of ⌈requests ÷ concurrency⌉)
@@ -47,7 +49,9 @@
  * GITHUB_MAX_CONCURRENCY in flight, so GitHub's family divides by that. A repository is known to
  * matter only once a credential naming it is read, so the GitHub chain is the longest credential
  * chain (application pages; subscriptions → identities → their credentials) plus the repository's
- * environment pages; the organisation's listing pages make a chain of their own.
+ * environment pages, plus one when an unprotected environment's custom rules follow them (an
+ * environment is known to be unprotected only once listed); the organisation's listing pages make
+ * a chain of their own.
  */
 import { normalizeScope, type Inventory } from "@trustscope/core";
 import { GITHUB_MAX_CONCURRENCY } from "@trustscope/core/collect";
@@ -140,8 +144,9 @@ export function lowerBound(inventory: Inventory): LowerBound {
     for (const name of named) {
       const repo = missing.has(name) ? undefined : gh.repositories.find((r) => r.fullName.toLowerCase() === name);
       const environmentPages = repo ? pages(repo.environments?.length ?? 0, MAX_PAGE.github) : 0;
-      github += repo ? 1 + environmentPages + 1 : 1;
-      githubChain = Math.max(githubChain, credentialChain + Math.max(1, environmentPages));
+      const unprotected = (repo?.environments ?? []).filter((e) => e.requiredReviewers === 0 && e.deploymentBranchPolicy === null).length;
+      github += repo ? 1 + environmentPages + 1 + unprotected : 1;
+      githubChain = Math.max(githubChain, credentialChain + Math.max(1, environmentPages) + (unprotected > 0 ? 1 : 0));
     }
   }
   const chain = Math.max(appPages + 1, longestArmChain, pages(bk.pipelines.length, MAX_PAGE.buildkite), longestActivity > 0 ? 1 + longestActivity : 0, githubChain);

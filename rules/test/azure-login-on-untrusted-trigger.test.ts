@@ -49,13 +49,19 @@ describe("azure-login-on-untrusted-trigger", () => {
 
   it("an environment with required reviewers lowers it to medium; unknown protection keeps it", () => {
     const files = { [FILE]: wf("pull_request_target", LOGIN, "    environment: prod\n") };
-    const env = (requiredReviewers: number): Inventory["github"] => ({
+    const env = (requiredReviewers: number, customProtectionRules?: string[]): Inventory["github"] => ({
       apiUrl: "https://api.github.com",
       organizations: [],
-      repositories: [{ fullName: "acme/app", id: 1, owner: { login: "acme", id: 2 }, private: false, environments: [{ name: "prod", requiredReviewers, deploymentBranchPolicy: null }] }],
+      repositories: [{ fullName: "acme/app", id: 1, owner: { login: "acme", id: 2 }, private: false, environments: [{ name: "prod", requiredReviewers, deploymentBranchPolicy: null, ...(customProtectionRules ? { customProtectionRules } : {}) }] }],
     });
     expect(run(files, env(1)).map((f) => f.severity)).toEqual(["medium"]);
-    expect(run(files, env(0)).map((f) => f.severity)).toEqual(["high"]);
+    // A GitHub App gating deployments may stop the job: medium, and said.
+    const [gated] = run(files, env(0, ["deploy-gate"]));
+    expect(gated?.severity).toBe("medium");
+    expect(gated!.evidence.join("\n")).toMatch(/custom deployment protection rules \(deploy-gate\)/);
+    // Read and none: nothing stops the job. Not read: not claimed either way.
+    expect(run(files, env(0, [])).map((f) => [f.severity, f.evidence.some((e) => /does not stop the job/.test(e))])).toEqual([["high", true]]);
+    expect(run(files, env(0)).map((f) => [f.severity, f.evidence.some((e) => /were not read/.test(e))])).toEqual([["high", true]]);
     expect(run(files).map((f) => f.severity)).toEqual(["high"]);
   });
 

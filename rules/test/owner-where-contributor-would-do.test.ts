@@ -149,3 +149,26 @@ describe("owner-where-contributor-would-do", () => {
     });
   });
 });
+
+describe("owner-where-contributor-would-do on identities other issuers log in as", () => {
+  it("fires for an app only GitHub Actions and a cluster can log in as, and names them in its evidence", () => {
+    const b = new InventoryBuilder();
+    const app = b.app("gh-deployer", {
+      credentials: [
+        { name: "main", issuer: "https://token.actions.githubusercontent.com", subject: "repo:acme/infra:ref:refs/heads/main" },
+        { name: "aks", issuer: "https://oidc.prod-aks.azure.com/tenant/issuer/", subject: "system:serviceaccount:platform:deployer" },
+      ],
+    });
+    b.assign(app.principalId, "Owner", b.subscription("Contoso-NonProd"));
+    const [f, ...rest] = run(ownerWhereContributorWouldDo, b.build());
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "high", identity: { displayName: "gh-deployer" } });
+    expect(f!.evidence.at(-1)).toBe(
+      "also trusted outside Buildkite: GitHub Actions: branch 'main' of GitHub repository 'acme/infra' (credential 'main'), Kubernetes: service account 'deployer' in Kubernetes namespace 'platform' (credential 'aks')",
+    );
+  });
+
+  it("stays quiet for an app with no federated credential of any issuer", () => {
+    expect(run(ownerWhereContributorWouldDo, setup((b, p, s) => b.assign(p, "Owner", s), { federated: false }).inventory)).toEqual([]);
+  });
+});

@@ -17,8 +17,8 @@ function scan(environments: GitHubEnvironment[] | undefined, subject = SUBJECT, 
 }
 
 describe("unprotected-environment-subject", () => {
-  it("is high for an environment with neither reviewers nor a branch policy on an identity that can change production", () => {
-    const [f, ...rest] = scan([env("production", { waitTimerMinutes: 30, canAdminsBypass: true, preventSelfReview: false })]);
+  it("is high for an environment with neither reviewers nor a branch policy nor a custom rule on an identity that can change production", () => {
+    const [f, ...rest] = scan([env("production", { waitTimerMinutes: 30, canAdminsBypass: true, preventSelfReview: false, customProtectionRules: [] })]);
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ severity: "high", credential: { subject: SUBJECT }, anchor: "/entra/applications/0/federatedIdentityCredentials/0" });
     expect(f!.scope).toMatch(/^\/subscriptions\//);
@@ -27,6 +27,25 @@ describe("unprotected-environment-subject", () => {
     expect(evidence).toMatch(/wait timer: 30 minutes/);
     expect(evidence).toMatch(/bypass protection rules: yes/);
     expect(evidence).toMatch(/prevent self-review: no/);
+    expect(evidence).toMatch(/custom deployment protection rules: none/);
+    expect(evidence).toMatch(/gets the token without anyone's approval/);
+    expect(f!.message).toMatch(/no required reviewers, no deployment branch policy and no custom deployment protection rule:/);
+  });
+
+  it("is quiet when a custom deployment protection rule gates the environment (its app decides)", () => {
+    expect(scan([env("production", { customProtectionRules: ["change-gate"] })])).toEqual([]);
+    expect(scan([env("Production", { customProtectionRules: ["change-gate", "datadog"] })])).toEqual([]);
+  });
+
+  it("still fires when the custom rules were not read, saying so and claiming no missing approval", () => {
+    const [f, ...rest] = scan([env("production")]);
+    expect(rest).toEqual([]);
+    expect(f?.severity).toBe("high");
+    expect(f!.message).toMatch(/no required reviewers and no deployment branch policy \(its custom deployment protection rules were not read\)/);
+    const text = [f!.message, ...f!.evidence].join("\n");
+    expect(text).toMatch(/custom deployment protection rules: not read/);
+    expect(text).toMatch(/unless a custom deployment protection rule \(not read\) stops it/);
+    expect(text).not.toMatch(/without anyone's approval/);
   });
 
   it("fires when the environment does not exist, naming the ones that do", () => {

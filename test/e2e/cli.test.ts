@@ -194,6 +194,51 @@ describe("trustscope scan: --concurrency", () => {
   });
 });
 
+describe("GitHub options", () => {
+  const env = { NO_COLOR: "1" };
+  it("asks for GITHUB_TOKEN, checks names, and says --github-api-url alone reads nothing", () => {
+    const noToken = trustscope(["scan", "--github-org", "acme"], { env });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/reading GitHub needs a token in GITHUB_TOKEN/);
+    for (const [flag, value] of [["--github-org", "acme/app"], ["--github-org", "-bad"], ["--github-repo", "acme"], ["--github-repo", "acme/app/extra"], ["--github-repo", "acme/\u001b[31mred"]]) {
+      const r = trustscope(["scan", flag!, value!], { env: { ...env, GITHUB_TOKEN: "ghp_test_never_printed_0123456789" } });
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+      expect(r.stderr).not.toContain("\u001b[31m");
+      expect(r.stderr).not.toContain("ghp_test_never_printed");
+    }
+    const http = trustscope(["scan", "--github-repo", "acme/app", "--github-api-url", "http://api.github.com"], { env: { ...env, GITHUB_TOKEN: "x" } });
+    expect(http.code).toBe(2);
+    expect(http.stderr).toMatch(/--github-api-url must be an https:\/\/ URL/);
+    const alone = trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json", "--github-api-url", "https://github.example.com/api/v3"], { env });
+    expect(alone.stderr).toBe("trustscope: note: --github-api-url has no effect with --snapshot (it says where --github-org and --github-repo are read)\n");
+  });
+
+  it("a snapshot whose GitHub credentials were judged without GitHub says so in coverage notes, and stays complete", () => {
+    const r = trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json", "--fail-on", "never"], { env });
+    expect(r.code).toBe(0);
+    // The demo snapshot was collected with GitHub: no note.
+    expect(JSON.parse(r.stdout).coverage).toEqual({ complete: true, gaps: [] });
+    const withoutGitHub = JSON.parse(readFileSync(DEMO_SNAPSHOT, "utf8")) as Record<string, unknown>;
+    delete withoutGitHub.github;
+    const file = join(tmp(), "no-github.json");
+    writeFileSync(file, JSON.stringify(withoutGitHub));
+    const json = trustscope(["scan", "--snapshot", file, "--format", "json", "--fail-on", "never"], { env });
+    expect(json.code).toBe(0);
+    const coverage = JSON.parse(json.stdout).coverage as { complete: boolean; gaps: unknown[]; notes: { source: string; message: string }[] };
+    expect(coverage.complete).toBe(true);
+    expect(coverage.gaps).toEqual([]);
+    expect(coverage.notes).toEqual([{ source: "github", message: expect.stringMatching(/^GitHub was not read, so the environments and OIDC subject templates .* give --github-org or --github-repo with GITHUB_TOKEN/) }]);
+    const table = trustscope(["scan", "--snapshot", file, "--fail-on", "never"], { env });
+    expect(table.stdout).toMatch(/^Note \(github\): GitHub was not read/m);
+    const md = trustscope(["scan", "--snapshot", file, "--format", "markdown", "--fail-on", "never"], { env });
+    expect(md.stdout).toContain("> [!NOTE]");
+    const sarif = JSON.parse(trustscope(["scan", "--snapshot", file, "--format", "sarif", "--fail-on", "never"], { env }).stdout);
+    expect(sarif.runs[0].invocations[0].toolExecutionNotifications).toEqual([{ level: "note", message: { text: expect.stringMatching(/^Not checked \(github\): GitHub was not read/) } }]);
+    expect(sarif.runs[0].invocations[0].executionSuccessful).toBe(true);
+  });
+});
+
 describe("progress", () => {
   // `script` gives the command a terminal, as a person running it would have.
   const inTerminal = (cmd: string, cwd: string) =>

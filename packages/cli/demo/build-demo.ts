@@ -430,8 +430,8 @@ const inventory: Inventory = {
     organizations: [{ login: "acme", id: 51000001, oidcSubjectClaimKeys: null }],
     repositories: [
       githubRepo(1, "web-storefront", false, { useDefault: true }, [
-        // no reviewers, any branch: any workflow run can use the production credential
-        { name: "production", requiredReviewers: 0, deploymentBranchPolicy: null, canAdminsBypass: true },
+        // no reviewers, any branch, no custom rule (read, as for any such environment): any workflow run can use the production credential
+        { name: "production", requiredReviewers: 0, deploymentBranchPolicy: null, canAdminsBypass: true, customProtectionRules: [] },
         { name: "staging", requiredReviewers: 1, preventSelfReview: true, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false }, canAdminsBypass: false },
       ]),
       // a repository that customised its subject template after the credential was made

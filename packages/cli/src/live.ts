@@ -144,6 +144,7 @@ export function tuningNotes(v: LiveValues, source: string): string[] {
   if (v.concurrency !== undefined) notes.push(`trustscope: note: --concurrency has no effect with ${source} (it sets how many requests a live read has in flight)`);
   // --demo always reads the demo's Activity Log.
   if (source !== "--demo" && activityOption(v)) notes.push(`trustscope: note: --activity has no effect with ${source} (it reads the Activity Log in a live read; a snapshot holds what was collected)`);
+  if (v["github-api-url"] !== undefined) notes.push(`trustscope: note: --github-api-url has no effect with ${source} (it says where --github-org and --github-repo are read)`);
   return notes;
 }
 

@@ -52,13 +52,20 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 const rawRepo = (fullName: string, more: Record<string, unknown> = {}) => ({ full_name: fullName, id: 5, owner: { login: fullName.split("/")[0], id: 6 }, private: false, ...more });
 const path = (req: IncomingMessage) => (req.url ?? "").split("?")[0]!;
 
-/** A server for repository acme/app whose environments listing is `environments`; everything else answers plainly. */
+const NO_CUSTOM_RULES: Handler = (req, res) => json(res, 200, { total_count: 0, custom_deployment_protection_rules: [] });
+
+/**
+ * A server for repository acme/app whose environments listing is `environments` and whose
+ * environments' custom deployment protection rules are `customRules` (none by default);
+ * everything else answers plainly.
+ */
 const appServer =
-  (environments: Handler): Handler =>
+  (environments: Handler, customRules: Handler = NO_CUSTOM_RULES): Handler =>
   (req, res, host) => {
     const p = path(req);
     if (p === "/repos/acme/app") return json(res, 200, rawRepo("acme/app"));
     if (p.endsWith("/environments")) return environments(req, res, host);
+    if (p.endsWith("/deployment_protection_rules")) return customRules(req, res, host);
     return json(res, 200, { use_default: true });
   };
 
@@ -172,6 +179,30 @@ describe("collecting GitHub from a hostile server: answers of the wrong shape", 
     expect(ids.gaps.map((g) => g.error)).toEqual(["repository acme/app: the answer is a repository without an integer id; not read"]);
   });
 
+  it("makes custom deployment protection rules of the wrong shape a gap; the environment keeps them unread", async () => {
+    const environments: Handler = (req, res) => json(res, 200, { total_count: 1, environments: [{ name: "production" }] });
+    const rule = (more: Record<string, unknown>) => ({ id: 3515, node_id: "MDQ6R2F0ZTM1MTU=", enabled: true, app: { id: 1, node_id: "x", slug: "change-gate", integration_url: "https://api.github.com/apps/change-gate" }, ...more });
+    for (const [answer, reason] of [
+      [{ total_count: 1, rules: [rule({})] }, "the answer has no custom_deployment_protection_rules list"],
+      ["[not json", "the answer has no custom_deployment_protection_rules list"],
+      [{ total_count: 1, custom_deployment_protection_rules: [rule({ app: { id: 1 } })] }, "an enabled rule in the answer names no app slug"],
+      [{ total_count: 1, custom_deployment_protection_rules: ["change-gate"] }, "a rule in the answer is not a rule with enabled"],
+      [{ total_count: 3, custom_deployment_protection_rules: [rule({})] }, "the answer counts 3 rules but lists 1"],
+    ] as const) {
+      const { server, github, gaps } = await collect(appServer(environments, (req, res) => json(res, 200, answer)));
+      expect(gaps).toEqual([{ source: "github", scope: "acme/app", error: `custom deployment protection rules of environment "production" of acme/app: ${reason}; not read` }]);
+      expect(github.repositories[0]!.environments).toEqual([{ name: "production", requiredReviewers: 0, deploymentBranchPolicy: null }]);
+      expect(github.repositories[0]!.environments![0]).not.toHaveProperty("customProtectionRules");
+      expect(server.paths.filter((p) => p.includes("deployment_protection_rules"))).toEqual(["/repos/acme/app/environments/production/deployment_protection_rules"]);
+      await server.close();
+      running = undefined;
+    }
+    // A disabled rule gates nothing; duplicates of one app are one slug.
+    const { github, gaps } = await collect(appServer(environments, (req, res) => json(res, 200, { total_count: 2, custom_deployment_protection_rules: [rule({ enabled: false, app: { slug: "off" } }), rule({}), rule({ id: 2 })] })));
+    expect(gaps).toEqual([]);
+    expect(github.repositories[0]!.environments![0]!.customProtectionRules).toEqual(["change-gate"]);
+  });
+
   it("leaves out an organisation listing's repositories of another owner, and names of megabytes", async () => {
     const huge = "x".repeat(2_000_000);
     const { github, gaps } = await collect(
@@ -201,6 +232,7 @@ describe("collecting GitHub from a hostile server: the token", () => {
         if (p === "/orgs/acme/actions/oidc/customization/sub") return json(res, 200, { include_claim_keys: ["repo", t] });
         if (p === "/repos/acme/app") return json(res, 200, rawRepo("acme/app"));
         if (p.endsWith("/environments")) return json(res, 200, { environments: [{ name: `env-${t}` }] });
+        if (p.endsWith("/deployment_protection_rules")) return json(res, 200, { total_count: 1, custom_deployment_protection_rules: [{ id: 1, enabled: true, app: { id: 2, slug: `gate-${t}` } }] });
         return json(res, 422, { message: `bad token ${t}` });
       },
       { organizations: ["acme"], repositories: ["acme/app"] },
@@ -209,6 +241,7 @@ describe("collecting GitHub from a hostile server: the token", () => {
     expect(text).not.toContain(TOKEN);
     expect(text).toContain("[GITHUB_TOKEN]");
     expect(github.repositories.map((r) => r.fullName).sort()).toEqual(["acme/[GITHUB_TOKEN]", "acme/app"]);
+    expect(github.repositories.find((r) => r.fullName === "acme/app")!.environments).toEqual([{ name: "env-[GITHUB_TOKEN]", requiredReviewers: 0, deploymentBranchPolicy: null, customProtectionRules: ["gate-[GITHUB_TOKEN]"] }]);
     expect(gaps.map((g) => g.error)).toEqual([expect.stringMatching(/^OIDC subject customisation of acme\/app: 422 bad token \[GITHUB_TOKEN\] from /)]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The GitHub collector through Octokit against the loopback emulator: organisations and their
- * templates, paged repository and environment listings, repositories' subject customisation,
- * missing repositories, permissions, rate limits, and the hostile answers every collector refuses.
+ * templates, paged repository and environment listings, unprotected environments' custom
+ * deployment protection rules, repositories' subject customisation, missing repositories, permissions, rate limits, and the hostile answers every collector refuses.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator, type Fault } from "../../emulator/src/index.ts";
@@ -31,9 +31,10 @@ const WANTED = {
     environments: [
       env("production", { requiredReviewers: 2, preventSelfReview: true, waitTimerMinutes: 30, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false }, canAdminsBypass: false }),
       env("staging", { requiredReviewers: 1, preventSelfReview: false, deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } }),
-      env("dev"),
-      env("preview-1", { waitTimerMinutes: 0 }),
-      env("preview-2"),
+      // Neither reviewers nor a branch policy: their custom rules are read (a name with `/` and a space too).
+      env("dev", { customProtectionRules: ["change-gate", "datadog-monitors"] }),
+      env("preview-1", { waitTimerMinutes: 0, customProtectionRules: [] }),
+      env("preview/pr 2", { customProtectionRules: [] }),
     ],
   }),
   lib: repo("acme/lib", 12, ACME, { private: false, oidcSubject: { useDefault: true }, environments: [] }),
@@ -99,6 +100,31 @@ describe("collecting GitHub", () => {
     expect(pathsMatching(emu, /extra-\d\/(environments|actions)/)).toEqual([]);
     expect(githubRequests(emu).every((r) => r.authorizationValid && [200, 301, 404].includes(r.status))).toBe(true);
     expect(emu.requests.filter((r) => r.api === "foreign")).toEqual([]);
+  });
+
+  it("reads custom deployment protection rules only for environments with neither reviewers nor a branch policy, the name URL-encoded", async () => {
+    const { emu, github, gaps } = await collect();
+    expect(gaps).toEqual([]);
+    expect(pathsMatching(emu, /\/deployment_protection_rules$/).map((r) => r.path)).toEqual(
+      expect.arrayContaining(["/repos/acme/app/environments/dev/deployment_protection_rules", "/repos/acme/app/environments/preview-1/deployment_protection_rules", "/repos/acme/app/environments/preview%2Fpr%202/deployment_protection_rules"]),
+    );
+    // Not production or staging of acme/App, nor acme/svc's protected prod: nothing else.
+    expect(pathsMatching(emu, /\/deployment_protection_rules$/)).toHaveLength(3);
+    const app = github.repositories.find((r) => r.fullName === "acme/App")!;
+    expect(Object.fromEntries(app.environments!.map((e) => [e.name, e.customProtectionRules]))).toEqual({ production: undefined, staging: undefined, dev: ["change-gate", "datadog-monitors"], "preview-1": [], "preview/pr 2": [] });
+  });
+
+  it("makes a 403 on one environment's custom rules a gap naming the permission; that environment keeps them unread, the others are read", async () => {
+    const { github, gaps } = await collect([{ kind: "forbidden", api: "github", match: /^\/repos\/acme\/app\/environments\/dev\/deployment_protection_rules/ }]);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ source: "github", scope: "acme/App" });
+    expect(gaps[0]!.error).toMatch(/^custom deployment protection rules of environment "dev" of acme\/App: 403 Resource not accessible by personal access token: the token needs /);
+    expect(gaps[0]!.error).toContain(GITHUB_PERMISSION.customProtectionRules);
+    expect(gaps[0]!.error).toContain("(GitHub asks for actions=read)");
+    const app = github.repositories.find((r) => r.fullName === "acme/App")!;
+    expect(app.environments!.find((e) => e.name === "dev")).toEqual({ ...WANTED.app.environments!.find((e) => e.name === "dev"), customProtectionRules: undefined });
+    expect(app.environments!.find((e) => e.name === "dev")).not.toHaveProperty("customProtectionRules");
+    expect(app.environments!.find((e) => e.name === "preview/pr 2")!.customProtectionRules).toEqual([]);
   });
 
   it("keeps an organisation's template, or null for GitHub's default; a user account is no organisation", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InventoryBuilder } from "../src/testing/index.ts";
-import { EnvironmentClassifier, nameLooksProduction } from "../src/policy/environments.ts";
+import { EnvironmentClassifier, nameLooksNonProduction, nameLooksProduction } from "../src/policy/environments.ts";
+import { readTrust } from "../src/issuers/read-trust.ts";
 import { parsePolicy } from "../src/policy/load-policy.ts";
 import { DEFAULT_POLICY } from "../src/policy/policy.ts";
 import { readPipelineOidcUse } from "../src/buildkite/oidc.ts";
@@ -80,5 +81,42 @@ describe("EnvironmentClassifier", () => {
     const c = classifier(w.inv, parsePolicy("environments:\n  staging:\n    buildkite:\n      pipelines: ['*']\n", "t.yaml"));
     expect(w.inv.buildkite!.pipelines.some((p) => c.pipeline(p).production)).toBe(false);
     expect(c.scope(w.prodSub).production).toBe(false);
+  });
+});
+
+describe("other issuers' workloads", () => {
+  const GITHUB = "https://token.actions.githubusercontent.com";
+  const credential = (subject: string, issuer = GITHUB) => ({ name: "c", issuer, subject, audiences: ["api://AzureADTokenExchange"] });
+  const verdict = (policy: Parameters<typeof parsePolicy>[0] | undefined, subject: string, issuer?: string) => {
+    const classifier = new EnvironmentClassifier(new InventoryBuilder().build(), policy === undefined ? DEFAULT_POLICY : parsePolicy(policy, "trustscope.yaml"));
+    return classifier.workload(readTrust(credential(subject, issuer)), subject);
+  };
+
+  it.each(["staging", "dev", "QA", "sandbox", "non-prod", "preprod", "uat"])("'%s' says it is not production", (n) => {
+    expect(nameLooksNonProduction(n)).toBeDefined();
+  });
+  it.each(["production", "prod-eu", "main", "release", "deploy"])("'%s' does not say it is not production", (n) => {
+    expect(nameLooksNonProduction(n)).toBeUndefined();
+  });
+
+  it("judges a GitHub environment, Kubernetes namespace or Terraform Cloud workspace by its name; a branch says neither; a pull request is never production", () => {
+    expect(verdict(undefined, "repo:acme/app:environment:production")).toMatchObject({ production: true, reason: expect.stringMatching(/GitHub environment 'production'/) });
+    expect(verdict(undefined, "repo:acme/app:environment:staging")).toMatchObject({ production: false, nonProduction: expect.stringMatching(/'staging'/) });
+    expect(verdict(undefined, "repo:acme/app:ref:refs/heads/main")).toEqual({ production: false });
+    expect(verdict(undefined, "repo:acme/app:pull_request")).toMatchObject({ production: false, nonProduction: expect.stringMatching(/pull requests are not production/) });
+    expect(verdict(undefined, "system:serviceaccount:payments-prod:deployer", "https://oidc.prod-aks.azure.com/t/i/")).toMatchObject({ production: true, reason: expect.stringMatching(/Kubernetes namespace 'payments-prod'/) });
+    expect(verdict(undefined, "organization:acme:project:web:workspace:web-dev:run_phase:apply", "https://app.terraform.io")).toMatchObject({ nonProduction: expect.stringMatching(/workspace 'web-dev'/) });
+  });
+
+  it("with environments.prod.workloads, a matching subject is production and every other is not", () => {
+    const policy = "environments:\n  prod:\n    workloads: ['repo:acme/*:environment:live']\n";
+    expect(verdict(policy, "repo:acme/app:environment:live")).toMatchObject({ production: true, reason: expect.stringMatching(/matches environments.prod.workloads 'repo:acme\/\*:environment:live' in trustscope.yaml/) });
+    expect(verdict(policy, "repo:acme/app:environment:production")).toMatchObject({ production: false, nonProduction: expect.stringMatching(/matches none of environments.prod.workloads/) });
+    // Without a workloads list, a configured policy leaves workloads to their names.
+    expect(verdict("environments:\n  prod:\n    buildkite:\n      pipelines: [x]\n", "repo:acme/app:environment:production")).toMatchObject({ production: true });
+  });
+
+  it("rejects a workloads list that is not a list of strings, naming the line", () => {
+    expect(() => parsePolicy("environments:\n  prod:\n    workloads: repo:acme/app\n", "trustscope.yaml")).toThrow(/environments.prod.workloads must be a list of strings/);
   });
 });

@@ -22,6 +22,7 @@ import {
   ResponseCache,
   newRequestId,
   queryParam,
+  segmentsOf,
   type ApiRequest,
   type ApiResponse,
   type EmulatorState,
@@ -53,19 +54,6 @@ function armError(status: number, code: string, message: string, headers?: Recor
   return json(status, { error: { code, message } }, headers);
 }
 
-/** Path segments with `//` collapsed and percent-escapes decoded. */
-function segmentsOf(pathname: string): string[] {
-  return pathname
-    .split("/")
-    .filter((s) => s !== "")
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
-}
 
 /**
  * The RBAC action and scope a request needs, for AuthorizationFailed messages:

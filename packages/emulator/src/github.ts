@@ -1,13 +1,14 @@
 /**
  * GitHub's REST API, as far as trustscope reads it: organisations, their repository listing and
- * OIDC subject template, and per repository its environments and OIDC subject template. Owner and
+ * OIDC subject template, and per repository its environments (with each one's custom deployment
+ * protection rules) and OIDC subject template. Owner and
  * repository names match case-insensitively, lists page with `page`/`per_page` and a `Link`
  * header (next pages on `/organizations/{id}/…` and `/repositories/{id}/…`, as GitHub writes
  * them), every answer carries the rate-limit headers, and errors have GitHub's body.
  */
 import { randomBytes } from "node:crypto";
 import type { GitHubEnvironment, GitHubInventory, GitHubRepository, Inventory } from "@trustscope/core";
-import { githubToken, json, queryParam, type ApiRequest, type ApiResponse, type EmulatorState, type FamilyErrors, type FamilyHandler } from "./http.ts";
+import { githubToken, json, queryParam, segmentsOf, type ApiRequest, type ApiResponse, type EmulatorState, type FamilyErrors, type FamilyHandler } from "./http.ts";
 
 const CONTENT_TYPE = "application/json; charset=utf-8";
 /** GitHub's own default and largest `per_page`. */
@@ -40,19 +41,6 @@ function requestId(): string {
 
 const lc = (s: string) => s.toLowerCase();
 
-/** Path segments, percent-escapes decoded. */
-function segmentsOf(pathname: string): string[] {
-  return pathname
-    .split("/")
-    .filter((s) => s !== "")
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
-}
 
 /**
  * The fine-grained permission an endpoint needs, as GitHub names it in
@@ -286,6 +274,7 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
     if (rest.length === 0) return json(200, repositoryJson(r));
     const path = rest.map(lc).join("/");
     if (path === "environments") return environments(req, r);
+    if (rest.length === 3 && lc(rest[0]!) === "environments" && lc(rest[2]!) === "deployment_protection_rules") return customProtectionRules(r, rest[1]!);
     if (path === "actions/oidc/customization/sub") {
       const sub = r.oidcSubject ?? { useDefault: true };
       // The immutable-subject fields only when the scenario has them: without, the answer is one
@@ -304,6 +293,28 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
   function environments(req: ApiRequest, r: GitHubRepository): ApiResponse {
     const all = r.environments ?? [];
     return page(req, all.map((e, i) => environmentJson(r, e, i)), `/repositories/${r.id}/environments`, (slice) => ({ total_count: all.length, environments: slice }));
+  }
+
+  /**
+   * `GET /repos/{o}/{r}/environments/{name}/deployment_protection_rules`: every enabled custom rule
+   * (no pages, as GitHub), one per app slug the scenario names; none when it names none.
+   */
+  function customProtectionRules(r: GitHubRepository, name: string): ApiResponse {
+    const index = (r.environments ?? []).findIndex((e) => lc(e.name) === lc(name));
+    const e = r.environments?.[index];
+    if (!e) return notFound("https://docs.github.com/rest/deployments/protection-rules#get-all-deployment-protection-rules-for-an-environment");
+    const slugs = e.customProtectionRules ?? [];
+    const rules = slugs.map((slug, i) => {
+      const id = (r.id * 100 + index) * 10 + 4 + i;
+      const appId = 3_000_000 + i;
+      return {
+        id,
+        node_id: Buffer.from(`04:Gate${id}`).toString("base64"),
+        enabled: true,
+        app: { id: appId, slug, integration_url: `${origin()}/apps/${slug}`, node_id: Buffer.from(`03:Integration${appId}`).toString("base64") },
+      };
+    });
+    return json(200, { total_count: rules.length, custom_deployment_protection_rules: rules });
   }
 
   function route(req: ApiRequest): ApiResponse {

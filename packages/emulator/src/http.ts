@@ -507,3 +507,17 @@ export function nextLink(origin: string, rawPath: string, offset: number): strin
   kept.push(`$skiptoken=${encodeSkipToken(offset)}`);
   return `${origin}${path}?${kept.join("&")}`;
 }
+
+/** Path segments with `//` collapsed and percent-escapes decoded (ARM and GitHub route by them). */
+export function segmentsOf(pathname: string): string[] {
+  return pathname
+    .split("/")
+    .filter((s) => s !== "")
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
+}

@@ -27,8 +27,9 @@ const SCENARIO = {
         oidcSubject: { useDefault: false, includeClaimKeys: ["repo", "context", "job_workflow_ref"] },
         environments: [
           { name: "production", requiredReviewers: 2, preventSelfReview: true, waitTimerMinutes: 30, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false }, canAdminsBypass: false },
-          { name: "dev", requiredReviewers: 0, deploymentBranchPolicy: null },
+          { name: "dev", requiredReviewers: 0, deploymentBranchPolicy: null, customProtectionRules: ["change-gate", "datadog"] },
           { name: "qa", requiredReviewers: 0, deploymentBranchPolicy: null },
+          { name: "preview/pr 7", requiredReviewers: 0, deploymentBranchPolicy: null, customProtectionRules: [] },
         ],
       },
       { fullName: "acme/lib", id: 12, owner: { login: "acme", id: 1001 }, private: false, oidcSubject: { useDefault: false } },
@@ -91,7 +92,7 @@ describe("the GitHub emulator", () => {
   it("serves environments as GitHub's objects, with their protection rules", async () => {
     const { emu, http } = await start({ scenario: SCENARIO, pageSize: { github: 2 } });
     const r = await http.get(`${emu.githubApiUrl}/repos/acme/app/environments`, emu.tokens.github);
-    expect(r.body.total_count).toBe(3);
+    expect(r.body.total_count).toBe(4);
     const [production, dev] = r.body.environments as Json[];
     expect(production).toMatchObject({ name: "production", can_admins_bypass: false, deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } });
     expect((production!.protection_rules as Json[]).map((x) => [x.type, x.wait_timer, x.prevent_self_review, (x.reviewers as unknown[] | undefined)?.length])).toEqual([
@@ -101,6 +102,31 @@ describe("the GitHub emulator", () => {
     ]);
     expect(dev).toMatchObject({ name: "dev", can_admins_bypass: true, protection_rules: [], deployment_branch_policy: null });
     expect(r.headers.get("link")).toContain(`${emu.githubApiUrl}/repositories/11/environments?per_page=2&page=2>; rel="next"`);
+  });
+
+  it("serves an environment's custom deployment protection rules in GitHub's shape: all at once, none when the scenario names none, 404 for an unknown environment", async () => {
+    const { emu, http } = await start({ scenario: SCENARIO, pageSize: { github: 1 } });
+    const get = (path: string) => http.get(`${emu.githubApiUrl}${path}`, emu.tokens.github);
+    const dev = await get("/repos/ACME/app/environments/DEV/deployment_protection_rules");
+    expect(dev.status).toBe(200);
+    expect(dev.headers.get("link")).toBeNull();
+    expect(dev.body.total_count).toBe(2);
+    const rules = dev.body.custom_deployment_protection_rules as Json[];
+    expect(rules.map((x) => [x.enabled, (x.app as Json).slug])).toEqual([
+      [true, "change-gate"],
+      [true, "datadog"],
+    ]);
+    for (const x of rules) {
+      expect(x).toEqual({ id: expect.any(Number), node_id: expect.any(String), enabled: true, app: { id: expect.any(Number), slug: expect.any(String), integration_url: expect.any(String), node_id: expect.any(String) } });
+    }
+    expect(new Set(rules.map((x) => x.id)).size).toBe(2);
+    for (const name of ["qa", "preview%2Fpr%207"]) {
+      expect((await get(`/repos/acme/app/environments/${name}/deployment_protection_rules`)).body, name).toEqual({ total_count: 0, custom_deployment_protection_rules: [] });
+    }
+    for (const path of ["/repos/acme/app/environments/nope/deployment_protection_rules", "/repos/acme/lib/environments/dev/deployment_protection_rules", "/repos/acme/ghost/environments/dev/deployment_protection_rules"]) {
+      const x = await get(path);
+      expect([path, x.status, x.body.message]).toEqual([path, 404, "Not Found"]);
+    }
   });
 
   it("answers a primary-limit throttle with x-ratelimit-remaining 0 and the reset, a secondary one with retry-after", async () => {
@@ -130,6 +156,7 @@ describe("the GitHub emulator", () => {
     const { emu, http } = await start({ scenario: SCENARIO, faults: [{ kind: "forbidden", api: "github", match: /./ }] });
     const accepted = async (path: string) => (await http.get(`${emu.githubApiUrl}${path}`, emu.tokens.github)).headers.get("x-accepted-github-permissions");
     expect(await accepted("/repos/acme/app/environments")).toBe("actions=read");
+    expect(await accepted("/repos/acme/app/environments/dev/deployment_protection_rules")).toBe("actions=read");
     expect(await accepted("/repos/acme/app/actions/oidc/customization/sub")).toBe("actions=read");
     expect(await accepted("/orgs/acme/actions/oidc/customization/sub")).toBe("organization_administration=read");
     expect(await accepted("/orgs/acme/repos")).toBe("metadata=read");

@@ -57,11 +57,18 @@ export const azureLoginOnUntrustedTrigger: Rule = {
         ];
         if (job.environment) {
           const env = gh?.environments?.find((e) => e.name.toLowerCase() === job.environment!.name.toLowerCase());
+          const apps = env?.customProtectionRules ?? [];
           if (env && env.requiredReviewers > 0) {
             severity = "medium";
             evidence.push(`environment '${env.name}' (${at(job.environment)}) requires ${env.requiredReviewers} reviewer(s) before the job runs; severity lowered to medium`);
+          } else if (env && apps.length > 0) {
+            // A GitHub App approves or rejects each deployment: it may stop the job, by rules trustscope cannot see.
+            severity = "medium";
+            evidence.push(`environment '${env.name}' (${at(job.environment)}) has no required reviewers but custom deployment protection rules (${apps.join(", ")}) that decide whether the job runs; severity lowered to medium`);
           } else if (env) {
-            evidence.push(`environment '${env.name}' (${at(job.environment)}) has no required reviewers: it does not stop the job`);
+            evidence.push(
+              `environment '${env.name}' (${at(job.environment)}) has no required reviewers${env.customProtectionRules ? " and no custom deployment protection rule: it does not stop the job" : " (its custom deployment protection rules were not read)"}`,
+            );
           } else {
             evidence.push(`environment '${job.environment.name}' (${at(job.environment)}): whether it requires a reviewer is not known (GitHub's environments were not read)`);
           }

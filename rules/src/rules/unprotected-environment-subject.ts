@@ -7,7 +7,7 @@ export const unprotectedEnvironmentSubject: Rule = {
     title: "A GitHub environment subject names an environment without protection",
     defaultSeverity: "high",
     description:
-      "A credential for repo:OWNER/REPO:environment:NAME is only as narrow as the environment's protection rules. An environment with no required reviewers and no deployment branch policy lets a workflow on any branch get the token; one that does not exist is created, unprotected, by the first workflow job that names it. A wait timer alone protects nothing.",
+      "A credential for repo:OWNER/REPO:environment:NAME is only as narrow as the environment's protection rules. An environment with no required reviewers, no deployment branch policy and no custom deployment protection rule lets a workflow on any branch get the token; one that does not exist is created, unprotected, by the first workflow job that names it. A wait timer alone protects nothing.",
     tags: ["security", "federation", "github"],
   },
   *check({ graph, environments }) {
@@ -24,10 +24,17 @@ export const unprotectedEnvironmentSubject: Rule = {
       // GitHub compares environment names case-insensitively: `Production` is `production`.
       const env = repo.environments.find((e) => e.name.toLowerCase() === wanted.toLowerCase());
       if (env && (env.requiredReviewers > 0 || env.deploymentBranchPolicy !== null)) continue;
+      // A custom deployment protection rule's app approves or rejects each deployment: whether it
+      // is a real gate is the app's to decide, which trustscope cannot judge.
+      if (env?.customProtectionRules && env.customProtectionRules.length > 0) continue;
       const reach = changeReach(edge.identity, environments);
       const production = reach.productionChange.length > 0;
       const scope = reach.productionChange[0]?.grant.assignment.scope;
-      const what = env ? `environment '${env.name}' of ${repo.fullName}, which has no required reviewers and no deployment branch policy` : `environment '${wanted}' of ${repo.fullName}, which does not exist`;
+      const what = !env
+        ? `environment '${wanted}' of ${repo.fullName}, which does not exist`
+        : env.customProtectionRules
+          ? `environment '${env.name}' of ${repo.fullName}, which has no required reviewers, no deployment branch policy and no custom deployment protection rule`
+          : `environment '${env.name}' of ${repo.fullName}, which has no required reviewers and no deployment branch policy (its custom deployment protection rules were not read)`;
       yield {
         severity: production ? "high" : "medium",
         message: `${describeIdentity(edge.identity)}${production ? `, which can change production scope ${scope},` : ""} trusts ${what}: ${env ? "add required reviewers or a deployment branch policy to it" : "create it with required reviewers or a deployment branch policy"}.`,
@@ -55,8 +62,15 @@ function environmentEvidence(env: GitHubEnvironment): string[] {
     env.waitTimerMinutes !== undefined && env.waitTimerMinutes > 0 ? `wait timer: ${env.waitTimerMinutes} minutes (delays a job, does not stop it)` : "wait timer: none",
     ...(env.canAdminsBypass !== undefined ? [`administrators can bypass protection rules: ${env.canAdminsBypass ? "yes" : "no"}`] : []),
     ...(env.preventSelfReview !== undefined ? [`prevent self-review: ${env.preventSelfReview ? "yes" : "no"}`] : []),
+    env.customProtectionRules ? "custom deployment protection rules: none" : "custom deployment protection rules: not read (a GitHub App's rule could still gate deployments)",
   ];
-  return [`environment '${env.name}': ${facts.join("; ")}`, "a workflow on any branch that names the environment gets the token without anyone's approval"];
+  return [
+    `environment '${env.name}': ${facts.join("; ")}`,
+    // Unread custom rules could hold a gate: no claim that nobody approves.
+    env.customProtectionRules
+      ? "a workflow on any branch that names the environment gets the token without anyone's approval"
+      : "a workflow on any branch that names the environment gets the token unless a custom deployment protection rule (not read) stops it",
+  ];
 }
 
 function missingEvidence(wanted: string, existing: GitHubEnvironment[]): string[] {

@@ -1,7 +1,8 @@
 /**
  * GitHub collector: for each organisation its ID, OIDC subject template and repository listing;
- * for each repository asked for, the repository itself, its environments (protection rules) and
- * its OIDC subject customisation. Read through `@octokit/rest` with a fetch of our own that keeps
+ * for each repository asked for, the repository itself, its environments (protection rules; the
+ * custom deployment protection rules of those with no other protection) and its OIDC subject
+ * customisation. Read through `@octokit/rest` with a fetch of our own that keeps
  * to the API's origin, follows no redirect, caps bodies, times out, and waits out GitHub's rate
  * limits when they end soon (else the read becomes a gap saying when they reset).
  */
@@ -48,6 +49,7 @@ export const GITHUB_PERMISSION = {
   organizationTemplate: "organisation permission Administration (read) (classic token: read:org)",
   repository: "repository permission Metadata (read) (classic token: repo for a private repository)",
   environments: "repository permission Actions (read) (classic token: repo for a private repository)",
+  customProtectionRules: "repository permission Actions (read) (classic token: repo for a private repository)",
   repositoryTemplate: "repository permission Actions (read) (classic token: repo)",
 } as const;
 
@@ -267,8 +269,8 @@ function toEnvironment(raw: unknown): GitHubEnvironment | string {
     } else if (rule.type === "wait_timer" && isInt(rule.wait_timer) && rule.wait_timer >= 0) {
       waitTimerMinutes = rule.wait_timer;
     }
-    // `branch_policy` says only that deployment_branch_policy is set, read below; other types
-    // (custom deployment protection rules) are not judged.
+    // `branch_policy` says only that deployment_branch_policy is set, read below; custom
+    // deployment protection rules are read from their own endpoint (readCustomRules).
   }
   const policy = raw.deployment_branch_policy;
   return {
@@ -279,6 +281,28 @@ function toEnvironment(raw: unknown): GitHubEnvironment | string {
     deploymentBranchPolicy: isObject(policy) ? { protectedBranches: policy.protected_branches === true, customBranchPolicies: policy.custom_branch_policies === true } : null,
     ...(typeof raw.can_admins_bypass === "boolean" ? { canAdminsBypass: raw.can_admins_bypass } : {}),
   };
+}
+
+/**
+ * The app slugs of an environment's custom deployment protection rules, or why the answer says
+ * nothing. A rule that is not enabled gates nothing; an enabled one whose app cannot be named
+ * makes the whole answer unusable (its environment must not pass for ungated, nor for gated by
+ * something unnamed).
+ */
+function customRuleApps(raw: unknown): string[] | string {
+  if (!isObject(raw) || !Array.isArray(raw.custom_deployment_protection_rules)) return "the answer has no custom_deployment_protection_rules list";
+  const rules: unknown[] = raw.custom_deployment_protection_rules;
+  // The endpoint has no pages: a count above the list means rules left out.
+  if (isInt(raw.total_count) && raw.total_count > rules.length) return `the answer counts ${raw.total_count} rules but lists ${rules.length}`;
+  const slugs = new Set<string>();
+  for (const rule of rules) {
+    if (!isObject(rule) || typeof rule.enabled !== "boolean") return "a rule in the answer is not a rule with enabled";
+    if (!rule.enabled) continue;
+    const app = rule.app;
+    if (!isObject(app) || typeof app.slug !== "string" || app.slug === "" || app.slug.length > MAX_NAME) return "an enabled rule in the answer names no app slug";
+    slugs.add(app.slug);
+  }
+  return [...slugs];
 }
 
 /** Claim keys as the inventory holds them: non-empty strings only, or the reason they are not. */
@@ -466,6 +490,11 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
           if (typeof env === "string") leftOutEnvironments.add(isObject(e) && typeof e.name === "string" ? e.name : undefined, env);
           else environments.push(env);
         }
+      }).then(async (read) => {
+        // Custom rules matter only where nothing else protects the environment, and each read is a
+        // request: environments with reviewers or a branch policy are not asked about.
+        if (read) await Promise.all(environments.filter((e) => e.requiredReviewers === 0 && e.deploymentBranchPolicy === null).map((e) => readCustomRules(base, scope, e)));
+        return read;
       }),
       (async () => {
         const what = `OIDC subject customisation of ${scope}`;
@@ -490,6 +519,26 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
     if (environmentsRead) r.environments = environments;
     gaps.push(...leftOutGaps("github", [[leftOutEnvironments, scope, "environments"]]));
     progress(`${scope}: ${environmentsRead ? `${environments.length} environments` : "environments not read"}`);
+  }
+
+  /**
+   * An environment's enabled custom deployment protection rules, as their apps' slugs. One request:
+   * the endpoint takes no page parameters and answers every enabled rule (GitHub enables at most
+   * six per environment). A failure or an answer of another shape is a gap, and the environment
+   * keeps `customProtectionRules` absent (not read).
+   */
+  async function readCustomRules(base: string, scope: string, env: GitHubEnvironment): Promise<void> {
+    // The name came from the server: quoted, so a line break in it stays on the gap's one line.
+    const what = `custom deployment protection rules of environment ${JSON.stringify(env.name)} of ${scope}`;
+    // GitHub wants the name URL-encoded, `/` included (as %2F).
+    const raw = await getOne(what, scope, `${base}/environments/${encodeURIComponent(env.name)}/deployment_protection_rules`, GITHUB_PERMISSION.customProtectionRules);
+    if (raw === null) return;
+    const apps = customRuleApps(raw);
+    if (typeof apps === "string") {
+      gaps.push({ source: "github", scope, error: `${what}: ${apps}; not read` });
+      return;
+    }
+    env.customProtectionRules = apps;
   }
 
   await Promise.all([...byLower(wanted.organizations).map(readOrganization), ...byLower(wanted.repositories).map(readRepository)]);

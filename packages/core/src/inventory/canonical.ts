@@ -78,7 +78,11 @@ export function canonicalizeEntra(e: NonNullable<Inventory["entra"]>): void {
 export function canonicalizeGitHub(gh: NonNullable<Inventory["github"]>): void {
   sortBy(gh.organizations, (o) => lc(o.login), (o) => o.login);
   sortBy(gh.repositories, (r) => lc(r.fullName), (r) => r.fullName);
-  for (const r of gh.repositories) if (r.environments) sortBy(r.environments, (e) => lc(e.name), (e) => e.name);
+  for (const r of gh.repositories) {
+    if (!r.environments) continue;
+    sortBy(r.environments, (e) => lc(e.name), (e) => e.name);
+    for (const e of r.environments) e.customProtectionRules?.sort();
+  }
   gh.missingRepositories?.sort();
   gh.movedRepositories?.sort();
 }

@@ -90,12 +90,31 @@ export function parseGitHubSubject(subject: string): GitHubSubject {
   return readGitHubSubject(subject).subject;
 }
 
-/** `ref` values GitHub issues are full refs; `ref:main` names none. */
+/** `ref` values GitHub issues are full refs under refs/heads/, refs/tags/ or refs/pull/; `ref:main` names none. */
 function refProblem(key: string, ref: string): string | undefined {
   const prefix = /^refs\/(?:heads|tags|pull)\//i.exec(ref)?.[0];
   if (prefix !== undefined && prefix !== prefix.toLowerCase()) return keywordCaseProblem(prefix, prefix.toLowerCase());
-  if (ref.startsWith("refs/")) return undefined;
-  return `'${key}:${ref}' is not a ref GitHub issues: it writes full refs (${key}:refs/heads/${ref} for a branch, ${key}:refs/tags/${ref} for a tag)`;
+  if (prefix !== undefined) return undefined;
+  if (ref.startsWith("refs/")) return `'${key}:${ref}' is not a ref GitHub issues: its refs start refs/heads/, refs/tags/ or refs/pull/`;
+  const name = ref.replace(/^\/+/, "");
+  if (name !== ref && /^refs\/(?:heads|tags|pull)\//.test(name)) return `'${key}:${ref}' starts with '/': GitHub writes ${key}:${name}, so this matches no token`;
+  return `'${key}:${ref}' is not a ref GitHub issues: it writes full refs (${key}:refs/heads/${name} for a branch, ${key}:refs/tags/${name} for a tag)`;
+}
+
+/** GitHub owner names are letters, digits and '-' ('_' in managed users' names); repository names add '.'. */
+const OWNER_NAME = /^[A-Za-z0-9_-]+$/;
+const REPO_NAME = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Why `owner/repo` (wildcards allowed, as in a `matches` pattern) names no GitHub repository: a
+ * space, a regular-expression `(a|b)` or any other character GitHub names cannot hold.
+ */
+export function repositoryNameProblem(ownerAndRepo: string): string | undefined {
+  const [owner, repo] = ownerAndRepo.split("/").map((p) => p.replace(/@\d+$/, "").replace(/[*?]/g, ""));
+  const bad = [owner, repo].find((p) => p !== undefined && p !== "" && !(p === owner ? OWNER_NAME : REPO_NAME).test(p));
+  if (bad === undefined) return undefined;
+  const regex = /[()|[\]^$\\+]/.test(bad) ? " (Entra's matches takes only * and ?, not regular expressions)" : "";
+  return `'${ownerAndRepo}' is not a GitHub owner/repository name: '${bad}' has a character GitHub names cannot hold${regex}: matches no token`;
 }
 
 /**
@@ -176,6 +195,7 @@ function readClaim(out: GitHubSubject, key: string, value: string, note: (p: str
       const ownerName = owner ? owner[1]! : parts[0]!;
       const repoName = repo ? repo[1]! : parts[1]!;
       if (ownerName === "" || repoName === "") note(`'repo:${value}' has an empty owner or repository name: matches no token`);
+      else note(repositoryNameProblem(`${ownerName}/${repoName}`));
       if (owner && repo) {
         out.immutable = true;
         out.repositoryOwnerId = owner[2]!;

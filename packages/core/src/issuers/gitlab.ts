@@ -4,7 +4,8 @@
  * `claim:value` and joined with `:`, `project_path` first: `project_path:G/P:ref_type:branch:ref:main`.
  * The other accepted orders are `project_path,ref,ref_type`, `project_path,ref` and
  * `project_path,ref_type` (gitlab-org/gitlab issue 477260; docs.gitlab.com ci/secrets/id_token_authentication).
- * `ref` is the bare branch or tag name, `ref_type` is `branch` or `tag`.
+ * `ref` is the bare branch or tag name (GitLab refuses names starting `refs/heads/`, `refs/tags/`,
+ * `refs/remotes/`), `ref_type` is `branch` or `tag`.
  */
 import { keywordCaseProblem, literalWildcardProblem } from "./platform.ts";
 import type { GitLabSubject } from "./types.ts";
@@ -53,6 +54,8 @@ export function readGitLabSubject(subject: string): GitLabSubjectReading {
       if (value !== "branch" && value !== "tag") note(value.toLowerCase() === "branch" || value.toLowerCase() === "tag" ? keywordCaseProblem(value, value.toLowerCase()) : `ref_type '${value}' is not one GitLab issues (branch or tag): matches no token`);
     } else {
       out.ref = value;
+      // GitLab's ref is the bare name, and GitLab refuses branch and tag names that start like a full ref.
+      if (/^refs\/(?:heads|tags|remotes)\//.test(value)) note(`'ref:${value}' is a full ref, but GitLab's ref claim is the bare branch or tag name (ref:${value.replace(/^refs\/[a-z]+\//, "")}): matches no token`);
     }
   }
   return problem === undefined ? { subject: out } : { subject: out, problem };

@@ -111,8 +111,15 @@ export function issuerProblem(platform: Platform, issuer: string): string | unde
       const canonical = TERRAFORM_CLOUD_ISSUERS.find((i) => loose(i) === loose(issuer));
       return canonical && issuer !== canonical ? nearMiss(canonical) : undefined;
     }
-    case "azure-devops":
-      return /vstoken/.test(loose(issuer)) && !ADO_ISSUER.test(issuer) && ADO_ISSUER.test(`https://${loose(issuer)}`) ? nearMiss(`https://${loose(issuer)}`) : undefined;
+    case "azure-devops": {
+      if (ADO_ISSUER.test(issuer) || !/vstoken/.test(loose(issuer))) return undefined;
+      if (ADO_ISSUER.test(`https://${loose(issuer)}`)) return nearMiss(`https://${loose(issuer)}`);
+      // People put the organisation's name where its ID goes (vstoken.dev.azure.com/contoso).
+      const path = /^(?:[a-z]+:\/\/)?vstoken\.dev\.azure\.com\/([^/]+)\/*$/i.exec(issuer.trim())?.[1];
+      return path !== undefined
+        ? `issuer names organisation '${path}', but Azure DevOps issuers end in the organisation's ID (https://vstoken.dev.azure.com/<organization id>): matches no token`
+        : undefined;
+    }
     default:
       return undefined;
   }

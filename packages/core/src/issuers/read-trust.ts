@@ -6,7 +6,7 @@
 import { readClaimsExpression } from "../graph/claims-expression.ts";
 import type { FederatedCredential } from "../model/inventory.ts";
 import { azureDevOpsWorkload, describeAzureDevOpsSubject, readAzureDevOpsSubject } from "./azure-devops.ts";
-import { describeGitHubSubject, githubWorkload, readGitHubSubject } from "./github.ts";
+import { describeGitHubSubject, githubWorkload, readGitHubSubject, repositoryNameProblem } from "./github.ts";
 import { describeGitLabSubject, readGitLabSubject } from "./gitlab.ts";
 import { describeKubernetesSubject, readKubernetesSubject } from "./kubernetes.ts";
 import { issuerProblem, keywordCaseProblem, platformName, platformOf, TERRAFORM_CLOUD_ISSUERS } from "./platform.ts";
@@ -94,9 +94,18 @@ function readPattern(issuer: string, pattern: string): WorkloadTrust {
   const base = { platform, platformName: platformName(platform, issuer), expression: true, wide: true };
   const keyword = KEYWORD[platform];
   const head = keyword ? pattern.slice(0, keyword.length) : "";
-  const problem = issuerProblem(platform, issuer) ?? (keyword && head !== keyword && head.toLowerCase() === keyword ? keywordCaseProblem(head, keyword) : undefined);
+  const problem =
+    issuerProblem(platform, issuer) ??
+    (keyword && head !== keyword && head.toLowerCase() === keyword ? keywordCaseProblem(head, keyword) : undefined) ??
+    (platform === "github" ? githubPatternProblem(pattern) : undefined);
   const t = { ...base, ...describePattern(platform, pattern) };
   return problem === undefined ? t : { ...t, problem };
+}
+
+/** A `repo:` pattern whose owner/repository part no GitHub name can fill (`repo:(a|b)/.*`: regex syntax, which `matches` reads literally). */
+function githubPatternProblem(pattern: string): string | undefined {
+  const s = split(pattern, "repo:");
+  return s && s.seg.includes("/") ? repositoryNameProblem(s.seg) : undefined;
 }
 
 type PatternReading = Pick<WorkloadTrust, "workload" | "label" | "github" | "gitlab" | "terraformCloud" | "kubernetes">;
@@ -112,6 +121,13 @@ function describePattern(platform: Platform, pattern: string): PatternReading {
     case "kubernetes":
       return describeKubernetesPattern(pattern) ?? generic;
     case "terraform-cloud": {
+      // Organisation, project and workspace (or Stack and deployment) spelt out: one workspace, any phase.
+      const one = /^organization:([^:*?]+):project:([^:*?]+):(?:workspace:([^:*?]+)|stack:([^:*?]+):deployment:([^:*?]+)):/i.exec(pattern);
+      if (one) {
+        const place = one[3] !== undefined ? { workspace: one[3] } : { stack: one[4]!, deployment: one[5]! };
+        const s = { organization: one[1]!, project: one[2]!, ...place };
+        return { workload: terraformCloudWorkload(s), label: `${describeTerraformCloudSubject(s)} (subject pattern '${pattern}')`, terraformCloud: s };
+      }
       const m = /^organization:([^:*?]+):/i.exec(pattern);
       return m ? { workload: `${m[1]}/*`, label: `Terraform Cloud runs of organisation '${m[1]}' whose subject matches '${pattern}'`, terraformCloud: { organization: m[1]! } } : generic;
     }

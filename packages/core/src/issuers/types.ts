@@ -64,8 +64,13 @@ export interface TerraformCloudSubject {
 export interface AzureDevOpsSubject {
   organization: string;
   project: string;
-  /** The service connection's name. */
+  /** The service connection's name; empty for a pipeline's own token (`p://…`). */
   connection: string;
+  /**
+   * Set for a pipeline's own token (`p://ORGANIZATION/PROJECT/PIPELINE`, what `System.OidcRequestUri`
+   * returns without a service connection): the pipeline's name.
+   */
+  pipeline?: string;
   /**
    * Set when the subject names the connection by ID (`/eid1/c/pub/t/…/sc/ORG_ID/CONNECTION_ID`,
    * the Entra-issued form): then `organization` and `connection` hold these IDs and `project` is empty.

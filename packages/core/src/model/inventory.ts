@@ -380,4 +380,11 @@ export interface GitHubEnvironment {
   /** Which branches may deploy: null when any branch may. */
   deploymentBranchPolicy: { protectedBranches: boolean; customBranchPolicies: boolean } | null;
   canAdminsBypass?: boolean;
+  /**
+   * The slugs of the GitHub Apps behind the environment's enabled custom deployment protection
+   * rules (`GET …/environments/{name}/deployment_protection_rules`); empty when it has none.
+   * Absent: not read (trustscope reads them only for an environment with no required reviewers and
+   * no deployment branch policy).
+   */
+  customProtectionRules?: string[];
 }

@@ -29,11 +29,7 @@ const NON_PROD_WORDS = new Set(["dev", "develop", "development", "test", "testin
 /** A name whose words say it is not production (`dev`, `staging`, `nonprod`, …), or undefined. */
 export function nameLooksNonProduction(name: string): string | undefined {
   if (nameLooksProduction(name)) return undefined;
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+  const words = wordsOf(name);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (NON_PROD_WORDS.has(w)) return w;
@@ -47,17 +43,22 @@ const PROD_WORDS = new Set(["prod", "production", "prd"]);
 const NEGATING_PREFIXES = new Set(["non", "pre", "not"]);
 export const ENVIRONMENT_TAG_KEYS = ["environment", "env", "stage", "tier"];
 
+/** A name's words, lower-cased: split on `-`, `_`, `.`, `/`, spaces and case changes. */
+function wordsOf(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
 /**
  * Default heuristic: a name is production when one of its words (split on `-`, `_`, `.`, `/`,
  * spaces and case changes) is `prod`, `production` or `prd`, not preceded by `non`/`pre`/`not`.
  * `nonprod`, `preprod`, `non-prod` and `pre-production` are therefore not production.
  */
 export function nameLooksProduction(name: string): string | undefined {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+  const words = wordsOf(name);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (PROD_WORDS.has(w) && !NEGATING_PREFIXES.has(words[i - 1] ?? "")) return w;

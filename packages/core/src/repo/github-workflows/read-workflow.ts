@@ -5,8 +5,9 @@
  * Buildkite reader: the YAML is guarded (size, nesting, aliases), anything unexpected is a
  * diagnostic at its line, and nothing throws.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair } from "yaml";
 import type { Diagnostic, EnvEntry, GitHubAzureLogin, GitHubCheckout, GitHubJob, GitHubPermissions, GitHubTrigger, GitHubValue, GitHubWorkflowFile, ShellFacts, ValueRef } from "../../model/repo.ts";
+import { diag, get, key, lineOf, pairs, scalarText } from "../yaml-nodes.ts";
 import { emptyShellFacts } from "../script-facts.ts";
 import { MAX_YAML_NESTING, yamlErrorReason, yamlTooDeepAt } from "../../util/yaml-guard.ts";
 import { resolveAliases } from "../pipeline/yaml-aliases.ts";
@@ -25,34 +26,6 @@ interface Ctx {
 /** Appends every list of `from` to `to`'s (facts keep their own lines). */
 function mergeFacts(to: ShellFacts, from: ShellFacts): void {
   for (const key of Object.keys(to) as (keyof ShellFacts)[]) (to[key] as unknown[]).push(...(from[key] as unknown[]));
-}
-
-function lineOf(ctx: Ctx, node: unknown): number {
-  const range = (node as Node | null)?.range;
-  return range ? ctx.lines.linePos(range[0]).line : 1;
-}
-
-function diag(ctx: Ctx, node: unknown, message: string): void {
-  ctx.diagnostics.push({ file: ctx.file, line: lineOf(ctx, node), message });
-}
-
-function scalarText(node: unknown): string | undefined {
-  if (!isScalar(node)) return undefined;
-  const v = node.value;
-  return v === null || v === undefined ? undefined : String(v);
-}
-
-function pairs(node: unknown): Pair[] {
-  return isMap(node) ? (node as YAMLMap).items : [];
-}
-
-function key(p: Pair): string {
-  return isScalar(p.key) ? String(p.key.value) : "";
-}
-
-function get(node: unknown, name: string): Node | undefined {
-  const p = pairs(node).find((x) => key(x) === name);
-  return (p?.value as Node | undefined) ?? undefined;
 }
 
 function keyNode(node: unknown, name: string): unknown {

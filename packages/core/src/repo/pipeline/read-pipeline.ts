@@ -3,8 +3,9 @@
  * agents queue, if, branches, block steps, plugins, artifact paths and secrets. Every shape the
  * pipeline schema allows is accepted; anything else is a diagnostic at its line, never a crash.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import type { Diagnostic, EnvEntry, PipelineFile, PipelineStep } from "../../model/repo.ts";
+import { diag, get, key, lineOf, pairs, scalarText } from "../yaml-nodes.ts";
 import { MAX_YAML_NESTING, yamlErrorReason, yamlTooDeepAt } from "../../util/yaml-guard.ts";
 import { resolveAliases } from "./yaml-aliases.ts";
 
@@ -18,38 +19,10 @@ interface Ctx {
 
 const STEP_TYPES = ["command", "commands", "script", "block", "input", "wait", "waiter", "trigger", "group"] as const;
 
-function lineOf(ctx: Ctx, node: unknown): number {
-  const range = (node as Node | null)?.range;
-  return range ? ctx.lines.linePos(range[0]).line : 1;
-}
-
 /** `{ fromAnchor: line }` for a node copied from an anchor, else nothing. */
 function anchored(ctx: Ctx, node: unknown): { fromAnchor?: number } {
   const at = typeof node === "object" && node !== null ? ctx.origins?.get(node) : undefined;
   return at === undefined ? {} : { fromAnchor: ctx.lines.linePos(at).line };
-}
-
-function diag(ctx: Ctx, node: unknown, message: string): void {
-  ctx.diagnostics.push({ file: ctx.file, line: lineOf(ctx, node), message });
-}
-
-function scalarText(node: unknown): string | undefined {
-  if (!isScalar(node)) return undefined;
-  const v = node.value;
-  return v === null || v === undefined ? undefined : String(v);
-}
-
-function pairs(node: unknown): Pair[] {
-  return isMap(node) ? (node as YAMLMap).items : [];
-}
-
-function key(p: Pair): string {
-  return isScalar(p.key) ? String(p.key.value) : "";
-}
-
-function get(node: unknown, name: string): Node | undefined {
-  const p = pairs(node).find((x) => key(x) === name);
-  return (p?.value as Node | undefined) ?? undefined;
 }
 
 /** Absent, `~`, or a key with nothing but comments under it: YAML gives a null scalar. */
