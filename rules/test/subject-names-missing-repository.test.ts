@@ -61,3 +61,13 @@ describe("subject-names-missing-repository", () => {
     expect(scan({ subject: "Repo:acme/old-app:ref:refs/heads/main" })).toEqual([]);
   });
 });
+
+describe("subject-names-missing-repository and another GitHub", () => {
+  it("does not judge a GitHub Enterprise Server credential by github.com's 404", () => {
+    const ghes = withGitHub(deployer([{ subject: SUBJECT, issuer: "https://github.example.com/_services/token" }]), { repositories: [], missingRepositories: ["acme/old-app"] });
+    expect(run(subjectNamesMissingRepository, ghes.build())).toEqual([]);
+    // Read from that server's API, the same 404 counts.
+    const read = withGitHub(deployer([{ subject: SUBJECT, issuer: "https://github.example.com/_services/token" }]), { apiUrl: "https://github.example.com/api/v3", repositories: [], missingRepositories: ["acme/old-app"] });
+    expect(run(subjectNamesMissingRepository, read.build()).map((f) => f.severity)).toEqual(["high"]);
+  });
+});

@@ -11,7 +11,7 @@ import {
   type GitHubSubject,
   type Rule,
 } from "@trustscope/core";
-import { exactGitHubSubject, exactSubject, githubRepositoryOf, matchText } from "../support/github-trust.ts";
+import { exactGitHubSubject, exactSubject, githubFor, githubRepositoryOf, matchText } from "../support/github-trust.ts";
 
 export const customisedSubjectMismatch: Rule = {
   meta: {
@@ -23,8 +23,8 @@ export const customisedSubjectMismatch: Rule = {
     tags: ["correctness", "federation", "github"],
   },
   *check({ graph }) {
-    const github = graph.inventory.github;
     for (const edge of graph.edges) {
+      const github = githubFor(graph.inventory.github, edge.credential.issuer);
       const subject = exactGitHubSubject(edge);
       const text = exactSubject(edge.credential);
       if (!subject || text === undefined) continue;

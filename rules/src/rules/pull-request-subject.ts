@@ -1,5 +1,5 @@
 import { describeIdentity, expressionBreadth, findingCredential, findingIdentity, type EnvironmentClassifier, type GitHubRepository, type Rule, type TrustEdge } from "@trustscope/core";
-import { changeReach, deadOnGitHub, githubRepositoryOf, grantEvidence, matchText, reachesManyWorkloads, wildcardExpressionBreadth } from "../support/github-trust.ts";
+import { changeReach, deadOnGitHub, githubFor, githubRepositoryOf, grantEvidence, matchText, reachesManyWorkloads, wildcardExpressionBreadth } from "../support/github-trust.ts";
 
 export const pullRequestSubject: Rule = {
   meta: {
@@ -15,7 +15,8 @@ export const pullRequestSubject: Rule = {
       const how = pullRequestMatch(edge, environments);
       if (!how) continue;
       // GitHub's answers show the subject matches no token (customised-subject-mismatch says so): it lets no pull request in.
-      if (!edge.trust.wide && edge.trust.github && deadOnGitHub(graph.inventory.github, edge.credential, edge.trust.github) !== undefined) continue;
+      const github = githubFor(graph.inventory.github, edge.credential.issuer);
+      if (!edge.trust.wide && edge.trust.github && deadOnGitHub(github, edge.credential, edge.trust.github) !== undefined) continue;
       const reach = changeReach(edge.identity, environments);
       const production = reach.productionChange.length > 0;
       // An identity that only reads (or holds nothing) is the recommended pattern for plans on pull requests.
@@ -24,7 +25,7 @@ export const pullRequestSubject: Rule = {
       const who = describeIdentity(edge.identity);
       const gh = edge.trust.github;
       const repoName = gh?.repository;
-      const repo = gh ? githubRepositoryOf(graph.inventory.github, gh) : undefined;
+      const repo = gh ? githubRepositoryOf(github, gh) : undefined;
       yield {
         severity: production ? "critical" : "medium",
         message: `${who} accepts pull-request workflows${repoName !== undefined ? ` of GitHub repository '${repoName}'` : ""} through credential '${edge.credential.name}' and can change ${production ? `production scope ${scope}` : "non-production scopes"}: move deployments to a protected GitHub environment and give pull requests a read-only identity.`,

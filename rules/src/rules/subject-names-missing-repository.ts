@@ -1,5 +1,5 @@
 import { describeIdentity, findingCredential, findingIdentity, type Rule, type Severity } from "@trustscope/core";
-import { changeReach, exactGitHubSubject, grantEvidence, matchText, type ChangeReach } from "../support/github-trust.ts";
+import { changeReach, exactGitHubSubject, githubFor, grantEvidence, matchText, type ChangeReach } from "../support/github-trust.ts";
 
 export const subjectNamesMissingRepository: Rule = {
   meta: {
@@ -17,7 +17,8 @@ export const subjectNamesMissingRepository: Rule = {
     for (const edge of graph.edges) {
       const subject = exactGitHubSubject(edge);
       const name = subject?.repository;
-      if (!subject || name === undefined) continue;
+      // 404 on one GitHub says nothing of a repository of the same name on another.
+      if (!subject || name === undefined || !githubFor(graph.inventory.github, edge.credential.issuer)) continue;
       const wasMoved = moved.has(name.toLowerCase());
       if (!wasMoved && !missing.has(name.toLowerCase())) continue;
       // What GitHub said of the name, for the message and the evidence.

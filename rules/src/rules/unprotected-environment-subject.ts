@@ -1,5 +1,5 @@
 import { describeIdentity, findingCredential, findingIdentity, listSome, type GitHubEnvironment, type Rule } from "@trustscope/core";
-import { changeReach, deadOnGitHub, exactGitHubSubject, githubRepositoryOf, grantEvidence, matchText } from "../support/github-trust.ts";
+import { changeReach, deadOnGitHub, exactGitHubSubject, githubFor, githubRepositoryOf, grantEvidence, matchText } from "../support/github-trust.ts";
 
 export const unprotectedEnvironmentSubject: Rule = {
   meta: {
@@ -14,12 +14,13 @@ export const unprotectedEnvironmentSubject: Rule = {
     for (const edge of graph.edges) {
       const subject = exactGitHubSubject(edge);
       if (subject?.context?.kind !== "environment" || subject.context.value === undefined) continue;
-      const repo = githubRepositoryOf(graph.inventory.github, subject);
+      const github = githubFor(graph.inventory.github, edge.credential.issuer);
+      const repo = githubRepositoryOf(github, subject);
       // GitHub not read for this repository (or its environments): coverage notes say so.
       if (!repo?.environments) continue;
       // Owner or repository in another case than GitHub's, or a subject of another template: no token
       // matches, whatever the environment's protection (customised-subject-mismatch says so).
-      if (deadOnGitHub(graph.inventory.github, edge.credential, subject) !== undefined) continue;
+      if (deadOnGitHub(github, edge.credential, subject) !== undefined) continue;
       const wanted = subject.context.value;
       // GitHub compares environment names case-insensitively: `Production` is `production`.
       const env = repo.environments.find((e) => e.name.toLowerCase() === wanted.toLowerCase());

@@ -1,5 +1,5 @@
 import { describeIdentity, findingCredential, findingIdentity, globMatches, listSome, parseClaimsExpression, type GitHubInventory, type Rule, type TrustEdge } from "@trustscope/core";
-import { changeReach, grantEvidence, wildcardExpressionBreadth } from "../support/github-trust.ts";
+import { changeReach, githubFor, grantEvidence, wildcardExpressionBreadth } from "../support/github-trust.ts";
 
 export const wildcardExpression: Rule = {
   meta: {
@@ -36,7 +36,7 @@ export const wildcardExpression: Rule = {
           `claims expression: ${expression.value} (language version ${expression.languageVersion})`,
           `it trusts ${trust.label}`,
           ...breadth.reasons,
-          ...listedRepositories(edge, graph.inventory.github),
+          ...listedRepositories(edge, githubFor(graph.inventory.github, credential.issuer)),
           ...grantEvidence(reach),
           ...(change ? [] : ["every production grant is read-only, so severity is high rather than critical"]),
         ],

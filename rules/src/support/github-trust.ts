@@ -8,6 +8,7 @@ import {
   describeGrant,
   effectiveClaimKeys,
   expressionBreadth,
+  githubApiServes,
   grantReach,
   productionGrants,
   readClaimsExpression,
@@ -94,6 +95,14 @@ export function exactGitHubSubject(edge: TrustEdge): GitHubSubject | undefined {
   const { trust } = edge;
   if (trust.platform !== "github" || trust.wide || trust.problem !== undefined) return undefined;
   return trust.github;
+}
+
+/**
+ * What was read of the GitHub whose tokens `issuer` signs, or undefined (not read, or another
+ * GitHub was: github.com's answers say nothing of a GitHub Enterprise Server's repositories).
+ */
+export function githubFor(github: GitHubInventory | undefined, issuer: string): GitHubInventory | undefined {
+  return github && githubApiServes(github.apiUrl, issuer) ? github : undefined;
 }
 
 /**

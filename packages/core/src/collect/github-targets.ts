@@ -4,6 +4,7 @@
  */
 import type { Inventory } from "../model/inventory.ts";
 import { readTrust } from "../issuers/read-trust.ts";
+import { githubApiServes } from "../issuers/platform.ts";
 
 export interface GitHubTargets {
   /** Organisations whose subject template and repository listing are read. */
@@ -19,7 +20,7 @@ export interface GitHubTargets {
  * with a GitHub issuer names (by `repo:` in its subject or pinned expression). The owners of the
  * repositories given are read as organisations too, for their subject template.
  */
-export function githubTargets(asked: { organizations: string[]; repositories: string[] }, inventory: Pick<Inventory, "entra" | "azure">): GitHubTargets {
+export function githubTargets(asked: { apiUrl: string; organizations: string[]; repositories: string[] }, inventory: Pick<Inventory, "entra" | "azure">): GitHubTargets {
   const orgs = new Map<string, string>();
   for (const o of asked.organizations) if (!orgs.has(o.toLowerCase())) orgs.set(o.toLowerCase(), o);
   const repos = new Map<string, string>();
@@ -36,12 +37,13 @@ export function githubTargets(asked: { organizations: string[]; repositories: st
   ];
   for (const c of credentials) {
     const trust = readTrust(c);
-    const repository = trust.platform === "github" ? trust.github?.repository : undefined;
+    // Only the repositories of the GitHub this API is: a GHES repository of the same name is another one.
+    const repository = trust.platform === "github" && githubApiServes(asked.apiUrl, c.issuer) ? trust.github?.repository : undefined;
     if (!repository || !/^[^/\s*?]+\/[^/\s*?]+$/.test(repository)) continue;
     const key = repository.toLowerCase();
     if (repos.has(key)) continue;
     if (orgs.has(key.split("/")[0]!)) repos.set(key, repository);
-    else outside.set(key, repository);
+    else if (!outside.has(key)) outside.set(key, repository);
   }
   const sorted = (m: Map<string, string>) => [...m.values()].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
   return { organizations: sorted(owners), repositories: sorted(repos), outside: sorted(outside) };

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { atLeast, severityRank, SEVERITIES, type Finding, type Severity } from "../model/finding.ts";
 import type { Coverage, CoverageNote, Inventory } from "../model/inventory.ts";
 import { buildTrustGraph, type TrustGraph } from "../graph/trust-graph.ts";
+import { githubApiServes } from "../issuers/platform.ts";
 import { EnvironmentClassifier } from "../policy/environments.ts";
 import { DEFAULT_POLICY, type Policy, type Suppression } from "../policy/policy.ts";
 import { normalizeScope } from "../azure/scope.ts";
@@ -257,9 +258,19 @@ export function evaluate(input: EvaluationInput): Evaluation {
  * report must say so rather than look as if it had been.
  */
 function unreadSourceNotes(graph: TrustGraph): CoverageNote[] {
-  if (graph.inventory.github) return [];
-  const github = graph.edges.filter((e) => e.trust.platform === "github");
+  const read = graph.inventory.github;
+  // Credentials of another GitHub than the one read (a GHES beside github.com) were not checked either.
+  const github = graph.edges.filter((e) => e.trust.platform === "github" && !(read && githubApiServes(read.apiUrl, e.credential.issuer)));
   if (github.length === 0) return [];
+  if (read) {
+    const issuers = [...new Set(github.map((e) => e.credential.issuer))].sort();
+    return [
+      {
+        source: "github",
+        message: `${github.length === 1 ? "1 credential names" : `${github.length} credentials name`} repositories of another GitHub than the one read (${read.apiUrl}): issuer ${issuers.slice(0, 3).join(", ")}${issuers.length > 3 ? ` and ${issuers.length - 3} more` : ""}; their environments and subject templates were not checked (scan that GitHub with --github-api-url).`,
+      },
+    ];
+  }
   return [
     {
       source: "github",

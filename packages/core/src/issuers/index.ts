@@ -1,6 +1,6 @@
 /** Reading federated credentials of every issuer Entra accepts tokens from (issue 20). */
 export type * from "./types.ts";
-export { platformOf, platformName, issuerProblem, GITHUB_ISSUER, GITLAB_ISSUER, TERRAFORM_CLOUD_ISSUERS } from "./platform.ts";
+export { platformOf, platformName, issuerProblem, githubApiServes, GITHUB_ISSUER, GITLAB_ISSUER, TERRAFORM_CLOUD_ISSUERS } from "./platform.ts";
 export {
   DEFAULT_CLAIM_KEYS,
   contextOf,

@@ -138,3 +138,26 @@ export function literalWildcardProblem(subject: string): string | undefined {
 export function keywordCaseProblem(found: string, expected: string): string {
   return `'${found}' is spelt '${expected}' in the tokens and Entra compares subjects case-sensitively: matches no token`;
 }
+
+/**
+ * Whether the GitHub REST API at `apiUrl` holds the repositories whose workflows' tokens `issuer`
+ * signs: github.com's API (`https://api.github.com`) those of `token.actions.githubusercontent.com`
+ * (and its `/<enterprise>` form), a GHE.com API (`https://api.<sub>.ghe.com`) those of
+ * `token.actions.<sub>.ghe.com`, a GHES API (`https://HOST/api/v3`) those of
+ * `https://HOST/_services/token`. Any other API URL (a proxy, a test server) stands for github.com.
+ * A repository name read from one GitHub says nothing about another's: a rule must not judge a
+ * credential by the wrong one.
+ */
+export function githubApiServes(apiUrl: string, issuer: string): boolean {
+  let api: URL;
+  try {
+    api = new URL(apiUrl);
+  } catch {
+    return false;
+  }
+  const ghes = /^\/api\/v3\/?$/.test(api.pathname) && api.hostname !== "api.github.com";
+  if (ghes) return issuer === `https://${api.host}/_services/token`;
+  const gheCom = /^api\.([a-z0-9-]+)\.ghe\.com$/.exec(api.hostname);
+  if (gheCom) return new RegExp(`^https://token\\.actions\\.${gheCom[1]}\\.ghe\\.com(?:/${SLUG})?$`).test(issuer);
+  return issuer === GITHUB_ISSUER || GITHUB_ENTERPRISE_ISSUER.test(issuer);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { issuerProblem, platformName, platformOf } from "../../src/issuers/platform.ts";
+import { githubApiServes, issuerProblem, platformName, platformOf } from "../../src/issuers/platform.ts";
 
 describe("platformOf", () => {
   it.each([
@@ -58,5 +58,24 @@ describe("platformName", () => {
     expect(platformName("terraform-cloud", "")).toBe("Terraform Cloud");
     expect(platformName("unknown", "https://idp.example.com/oidc")).toBe("idp.example.com");
     expect(platformName("unknown", "not a url")).toBe("not a url");
+  });
+});
+
+describe("githubApiServes: which GitHub's API holds a credential's repositories", () => {
+  it.each([
+    ["https://api.github.com", "https://token.actions.githubusercontent.com", true],
+    ["https://api.github.com", "https://token.actions.githubusercontent.com/acme-enterprise", true],
+    ["https://api.github.com", "https://github.example.com/_services/token", false],
+    ["https://github.example.com/api/v3", "https://github.example.com/_services/token", true],
+    ["https://github.example.com/api/v3", "https://token.actions.githubusercontent.com", false],
+    ["https://github.example.com/api/v3", "https://other.example.com/_services/token", false],
+    ["https://api.octocorp.ghe.com", "https://token.actions.octocorp.ghe.com", true],
+    ["https://api.octocorp.ghe.com", "https://token.actions.githubusercontent.com", false],
+    // A proxy or the emulator stands for github.com.
+    ["https://127.0.0.1:8443", "https://token.actions.githubusercontent.com", true],
+    ["https://127.0.0.1:8443", "https://github.example.com/_services/token", false],
+    ["not a url", "https://token.actions.githubusercontent.com", false],
+  ])("%s serves %s: %s", (api, issuer, expected) => {
+    expect(githubApiServes(api, issuer)).toBe(expected);
   });
 });
