@@ -75,3 +75,9 @@ describe("azure-login-on-untrusted-trigger", () => {
     expect(run({ [FILE]: wf("pull_request_target", PR_HEAD + "      - run: npm test\n") })).toEqual([]);
   });
 });
+
+describe("azure-login-on-untrusted-trigger on issue and discussion events", () => {
+  it.each(["issues", "discussion", "discussion_comment"])("fires on %s, which anyone who can open an issue or discussion starts", (event) => {
+    expect(run({ [FILE]: wf(event, LOGIN) }).map((f) => f.severity)).toEqual(["high"]);
+  });
+});

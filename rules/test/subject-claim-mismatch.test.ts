@@ -88,6 +88,8 @@ describe("subject-claim-mismatch: GitHub Actions", () => {
     const findings = run(files, inventory([fic("repo:acme/app:ref:refs/heads/main")]), { remote: REMOTE });
     expect(findings).toHaveLength(1);
     expect(findings[0]!.message).toContain("audience api://custom");
+    // Entra names the audience, not the subject, in this case.
+    expect(findings[0]!.message).toContain("AADSTS700212");
   });
 
   it("resolves a client ID through env, and uses the default branch GitHub's data gives", () => {
@@ -108,5 +110,11 @@ describe("subject-claim-mismatch: GitHub Actions", () => {
     expect(run({ ".github/workflows/a.yml": noPermission }, none, { remote: REMOTE })).toEqual([]);
     const custom = inventory([fic("repository_owner_id:1:repository_id:2")]);
     expect(run({ ".github/workflows/a.yml": workflow("  push:", "    environment: prod\n") }, custom, { remote: REMOTE })).toEqual([]);
+    // The repository follows its organisation's template, which was not read (no Administration permission): not judged.
+    const followsOrg: Inventory["github"] = { apiUrl: "https://api.github.com", organizations: [], repositories: [{ fullName: "acme/app", id: 1, owner: { login: "acme", id: 2 }, private: false, oidcSubject: { useDefault: false } }] };
+    expect(run({ ".github/workflows/a.yml": workflow("  push:", "    environment: prod\n") }, inventory([fic("repo:acme/app:pull_request")], followsOrg), { remote: REMOTE })).toEqual([]);
+    // Read, and the organisation uses GitHub's default: judged.
+    const orgDefault: Inventory["github"] = { ...followsOrg, organizations: [{ login: "acme", oidcSubjectClaimKeys: null }] };
+    expect(run({ ".github/workflows/a.yml": workflow("  push:", "    environment: prod\n") }, inventory([fic("repo:acme/app:pull_request")], orgDefault), { remote: REMOTE })).toHaveLength(1);
   });
 });

@@ -22,11 +22,20 @@ describe("wildcard-expression", () => {
 
   it("names the repositories GitHub listed that the expression accepts, when GitHub was read", () => {
     const b = withGitHub(deployer([{ expression: "claims['sub'] matches 'repo:contoso/*:ref:refs/heads/main'" }]), {
-      repositories: [repository("contoso/app"), repository("contoso/lib", { defaultBranch: "trunk" }), repository("contoso/site"), repository("fabrikam/app")],
+      repositories: [
+        repository("contoso/app", { oidcSubject: { useDefault: true } }),
+        repository("contoso/lib", { defaultBranch: "trunk", oidcSubject: { useDefault: true } }),
+        repository("contoso/site"),
+        repository("contoso/custom", { oidcSubject: { useDefault: false, includeClaimKeys: ["repository_id", "context"] } }),
+        repository("contoso/new", { oidcSubject: { useDefault: true, useImmutableSubject: true } }),
+        repository("fabrikam/app"),
+      ],
     });
     const [f] = run(wildcardExpression, b.build());
-    // contoso/lib deploys from trunk, which the pattern does not accept; fabrikam is another owner.
-    expect(f!.evidence).toContain("of the 4 repositories GitHub listed, 2 have workflows it accepts (on their default branch or pull requests): contoso/app, contoso/site");
+    // contoso/lib deploys from trunk, which the pattern does not accept; fabrikam is another owner;
+    // contoso/custom and contoso/new get subjects in another form; contoso/site's template was not read.
+    expect(f!.evidence).toContain("of the 6 repositories GitHub listed, 1 has workflows it accepts (on their default branch or pull requests): contoso/app");
+    expect(f!.evidence).toContain("1 more listed repository would (their subject templates were not read; GitHub's default assumed): contoso/site");
     // Without GitHub's listing, nothing is claimed about which repositories.
     expect(run(wildcardExpression, deployer([{ expression: ORG_WIDE }]).build())[0]!.evidence.some((e) => /GitHub listed/.test(e))).toBe(false);
   });

@@ -147,7 +147,7 @@ describe("trustscope explain-access", () => {
       kind: string;
       scope: string;
       production: { production: boolean };
-      reaches: { relation: string; partial: boolean; identity: { displayName: string }; grant: { role: string; readOnly: boolean }; pipelines: { slug: string }[] }[];
+      reaches: { relation: string; partial: boolean; identity: { displayName: string }; grant: { role: string; readOnly: boolean }; pipelines: { slug: string }[]; otherWorkloads: { platform: string; workload: string }[] }[];
     };
     expect(j).toMatchObject({ schemaVersion: 1, kind: "scope" });
     expect(j.scope).toBe("/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333");
@@ -159,9 +159,14 @@ describe("trustscope explain-access", () => {
       "above platform-tools Reader",
       "below app-platform-deployer Contributor",
       "below app-platform-deployer User Access Administrator",
+      // Reached by GitHub Actions workloads only: no pipeline, but a way in all the same.
+      "below web-storefront-deployer Website Contributor",
     ]);
-    expect(j.reaches.filter((x) => x.partial).map((x) => x.relation)).toEqual(["below", "below"]);
+    expect(j.reaches.filter((x) => x.partial).map((x) => x.relation)).toEqual(["below", "below", "below"]);
     expect(j.reaches[0]!.pipelines.map((p) => p.slug)).toEqual(["landing-zone-prod"]);
+    const github = j.reaches.at(-1)!;
+    expect(github.pipelines).toEqual([]);
+    expect(github.otherWorkloads.map((w) => `${w.platform} ${w.workload}`)).toContain("github acme/web-storefront");
   });
 
   it("shows the findings inside a management group, on its subscriptions included", () => {

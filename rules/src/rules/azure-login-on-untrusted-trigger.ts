@@ -9,6 +9,10 @@ const UNTRUSTED: Record<string, string> = {
   pull_request_target: "a pull request, from any fork",
   workflow_run: "the run of another workflow, which a fork's pull request can start",
   issue_comment: "a comment, from anyone who can comment",
+  // Anyone who can open an issue or a discussion (on a public repository: anyone) starts these too.
+  issues: "an issue, from anyone who can open one",
+  discussion: "a discussion, from anyone who can start one",
+  discussion_comment: "a discussion comment, from anyone who can comment",
 };
 
 /** The jobs of a reusable workflow in this repository that a job calls (`uses: ./.github/workflows/x.yml`). */
@@ -25,7 +29,7 @@ export const azureLoginOnUntrustedTrigger: Rule = {
     title: "A GitHub workflow that outsiders can trigger logs in to Azure",
     defaultSeverity: "high",
     description:
-      "pull_request_target, workflow_run and issue_comment workflows run in the base repository's trusted context: they can request an OIDC token with the repository's own subject (ref:refs/heads/<default branch>, or the job's environment), yet an outsider decides when they run and what the event carries. A job there that logs in to Azure hands that identity to whatever the job runs; when it checks out or runs the pull request's code (a 'pwn request'), to the pull request's author.",
+      "pull_request_target, workflow_run, issue_comment, issues and discussion workflows run in the base repository's trusted context: they can request an OIDC token with the repository's own subject (ref:refs/heads/<default branch>, or the job's environment), yet an outsider decides when they run and what the event carries. A job there that logs in to Azure hands that identity to whatever the job runs; when it checks out or runs the pull request's code (a 'pwn request'), to the pull request's author.",
     tags: ["security", "github-actions", "federation", "pull-requests"],
   },
   *check({ repo, graph }): Generator<RuleResult> {

@@ -33,7 +33,7 @@ export const clientSecretOnFederatedApp: Rule = {
           ...(expired > 0 ? [`${expired} expired secret(s) are also listed`] : []),
           `federated credential(s): ${identity.credentials.map((e) => e.credential.name).join(", ")}`,
         ],
-        remediation: `Remove the secrets once no pipeline uses them: az ad app credential delete --id ${app.appId} --key-id <keyId>. Search pipelines for AZURE_CLIENT_SECRET and 'az login --password' first.`,
+        remediation: `Remove the secrets once nothing uses them: az ad app credential delete --id ${app.appId} --key-id <keyId>. Search pipelines, workflows and their secrets for AZURE_CLIENT_SECRET, 'az login --password' and 'azd auth login --client-secret' first.`,
         // One finding per app: rotating a secret must not turn it into a new problem.
         key: [identity.key],
         anchor: `${identity.anchor}/passwordCredentials`,

@@ -48,7 +48,7 @@ export const dormantPrivilegedIdentity: Rule = {
           ...otherIssuerEvidence(identity),
         ],
         remediation:
-          "Remove the role assignments (az role assignment delete --assignee <client ID> --role <role> --scope <scope>). If the pipeline that used the identity is gone, delete the federated credential as well (az ad app federated-credential delete). If it runs rarely (a yearly disaster-recovery job), give it the role only for the run, through a just-in-time process, rather than standing access.",
+          "Remove the role assignments (az role assignment delete --assignee <client ID> --role <role> --scope <scope>). If the pipeline or workflow that used the identity is gone, delete the federated credential as well (az ad app federated-credential delete). If it runs rarely (a yearly disaster-recovery job), give it the role only for the run, through a just-in-time process, rather than standing access.",
         key: [identity.key],
         anchor: identity.anchor,
       };

@@ -1,6 +1,7 @@
 import {
   at,
   describeIdentity,
+  effectiveClaimKeys,
   findingIdentity,
   githubIssuerFor,
   githubJobSubjects,
@@ -129,14 +130,20 @@ function accepts(c: FederatedCredential, expected: ExpectedGitHubSubject, fix: (
   return expected.pattern ? globMatches(expected.subject, subject) : subject === expected.subject;
 }
 
-/** The subject template is not GitHub's default (then the subjects computed here are not the token's). */
+/**
+ * Why the subjects computed here (GitHub's default template, names not IDs) may not be the token's:
+ * a customised template, one that follows an organisation template that was not read, or the
+ * immutable form. Undefined when GitHub's answers say the default applies, or were not read.
+ */
 function customTemplate(inventory: Inventory, repository: string): string | undefined {
   const gh = inventory.github?.repositories.find((r) => r.fullName.toLowerCase() === repository.toLowerCase());
-  const o = gh?.oidcSubject;
-  if (!o || o.useDefault) return undefined;
-  if (o.includeClaimKeys) return `repository ${gh.fullName} has its own OIDC subject template (${o.includeClaimKeys.join(", ")})`;
+  if (!gh?.oidcSubject) return undefined;
   const org = inventory.github?.organizations.find((x) => x.login.toLowerCase() === gh.owner.login.toLowerCase());
-  return org?.oidcSubjectClaimKeys ? `organisation ${org.login} has its own OIDC subject template (${org.oidcSubjectClaimKeys.join(", ")})` : undefined;
+  const keys = effectiveClaimKeys(gh, org);
+  if (keys === undefined) return `repository ${gh.fullName} follows its organisation's OIDC subject template, which was not read`;
+  if (keys.join(",") !== "repo,context") return `repository ${gh.fullName} gets subjects from a customised template (${keys.join(", ")})`;
+  if (gh.oidcSubject.useImmutableSubject) return `repository ${gh.fullName} uses immutable subjects (owner@ID/repo@ID)`;
+  return undefined;
 }
 
 function* githubMismatches(repo: RepoAnalysis, graph: TrustGraph): Generator<RuleResult> {
@@ -174,7 +181,8 @@ function* githubMismatches(repo: RepoAnalysis, graph: TrustGraph): Generator<Rul
         if (subjects.some((x) => withAudience.some((e) => accepts(e.credential, x, fix)))) continue;
         const subjectOk = subjects.some((x) => fics.some((e) => accepts(e.credential, x, fix)));
         const caseOnly = !subjectOk && subjects.some((x) => !x.pattern && fics.some((e) => !e.credential.claimsMatchingExpression && e.credential.subject.toLowerCase() === x.subject.toLowerCase()));
-        const code = caseOnly ? "AADSTS7002138 (the subject matches only without case)" : "AADSTS700213";
+        // Entra's code names what did not match: the issuer (no credential of it), the audience, or the subject.
+        const code = fics.length === 0 ? "AADSTS700211" : subjectOk ? "AADSTS700212" : caseOnly ? "AADSTS7002138 (the subject matches only without case)" : "AADSTS700213";
         const shown = subjects.map((x) => x.subject);
         yield {
           message: `Job '${job.id}' at ${at(login)} logs in as ${describeIdentity(identity)} with a token whose subject would be ${listSome(shown.map((x) => `'${x}'`), 3)}; no federated credential of it accepts ${subjectOk ? `audience ${audience}` : "that subject"}, so the login fails with ${code}.`,

@@ -4,7 +4,7 @@ import { changeReach, exactGitHubSubject, githubFor, grantEvidence, matchText, t
 export const subjectNamesMissingRepository: Rule = {
   meta: {
     id: "subject-names-missing-repository",
-    title: "A GitHub credential names a repository that does not exist",
+    title: "A GitHub credential names a repository GitHub does not return (deleted, renamed or moved)",
     defaultSeverity: "high",
     description:
       "A federated credential names a GitHub repository by owner and name, and GitHub answered 404 for it (the repository was deleted, or never existed) or redirected it (it was renamed or transferred, and its tokens now carry the new name). Whoever creates a repository with that name (an organisation member, or anyone at all when the owner's name is free) gets tokens with exactly that subject and can log in as the identity (repojacking). A subject that also pins repository_id cannot be claimed this way: a new repository gets a new ID.",

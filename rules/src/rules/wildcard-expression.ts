@@ -1,4 +1,4 @@
-import { describeIdentity, findingCredential, findingIdentity, globMatches, listSome, parseClaimsExpression, type GitHubInventory, type Rule, type TrustEdge } from "@trustscope/core";
+import { describeIdentity, effectiveClaimKeys, findingCredential, findingIdentity, globMatches, listSome, parseClaimsExpression, type GitHubInventory, type Rule, type TrustEdge } from "@trustscope/core";
 import { changeReach, githubFor, grantEvidence, wildcardExpressionBreadth } from "../support/github-trust.ts";
 
 export const wildcardExpression: Rule = {
@@ -51,7 +51,9 @@ export const wildcardExpression: Rule = {
 
 /**
  * The repositories GitHub listed whose workflows the expression accepts (on their default branch,
- * or their pull requests): what "more than one repository" is, as far as the listing shows.
+ * or their pull requests): what "more than one repository" is, as far as the listing shows. A
+ * repository whose subjects GitHub builds from another template (or in the immutable form) is not
+ * counted; one whose template was not read is counted apart, as accepting under GitHub's default.
  */
 function listedRepositories(edge: TrustEdge, github: GitHubInventory | undefined): string[] {
   if (edge.trust.platform !== "github" || !github || github.repositories.length === 0) return [];
@@ -59,11 +61,20 @@ function listedRepositories(edge: TrustEdge, github: GitHubInventory | undefined
   const sub = clauses?.filter((c) => c.claim === "sub");
   if (!sub || sub.length === 0) return [];
   const accepts = (subject: string) => sub.every((c) => (c.operator === "eq" ? c.value === subject : globMatches(c.value, subject)));
-  const matched = github.repositories
-    .filter((r) => accepts(`repo:${r.fullName}:ref:refs/heads/${r.defaultBranch ?? "main"}`) || accepts(`repo:${r.fullName}:pull_request`))
-    .map((r) => r.fullName);
-  if (matched.length === 0) return [];
-  return [`of the ${github.repositories.length} repositories GitHub listed, ${matched.length} have workflows it accepts (on their default branch or pull requests): ${listSome(matched, 8)}`];
+  const known: string[] = [];
+  const assumed: string[] = [];
+  for (const r of github.repositories) {
+    const org = github.organizations.find((o) => o.login.toLowerCase() === r.owner.login.toLowerCase());
+    const keys = effectiveClaimKeys(r, org);
+    const isDefault = keys !== undefined && keys.length === 2 && keys[0] === "repo" && keys[1] === "context";
+    if ((keys !== undefined && !isDefault) || r.oidcSubject?.useImmutableSubject === true) continue;
+    if (!accepts(`repo:${r.fullName}:ref:refs/heads/${r.defaultBranch ?? "main"}`) && !accepts(`repo:${r.fullName}:pull_request`)) continue;
+    (keys === undefined ? assumed : known).push(r.fullName);
+  }
+  const lines: string[] = [];
+  if (known.length > 0) lines.push(`of the ${github.repositories.length} repositories GitHub listed, ${known.length} ${known.length === 1 ? "has" : "have"} workflows it accepts (on their default branch or pull requests): ${listSome(known, 8)}`);
+  if (assumed.length > 0) lines.push(`${assumed.length} more listed ${assumed.length === 1 ? "repository would" : "repositories would"} (their subject templates were not read; GitHub's default assumed): ${listSome(assumed, 8)}`);
+  return lines;
 }
 
 /** `a, b and c`. */

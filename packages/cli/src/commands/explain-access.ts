@@ -225,8 +225,9 @@ function scopeText(graph: TrustGraph, r: ScopeBlastRadius): string[] {
     return lines;
   }
   const pipelines = new Set(r.reaches.flatMap((x) => x.pipelines.map((p) => p.pipeline.uuid)));
+  const workloads = new Set(r.reaches.flatMap((x) => x.otherWorkloads.map((e) => `${e.trust.platform}\u0000${e.trust.workload}`)));
   const identities = new Set(r.reaches.map((x) => x.identity));
-  lines.push(`${plural(pipelines.size, "pipeline")} can reach it through ${plural(identities.size, "identity", "identities")}:`);
+  lines.push(`${plural(pipelines.size, "pipeline")}${workloads.size ? ` and ${plural(workloads.size, "workload")} of other issuers` : ""} can reach it through ${plural(identities.size, "identity", "identities")}:`);
   for (const x of r.reaches) {
     const where = x.relation === "at" ? "at this scope" : `at ${describeScope(graph, x.grant.scope)} (${x.grant.scope})${RELATION_TEXT[x.relation]}`;
     lines.push(
@@ -234,6 +235,7 @@ function scopeText(graph: TrustGraph, r: ScopeBlastRadius): string[] {
       `${describeIdentity(x.identity)}: ${x.grant.roleName} ${where}${heldHow(x.grant.grant)}`,
       `  ${x.grant.readOnly ? "read-only" : "can change things"}: ${x.grant.allows}`,
       ...pipelinesByCredential(x.pipelines).map(([name, slugs]) => `  pipelines through credential '${name}': ${listSome(slugs, MAX_PIPELINES)}`),
+      ...x.otherWorkloads.map((e) => `  ${e.trust.platformName} through credential '${e.credential.name}': ${e.trust.label}`),
     );
   }
   return lines;
@@ -316,6 +318,7 @@ function radiusJson(graph: TrustGraph, r: BlastRadius) {
       identity: findingIdentity(x.identity),
       grant: grantJson(graph, x.grant),
       pipelines: x.pipelines.map(pipelineJson),
+      otherWorkloads: x.otherWorkloads.map((e) => ({ platform: e.trust.platform, workload: e.trust.workload, credential: e.credential.name, trusts: e.trust.label })),
     })),
   };
 }

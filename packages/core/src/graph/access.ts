@@ -12,7 +12,7 @@ import { managementGroupName, normalizeScope, scopeKind, subscriptionOf } from "
 import type { BuildkitePipeline, RoleDefinition, RolePermission } from "../model/inventory.ts";
 import type { EnvironmentClassifier } from "../policy/environments.ts";
 import { pipelinesReaching, type Identity, type PipelineReach, type TrustEdge, type TrustGraph } from "./trust-graph.ts";
-import { listSome } from "./queries.ts";
+import { listSome, otherIssuerEdges } from "./queries.ts";
 import { compareText } from "./compare.ts";
 
 /** An identity a pipeline can log in as, with every credential that lets it. */
@@ -203,6 +203,8 @@ export interface ScopeReach {
    */
   relation: ScopeRelation;
   pipelines: PipelineReach[];
+  /** The identity's credentials of other issuers (GitHub, a cluster, …) that can match a token: their workloads reach the scope too. */
+  otherWorkloads: TrustEdge[];
 }
 
 export interface ScopeBlastRadius {
@@ -246,9 +248,9 @@ export function identityBlastRadius(graph: TrustGraph, environments: Environment
 const RELATION_ORDER: Record<ScopeRelation, number> = { at: 0, above: 1, below: 2 };
 
 /**
- * Which pipelines can reach `scope`: through grants at the scope, at scopes above it (full
- * reach), and at scopes inside it (partial reach, marked `below`). Identities no pipeline can log
- * in as are left out. Linear in the grants of the identities that have Buildkite credentials.
+ * Which pipelines and other issuers' workloads can reach `scope`: through grants at the scope, at
+ * scopes above it (full reach), and at scopes inside it (partial reach, marked `below`). Identities
+ * nothing can log in as are left out. Linear in the grants of the federated identities.
  */
 export function scopeBlastRadius(graph: TrustGraph, environments: EnvironmentClassifier, scope: string): ScopeBlastRadius {
   const target = normalizeScope(scope);
@@ -257,13 +259,17 @@ export function scopeBlastRadius(graph: TrustGraph, environments: EnvironmentCla
   for (const identity of graph.identities) {
     if (identity.credentials.length === 0 || identity.grants.length === 0) continue;
     let pipelines: PipelineReach[] | undefined;
+    let otherWorkloads: TrustEdge[] = [];
     for (const grant of identity.grants) {
       const at = normalizeScope(grant.assignment.scope);
       const relation: ScopeRelation | undefined = at === target ? "at" : tree.covers(at, target) ? "above" : tree.covers(target, at) ? "below" : undefined;
       if (!relation) continue;
-      pipelines ??= pipelinesReaching(identity);
-      if (pipelines.length === 0) break;
-      reaches.push({ identity, grant: grantReach(grant, environments), relation, pipelines });
+      if (!pipelines) {
+        pipelines = pipelinesReaching(identity);
+        otherWorkloads = otherIssuerEdges(identity);
+      }
+      if (pipelines.length === 0 && otherWorkloads.length === 0) break;
+      reaches.push({ identity, grant: grantReach(grant, environments), relation, pipelines, otherWorkloads });
     }
   }
   reaches.sort((a, b) => RELATION_ORDER[a.relation] - RELATION_ORDER[b.relation] || compareText(a.identity.displayName, b.identity.displayName) || compareText(a.identity.key, b.identity.key));

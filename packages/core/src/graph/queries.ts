@@ -45,9 +45,12 @@ export function federatedIdentities(graph: TrustGraph): Identity[] {
   return graph.identities.filter((i) => i.credentials.length > 0);
 }
 
-/** The identity's credentials of issuers other than Buildkite's (and its near misses). */
+/**
+ * The identity's credentials of issuers other than Buildkite's (and its near misses) that can
+ * match a token: one whose subject the platform never issues (`trust.problem`) lets nobody in.
+ */
 export function otherIssuerEdges(identity: Identity): TrustEdge[] {
-  return identity.credentials.filter((e) => e.trust.platform !== "buildkite");
+  return identity.credentials.filter((e) => e.trust.platform !== "buildkite" && e.trust.problem === undefined);
 }
 
 /**

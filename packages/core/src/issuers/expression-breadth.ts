@@ -49,6 +49,9 @@ export function expressionBreadth(credential: FederatedCredential): ExpressionBr
   return { ...b, reasons: [...b.reasons, ...others] };
 }
 
+/** The claim keys a customised GitHub subject template starts with (lower case, as GitHub writes them). */
+const CUSTOM_TEMPLATE_START = /^(?:repository_owner_id|repository_owner|repository_id|repository_visibility|job_workflow_ref|context|environment|ref|ref_type|workflow|actor|actor_id|event_name|enterprise|enterprise_id|head_ref|base_ref|runner_environment|repo_property_[a-z0-9_]+):/;
+
 const all = (accepts: (s: string) => boolean, make: (name: string) => string) => PROBES.every((p) => accepts(make(p)));
 
 /** `KEY:SEGMENT(:…)`: the value after `key:` up to the next `:`, with its wildcards (undefined when the pattern starts otherwise). */
@@ -71,6 +74,27 @@ function breadthOn(platform: Platform, subs: ClaimsClause[], accepts: (s: string
   switch (platform) {
     case "github": {
       const seg = patterns.map((p) => segment(p, "repo:")).find((s) => s !== undefined);
+      if (seg === undefined && patterns.some((p) => CUSTOM_TEMPLATE_START.test(p))) {
+        // A customised template (repository_owner_id, repository_id, context, …): only GitHub's
+        // breadths apply, read from what the pattern spells out. A pattern that leaves the
+        // context open (ends in `*` with no environment or ref spelt out) takes every branch and
+        // pull request too.
+        const pinsRepository = patterns.some((p) => /(?:^|:)repository_id:\d+:/.test(p));
+        const openContext = (p: string) => /\*$/.test(p) && !/(?:^|:)(?:environment|ref|context):|pull_request/.test(p);
+        const allBranches = patterns.some((p) => /ref:refs\/heads\/[^:]*[*?]/.test(p) || openContext(p));
+        const pullRequests = patterns.some(openContext);
+        return {
+          ...nothing([
+            `the subject pattern ${shown} follows a customised template, not GitHub's default repo:OWNER/REPO:… form`,
+            pinsRepository ? "it pins one repository by repository_id" : "it pins no repository_id: more than one repository's workflows may match",
+            ...(allBranches ? ["it matches every branch"] : []),
+            ...(pullRequests ? ["it matches pull-request workflows"] : []),
+          ]),
+          moreThanOneRepository: !pinsRepository,
+          allBranches,
+          pullRequests,
+        };
+      }
       if (seg === undefined && !patterns.some((p) => /^[*?]/.test(p))) {
         return everything([`the subject pattern ${shown} is not in GitHub's repo:OWNER/REPO:… form: trustscope cannot tell which repositories, branches or pull requests it leaves out`]);
       }

@@ -84,3 +84,17 @@ describe("expressionBreadth", () => {
     );
   });
 });
+
+describe("expressionBreadth of customised GitHub templates: only GitHub's breadths", () => {
+  const GITHUB = "https://token.actions.githubusercontent.com";
+  const of = (value: string) => {
+    const { reasons: _r, ...flags } = expressionBreadth({ name: "c", issuer: GITHUB, subject: "", claimsMatchingExpression: { value, languageVersion: 1 }, audiences: [] })!;
+    return flags;
+  };
+  it("a pattern that pins repository_id and leaves only the environment open reaches one repository, no branch, no pull request", () => {
+    expect(of("claims['sub'] matches 'repository_owner_id:123:repository_id:456:environment:*'")).toEqual({ moreThanOneRepository: false, allBranches: false, pullRequests: false, allServiceAccounts: false, moreThanOneWorkspace: false });
+  });
+  it("a pattern open after the owner reaches every repository, branch and pull request, and nothing of Kubernetes or Terraform", () => {
+    expect(of("claims['sub'] matches 'repository_owner_id:123:*'")).toEqual({ moreThanOneRepository: true, allBranches: true, pullRequests: true, allServiceAccounts: false, moreThanOneWorkspace: false });
+  });
+});

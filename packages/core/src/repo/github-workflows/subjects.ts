@@ -29,7 +29,11 @@ export interface GitHubJobSubjects {
   decidedElsewhere?: string;
 }
 
-/** Events whose runs use the default branch's ref (and so its `ref:refs/heads/<default>` subject). */
+/**
+ * Events whose runs use the default branch's ref (and so its `ref:refs/heads/<default>` subject). For
+ * pull_request_target that holds since 8 December 2025, whatever the pull request's base branch
+ * (GitHub changelog 2025-11-07, "Changes to pull_request_target and environment branch protections").
+ */
 const DEFAULT_BRANCH_EVENTS = new Set([
   "pull_request_target", "workflow_run", "schedule", "issues", "issue_comment", "discussion", "discussion_comment", "label", "milestone",
   "project", "project_card", "project_column", "watch", "fork", "gollum", "public", "delete", "page_build", "branch_protection_rule",
