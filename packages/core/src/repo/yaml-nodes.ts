@@ -2,7 +2,7 @@
  * Reading parsed YAML nodes with their lines, for the readers of pipeline and workflow files:
  * the same questions (a scalar's text, a mapping's pairs, a key's value, a node's line) answered once.
  */
-import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
+import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLError, type YAMLMap } from "yaml";
 import type { Diagnostic } from "../model/repo.ts";
 
 /** What a reader carries while it reads one file. */
@@ -44,4 +44,13 @@ export function key(p: Pair): string {
 export function get(node: unknown, name: string): Node | undefined {
   const p = pairs(node).find((x) => key(x) === name);
   return (p?.value as Node | undefined) ?? undefined;
+}
+
+/**
+ * The 1-based line of a parse error. Without `prettyErrors` the parser leaves `linePos` unset, so
+ * the line comes from the error's offset (else every malformed file would say line 1).
+ */
+export function errorLine(e: YAMLError, lines: LineCounter): number {
+  const offset = e.pos?.[0];
+  return e.linePos?.[0]?.line ?? (Number.isInteger(offset) ? lines.linePos(offset!).line : 1);
 }

@@ -61,6 +61,9 @@ describe("readPipeline", () => {
 
   it("reports malformed YAML and wrong shapes at their line", () => {
     expect(readPipeline("steps:\n  - command: [x\n", "p.yml").diagnostics[0]).toMatchObject({ file: "p.yml", message: expect.stringMatching(/^not valid YAML/) });
+    // At the line the parser stopped on, not line 1.
+    const late = "steps:\n  - label: a\n    command: echo hi\n  - label: b\n    command: [unclosed\n";
+    expect(readPipeline(late, "p.yml").diagnostics[0]!.line).toBeGreaterThanOrEqual(5);
     expect(readPipeline("steps:\n  - 42\n", "p.yml").diagnostics).toEqual([{ file: "p.yml", line: 2, message: "unknown string step '42' (expected wait, block or input)" }]);
     expect(readPipeline("steps: {a: 1}\n", "p.yml").diagnostics).toEqual([{ file: "p.yml", line: 1, message: "steps must be a list" }]);
     expect(readPipeline("env: [1]\nsteps: []\n", "p.yml").diagnostics[0]).toMatchObject({ line: 1, message: "env must be a mapping of names to values" });

@@ -7,7 +7,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node, type Pair } from "yaml";
 import type { Diagnostic, EnvEntry, GitHubAzureLogin, GitHubCheckout, GitHubJob, GitHubPermissions, GitHubTrigger, GitHubValue, GitHubWorkflowFile, ShellFacts, ValueRef } from "../../model/repo.ts";
-import { diag, get, key, lineOf, pairs, scalarText } from "../yaml-nodes.ts";
+import { diag, errorLine, get, key, lineOf, pairs, scalarText } from "../yaml-nodes.ts";
 import { emptyShellFacts } from "../script-facts.ts";
 import { MAX_YAML_NESTING, yamlErrorReason, yamlTooDeepAt } from "../../util/yaml-guard.ts";
 import { resolveAliases } from "../pipeline/yaml-aliases.ts";
@@ -431,9 +431,7 @@ export function readWorkflow(text: string, file: string): ReadWorkflowResult {
   }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    // Without prettyErrors the parser leaves `linePos` unset: the line comes from the offset.
-    const line = e.linePos?.[0]?.line ?? (Number.isInteger(e.pos?.[0]) ? lines.linePos(e.pos[0]).line : 1);
-    return { diagnostics: [{ file, line, message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
+    return { diagnostics: [{ file, line: errorLine(e, lines), message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
   }
   // GitHub resolves anchors and aliases (since 2025), but not merge keys: it rejects a workflow
   // that uses one. Read it merged all the same (what its author meant), and say so.

@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import type { Diagnostic, EnvEntry, PipelineFile, PipelineStep } from "../../model/repo.ts";
-import { diag, get, key, lineOf, pairs, scalarText } from "../yaml-nodes.ts";
+import { diag, errorLine, get, key, lineOf, pairs, scalarText } from "../yaml-nodes.ts";
 import { MAX_YAML_NESTING, yamlErrorReason, yamlTooDeepAt } from "../../util/yaml-guard.ts";
 import { resolveAliases } from "./yaml-aliases.ts";
 
@@ -255,7 +255,7 @@ export function readPipeline(text: string, file: string, opts: { candidate?: boo
   }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    return { diagnostics: [{ file, line: e.linePos?.[0]?.line ?? 1, message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
+    return { diagnostics: [{ file, line: errorLine(e, lines), message: `not valid YAML: ${yamlErrorReason(e.message)}` }] };
   }
   // Aliases first: a pipeline may build its steps from anchors (`steps: *steps`, `<<: *base`).
   const aliases = resolveAliases(doc);
