@@ -70,6 +70,33 @@ describe("unprotected-environment-subject", () => {
     expect(scan([env("production", { deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false } })])).toEqual([]);
   });
 
+  it("fires when custom branch policies let any branch deploy (a pattern of only * and ** segments), naming the pattern", () => {
+    const custom = (...patterns: { name: string; type: "branch" | "tag" }[]) => ({ protectedBranches: false, customBranchPolicies: true, patterns });
+    const [f, ...rest] = scan([env("production", { deploymentBranchPolicy: custom({ name: "main", type: "branch" }, { name: "*", type: "branch" }), customProtectionRules: [] })]);
+    expect(rest).toEqual([]);
+    expect(f?.severity).toBe("high");
+    expect(f!.message).toMatch(/no required reviewers, a deployment branch policy whose pattern '\*' any branch can match and no custom deployment protection rule: add required reviewers or narrow its deployment branch policy\./);
+    const evidence = f!.evidence.join("\n");
+    expect(evidence).toMatch(/deployment branch policy: custom, with branch pattern '\*', which any branch can be named to match/);
+    expect(evidence).not.toMatch(/deployment branch policy: none/);
+    for (const name of ["**", "*/*", "**/*"]) {
+      expect(scan([env("production", { deploymentBranchPolicy: custom({ name, type: "branch" }) })])[0]?.evidence.join("\n"), name).toContain(`branch pattern '${name}'`);
+    }
+    // Custom rules not read: it still fires, saying so.
+    expect(scan([env("production", { deploymentBranchPolicy: custom({ name: "*", type: "branch" }) })])[0]?.message).toMatch(/pattern '\*' any branch can match \(its custom deployment protection rules were not read\)/);
+    // Reviewers or a custom protection rule still protect it.
+    expect(scan([env("production", { requiredReviewers: 1, deploymentBranchPolicy: custom({ name: "*", type: "branch" }) })])).toEqual([]);
+    expect(scan([env("production", { deploymentBranchPolicy: custom({ name: "*", type: "branch" }), customProtectionRules: ["change-gate"] })])).toEqual([]);
+  });
+
+  it("is quiet when custom branch policies restrict branches, allow tags only or allow nothing, and when their patterns were not read", () => {
+    const custom = (patterns?: { name: string; type: "branch" | "tag" }[]) => ({ protectedBranches: false, customBranchPolicies: true, ...(patterns ? { patterns } : {}) });
+    for (const patterns of [[{ name: "main", type: "branch" as const }], [{ name: "release/*", type: "branch" as const }], [{ name: "*", type: "tag" as const }], [{ name: "*-hotfix", type: "branch" as const }], []]) {
+      expect(scan([env("production", { deploymentBranchPolicy: custom(patterns), customProtectionRules: [] })]), JSON.stringify(patterns)).toEqual([]);
+    }
+    expect(scan([env("production", { deploymentBranchPolicy: custom(), customProtectionRules: [] })])).toEqual([]);
+  });
+
   it("is quiet when GitHub, the repository or its environments were not read", () => {
     expect(run(unprotectedEnvironmentSubject, deployer([{ subject: SUBJECT }]).build())).toEqual([]);
     expect(scan(undefined)).toEqual([]);

@@ -139,6 +139,16 @@ describe("trustscope explain-access", () => {
     expect(r.stdout).toMatch(/Its role assignments:\n {2}- Reader at /);
   });
 
+  it("explains an identity only GitHub can log in as: each workload, and which credentials no token matches today", () => {
+    const r = trustscope(["explain-access", "web-storefront-deployer", ...SNAPSHOT]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("6 credentials of other issuers let other workloads log in as it:");
+    expect(r.stdout).toMatch(/pull requests of GitHub repository 'acme\/web-storefront' through 'github-pull-requests'\n/);
+    // Dead by GitHub's answers: another template; a repository GitHub does not return (claimable).
+    expect(r.stdout).toMatch(/'github-legacy-main' \(no token matches today: the subject does not follow the template of acme\/web-legacy/);
+    expect(r.stdout).toMatch(/'github-old-storefront' \(no token matches today: GitHub does not return repository 'acme\/storefront-v1' \(404\): whoever creates it can log in\)/);
+  });
+
   it("explains a scope as JSON: pipelines reaching it at, above and (partially) inside it", () => {
     const r = trustscope(["explain-access", "Contoso-Prod", ...SNAPSHOT, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);

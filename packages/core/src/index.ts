@@ -26,6 +26,7 @@ export * from "./graph/access.ts";
 export * from "./graph/activity.ts";
 export * from "./graph/trust-map.ts";
 export * from "./issuers/index.ts";
+export { exactSubject, githubFor, githubRepositoryFor, deadOnGitHub, whyNoToken } from "./graph/github-answers.ts";
 export {
   buildTrustMap,
   renderTrustMapJson,

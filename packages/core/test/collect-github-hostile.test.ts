@@ -203,6 +203,38 @@ describe("collecting GitHub from a hostile server: answers of the wrong shape", 
     expect(github.repositories[0]!.environments![0]!.customProtectionRules).toEqual(["change-gate"]);
   });
 
+  it("makes deployment branch policies of the wrong shape a gap; the environment keeps its patterns unread", async () => {
+    const environments: Handler = (req, res) => json(res, 200, { total_count: 1, environments: [{ name: "production", deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } }] });
+    const policy = (more: Record<string, unknown>) => ({ id: 361471, node_id: "MDE2OkdhdGVCcmFuY2hQb2xpY3kzNjE0NzE=", name: "release/*", type: "branch", ...more });
+    const withPolicies =
+      (answer: unknown): Handler =>
+      (req, res, host) =>
+        path(req).endsWith("/deployment-branch-policies") ? json(res, 200, answer) : appServer(environments)(req, res, host);
+    const what = 'deployment branch policies of environment "production" of acme/app';
+    for (const [answer, reason] of [
+      [{ total_count: 1, policies: [policy({})] }, "the answer is not the list GitHub sends"],
+      [{ total_count: 1, branch_policies: [policy({ type: "commit" })] }, "a policy in the answer is not a policy with a name and a type of branch or tag; not read"],
+      [{ total_count: 1, branch_policies: [policy({ name: "" })] }, "a policy in the answer is not a policy with a name and a type of branch or tag; not read"],
+      [{ total_count: 2, branch_policies: ["*"] }, "a policy in the answer is not a policy with a name and a type of branch or tag; not read"],
+      [{ total_count: 3, branch_policies: [policy({})] }, "the answer counts 3 policies but lists 1; not read"],
+    ] as const) {
+      const { server, github, gaps } = await collect(withPolicies(answer));
+      expect(gaps).toHaveLength(1);
+      expect(gaps[0]).toMatchObject({ source: "github", scope: "acme/app" });
+      expect(gaps[0]!.error.slice(0, what.length + 2)).toBe(`${what}: `);
+      expect(gaps[0]!.error).toContain(reason);
+      expect(github.repositories[0]!.environments).toEqual([{ name: "production", requiredReviewers: 0, deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } }]);
+      // Patterns unread: the environment counts as restricted, so its custom rules are not asked for.
+      expect(server.paths.filter((p) => p.includes("deployment_protection_rules"))).toEqual([]);
+      await server.close();
+      running = undefined;
+    }
+    // An answer from before tag policies (no type) lists branch patterns.
+    const { github, gaps } = await collect(withPolicies({ total_count: 1, branch_policies: [{ id: 1, node_id: "x", name: "main" }] }));
+    expect(gaps).toEqual([]);
+    expect(github.repositories[0]!.environments![0]!.deploymentBranchPolicy).toEqual({ protectedBranches: false, customBranchPolicies: true, patterns: [{ name: "main", type: "branch" }] });
+  });
+
   it("leaves out an organisation listing's repositories of another owner, and names of megabytes", async () => {
     const huge = "x".repeat(2_000_000);
     const { github, gaps } = await collect(

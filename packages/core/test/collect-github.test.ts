@@ -1,7 +1,7 @@
 /**
  * The GitHub collector through Octokit against the loopback emulator: organisations and their
- * templates, paged repository and environment listings, unprotected environments' custom
- * deployment protection rules, repositories' subject customisation, missing repositories, permissions, rate limits, and the hostile answers every collector refuses.
+ * templates, paged repository and environment listings, custom deployment branch policies,
+ * unprotected environments' custom deployment protection rules, repositories' subject customisation, missing repositories, permissions, rate limits, and the hostile answers every collector refuses.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator, type Fault } from "../../emulator/src/index.ts";
@@ -30,7 +30,16 @@ const WANTED = {
     oidcSubject: { useDefault: false, includeClaimKeys: ["repo", "context", "job_workflow_ref"] },
     environments: [
       env("production", { requiredReviewers: 2, preventSelfReview: true, waitTimerMinutes: 30, deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false }, canAdminsBypass: false }),
-      env("staging", { requiredReviewers: 1, preventSelfReview: false, deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } }),
+      // Custom branch policies: their patterns are read (paged: three in pages of two) whatever else protects it.
+      env("staging", {
+        requiredReviewers: 1,
+        preventSelfReview: false,
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true, patterns: [{ name: "main", type: "branch" }, { name: "release/*", type: "branch" }, { name: "v*", type: "tag" }] },
+      }),
+      // Custom branch policies that let any branch deploy: its custom rules are read too, the name URL-encoded.
+      env("qa/east", { deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true, patterns: [{ name: "*", type: "branch" }] }, customProtectionRules: ["change-gate"] }),
+      // Custom branch policies that restrict branches: no custom rules read.
+      env("canary", { deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true, patterns: [{ name: "canary/*", type: "branch" }] } }),
       // Neither reviewers nor a branch policy: their custom rules are read (a name with `/` and a space too).
       env("dev", { customProtectionRules: ["change-gate", "datadog-monitors"] }),
       env("preview-1", { waitTimerMinutes: 0, customProtectionRules: [] }),
@@ -91,9 +100,9 @@ describe("collecting GitHub", () => {
     // Seven acme repositories in pages of two: four pages, the later ones where GitHub's Link points.
     expect(pathsMatching(emu, /^\/orgs\/acme\/repos$/)).toHaveLength(1);
     expect(pathsMatching(emu, new RegExp(`^/organizations/${ACME}/repos$`)).map((r) => new URL(`https://x${r.path}`).searchParams.get("page"))).toEqual(["2", "3", "4"]);
-    // Five environments: three pages, the later ones on /repositories/{id}/environments.
+    // Seven environments: four pages, the later ones on /repositories/{id}/environments.
     expect(pathsMatching(emu, /^\/repos\/acme\/app\/environments$/)).toHaveLength(1);
-    expect(pathsMatching(emu, /^\/repositories\/11\/environments$/)).toHaveLength(2);
+    expect(pathsMatching(emu, /^\/repositories\/11\/environments$/)).toHaveLength(3);
     // per_page asks for GitHub's largest page; the server chose two.
     expect(pathsMatching(emu, /^\/orgs\/acme\/repos$/)[0]!.path).toContain("per_page=100");
     // Environments and subject customisation only of the repositories asked for.
@@ -106,12 +115,61 @@ describe("collecting GitHub", () => {
     const { emu, github, gaps } = await collect();
     expect(gaps).toEqual([]);
     expect(pathsMatching(emu, /\/deployment_protection_rules$/).map((r) => r.path)).toEqual(
-      expect.arrayContaining(["/repos/acme/app/environments/dev/deployment_protection_rules", "/repos/acme/app/environments/preview-1/deployment_protection_rules", "/repos/acme/app/environments/preview%2Fpr%202/deployment_protection_rules"]),
+      expect.arrayContaining([
+        "/repos/acme/app/environments/dev/deployment_protection_rules",
+        "/repos/acme/app/environments/preview-1/deployment_protection_rules",
+        "/repos/acme/app/environments/preview%2Fpr%202/deployment_protection_rules",
+        "/repos/acme/app/environments/qa%2Feast/deployment_protection_rules",
+      ]),
     );
-    // Not production or staging of acme/App, nor acme/svc's protected prod: nothing else.
-    expect(pathsMatching(emu, /\/deployment_protection_rules$/)).toHaveLength(3);
+    // Not production, staging or canary of acme/App, nor acme/svc's protected prod: nothing else.
+    expect(pathsMatching(emu, /\/deployment_protection_rules$/)).toHaveLength(4);
     const app = github.repositories.find((r) => r.fullName === "acme/App")!;
-    expect(Object.fromEntries(app.environments!.map((e) => [e.name, e.customProtectionRules]))).toEqual({ production: undefined, staging: undefined, dev: ["change-gate", "datadog-monitors"], "preview-1": [], "preview/pr 2": [] });
+    expect(Object.fromEntries(app.environments!.map((e) => [e.name, e.customProtectionRules]))).toEqual({
+      production: undefined,
+      staging: undefined,
+      canary: undefined,
+      "qa/east": ["change-gate"],
+      dev: ["change-gate", "datadog-monitors"],
+      "preview-1": [],
+      "preview/pr 2": [],
+    });
+  });
+
+  it("reads deployment branch policies only for environments with custom ones, paged, the name URL-encoded", async () => {
+    const { emu, github, gaps } = await collect();
+    expect(gaps).toEqual([]);
+    const firstPages = pathsMatching(emu, /\/deployment-branch-policies$/).filter((r) => r.path.startsWith("/repos/"));
+    expect(firstPages.map((r) => r.path.split("?")[0]).sort()).toEqual(["/repos/acme/app/environments/canary/deployment-branch-policies", "/repos/acme/app/environments/qa%2Feast/deployment-branch-policies", "/repos/acme/app/environments/staging/deployment-branch-policies"]);
+    expect(firstPages.every((r) => r.path.includes("per_page=100"))).toBe(true);
+    // staging's three policies in pages of two: its second page where GitHub's Link points.
+    expect(pathsMatching(emu, /^\/repositories\/11\/environments\/staging\/deployment-branch-policies$/).map((r) => new URL(`https://x${r.path}`).searchParams.get("page"))).toEqual(["2"]);
+    expect(pathsMatching(emu, /\/deployment-branch-policies$/)).toHaveLength(4);
+    const app = github.repositories.find((r) => r.fullName === "acme/App")!;
+    const policies = Object.fromEntries(app.environments!.map((e) => [e.name, e.deploymentBranchPolicy]));
+    expect(policies.staging!.patterns).toEqual([
+      { name: "main", type: "branch" },
+      { name: "release/*", type: "branch" },
+      { name: "v*", type: "tag" },
+    ]);
+    expect(policies["qa/east"]!.patterns).toEqual([{ name: "*", type: "branch" }]);
+    expect(policies.production).not.toHaveProperty("patterns");
+    expect(policies.dev).toBeNull();
+  });
+
+  it("makes a 403 on one environment's branch policies a gap naming the permission; its patterns stay unread and its custom rules unasked", async () => {
+    const { emu, github, gaps } = await collect([{ kind: "forbidden", api: "github", match: /^\/repos\/acme\/app\/environments\/qa%2Feast\/deployment-branch-policies/ }]);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ source: "github", scope: "acme/App" });
+    expect(gaps[0]!.error).toMatch(/^deployment branch policies of environment "qa\/east" of acme\/App: 403 Resource not accessible by personal access token: the token needs /);
+    expect(gaps[0]!.error).toContain(GITHUB_PERMISSION.branchPolicies);
+    expect(gaps[0]!.error).toContain("(GitHub asks for actions=read)");
+    const app = github.repositories.find((r) => r.fullName === "acme/App")!;
+    const qa = app.environments!.find((e) => e.name === "qa/east")!;
+    expect(qa.deploymentBranchPolicy).toEqual({ protectedBranches: false, customBranchPolicies: true });
+    expect(qa).not.toHaveProperty("customProtectionRules");
+    expect(pathsMatching(emu, /qa%2Feast\/deployment_protection_rules$/)).toEqual([]);
+    expect(app.environments!.find((e) => e.name === "staging")!.deploymentBranchPolicy!.patterns).toHaveLength(3);
   });
 
   it("makes a 403 on one environment's custom rules a gap naming the permission; that environment keeps them unread, the others are read", async () => {

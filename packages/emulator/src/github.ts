@@ -1,7 +1,7 @@
 /**
  * GitHub's REST API, as far as trustscope reads it: organisations, their repository listing and
  * OIDC subject template, and per repository its environments (with each one's custom deployment
- * protection rules) and OIDC subject template. Owner and
+ * branch policies and custom deployment protection rules) and OIDC subject template. Owner and
  * repository names match case-insensitively, lists page with `page`/`per_page` and a `Link`
  * header (next pages on `/organizations/{id}/…` and `/repositories/{id}/…`, as GitHub writes
  * them), every answer carries the rate-limit headers, and errors have GitHub's body.
@@ -275,6 +275,7 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
     const path = rest.map(lc).join("/");
     if (path === "environments") return environments(req, r);
     if (rest.length === 3 && lc(rest[0]!) === "environments" && lc(rest[2]!) === "deployment_protection_rules") return customProtectionRules(r, rest[1]!);
+    if (rest.length === 3 && lc(rest[0]!) === "environments" && lc(rest[2]!) === "deployment-branch-policies") return branchPolicies(req, r, rest[1]!);
     if (path === "actions/oidc/customization/sub") {
       const sub = r.oidcSubject ?? { useDefault: true };
       // The immutable-subject fields only when the scenario has them: without, the answer is one
@@ -317,6 +318,22 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
     return json(200, { total_count: rules.length, custom_deployment_protection_rules: rules });
   }
 
+  /**
+   * `GET /repos/{o}/{r}/environments/{name}/deployment-branch-policies`: the scenario's patterns
+   * (none when it names none), paged with next pages on `/repositories/{id}/…`, as the
+   * environments listing; 404 for an unknown environment.
+   */
+  function branchPolicies(req: ApiRequest, r: GitHubRepository, name: string): ApiResponse {
+    const index = (r.environments ?? []).findIndex((e) => lc(e.name) === lc(name));
+    const e = r.environments?.[index];
+    if (!e) return notFound("https://docs.github.com/rest/deployments/branch-policies#list-deployment-branch-policies");
+    const all = (e.deploymentBranchPolicy?.patterns ?? []).map((p, i) => {
+      const id = (r.id * 100 + index) * 100 + i;
+      return { id, node_id: Buffer.from(`04:GateBranchPolicy${id}`).toString("base64"), name: p.name, type: p.type };
+    });
+    return page(req, all, `/repositories/${r.id}/environments/${encodeURIComponent(e.name)}/deployment-branch-policies`, (slice) => ({ total_count: all.length, branch_policies: slice }));
+  }
+
   function route(req: ApiRequest): ApiResponse {
     // GitHub answers a method a route lacks as it answers a route that does not exist.
     if (req.method !== "GET") return notFound();
@@ -338,6 +355,10 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
     if (lower[0] === "repositories" && segs.length === 3 && lower[2] === "environments") {
       const r = repositoriesById.get(Number(segs[1]));
       return r ? environments(req, r) : notFound();
+    }
+    if (lower[0] === "repositories" && segs.length === 5 && lower[2] === "environments" && lower[4] === "deployment-branch-policies") {
+      const r = repositoriesById.get(Number(segs[1]));
+      return r ? branchPolicies(req, r, segs[3]!) : notFound();
     }
     return notFound();
   }

@@ -30,6 +30,12 @@ const SCENARIO = {
           { name: "dev", requiredReviewers: 0, deploymentBranchPolicy: null, customProtectionRules: ["change-gate", "datadog"] },
           { name: "qa", requiredReviewers: 0, deploymentBranchPolicy: null },
           { name: "preview/pr 7", requiredReviewers: 0, deploymentBranchPolicy: null, customProtectionRules: [] },
+          {
+            name: "staging/eu",
+            requiredReviewers: 0,
+            deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true, patterns: [{ name: "main", type: "branch" }, { name: "release/*", type: "branch" }, { name: "v*", type: "tag" }] },
+          },
+          { name: "canary", requiredReviewers: 0, deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } },
         ],
       },
       { fullName: "acme/lib", id: 12, owner: { login: "acme", id: 1001 }, private: false, oidcSubject: { useDefault: false } },
@@ -92,7 +98,7 @@ describe("the GitHub emulator", () => {
   it("serves environments as GitHub's objects, with their protection rules", async () => {
     const { emu, http } = await start({ scenario: SCENARIO, pageSize: { github: 2 } });
     const r = await http.get(`${emu.githubApiUrl}/repos/acme/app/environments`, emu.tokens.github);
-    expect(r.body.total_count).toBe(4);
+    expect(r.body.total_count).toBe(6);
     const [production, dev] = r.body.environments as Json[];
     expect(production).toMatchObject({ name: "production", can_admins_bypass: false, deployment_branch_policy: { protected_branches: true, custom_branch_policies: false } });
     expect((production!.protection_rules as Json[]).map((x) => [x.type, x.wait_timer, x.prevent_self_review, (x.reviewers as unknown[] | undefined)?.length])).toEqual([
@@ -129,6 +135,30 @@ describe("the GitHub emulator", () => {
     }
   });
 
+  it("serves an environment's deployment branch policies in GitHub's shape, paged with Link headers; none when the scenario names none, 404 for an unknown environment", async () => {
+    const { emu, http } = await start({ scenario: SCENARIO, pageSize: { github: 2 } });
+    const get = (path: string) => http.get(path.startsWith("http") ? path : `${emu.githubApiUrl}${path}`, emu.tokens.github);
+    const first = await get("/repos/ACME/app/environments/Staging%2FEU/deployment-branch-policies?per_page=100");
+    expect(first.status).toBe(200);
+    expect(first.body.total_count).toBe(3);
+    const policies = first.body.branch_policies as Json[];
+    expect(policies.map((p) => [p.name, p.type])).toEqual([
+      ["main", "branch"],
+      ["release/*", "branch"],
+    ]);
+    for (const p of policies) expect(p).toEqual({ id: expect.any(Number), node_id: expect.any(String), name: expect.any(String), type: expect.any(String) });
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get("link") ?? "")?.[1];
+    expect(next).toBe(`${emu.githubApiUrl}/repositories/11/environments/staging%2Feu/deployment-branch-policies?per_page=2&page=2`);
+    const second = await get(next!);
+    expect([second.body.total_count, (second.body.branch_policies as Json[]).map((p) => [p.name, p.type])]).toEqual([3, [["v*", "tag"]]]);
+    expect(new Set([...policies, ...(second.body.branch_policies as Json[])].map((p) => p.id)).size).toBe(3);
+    expect((await get("/repos/acme/app/environments/canary/deployment-branch-policies")).body).toEqual({ total_count: 0, branch_policies: [] });
+    for (const path of ["/repos/acme/app/environments/nope/deployment-branch-policies", "/repositories/11/environments/nope/deployment-branch-policies", "/repositories/99/environments/canary/deployment-branch-policies", "/repos/acme/ghost/environments/canary/deployment-branch-policies"]) {
+      const x = await get(path);
+      expect([path, x.status, x.body.message]).toEqual([path, 404, "Not Found"]);
+    }
+  });
+
   it("answers a primary-limit throttle with x-ratelimit-remaining 0 and the reset, a secondary one with retry-after", async () => {
     const { emu, http } = await start({
       scenario: SCENARIO,
@@ -157,6 +187,7 @@ describe("the GitHub emulator", () => {
     const accepted = async (path: string) => (await http.get(`${emu.githubApiUrl}${path}`, emu.tokens.github)).headers.get("x-accepted-github-permissions");
     expect(await accepted("/repos/acme/app/environments")).toBe("actions=read");
     expect(await accepted("/repos/acme/app/environments/dev/deployment_protection_rules")).toBe("actions=read");
+    expect(await accepted("/repos/acme/app/environments/canary/deployment-branch-policies")).toBe("actions=read");
     expect(await accepted("/repos/acme/app/actions/oidc/customization/sub")).toBe("actions=read");
     expect(await accepted("/orgs/acme/actions/oidc/customization/sub")).toBe("organization_administration=read");
     expect(await accepted("/orgs/acme/repos")).toBe("metadata=read");

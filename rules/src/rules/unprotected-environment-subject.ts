@@ -1,4 +1,4 @@
-import { describeIdentity, findingCredential, findingIdentity, listSome, type GitHubEnvironment, type Rule } from "@trustscope/core";
+import { describeIdentity, findingCredential, findingIdentity, listSome, openBranchPattern, type GitHubEnvironment, type Rule } from "@trustscope/core";
 import { changeReach, deadOnGitHub, exactGitHubSubject, githubFor, githubRepositoryOf, grantEvidence, matchText } from "../support/github-trust.ts";
 
 export const unprotectedEnvironmentSubject: Rule = {
@@ -7,7 +7,7 @@ export const unprotectedEnvironmentSubject: Rule = {
     title: "A GitHub environment subject names an environment without protection",
     defaultSeverity: "high",
     description:
-      "A credential for repo:OWNER/REPO:environment:NAME is only as narrow as the environment's protection rules. An environment with no required reviewers, no deployment branch policy and no custom deployment protection rule lets a workflow on any branch get the token; one that does not exist is created, unprotected, by the first workflow job that names it. A wait timer alone protects nothing.",
+      "A credential for repo:OWNER/REPO:environment:NAME is only as narrow as the environment's protection rules. An environment with no required reviewers, no deployment branch policy (or a custom one whose pattern, such as *, any branch can be named to match) and no custom deployment protection rule lets a workflow on any branch get the token; one that does not exist is created, unprotected, by the first workflow job that names it. A wait timer alone protects nothing.",
     tags: ["security", "federation", "github"],
   },
   *check({ graph, environments }) {
@@ -24,27 +24,32 @@ export const unprotectedEnvironmentSubject: Rule = {
       const wanted = subject.context.value;
       // GitHub compares environment names case-insensitively: `Production` is `production`.
       const env = repo.environments.find((e) => e.name.toLowerCase() === wanted.toLowerCase());
-      if (env && (env.requiredReviewers > 0 || env.deploymentBranchPolicy !== null)) continue;
+      // A custom branch pattern such as `*` lets any branch deploy, so it restricts nothing; patterns
+      // not read are taken to restrict (the coverage gap says why they were not read).
+      const open = env ? openBranchPattern(env) : undefined;
+      if (env && (env.requiredReviewers > 0 || (env.deploymentBranchPolicy !== null && open === undefined))) continue;
       // A custom deployment protection rule's app approves or rejects each deployment: whether it
       // is a real gate is the app's to decide, which trustscope cannot judge.
       if (env?.customProtectionRules && env.customProtectionRules.length > 0) continue;
       const reach = changeReach(edge.identity, environments);
       const production = reach.productionChange.length > 0;
       const scope = reach.productionChange[0]?.grant.assignment.scope;
+      const branches = open === undefined ? "no deployment branch policy" : `a deployment branch policy whose pattern '${open}' any branch can match`;
       const what = !env
         ? `environment '${wanted}' of ${repo.fullName}, which does not exist`
         : env.customProtectionRules
-          ? `environment '${env.name}' of ${repo.fullName}, which has no required reviewers, no deployment branch policy and no custom deployment protection rule`
-          : `environment '${env.name}' of ${repo.fullName}, which has no required reviewers and no deployment branch policy (its custom deployment protection rules were not read)`;
+          ? `environment '${env.name}' of ${repo.fullName}, which has no required reviewers, ${branches} and no custom deployment protection rule`
+          : `environment '${env.name}' of ${repo.fullName}, which has no required reviewers and ${branches} (its custom deployment protection rules were not read)`;
+      const fix = !env ? "create it with required reviewers or a deployment branch policy" : open === undefined ? "add required reviewers or a deployment branch policy to it" : "add required reviewers or narrow its deployment branch policy";
       yield {
         severity: production ? "high" : "medium",
-        message: `${describeIdentity(edge.identity)}${production ? `, which can change production scope ${scope},` : ""} trusts ${what}: ${env ? "add required reviewers or a deployment branch policy to it" : "create it with required reviewers or a deployment branch policy"}.`,
+        message: `${describeIdentity(edge.identity)}${production ? `, which can change production scope ${scope},` : ""} trusts ${what}: ${fix}.`,
         identity: findingIdentity(edge.identity),
         credential: findingCredential(edge),
         ...(scope ? { scope } : {}),
         evidence: [
           `subject ${matchText(edge.credential)} names GitHub environment '${wanted}'`,
-          ...(env ? environmentEvidence(env) : missingEvidence(wanted, repo.environments)),
+          ...(env ? environmentEvidence(env, open) : missingEvidence(wanted, repo.environments)),
           ...grantEvidence(reach),
           ...(production ? [] : ["no role that can change production: severity is medium"]),
         ],
@@ -56,10 +61,10 @@ export const unprotectedEnvironmentSubject: Rule = {
   },
 };
 
-function environmentEvidence(env: GitHubEnvironment): string[] {
+function environmentEvidence(env: GitHubEnvironment, open: string | undefined): string[] {
   const facts = [
     "required reviewers: none",
-    "deployment branch policy: none (any branch may deploy)",
+    open === undefined ? "deployment branch policy: none (any branch may deploy)" : `deployment branch policy: custom, with branch pattern '${open}', which any branch can be named to match (any branch may deploy)`,
     env.waitTimerMinutes !== undefined && env.waitTimerMinutes > 0 ? `wait timer: ${env.waitTimerMinutes} minutes (delays a job, does not stop it)` : "wait timer: none",
     ...(env.canAdminsBypass !== undefined ? [`administrators can bypass protection rules: ${env.canAdminsBypass ? "yes" : "no"}`] : []),
     ...(env.preventSelfReview !== undefined ? [`prevent self-review: ${env.preventSelfReview ? "yes" : "no"}`] : []),

@@ -6,18 +6,12 @@
 import {
   classifyIssuer,
   describeGrant,
-  effectiveClaimKeys,
   expressionBreadth,
-  githubApiServes,
   grantReach,
   productionGrants,
-  readClaimsExpression,
-  subjectFollowsTemplate,
   type EnvironmentClassifier,
   type ExpressionBreadth,
   type FederatedCredential,
-  type GitHubInventory,
-  type GitHubRepository,
   type GitHubSubject,
   type Grant,
   type Identity,
@@ -73,15 +67,6 @@ export function wildcardExpressionBreadth(identity: Identity, credential: Federa
   return productionGrants(identity, environments).length > 0 ? breadth : undefined;
 }
 
-/**
- * The exact subject a credential accepts: its subject, or the value an expression pins `sub` to.
- * Undefined for a wide expression.
- */
-export function exactSubject(credential: FederatedCredential): string | undefined {
-  if (!credential.claimsMatchingExpression) return credential.subject;
-  return readClaimsExpression(credential.claimsMatchingExpression).exactSubject;
-}
-
 /** What a credential matches, for messages and keys: its subject or its expression. */
 export function matchText(credential: FederatedCredential): string {
   return credential.claimsMatchingExpression?.value ?? credential.subject;
@@ -97,45 +82,5 @@ export function exactGitHubSubject(edge: TrustEdge): GitHubSubject | undefined {
   return trust.github;
 }
 
-/**
- * What was read of the GitHub whose tokens `issuer` signs, or undefined (not read, or another
- * GitHub was: github.com's answers say nothing of a GitHub Enterprise Server's repositories).
- */
-export function githubFor(github: GitHubInventory | undefined, issuer: string): GitHubInventory | undefined {
-  return github && githubApiServes(github.apiUrl, issuer) ? github : undefined;
-}
-
-/**
- * The repository a subject names, from what GitHub returned: by `owner/repo` (GitHub's names are
- * case-insensitive) or by `repository_id`. Undefined when GitHub was not read or this repository was not.
- */
-export function githubRepositoryOf(github: GitHubInventory | undefined, subject: GitHubSubject): GitHubRepository | undefined {
-  if (!github) return undefined;
-  const name = subject.repository?.toLowerCase();
-  if (name !== undefined) {
-    const byName = github.repositories.find((r) => r.fullName.toLowerCase() === name);
-    if (byName) return byName;
-  }
-  const id = subject.repositoryId;
-  return id === undefined ? undefined : github.repositories.find((r) => String(r.id) === id);
-}
-
-/**
- * Why GitHub's answers show that a credential's exact subject matches no token of its repository
- * (owner or repository spelled in another case, or a subject that does not follow the template
- * GitHub builds the repository's subjects from, or the other form of the repo claim), or undefined
- * when it may match or GitHub was not read. customised-subject-mismatch reports these; a rule
- * that says what such a credential lets in would say something untrue.
- */
-export function deadOnGitHub(github: GitHubInventory | undefined, credential: FederatedCredential, subject: GitHubSubject): string | undefined {
-  const repo = githubRepositoryOf(github, subject);
-  const text = exactSubject(credential);
-  if (!repo || text === undefined) return undefined;
-  if (subject.repository !== undefined && subject.repository !== repo.fullName) return `GitHub spells the repository '${repo.fullName}'`;
-  const org = github?.organizations.find((o) => o.login.toLowerCase() === repo.owner.login.toLowerCase());
-  const keys = effectiveClaimKeys(repo, org);
-  if (keys && !subjectFollowsTemplate(text, keys)) return `the subject does not follow the template of ${repo.fullName} (${keys.join(", ")})`;
-  const immutable = repo.oidcSubject?.useImmutableSubject;
-  if (immutable !== undefined && keys?.includes("repo") && subject.claimKeys.includes("repo") && (subject.immutable ?? false) !== immutable) return `${repo.fullName} ${immutable ? "uses" : "does not use"} immutable subjects`;
-  return undefined;
-}
+// One answer everywhere: these live in core, where explain-access asks them too.
+export { deadOnGitHub, exactSubject, githubFor, githubRepositoryFor as githubRepositoryOf } from "@trustscope/core";

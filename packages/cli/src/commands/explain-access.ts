@@ -20,6 +20,7 @@ import {
   pipelineNodeId,
   suggestAccessTargets,
   terminalText,
+  whyNoToken,
   type BlastRadius,
   type Finding,
   type FindingNodeIds,
@@ -205,7 +206,11 @@ function identityText(graph: TrustGraph, r: IdentityBlastRadius): string[] {
   // Every other issuer's workload can log in as it too: the blast radius is every token Entra accepts.
   if (other.length > 0) {
     lines.push(`${plural(other.length, "credential")} of other issuers let other workloads log in as it:`);
-    for (const e of other) lines.push(`  - ${e.trust.platformName}: ${e.trust.label} through '${e.credential.name}'${e.trust.problem ? ` (matches no token: ${e.trust.problem})` : ""}`);
+    for (const e of other) {
+      // What the subject and GitHub's answers show: no token matches today (or only once someone claims a name).
+      const why = whyNoToken(graph.inventory.github, e);
+      lines.push(`  - ${e.trust.platformName}: ${e.trust.label} through '${e.credential.name}'${why ? ` (no token matches today: ${why})` : ""}`);
+    }
   }
   lines.push("", "Its role assignments:", ...grantLines(graph, r.grants, "  "));
   return lines;

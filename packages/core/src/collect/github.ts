@@ -1,13 +1,14 @@
 /**
  * GitHub collector: for each organisation its ID, OIDC subject template and repository listing;
  * for each repository asked for, the repository itself, its environments (protection rules; the
- * custom deployment protection rules of those with no other protection) and its OIDC subject
- * customisation. Read through `@octokit/rest` with a fetch of our own that keeps
- * to the API's origin, follows no redirect, caps bodies, times out, and waits out GitHub's rate
- * limits when they end soon (else the read becomes a gap saying when they reset).
+ * patterns of custom deployment branch policies; the custom deployment protection rules of those
+ * with no other protection) and its OIDC subject customisation. Read through `@octokit/rest` with
+ * a fetch of our own that keeps to the API's origin, follows no redirect, caps bodies, times out,
+ * and waits out GitHub's rate limits when they end soon (else the read becomes a gap saying when
+ * they reset).
  */
 import { Octokit } from "@octokit/rest";
-import type { CoverageGap, GitHubEnvironment, GitHubInventory, GitHubOrganization, GitHubRepository } from "../model/inventory.ts";
+import { openBranchPattern, type CoverageGap, type GitHubBranchPattern, type GitHubEnvironment, type GitHubInventory, type GitHubOrganization, type GitHubRepository } from "../model/inventory.ts";
 import { LeftOut, leftOutGaps } from "./left-out.ts";
 import { assertSameOrigin, backoffMs, bufferedResponse, dispatcherFor, Limiter, PageGuard, RedirectRefusedError, redactUrl, RefusedResponseError, refusalOf, responseLimits, retryAfterMs, sleep } from "./http.ts";
 import { DEFAULTS, type CollectOptions } from "./options.ts";
@@ -50,6 +51,7 @@ export const GITHUB_PERMISSION = {
   repository: "repository permission Metadata (read) (classic token: repo for a private repository)",
   environments: "repository permission Actions (read) (classic token: repo for a private repository)",
   customProtectionRules: "repository permission Actions (read) (classic token: repo for a private repository)",
+  branchPolicies: "repository permission Actions (read) (classic token: repo for a private repository)",
   repositoryTemplate: "repository permission Actions (read) (classic token: repo)",
 } as const;
 
@@ -284,6 +286,16 @@ function toEnvironment(raw: unknown): GitHubEnvironment | string {
 }
 
 /**
+ * One custom deployment branch policy, or undefined when the entry is none. GitHub added `type`
+ * with tag policies: an answer without it comes from before, when every policy was a branch's.
+ */
+function toBranchPattern(raw: unknown): GitHubBranchPattern | undefined {
+  if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "" || raw.name.length > MAX_NAME) return undefined;
+  if (raw.type !== undefined && raw.type !== "branch" && raw.type !== "tag") return undefined;
+  return { name: raw.name, type: raw.type === "tag" ? "tag" : "branch" };
+}
+
+/**
  * The app slugs of an environment's custom deployment protection rules, or why the answer says
  * nothing. A rule that is not enabled gates nothing; an enabled one whose app cannot be named
  * makes the whole answer unusable (its environment must not pass for ungated, nor for gated by
@@ -491,9 +503,16 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
           else environments.push(env);
         }
       }).then(async (read) => {
-        // Custom rules matter only where nothing else protects the environment, and each read is a
-        // request: environments with reviewers or a branch policy are not asked about.
-        if (read) await Promise.all(environments.filter((e) => e.requiredReviewers === 0 && e.deploymentBranchPolicy === null).map((e) => readCustomRules(base, scope, e)));
+        if (!read) return read;
+        await Promise.all(
+          environments.map(async (e) => {
+            if (e.deploymentBranchPolicy?.customBranchPolicies) await readBranchPolicies(base, scope, e);
+            // Custom rules matter only where nothing else protects the environment, and each read is a
+            // request: environments with reviewers, or a branch policy that restricts branches (or
+            // whose patterns were not read), are not asked about.
+            if (e.requiredReviewers === 0 && (e.deploymentBranchPolicy === null || openBranchPattern(e) !== undefined)) await readCustomRules(base, scope, e);
+          }),
+        );
         return read;
       }),
       (async () => {
@@ -519,6 +538,48 @@ export async function collectGitHub(opts: CollectOptions, wanted: { organization
     if (environmentsRead) r.environments = environments;
     gaps.push(...leftOutGaps("github", [[leftOutEnvironments, scope, "environments"]]));
     progress(`${scope}: ${environmentsRead ? `${environments.length} environments` : "environments not read"}`);
+  }
+
+  /**
+   * An environment's custom deployment branch policies (`custom_branch_policies: true`), paged. A
+   * failure, an entry that is no policy or a count above what the pages listed is a gap, and the
+   * environment keeps `patterns` absent (not read): a policy left out could be the one that lets
+   * every branch deploy.
+   */
+  async function readBranchPolicies(base: string, scope: string, env: GitHubEnvironment): Promise<void> {
+    const policy = env.deploymentBranchPolicy;
+    if (!policy) return;
+    // The name came from the server: quoted, so a line break in it stays on the gap's one line.
+    const what = `deployment branch policies of environment ${JSON.stringify(env.name)} of ${scope}`;
+    const patterns: GitHubBranchPattern[] = [];
+    let problem: string | undefined;
+    let counted: number | undefined;
+    // GitHub wants the name URL-encoded, `/` included (as %2F).
+    const read = await listAll(
+      what,
+      scope,
+      `${base}/environments/${encodeURIComponent(env.name)}/deployment-branch-policies`,
+      GITHUB_PERMISSION.branchPolicies,
+      (d) => {
+        if (!isObject(d) || !Array.isArray(d.branch_policies)) return undefined;
+        if (isInt(d.total_count)) counted = d.total_count;
+        return d.branch_policies;
+      },
+      (page) => {
+        for (const raw of page) {
+          const p = toBranchPattern(raw);
+          if (p) patterns.push(p);
+          else problem ??= "a policy in the answer is not a policy with a name and a type of branch or tag";
+        }
+      },
+    );
+    if (!read) return;
+    if (problem === undefined && counted !== undefined && counted > patterns.length) problem = `the answer counts ${counted} policies but lists ${patterns.length}`;
+    if (problem !== undefined) {
+      gaps.push({ source: "github", scope, error: `${what}: ${problem}; not read` });
+      return;
+    }
+    policy.patterns = patterns;
   }
 
   /**

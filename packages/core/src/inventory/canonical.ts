@@ -81,7 +81,11 @@ export function canonicalizeGitHub(gh: NonNullable<Inventory["github"]>): void {
   for (const r of gh.repositories) {
     if (!r.environments) continue;
     sortBy(r.environments, (e) => lc(e.name), (e) => e.name);
-    for (const e of r.environments) e.customProtectionRules?.sort();
+    for (const e of r.environments) {
+      e.customProtectionRules?.sort();
+      // Any one pattern lets a name deploy: their order says nothing.
+      if (e.deploymentBranchPolicy?.patterns) sortBy(e.deploymentBranchPolicy.patterns, (p) => p.name, (p) => p.type);
+    }
   }
   gh.missingRepositories?.sort();
   gh.movedRepositories?.sort();

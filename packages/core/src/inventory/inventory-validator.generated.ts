@@ -6,7 +6,7 @@ import ucs2length from "ajv/dist/runtime/ucs2length.js";
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://trustscope.dev/schemas/inventory-1.json","title":"trustscope inventory snapshot, schema version 1","description":"What trustscope collected from Buildkite, Microsoft Graph and Azure Resource Manager. Facts only; no secret values.","type":"object","additionalProperties":false,"required":["schemaVersion","cloud","coverage"],"properties":{"$schema":{"type":"string"},"schemaVersion":{"const":1},"collectedAt":{"type":"string","format":"date-time"},"cloud":{"enum":["AzureCloud","AzureUSGovernment","AzureChinaCloud"]},"tenantId":{"type":"string"},"buildkite":{"$ref":"#/definitions/buildkite"},"entra":{"$ref":"#/definitions/entra"},"azure":{"$ref":"#/definitions/azure"},"github":{"$ref":"#/definitions/github"},"coverage":{"type":"object","additionalProperties":false,"required":["complete","gaps"],"properties":{"complete":{"type":"boolean"},"gaps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","scope","error"],"properties":{"source":{"type":"string"},"scope":{"type":"string"},"error":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","message"],"properties":{"source":{"type":"string"},"message":{"type":"string"}}}}}}},"definitions":{"nonEmpty":{"type":"string","minLength":1},"github":{"description":"The GitHub repositories that federated credentials with GitHub's issuer name: their environments and OIDC subject templates (collected with --github-org/--github-repo).","type":"object","additionalProperties":false,"required":["apiUrl","organizations","repositories"],"properties":{"apiUrl":{"$ref":"#/definitions/nonEmpty"},"organizations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["login"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"},"oidcSubjectClaimKeys":{"anyOf":[{"type":"null"},{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}]}}}},"repositories":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["fullName","id","owner","private"],"properties":{"fullName":{"type":"string","pattern":"^[^/]+/[^/]+$"},"id":{"type":"integer"},"owner":{"type":"object","additionalProperties":false,"required":["login","id"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"}}},"private":{"type":"boolean"},"fork":{"type":"boolean"},"archived":{"type":"boolean"},"defaultBranch":{"type":"string"},"oidcSubject":{"type":"object","additionalProperties":false,"required":["useDefault"],"properties":{"useDefault":{"type":"boolean"},"includeClaimKeys":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"useImmutableSubject":{"type":"boolean"},"subClaimPrefix":{"type":"string"}}},"environments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","requiredReviewers","deploymentBranchPolicy"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"requiredReviewers":{"type":"integer","minimum":0},"preventSelfReview":{"type":"boolean"},"waitTimerMinutes":{"type":"integer","minimum":0},"deploymentBranchPolicy":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["protectedBranches","customBranchPolicies"],"properties":{"protectedBranches":{"type":"boolean"},"customBranchPolicies":{"type":"boolean"}}}]},"canAdminsBypass":{"type":"boolean"},"customProtectionRules":{"description":"Slugs of the GitHub Apps behind the environment's enabled custom deployment protection rules; absent when not read.","type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}}}}}},"missingRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"movedRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}},"activityLog":{"description":"What privileged federated identities did, from each subscription's Activity Log (collected with --activity). Only a pair listed in reads was read in full.","type":"object","additionalProperties":false,"required":["from","to","reads"],"properties":{"from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},"reads":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["principalId","subscriptionId","operations"],"properties":{"principalId":{"$ref":"#/definitions/nonEmpty"},"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"operations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["operation","count","first","last","scopes"],"properties":{"operation":{"$ref":"#/definitions/nonEmpty"},"count":{"type":"integer","minimum":1},"first":{"type":"string","format":"date-time"},"last":{"type":"string","format":"date-time"},"scopes":{"type":"array","maxItems":20,"items":{"type":"string"}},"moreScopes":{"type":"integer","minimum":1}}}}}}}}},"nullableString":{"type":["string","null"]},"tags":{"type":"object","additionalProperties":{"type":"string"}},"stringList":{"type":"array","items":{"type":"string"}},"buildkite":{"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}},"federatedCredential":{"type":"object","additionalProperties":false,"required":["name","issuer","subject","audiences"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"issuer":{"type":"string"},"subject":{"type":"string","description":"Empty for a credential that matches by claimsMatchingExpression"},"claimsMatchingExpression":{"type":"object","additionalProperties":false,"required":["value","languageVersion"],"properties":{"value":{"type":"string"},"languageVersion":{"type":"integer"}}},"audiences":{"$ref":"#/definitions/stringList"},"description":{"$ref":"#/definitions/nullableString"}}},"entra":{"type":"object","additionalProperties":false,"required":["applications","servicePrincipals","groups"],"properties":{"applications":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","passwordCredentials","federatedIdentityCredentials"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"passwordCredentials":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["keyId"],"properties":{"keyId":{"type":"string"},"displayName":{"$ref":"#/definitions/nullableString"},"hint":{"$ref":"#/definitions/nullableString"},"startDateTime":{"$ref":"#/definitions/nullableString"},"endDateTime":{"$ref":"#/definitions/nullableString"}}}},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}},"servicePrincipals":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","memberOf"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"servicePrincipalType":{"type":"string"},"memberOf":{"$ref":"#/definitions/stringList"}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","displayName"],"properties":{"objectId":{"type":"string"},"displayName":{"type":"string"}}}}}},"azure":{"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"activity":{"$ref":"#/definitions/activityLog"},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://trustscope.dev/schemas/inventory-1.json","title":"trustscope inventory snapshot, schema version 1","description":"What trustscope collected from Buildkite, Microsoft Graph and Azure Resource Manager. Facts only; no secret values.","type":"object","additionalProperties":false,"required":["schemaVersion","cloud","coverage"],"properties":{"$schema":{"type":"string"},"schemaVersion":{"const":1},"collectedAt":{"type":"string","format":"date-time"},"cloud":{"enum":["AzureCloud","AzureUSGovernment","AzureChinaCloud"]},"tenantId":{"type":"string"},"buildkite":{"$ref":"#/definitions/buildkite"},"entra":{"$ref":"#/definitions/entra"},"azure":{"$ref":"#/definitions/azure"},"github":{"$ref":"#/definitions/github"},"coverage":{"type":"object","additionalProperties":false,"required":["complete","gaps"],"properties":{"complete":{"type":"boolean"},"gaps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","scope","error"],"properties":{"source":{"type":"string"},"scope":{"type":"string"},"error":{"type":"string"}}}},"notes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","message"],"properties":{"source":{"type":"string"},"message":{"type":"string"}}}}}}},"definitions":{"nonEmpty":{"type":"string","minLength":1},"github":{"description":"The GitHub repositories that federated credentials with GitHub's issuer name: their environments and OIDC subject templates (collected with --github-org/--github-repo).","type":"object","additionalProperties":false,"required":["apiUrl","organizations","repositories"],"properties":{"apiUrl":{"$ref":"#/definitions/nonEmpty"},"organizations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["login"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"},"oidcSubjectClaimKeys":{"anyOf":[{"type":"null"},{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}]}}}},"repositories":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["fullName","id","owner","private"],"properties":{"fullName":{"type":"string","pattern":"^[^/]+/[^/]+$"},"id":{"type":"integer"},"owner":{"type":"object","additionalProperties":false,"required":["login","id"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"}}},"private":{"type":"boolean"},"fork":{"type":"boolean"},"archived":{"type":"boolean"},"defaultBranch":{"type":"string"},"oidcSubject":{"type":"object","additionalProperties":false,"required":["useDefault"],"properties":{"useDefault":{"type":"boolean"},"includeClaimKeys":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"useImmutableSubject":{"type":"boolean"},"subClaimPrefix":{"type":"string"}}},"environments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","requiredReviewers","deploymentBranchPolicy"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"requiredReviewers":{"type":"integer","minimum":0},"preventSelfReview":{"type":"boolean"},"waitTimerMinutes":{"type":"integer","minimum":0},"deploymentBranchPolicy":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["protectedBranches","customBranchPolicies"],"properties":{"protectedBranches":{"type":"boolean"},"customBranchPolicies":{"type":"boolean"},"patterns":{"description":"With customBranchPolicies, the name patterns a branch or tag must match to deploy; absent when not read.","type":"array","items":{"type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"type":{"enum":["branch","tag"]}}}}}}]},"canAdminsBypass":{"type":"boolean"},"customProtectionRules":{"description":"Slugs of the GitHub Apps behind the environment's enabled custom deployment protection rules; absent when not read.","type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}}}}}},"missingRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"movedRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}},"activityLog":{"description":"What privileged federated identities did, from each subscription's Activity Log (collected with --activity). Only a pair listed in reads was read in full.","type":"object","additionalProperties":false,"required":["from","to","reads"],"properties":{"from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},"reads":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["principalId","subscriptionId","operations"],"properties":{"principalId":{"$ref":"#/definitions/nonEmpty"},"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"operations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["operation","count","first","last","scopes"],"properties":{"operation":{"$ref":"#/definitions/nonEmpty"},"count":{"type":"integer","minimum":1},"first":{"type":"string","format":"date-time"},"last":{"type":"string","format":"date-time"},"scopes":{"type":"array","maxItems":20,"items":{"type":"string"}},"moreScopes":{"type":"integer","minimum":1}}}}}}}}},"nullableString":{"type":["string","null"]},"tags":{"type":"object","additionalProperties":{"type":"string"}},"stringList":{"type":"array","items":{"type":"string"}},"buildkite":{"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}},"federatedCredential":{"type":"object","additionalProperties":false,"required":["name","issuer","subject","audiences"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"issuer":{"type":"string"},"subject":{"type":"string","description":"Empty for a credential that matches by claimsMatchingExpression"},"claimsMatchingExpression":{"type":"object","additionalProperties":false,"required":["value","languageVersion"],"properties":{"value":{"type":"string"},"languageVersion":{"type":"integer"}}},"audiences":{"$ref":"#/definitions/stringList"},"description":{"$ref":"#/definitions/nullableString"}}},"entra":{"type":"object","additionalProperties":false,"required":["applications","servicePrincipals","groups"],"properties":{"applications":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","passwordCredentials","federatedIdentityCredentials"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"passwordCredentials":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["keyId"],"properties":{"keyId":{"type":"string"},"displayName":{"$ref":"#/definitions/nullableString"},"hint":{"$ref":"#/definitions/nullableString"},"startDateTime":{"$ref":"#/definitions/nullableString"},"endDateTime":{"$ref":"#/definitions/nullableString"}}}},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}},"servicePrincipals":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","appId","displayName","memberOf"],"properties":{"objectId":{"$ref":"#/definitions/nonEmpty"},"appId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"servicePrincipalType":{"type":"string"},"memberOf":{"$ref":"#/definitions/stringList"}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["objectId","displayName"],"properties":{"objectId":{"type":"string"},"displayName":{"type":"string"}}}}}},"azure":{"type":"object","additionalProperties":false,"required":["managementGroups","subscriptions","resourceGroups","roleDefinitions","roleAssignments","storageAccounts","managedIdentities"],"properties":{"managementGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","displayName"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"displayName":{"type":"string"},"parentId":{"$ref":"#/definitions/nullableString"}}}},"subscriptions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["subscriptionId","displayName","tags"],"properties":{"subscriptionId":{"$ref":"#/definitions/nonEmpty"},"displayName":{"type":"string"},"state":{"type":"string"},"tenantId":{"type":"string","description":"The subscription's tenant where it differs from the inventory's tenantId (or that is unknown)"},"tags":{"$ref":"#/definitions/tags"},"managementGroupId":{"$ref":"#/definitions/nullableString"}}}},"resourceGroups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","subscriptionId","tags"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"subscriptionId":{"type":"string"},"tags":{"$ref":"#/definitions/tags"}}}},"roleDefinitions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","roleName","roleType","permissions","assignableScopes"],"properties":{"id":{"type":"string"},"name":{"$ref":"#/definitions/nonEmpty"},"roleName":{"type":"string"},"roleType":{"type":"string","examples":["BuiltInRole","CustomRole"],"description":"ARM's properties.type, kept as read (an open string in the API)"},"permissions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["actions","notActions","dataActions","notDataActions"],"properties":{"actions":{"$ref":"#/definitions/stringList"},"notActions":{"$ref":"#/definitions/stringList"},"dataActions":{"$ref":"#/definitions/stringList"},"notDataActions":{"$ref":"#/definitions/stringList"}}}},"assignableScopes":{"$ref":"#/definitions/stringList"}}}},"roleAssignments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","scope","roleDefinitionId","principalId","principalType"],"properties":{"id":{"type":"string"},"scope":{"$ref":"#/definitions/nonEmpty"},"roleDefinitionId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"principalType":{"type":"string","examples":["User","Group","ServicePrincipal","ForeignGroup","Device","Unknown"],"description":"ARM's open enum, kept as read; absent in ARM means User (its documented default)"},"condition":{"$ref":"#/definitions/nullableString"},"conditionVersion":{"$ref":"#/definitions/nullableString"},"createdBy":{"$ref":"#/definitions/nullableString"}}}},"storageAccounts":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"allowSharedKeyAccess":{"type":["boolean","null"]},"tags":{"$ref":"#/definitions/tags"}}}},"activity":{"$ref":"#/definitions/activityLog"},"managedIdentities":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["id","name","clientId","principalId","federatedIdentityCredentials"],"properties":{"id":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clientId":{"$ref":"#/definitions/nonEmpty"},"principalId":{"$ref":"#/definitions/nonEmpty"},"tenantId":{"type":"string"},"federatedIdentityCredentials":{"type":"array","items":{"$ref":"#/definitions/federatedCredential"}}}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const formats0 = fullFormats["date-time"];
 const schema12 = {"type":"object","additionalProperties":false,"required":["organization","clusters","pipelines","agents"],"properties":{"organization":{"type":"object","additionalProperties":false,"required":["uuid","slug"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"}}},"clusters":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","name","queues"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"queues":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","key"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"key":{"type":"string"}}}}}}},"pipelines":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","name","clusterUuid","visibility","teams"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"slug":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"clusterUuid":{"$ref":"#/definitions/nullableString"},"visibility":{"type":"string","examples":["PUBLIC","PRIVATE"],"description":"Buildkite's enum, kept as read: a value added later is not rejected"},"defaultBranch":{"$ref":"#/definitions/nullableString"},"stepsYaml":{"$ref":"#/definitions/nullableString"},"repository":{"type":"object","additionalProperties":false,"required":["url","provider"],"properties":{"url":{"type":"string"},"provider":{"type":"string"},"settings":{"type":"object","additionalProperties":false,"properties":{"buildPullRequests":{"type":"boolean"},"buildPullRequestForks":{"type":"boolean"},"prefixPullRequestForkBranchNames":{"type":"boolean"},"buildBranches":{"type":"boolean"},"buildTags":{"type":"boolean"},"filterEnabled":{"type":"boolean"},"filterCondition":{"$ref":"#/definitions/nullableString"},"pullRequestBranchFilterEnabled":{"type":"boolean"},"pullRequestBranchFilterConfiguration":{"$ref":"#/definitions/nullableString"},"triggerMode":{"type":"string"}}}}},"teams":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","slug","accessLevel"],"properties":{"uuid":{"type":"string"},"slug":{"type":"string"},"accessLevel":{"type":"string","examples":["MANAGE_BUILD_AND_READ","BUILD_AND_READ","READ_ONLY"],"description":"Buildkite's enum, kept as read"}}}}}}},"agents":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["uuid","queueUuid"],"properties":{"uuid":{"$ref":"#/definitions/nonEmpty"},"name":{"type":"string"},"version":{"$ref":"#/definitions/nullableString"},"queueUuid":{"$ref":"#/definitions/nullableString"}}}}}};
@@ -3981,7 +3981,7 @@ validate17.errors = vErrors;
 return errors === 0;
 }
 
-const schema69 = {"description":"The GitHub repositories that federated credentials with GitHub's issuer name: their environments and OIDC subject templates (collected with --github-org/--github-repo).","type":"object","additionalProperties":false,"required":["apiUrl","organizations","repositories"],"properties":{"apiUrl":{"$ref":"#/definitions/nonEmpty"},"organizations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["login"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"},"oidcSubjectClaimKeys":{"anyOf":[{"type":"null"},{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}]}}}},"repositories":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["fullName","id","owner","private"],"properties":{"fullName":{"type":"string","pattern":"^[^/]+/[^/]+$"},"id":{"type":"integer"},"owner":{"type":"object","additionalProperties":false,"required":["login","id"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"}}},"private":{"type":"boolean"},"fork":{"type":"boolean"},"archived":{"type":"boolean"},"defaultBranch":{"type":"string"},"oidcSubject":{"type":"object","additionalProperties":false,"required":["useDefault"],"properties":{"useDefault":{"type":"boolean"},"includeClaimKeys":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"useImmutableSubject":{"type":"boolean"},"subClaimPrefix":{"type":"string"}}},"environments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","requiredReviewers","deploymentBranchPolicy"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"requiredReviewers":{"type":"integer","minimum":0},"preventSelfReview":{"type":"boolean"},"waitTimerMinutes":{"type":"integer","minimum":0},"deploymentBranchPolicy":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["protectedBranches","customBranchPolicies"],"properties":{"protectedBranches":{"type":"boolean"},"customBranchPolicies":{"type":"boolean"}}}]},"canAdminsBypass":{"type":"boolean"},"customProtectionRules":{"description":"Slugs of the GitHub Apps behind the environment's enabled custom deployment protection rules; absent when not read.","type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}}}}}},"missingRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"movedRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}};
+const schema69 = {"description":"The GitHub repositories that federated credentials with GitHub's issuer name: their environments and OIDC subject templates (collected with --github-org/--github-repo).","type":"object","additionalProperties":false,"required":["apiUrl","organizations","repositories"],"properties":{"apiUrl":{"$ref":"#/definitions/nonEmpty"},"organizations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["login"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"},"oidcSubjectClaimKeys":{"anyOf":[{"type":"null"},{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}]}}}},"repositories":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["fullName","id","owner","private"],"properties":{"fullName":{"type":"string","pattern":"^[^/]+/[^/]+$"},"id":{"type":"integer"},"owner":{"type":"object","additionalProperties":false,"required":["login","id"],"properties":{"login":{"$ref":"#/definitions/nonEmpty"},"id":{"type":"integer"}}},"private":{"type":"boolean"},"fork":{"type":"boolean"},"archived":{"type":"boolean"},"defaultBranch":{"type":"string"},"oidcSubject":{"type":"object","additionalProperties":false,"required":["useDefault"],"properties":{"useDefault":{"type":"boolean"},"includeClaimKeys":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"useImmutableSubject":{"type":"boolean"},"subClaimPrefix":{"type":"string"}}},"environments":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","requiredReviewers","deploymentBranchPolicy"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"requiredReviewers":{"type":"integer","minimum":0},"preventSelfReview":{"type":"boolean"},"waitTimerMinutes":{"type":"integer","minimum":0},"deploymentBranchPolicy":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["protectedBranches","customBranchPolicies"],"properties":{"protectedBranches":{"type":"boolean"},"customBranchPolicies":{"type":"boolean"},"patterns":{"description":"With customBranchPolicies, the name patterns a branch or tag must match to deploy; absent when not read.","type":"array","items":{"type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"$ref":"#/definitions/nonEmpty"},"type":{"enum":["branch","tag"]}}}}}}]},"canAdminsBypass":{"type":"boolean"},"customProtectionRules":{"description":"Slugs of the GitHub Apps behind the environment's enabled custom deployment protection rules; absent when not read.","type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}}}}}},"missingRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}},"movedRepositories":{"type":"array","items":{"$ref":"#/definitions/nonEmpty"}}}};
 const pattern0 = new RegExp("^[^/]+/[^/]+$", "u");
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -4749,7 +4749,7 @@ vErrors.push(err59);
 errors++;
 }
 for(const key6 in data30){
-if(!((key6 === "protectedBranches") || (key6 === "customBranchPolicies"))){
+if(!(((key6 === "protectedBranches") || (key6 === "customBranchPolicies")) || (key6 === "patterns"))){
 const err60 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err60];
@@ -4784,9 +4784,15 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data30.patterns !== undefined){
+let data33 = data30.patterns;
+if(Array.isArray(data33)){
+const len5 = data33.length;
+for(let i5=0; i5<len5; i5++){
+let data34 = data33[i5];
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.name === undefined){
+const err63 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns/" + i5,schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/patterns/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4795,16 +4801,111 @@ vErrors.push(err63);
 }
 errors++;
 }
-var _valid1 = _errs81 === errors;
-valid23 = valid23 || _valid1;
-}
-if(!valid23){
-const err64 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data34.type === undefined){
+const err64 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns/" + i5,schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/patterns/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
+}
+errors++;
+}
+for(const key7 in data34){
+if(!((key7 === "name") || (key7 === "type"))){
+const err65 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns/" + i5,schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/patterns/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data34.name !== undefined){
+let data35 = data34.name;
+if(typeof data35 === "string"){
+if(func3(data35) < 1){
+const err66 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns/" + i5+"/name",schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns/" + i5+"/name",schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data34.type !== undefined){
+let data36 = data34.type;
+if(!((data36 === "branch") || (data36 === "tag"))){
+const err68 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns/" + i5+"/type",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/patterns/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema69.properties.repositories.items.properties.environments.items.properties.deploymentBranchPolicy.anyOf[1].properties.patterns.items.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns/" + i5,schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/patterns/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy/patterns",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/properties/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+var _valid1 = _errs81 === errors;
+valid23 = valid23 || _valid1;
+}
+if(!valid23){
+const err72 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/deploymentBranchPolicy",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/deploymentBranchPolicy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
 }
 errors++;
 }
@@ -4822,114 +4923,7 @@ vErrors = null;
 }
 if(data25.canAdminsBypass !== undefined){
 if(typeof data25.canAdminsBypass !== "boolean"){
-const err65 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/canAdminsBypass",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/canAdminsBypass/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-if(data25.customProtectionRules !== undefined){
-let data34 = data25.customProtectionRules;
-if(Array.isArray(data34)){
-const len5 = data34.length;
-for(let i5=0; i5<len5; i5++){
-let data35 = data34[i5];
-if(typeof data35 === "string"){
-if(func3(data35) < 1){
-const err66 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/customProtectionRules/" + i5,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-else {
-const err67 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/customProtectionRules/" + i5,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/customProtectionRules",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/customProtectionRules/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-}
-else {
-const err69 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4,schemaPath:"#/properties/repositories/items/properties/environments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-}
-else {
-const err70 = {instancePath:instancePath+"/repositories/" + i2+"/environments",schemaPath:"#/properties/repositories/items/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-}
-else {
-const err72 = {instancePath:instancePath+"/repositories",schemaPath:"#/properties/repositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data.missingRepositories !== undefined){
-let data36 = data.missingRepositories;
-if(Array.isArray(data36)){
-const len6 = data36.length;
-for(let i6=0; i6<len6; i6++){
-let data37 = data36[i6];
-if(typeof data37 === "string"){
-if(func3(data37) < 1){
-const err73 = {instancePath:instancePath+"/missingRepositories/" + i6,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err73 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/canAdminsBypass",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/canAdminsBypass/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -4939,8 +4933,15 @@ vErrors.push(err73);
 errors++;
 }
 }
-else {
-const err74 = {instancePath:instancePath+"/missingRepositories/" + i6,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.customProtectionRules !== undefined){
+let data38 = data25.customProtectionRules;
+if(Array.isArray(data38)){
+const len6 = data38.length;
+for(let i6=0; i6<len6; i6++){
+let data39 = data38[i6];
+if(typeof data39 === "string"){
+if(func3(data39) < 1){
+const err74 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/customProtectionRules/" + i6,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -4950,9 +4951,8 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
 else {
-const err75 = {instancePath:instancePath+"/missingRepositories",schemaPath:"#/properties/missingRepositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err75 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/customProtectionRules/" + i6,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -4962,15 +4962,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data.movedRepositories !== undefined){
-let data38 = data.movedRepositories;
-if(Array.isArray(data38)){
-const len7 = data38.length;
-for(let i7=0; i7<len7; i7++){
-let data39 = data38[i7];
-if(typeof data39 === "string"){
-if(func3(data39) < 1){
-const err76 = {instancePath:instancePath+"/movedRepositories/" + i7,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err76 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4+"/customProtectionRules",schemaPath:"#/properties/repositories/items/properties/environments/items/properties/customProtectionRules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -4980,8 +4974,9 @@ vErrors.push(err76);
 errors++;
 }
 }
+}
 else {
-const err77 = {instancePath:instancePath+"/movedRepositories/" + i7,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err77 = {instancePath:instancePath+"/repositories/" + i2+"/environments/" + i4,schemaPath:"#/properties/repositories/items/properties/environments/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -4993,7 +4988,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/movedRepositories",schemaPath:"#/properties/movedRepositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err78 = {instancePath:instancePath+"/repositories/" + i2+"/environments",schemaPath:"#/properties/repositories/items/properties/environments/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -5005,12 +5000,118 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err79 = {instancePath:instancePath+"/repositories/" + i2,schemaPath:"#/properties/repositories/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err79];
 }
 else {
 vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/repositories",schemaPath:"#/properties/repositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data.missingRepositories !== undefined){
+let data40 = data.missingRepositories;
+if(Array.isArray(data40)){
+const len7 = data40.length;
+for(let i7=0; i7<len7; i7++){
+let data41 = data40[i7];
+if(typeof data41 === "string"){
+if(func3(data41) < 1){
+const err81 = {instancePath:instancePath+"/missingRepositories/" + i7,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/missingRepositories/" + i7,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/missingRepositories",schemaPath:"#/properties/missingRepositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data.movedRepositories !== undefined){
+let data42 = data.movedRepositories;
+if(Array.isArray(data42)){
+const len8 = data42.length;
+for(let i8=0; i8<len8; i8++){
+let data43 = data42[i8];
+if(typeof data43 === "string"){
+if(func3(data43) < 1){
+const err84 = {instancePath:instancePath+"/movedRepositories/" + i8,schemaPath:"#/definitions/nonEmpty/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/movedRepositories/" + i8,schemaPath:"#/definitions/nonEmpty/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/movedRepositories",schemaPath:"#/properties/movedRepositories/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
 }
 errors++;
 }

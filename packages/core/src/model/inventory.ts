@@ -378,7 +378,16 @@ export interface GitHubEnvironment {
   /** Minutes of the `wait_timer` protection rule, when there is one. */
   waitTimerMinutes?: number;
   /** Which branches may deploy: null when any branch may. */
-  deploymentBranchPolicy: { protectedBranches: boolean; customBranchPolicies: boolean } | null;
+  deploymentBranchPolicy: {
+    protectedBranches: boolean;
+    customBranchPolicies: boolean;
+    /**
+     * With `customBranchPolicies`, the name patterns a branch or tag must match to deploy
+     * (`GET …/environments/{name}/deployment-branch-policies`); empty when there are none (nothing
+     * may deploy). Absent: not read (trustscope reads them only for custom branch policies).
+     */
+    patterns?: GitHubBranchPattern[];
+  } | null;
   canAdminsBypass?: boolean;
   /**
    * The slugs of the GitHub Apps behind the environment's enabled custom deployment protection
@@ -387,4 +396,24 @@ export interface GitHubEnvironment {
    * no deployment branch policy).
    */
   customProtectionRules?: string[];
+}
+
+/** One custom deployment branch policy: a Ruby `File.fnmatch` pattern in which wildcards do not match `/`. */
+export interface GitHubBranchPattern {
+  name: string;
+  /** What it lets deploy: branches or tags (answers from before GitHub added tag policies mean a branch). */
+  type: "branch" | "tag";
+}
+
+/**
+ * The first of an environment's custom deployment branch patterns that anyone who can push a
+ * branch can match by naming it so: a branch pattern whose `/`-separated segments are each `*` or
+ * `**` (`*` alone matches every name without a `/`). Such a policy does not restrict which branches
+ * deploy. Undefined when there is none, or when the patterns were not read. Other wildcards (`?`,
+ * `[…]`, `{…}`) are not judged.
+ */
+export function openBranchPattern(env: GitHubEnvironment): string | undefined {
+  const policy = env.deploymentBranchPolicy;
+  if (!policy?.customBranchPolicies || !policy.patterns) return undefined;
+  return policy.patterns.find((p) => p.type === "branch" && p.name.split("/").every((s) => s === "*" || s === "**"))?.name;
 }
