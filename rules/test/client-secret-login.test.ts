@@ -172,6 +172,13 @@ describe("client-secret-login", () => {
     expect(runRepo(clientSecretLogin, { ".github/workflows/azure-dev.yml": oidcOnly })).toEqual([]);
   });
 
+  it("reports azure/login with creds (a service principal's secret in JSON), as most published Azure workflow samples log in", () => {
+    const workflow = ["on: [push]", "jobs:", "  deploy:", "    runs-on: ubuntu-latest", "    steps:", "      - uses: azure/login@v2", "        with:", "          creds: ${{ secrets.AZURE_CREDENTIALS }}", "      - uses: azure/login@v2", "        with:", "          client-id: ${{ vars.AZURE_CLIENT_ID }}", "          tenant-id: ${{ vars.AZURE_TENANT_ID }}", ""].join("\n");
+    const findings = runRepo(clientSecretLogin, { ".github/workflows/deploy.yml": workflow });
+    expect(findings.map((f) => [where(f), f.message])).toEqual([[".github/workflows/deploy.yml:6", "`azure/login` uses a client secret (creds) at .github/workflows/deploy.yml:6."]]);
+    expect(findings[0]!.remediation).toContain("no `creds`");
+  });
+
   it("is quiet on azd logins without a secret", () => {
     const commands = [
       'azd auth login --client-id "$$AZURE_CLIENT_ID" --federated-credential-provider oidc --tenant-id "$$AZURE_TENANT_ID"',

@@ -108,6 +108,8 @@ function url(flag: string, value: string): string {
   } catch {
     throw new UsageError(`${flag} must be an absolute URL, got '${value}'`);
   }
+  // A user:password part would be written to reports and snapshots as the URL is: refuse it, unshown.
+  if (u.username !== "" || u.password !== "") throw new UsageError(`${flag} must not carry credentials (user:password@); give tokens in their environment variables`);
   // Bearer tokens only ever travel over TLS.
   if (u.protocol !== "https:") throw new UsageError(`${flag} must be an https:// URL, got '${value}'`);
   return value.replace(/\/+$/, "");
@@ -122,7 +124,7 @@ export function liveValues(values: LiveValues): LiveValues {
 
 /** Whether a flag asks for a live source (`--azure-auth default` alone does not). */
 export function hasLiveFlags(v: LiveValues): boolean {
-  // --concurrency and --activity tune a live read; on their own they ask for none.
+  // Tuning flags (TUNING_FLAGS) shape a live read; on their own they ask for none.
   return Object.keys(LIVE_OPTIONS).some((k) => !TUNING_FLAGS.has(k) && v[k as keyof LiveValues] !== undefined && !(k === "azure-auth" && v[k] === "default"));
 }
 
@@ -257,7 +259,7 @@ function githubOption(v: LiveValues, env: NodeJS.ProcessEnv): NonNullable<Collec
   if (!token) throw new UsageError("reading GitHub needs a token in GITHUB_TOKEN (read access to the repositories' metadata, environments and Actions settings; the Actions token works)");
   // GitHub's own rules for names: no slash in an owner, one slash in a repository.
   for (const o of v["github-org"] ?? []) if (!/^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$/.test(o)) throw new UsageError(`--github-org must be an organisation's login (letters, digits, hyphens; underscores for managed users), got '${o}'`);
-  for (const r of v["github-repo"] ?? []) if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}\/[A-Za-z0-9._-]{1,100}$/.test(r)) throw new UsageError(`--github-repo must be OWNER/REPO, got '${r}'`);
+  for (const r of v["github-repo"] ?? []) if ((!/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}\/[A-Za-z0-9._-]{1,100}$/.test(r) || /\/\.\.?$/.test(r))) throw new UsageError(`--github-repo must be OWNER/REPO, got '${r}'`);
   return {
     apiUrl: url("--github-api-url", v["github-api-url"] ?? env.GITHUB_API_URL ?? "https://api.github.com"),
     token,

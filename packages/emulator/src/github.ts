@@ -41,7 +41,6 @@ function requestId(): string {
 
 const lc = (s: string) => s.toLowerCase();
 
-
 /**
  * The fine-grained permission an endpoint needs, as GitHub names it in
  * `X-Accepted-GitHub-Permissions` (docs: "Permissions required for fine-grained personal access tokens").
@@ -296,13 +295,18 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
     return page(req, all.map((e, i) => environmentJson(r, e, i)), `/repositories/${r.id}/environments`, (slice) => ({ total_count: all.length, environments: slice }));
   }
 
+  /** A repository's environment by name, any case, with its index (ids are derived from it). */
+  function environmentNamed(r: GitHubRepository, name: string): { index: number; e: GitHubEnvironment | undefined } {
+    const index = (r.environments ?? []).findIndex((e) => lc(e.name) === lc(name));
+    return { index, e: r.environments?.[index] };
+  }
+
   /**
    * `GET /repos/{o}/{r}/environments/{name}/deployment_protection_rules`: every enabled custom rule
    * (no pages, as GitHub), one per app slug the scenario names; none when it names none.
    */
   function customProtectionRules(r: GitHubRepository, name: string): ApiResponse {
-    const index = (r.environments ?? []).findIndex((e) => lc(e.name) === lc(name));
-    const e = r.environments?.[index];
+    const { index, e } = environmentNamed(r, name);
     if (!e) return notFound("https://docs.github.com/rest/deployments/protection-rules#get-all-deployment-protection-rules-for-an-environment");
     const slugs = e.customProtectionRules ?? [];
     const rules = slugs.map((slug, i) => {
@@ -324,8 +328,7 @@ export function createGitHubHandler(options: GitHubOptions): FamilyHandler {
    * environments listing; 404 for an unknown environment.
    */
   function branchPolicies(req: ApiRequest, r: GitHubRepository, name: string): ApiResponse {
-    const index = (r.environments ?? []).findIndex((e) => lc(e.name) === lc(name));
-    const e = r.environments?.[index];
+    const { index, e } = environmentNamed(r, name);
     if (!e) return notFound("https://docs.github.com/rest/deployments/branch-policies#list-deployment-branch-policies");
     const all = (e.deploymentBranchPolicy?.patterns ?? []).map((p, i) => {
       const id = (r.id * 100 + index) * 100 + i;

@@ -41,7 +41,7 @@ const isWorkflow = (file: string) => /^(?:.*\/)?\.github\/workflows\/[^/]+\.ya?m
 const remediationFor = (file: string, command: string | undefined) =>
   command?.startsWith("azd ") ? (isWorkflow(file) ? GITHUB_AZD_REMEDIATION : AZD_REMEDIATION) : isWorkflow(file) ? GITHUB_REMEDIATION : REMEDIATION;
 /** The flag that carries the secret, for the commands that take it as one (Connect-AzAccount takes a PSCredential). */
-const SECRET_FLAG: Record<string, string> = { "az login": "--password", "azd auth login": "--client-secret", "azd login": "--client-secret" };
+const SECRET_FLAG: Record<string, string> = { "az login": "--password", "azd auth login": "--client-secret", "azd login": "--client-secret", "azure/login": "creds" };
 
 /** What the PowerShell reader records for a secret that is not one variable (its REDACTED, not exported by core). */
 const PS_REDACTED = "***";

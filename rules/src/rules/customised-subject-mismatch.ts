@@ -11,7 +11,7 @@ import {
   type GitHubSubject,
   type Rule,
 } from "@trustscope/core";
-import { exactGitHubSubject, exactSubject, githubFor, githubRepositoryOf, matchText } from "../support/github-trust.ts";
+import { exactGitHubSubject, exactSubject, githubFor, githubRepositoryFor, matchText } from "../support/github-trust.ts";
 
 export const customisedSubjectMismatch: Rule = {
   meta: {
@@ -28,7 +28,7 @@ export const customisedSubjectMismatch: Rule = {
       const subject = exactGitHubSubject(edge);
       const text = exactSubject(edge.credential);
       if (!subject || text === undefined) continue;
-      const repo = githubRepositoryOf(github, subject);
+      const repo = githubRepositoryFor(github, subject);
       if (!repo?.oidcSubject) continue;
       const org = organizationOf(github, repo);
       const keys = effectiveClaimKeys(repo, org);

@@ -1,5 +1,5 @@
-import { describeIdentity, expressionBreadth, findingCredential, findingIdentity, type EnvironmentClassifier, type GitHubRepository, type Rule, type TrustEdge } from "@trustscope/core";
-import { changeReach, deadOnGitHub, githubFor, githubRepositoryOf, grantEvidence, matchText, reachesManyWorkloads, wildcardExpressionBreadth } from "../support/github-trust.ts";
+import { describeIdentity, expressionBreadth, findingCredential, findingIdentity, type GitHubRepository, type Rule, type TrustEdge } from "@trustscope/core";
+import { changeReach, deadOnGitHub, githubFor, githubRepositoryFor, grantEvidence, matchText, reachesManyWorkloads } from "../support/github-trust.ts";
 
 export const pullRequestSubject: Rule = {
   meta: {
@@ -12,7 +12,7 @@ export const pullRequestSubject: Rule = {
   },
   *check({ graph, environments }) {
     for (const edge of graph.edges) {
-      const how = pullRequestMatch(edge, environments);
+      const how = pullRequestMatch(edge);
       if (!how) continue;
       // GitHub's answers show the subject matches no token (customised-subject-mismatch says so): it lets no pull request in.
       const github = githubFor(graph.inventory.github, edge.credential.issuer);
@@ -25,7 +25,7 @@ export const pullRequestSubject: Rule = {
       const who = describeIdentity(edge.identity);
       const gh = edge.trust.github;
       const repoName = gh?.repository;
-      const repo = gh ? githubRepositoryOf(github, gh) : undefined;
+      const repo = gh ? githubRepositoryFor(github, gh) : undefined;
       yield {
         severity: production ? "critical" : "medium",
         message: `${who} accepts pull-request workflows${repoName !== undefined ? ` of GitHub repository '${repoName}'` : ""} through credential '${edge.credential.name}' and can change ${production ? `production scope ${scope}` : "non-production scopes"}: move deployments to a protected GitHub environment and give pull requests a read-only identity.`,
@@ -49,7 +49,7 @@ export const pullRequestSubject: Rule = {
 };
 
 /** Evidence that the credential matches pull-request tokens, or undefined when it does not (or another rule owns it). */
-function pullRequestMatch(edge: TrustEdge, environments: EnvironmentClassifier): string | undefined {
+function pullRequestMatch(edge: TrustEdge): string | undefined {
   const { trust, credential } = edge;
   if (trust.platform !== "github") return undefined;
   if (!trust.wide) {
@@ -61,7 +61,8 @@ function pullRequestMatch(edge: TrustEdge, environments: EnvironmentClassifier):
   const breadth = expressionBreadth(credential);
   if (!breadth?.pullRequests) return undefined;
   // Wide expressions are reported once, by wildcard-expression (production) or wildcard-claims-expression.
-  if (reachesManyWorkloads(breadth) || wildcardExpressionBreadth(edge.identity, credential, environments)) return undefined;
+  // (wildcardExpressionBreadth is only set when reachesManyWorkloads holds, so this one test covers both.)
+  if (reachesManyWorkloads(breadth)) return undefined;
   return `claims expression ${credential.claimsMatchingExpression?.value ?? ""} matches pull-request subjects (repo:OWNER/REPO:pull_request)`;
 }
 

@@ -1,5 +1,5 @@
 import { describeIdentity, findingCredential, findingIdentity, listSome, openBranchPattern, type GitHubEnvironment, type Rule } from "@trustscope/core";
-import { changeReach, deadOnGitHub, exactGitHubSubject, githubFor, githubRepositoryOf, grantEvidence, matchText } from "../support/github-trust.ts";
+import { changeReach, deadOnGitHub, exactGitHubSubject, githubFor, githubRepositoryFor, grantEvidence, matchText } from "../support/github-trust.ts";
 
 export const unprotectedEnvironmentSubject: Rule = {
   meta: {
@@ -15,7 +15,7 @@ export const unprotectedEnvironmentSubject: Rule = {
       const subject = exactGitHubSubject(edge);
       if (subject?.context?.kind !== "environment" || subject.context.value === undefined) continue;
       const github = githubFor(graph.inventory.github, edge.credential.issuer);
-      const repo = githubRepositoryOf(github, subject);
+      const repo = githubRepositoryFor(github, subject);
       // GitHub not read for this repository (or its environments): coverage notes say so.
       if (!repo?.environments) continue;
       // Owner or repository in another case than GitHub's, or a subject of another template: no token

@@ -83,4 +83,5 @@ export function exactGitHubSubject(edge: TrustEdge): GitHubSubject | undefined {
 }
 
 // One answer everywhere: these live in core, where explain-access asks them too.
-export { deadOnGitHub, exactSubject, githubFor, githubRepositoryFor as githubRepositoryOf } from "@trustscope/core";
+// Under its own name: core's `githubRepositoryOf` is another function (a remote URL's owner/repo).
+export { deadOnGitHub, exactSubject, githubFor, githubRepositoryFor } from "@trustscope/core";

@@ -3,7 +3,7 @@
  * read fully is a coverage gap; everything readable is still returned.
  */
 import { INVENTORY_SCHEMA_VERSION, type CoverageGap, type Inventory } from "../model/inventory.ts";
-import { canonicalizeBuildkite, canonicalizeEntra, canonicalizeGaps } from "../inventory/canonical.ts";
+import { canonicalizeBuildkite, canonicalizeEntra, canonicalizeGaps, canonicalizeGitHub } from "../inventory/canonical.ts";
 import { inventoryProblems } from "../inventory/load-inventory.ts";
 import { activityCandidates } from "../graph/activity.ts";
 import { buildTrustGraph } from "../graph/trust-graph.ts";
@@ -14,7 +14,6 @@ import { CLOUDS } from "./clouds.ts";
 import { collectEntra, type EntraCollection, type ManagedIdentityRef } from "./graph.ts";
 import { collectGitHub } from "./github.ts";
 import { githubTargets } from "./github-targets.ts";
-import { canonicalizeGitHub } from "../inventory/canonical.ts";
 import type { CollectOptions } from "./options.ts";
 
 export async function collectInventory(opts: CollectOptions, now: Date = new Date()): Promise<Inventory> {

@@ -21,15 +21,16 @@ export interface GitHubTargets {
  * repositories given are read as organisations too, for their subject template.
  */
 export function githubTargets(asked: { apiUrl: string; organizations: string[]; repositories: string[] }, inventory: Pick<Inventory, "entra" | "azure">): GitHubTargets {
+  // Names keyed by their lower case: GitHub's names are case-insensitive; the first spelling is kept.
+  const keep = (m: Map<string, string>, name: string) => {
+    if (!m.has(name.toLowerCase())) m.set(name.toLowerCase(), name);
+  };
   const orgs = new Map<string, string>();
-  for (const o of asked.organizations) if (!orgs.has(o.toLowerCase())) orgs.set(o.toLowerCase(), o);
+  for (const o of asked.organizations) keep(orgs, o);
   const repos = new Map<string, string>();
-  for (const r of asked.repositories) if (!repos.has(r.toLowerCase())) repos.set(r.toLowerCase(), r);
+  for (const r of asked.repositories) keep(repos, r);
   const owners = new Map(orgs);
-  for (const r of repos.values()) {
-    const owner = r.split("/")[0]!;
-    if (!owners.has(owner.toLowerCase())) owners.set(owner.toLowerCase(), owner);
-  }
+  for (const r of repos.values()) keep(owners, r.split("/")[0]!);
   const outside = new Map<string, string>();
   const credentials = [
     ...(inventory.entra?.applications ?? []).flatMap((a) => a.federatedIdentityCredentials),
@@ -39,11 +40,11 @@ export function githubTargets(asked: { apiUrl: string; organizations: string[]; 
     const trust = readTrust(c);
     // Only the repositories of the GitHub this API is: a GHES repository of the same name is another one.
     const repository = trust.platform === "github" && githubApiServes(asked.apiUrl, c.issuer) ? trust.github?.repository : undefined;
-    if (!repository || !/^[^/\s*?]+\/[^/\s*?]+$/.test(repository)) continue;
+    // `.` and `..` are no repository names (in a URL path they would name another path).
+    if (!repository || !/^(?!\.\.?\/)[^/\s*?]+\/(?!\.\.?$)[^/\s*?]+$/.test(repository)) continue;
     const key = repository.toLowerCase();
     if (repos.has(key)) continue;
-    if (orgs.has(key.split("/")[0]!)) repos.set(key, repository);
-    else if (!outside.has(key)) outside.set(key, repository);
+    keep(orgs.has(key.split("/")[0]!) ? repos : outside, repository);
   }
   const sorted = (m: Map<string, string>) => [...m.values()].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
   return { organizations: sorted(owners), repositories: sorted(repos), outside: sorted(outside) };

@@ -30,9 +30,8 @@ const MOVED = Symbol("moved");
 
 /** The refused redirect behind an error (Octokit wraps what its fetch throws), if that is what it was. */
 function redirectOf(e: unknown): RedirectRefusedError | undefined {
-  if (e instanceof RedirectRefusedError) return e;
-  const cause = (e as { cause?: unknown } | undefined)?.cause;
-  return cause instanceof RedirectRefusedError ? cause : undefined;
+  const refused = refusalOf(e);
+  return refused instanceof RedirectRefusedError ? refused : undefined;
 }
 /** Secondary limit without `retry-after`: GitHub says to wait at least a minute, longer on each retry. */
 const SECONDARY_WAIT_MS = 60_000;
@@ -230,7 +229,8 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
 const lc = (s: string) => s.toLowerCase();
-const FULL_NAME = /^[^/\s]+\/[^/\s]+$/;
+/** `owner/repo`, neither part `.` or `..` (GitHub allows neither; in a URL path they would name another path). */
+const FULL_NAME = /^(?!\.\.?\/)[^/\s]+\/(?!\.\.?$)[^/\s]+$/;
 /**
  * Far above GitHub's own limits (logins 39 characters, repository names 100, environment names
  * 255): longer text from a server is no name of GitHub's and would bloat every report that prints it.

@@ -6,6 +6,7 @@
 import type { ActivityLog, ActivityOperation, Inventory, RoleDefinition } from "../model/inventory.ts";
 import { matchesPermission, ROLE_ASSIGNMENT_WRITE, roleAllows, type Grant } from "../azure/rbac.ts";
 import { ScopeTree, subscriptionOf } from "../azure/scope.ts";
+import { compareText } from "./compare.ts";
 import type { Identity, TrustGraph } from "./trust-graph.ts";
 
 /**
@@ -76,10 +77,6 @@ export interface IdentityActivity {
   operations: (ActivityOperation & { subscriptionId: string })[];
 }
 
-/**
- * The collected activity of `identity`, or undefined when no log was read for it (not collected,
- * or every read failed): then nothing may be concluded from the absence of an operation.
- */
 /** Reads by lower-cased principal ID, once per log: filtering them all per identity is quadratic. */
 const readsIndex = new WeakMap<ActivityLog, Map<string, ActivityLog["reads"]>>();
 
@@ -98,6 +95,10 @@ function readsOf(log: ActivityLog, principal: string): ActivityLog["reads"] {
   return index.get(principal) ?? [];
 }
 
+/**
+ * The collected activity of `identity`, or undefined when no log was read for it (not collected,
+ * or every read failed): then nothing may be concluded from the absence of an operation.
+ */
 export function activityOf(log: ActivityLog | undefined, identity: Pick<Identity, "principalId">): IdentityActivity | undefined {
   const principal = identity.principalId?.toLowerCase();
   if (!log || !principal) return undefined;
@@ -211,10 +212,6 @@ export function rolesAllowingAll(roles: readonly RoleDefinition[], operations: r
     fits.push({ role, breadth: roleBreadth(role), unusedPatterns });
   }
   return fits.sort((a, b) => a.breadth - b.breadth || a.unusedPatterns - b.unusedPatterns || compareText(a.role.roleName, b.role.roleName));
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** What the log says happened under one grant's scope. */

@@ -34,7 +34,7 @@ export function nameLooksNonProduction(name: string): string | undefined {
     const w = words[i]!;
     if (NON_PROD_WORDS.has(w)) return w;
     // non-prod, pre-prod, not-production: two words
-    if ((w === "non" || w === "pre" || w === "not") && PROD_WORDS.has(words[i + 1] ?? "")) return `${w}-${words[i + 1]}`;
+    if (NEGATING_PREFIXES.has(w) && PROD_WORDS.has(words[i + 1] ?? "")) return `${w}-${words[i + 1]}`;
   }
   return undefined;
 }

@@ -168,6 +168,23 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
     return r.text;
   };
 
+  /**
+   * Reads files of one kind (`pipeline`, `workflow`) within one byte budget for all of them: past
+   * it, a file is named in a diagnostic and not read (YAML of that size is an attack, not a config).
+   */
+  const budgetedReader = (kind: "pipeline" | "workflow") => {
+    let bytes = 0;
+    return (abs: string): string | undefined => {
+      if (!claim(kind, abs)) return undefined;
+      const text = read(abs);
+      if (text === undefined) return undefined;
+      bytes += text.length;
+      if (bytes <= MAX_PIPELINE_BYTES) return text;
+      report({ file: rel(abs), line: 1, message: `the repository's ${kind} YAML is more than ${MAX_PIPELINE_BYTES / 1024 / 1024} MiB in all; this file is not read` });
+      return undefined;
+    };
+  };
+
   let globTests = 0;
   /** Repository files a glob matches (at most `limit`), or undefined when the matching budget is spent. */
   const matching = (pattern: string, limit: number): string[] | undefined => {
@@ -239,16 +256,10 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
   const candidates = new Set(unlinkedFirst(files.filter((f) => !isPipelinePath(inRepo(f)) && /(^|\/)\.buildkite\/[^]*\.ya?ml$/.test(inRepo(f)))));
   const candidateQueue = [...candidates];
 
-  let pipelineBytes = 0;
+  const readPipelineText = budgetedReader("pipeline");
   const readPipelineFile = (abs: string) => {
-    if (!claim("pipeline", abs)) return;
-    const text = read(abs);
+    const text = readPipelineText(abs);
     if (text === undefined) return;
-    pipelineBytes += text.length;
-    if (pipelineBytes > MAX_PIPELINE_BYTES) {
-      report({ file: rel(abs), line: 1, message: `the repository's pipeline YAML is more than ${MAX_PIPELINE_BYTES / 1024 / 1024} MiB in all; this file is not read` });
-      return;
-    }
     // Uploaded by a step: a pipeline whatever its shape. Otherwise only when it has one.
     const candidate = candidates.has(abs) && !uploaded.has(abs);
     const { pipeline, diagnostics: d, notPipeline } = readPipeline(text, rel(abs), { candidate });
@@ -381,16 +392,10 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
 
   // GitHub Actions workflows: GitHub runs only the files directly under .github/workflows/.
   const workflows: GitHubWorkflowFile[] = [];
-  let workflowBytes = 0;
+  const readWorkflowText = budgetedReader("workflow");
   for (const abs of unlinkedFirst(files.filter((f) => isWorkflowPath(inRepo(f))))) {
-    if (!claim("workflow", abs)) continue;
-    const text = read(abs);
+    const text = readWorkflowText(abs);
     if (text === undefined) continue;
-    workflowBytes += text.length;
-    if (workflowBytes > MAX_PIPELINE_BYTES) {
-      report({ file: rel(abs), line: 1, message: `the repository's workflow YAML is more than ${MAX_PIPELINE_BYTES / 1024 / 1024} MiB in all; this file is not read` });
-      continue;
-    }
     const { workflow, diagnostics: d, notWorkflow } = readWorkflow(text, rel(abs));
     if (notWorkflow !== undefined) report({ file: rel(abs), line: 1, message: `not a GitHub Actions workflow (${notWorkflow}); not read`, note: true, kind: "not-a-workflow" });
     diagnostics.push(...d);

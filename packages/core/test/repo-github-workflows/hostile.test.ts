@@ -107,3 +107,24 @@ describe("githubJobSubjects: GitHub's filter patterns", () => {
     ]);
   });
 });
+
+describe("a run: line built to be slow", () => {
+  it("reads a 400 KB line of repeated 'git fetch ' in linear work, and still finds a pull request fetch after it", () => {
+    const long = "git fetch ".repeat(40_000);
+    const text = (tail: string) => `on: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${long}${tail}\n`;
+    const quiet = read(text("origin main")).workflow!.jobs[0]!;
+    expect(quiet.checkouts).toEqual([]);
+    const fetches = read(text("origin pull/1/head")).workflow!.jobs[0]!;
+    expect(fetches.checkouts.map((c) => c.pullRequestHead)).toEqual([true]);
+  });
+});
+
+describe("keys given twice that the reader does not read", () => {
+  it("a second top-level name: (in a published Azure sample) is a note, not a gap", () => {
+    const r = read("name: a\non: [push]\nname: b\njobs:\n  d:\n    runs-on: ubuntu-latest\n    name: x\n    name: y\n    steps:\n      - run: echo\n");
+    expect(r.diagnostics.map((d) => [d.line, d.note === true, d.kind])).toEqual([
+      [3, true, "duplicate-key"],
+      [8, true, "duplicate-key"],
+    ]);
+  });
+});

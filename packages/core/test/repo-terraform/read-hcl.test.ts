@@ -266,6 +266,17 @@ describe("readHcl", () => {
     expect(parens.diagnostics.map((d) => d.message)).toEqual([`not read beyond ${MAX_HCL_DEPTH} levels of nesting`]);
   });
 
+  it("reads a heredoc of many lines and long blank runs (no stack overflow, no quadratic trim)", () => {
+    const lines = 300_000;
+    const { body, diagnostics } = read(`x = <<-EOT\n${"    a\n".repeat(lines)}EOT\ny = <<EOT\n${" ".repeat(200_000)}b  \t\nEOT\n`);
+    expect(diagnostics).toEqual([]);
+    const x = attr(body, "x").expression;
+    expect(x.kind === "string" && x.value.split("\n").length).toBe(lines + 1); // the last line ends with a newline
+    expect(x.kind === "string" && x.value.startsWith("a\na\n")).toBe(true);
+    const y = attr(body, "y").expression;
+    expect(y.kind === "string" && y.value).toBe(`${" ".repeat(200_000)}b  \t\n`);
+  });
+
   it("refuses input over the size cap without parsing it", () => {
     const { body, diagnostics } = read(`x = "${"a".repeat(5 * 1024 * 1024)}"\n`);
     expect(body).toEqual({ blocks: [], attributes: [] });

@@ -37,7 +37,15 @@ function keyNode(node: unknown, name: string): unknown {
  * GitHub rejects both ("'X' is already defined"), and this reader, which takes the first of a
  * duplicate, would otherwise read a workflow GitHub never runs without saying so.
  */
-function checkKeys(ctx: Ctx, node: unknown, where: string): void {
+/** The keys of a workflow and of a job whose values this reader judges by (the others, `name`, `concurrency`, …, it does not read). */
+const WORKFLOW_KEYS_READ: ReadonlySet<string> = new Set(["on", "permissions", "env", "defaults", "jobs"]);
+const JOB_KEYS_READ: ReadonlySet<string> = new Set(["permissions", "environment", "steps", "uses", "with", "secrets", "if", "runs-on", "needs", "env", "defaults"]);
+
+/**
+ * Keys that are not names, and keys given twice. A key twice is a gap where its value is read
+ * (which one GitHub takes decides what is judged), a note where it is not (a second `name:`).
+ */
+function checkKeys(ctx: Ctx, node: unknown, where: string, keysRead?: ReadonlySet<string>): void {
   const seen = new Set<string>();
   for (const p of pairs(node)) {
     if (!isScalar(p.key) || p.key.value === null || typeof p.key.value === "object") {
@@ -45,7 +53,9 @@ function checkKeys(ctx: Ctx, node: unknown, where: string): void {
       continue;
     }
     const k = key(p);
-    if (seen.has(k)) diag(ctx, p.key, `'${k.slice(0, 60)}' is defined twice in ${where}, which GitHub Actions rejects; only the first is read`);
+    if (seen.has(k) && keysRead && !keysRead.has(k)) {
+      ctx.diagnostics.push({ file: ctx.file, line: lineOf(ctx, p.key), message: `'${k.slice(0, 60)}' is defined twice in ${where}, which YAML does not allow; trustscope does not read it`, note: true, kind: "duplicate-key" });
+    } else if (seen.has(k)) diag(ctx, p.key, `'${k.slice(0, 60)}' is defined twice in ${where}, which GitHub Actions rejects; only the first is read`);
     seen.add(k);
   }
 }
@@ -69,7 +79,7 @@ function stringList(node: unknown): string[] {
 function textOf(node: unknown): string {
   const s = scalarText(node);
   if (s !== undefined) return s;
-  if (node === null || node === undefined || (isScalar(node) && node.value === null)) return "";
+  if (isEmpty(node)) return "";
   return JSON.stringify((node as Node).toJSON?.() ?? null);
 }
 
@@ -184,7 +194,21 @@ function readEnv(ctx: Ctx, node: unknown): EnvEntry[] {
 /** A `ref:`/`repository:` (or a `run:` line) that names the pull request's own code. */
 const PR_HEAD = /github\.event\.pull_request\.head\.(sha|ref|repo)|github\.head_ref|refs\/pull\/|github\.event\.workflow_run\.head_(sha|branch|commit|repository)|github\.event\.issue\.pull_request|github\.event\.pull_request\.merge_commit_sha/;
 /** Commands in a `run:` step that fetch a pull request's code. */
-const RUN_FETCHES_PR = /\bgh\s+pr\s+checkout\b|\bgit\s+(fetch|pull)\b[^\n]*\b(pull\/|refs\/pull\/)|\bgit\s+checkout\b[^\n]*\$\{\{\s*github\.(head_ref|event\.pull_request\.head)/;
+/**
+ * Whether a `run:` text fetches or checks out the pull request's code. Line by line, each tail
+ * searched once from the command's first occurrence: one regex with `[^\n]*` between the two
+ * parts is quadratic on a long hostile line.
+ */
+function runFetchesPullRequest(run: string): boolean {
+  for (const line of run.split("\n")) {
+    if (/\bgh\s+pr\s+checkout\b/.test(line)) return true;
+    const fetch = /\bgit\s+(?:fetch|pull)\b/.exec(line);
+    if (fetch && /\b(?:pull\/|refs\/pull\/)/.test(line.slice(fetch.index))) return true;
+    const checkout = /\bgit\s+checkout\b/.exec(line);
+    if (checkout && /\$\{\{\s*github\.(?:head_ref|event\.pull_request\.head)/.test(line.slice(checkout.index))) return true;
+  }
+  return false;
+}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export { GUID as GUID_PATTERN };
@@ -215,12 +239,20 @@ function maskExpressions(text: string, shell: "sh" | "pwsh"): { text: string; or
   // continuations before the word, which keep the line count (the facts after it keep their
   // lines) without ending the command it stands in.
   const continuation = shell === "pwsh" ? "`\n" : "\\\n";
-  const masked = text.replace(/\$\{\{[^]*?\}\}/g, (m) => {
+  // indexOf, not /\$\{\{[^]*?\}\}/g: that regex rescans to the end from every unclosed `${{`
+  // (quadratic); once no `}}` follows one, none follows a later one either.
+  let masked = "";
+  let from = 0;
+  for (let start = text.indexOf("${{"); start !== -1; start = text.indexOf("${{", from)) {
+    const end = text.indexOf("}}", start + 3);
+    if (end === -1) break;
+    const m = text.slice(start, end + 2);
     const word = `__GHEXPR${n++}__`;
     originals.set(word, m);
-    return continuation.repeat((m.match(/\n/g) ?? []).length) + word;
-  });
-  return { text: masked, originals };
+    masked += text.slice(from, start) + continuation.repeat((m.match(/\n/g) ?? []).length) + word;
+    from = end + 2;
+  }
+  return { text: masked + text.slice(from), originals };
 }
 
 /** A shell ValueRef from a masked text as a workflow value (`$X` → `env.X`). */
@@ -273,7 +305,14 @@ function readSteps(ctx: Ctx, node: unknown, j: JobCtx, logins: GitHubAzureLogin[
       if (action === "azure/login") {
         // `creds:` is a client secret in JSON, and `auth-type: IDENTITY` a managed identity: not OIDC.
         const authType = input("auth-type")?.literal?.toUpperCase();
-        if (input("creds") === undefined && authType !== "IDENTITY") {
+        const creds = input("creds");
+        // A service principal's secret in JSON: a client-secret login, filed with the run steps' facts
+        // so client-secret-login judges it as it judges `az login --password`.
+        if (creds !== undefined) {
+          const facts = (ctx.runFacts ??= emptyShellFacts());
+          facts.azLogins.push({ file: ctx.file, line, method: "password", command: "azure/login", password: { raw: creds.raw } });
+        }
+        if (creds === undefined && authType !== "IDENTITY") {
           const login: GitHubAzureLogin = { ...base, kind: "azure-login-action", uses };
           const fields = [["client-id", "clientId"], ["tenant-id", "tenantId"], ["subscription-id", "subscriptionId"], ["audience", "audience"], ["allow-no-subscriptions", "allowNoSubscriptions"]] as const;
           for (const [k, f] of fields) {
@@ -298,7 +337,7 @@ function readSteps(ctx: Ctx, node: unknown, j: JobCtx, logins: GitHubAzureLogin[
     if (run !== undefined) {
       const block = (runNode as { type?: string }).type;
       const first = lineOf(ctx, runNode) + (block === "BLOCK_LITERAL" || block === "BLOCK_FOLDED" ? 1 : 0);
-      if (RUN_FETCHES_PR.test(run)) checkouts.push({ file: ctx.file, line: first, step: index, uses: "run", pullRequestHead: true });
+      if (runFetchesPullRequest(run)) checkouts.push({ file: ctx.file, line: first, step: index, uses: "run", pullRequestHead: true });
       // Only text that could log in is read: a workflow's other commands are not this scan's concern.
       if (/\blogin\b|Connect-AzAccount|federated/i.test(run)) {
         const shell = shellOf(item, j.jobShell, j.workflowShell, j.runsOn);
@@ -364,7 +403,7 @@ function readJob(ctx: Ctx, p: Pair, wf: { env: EnvEntry[]; permissions?: GitHubP
   }
   const id = key(p);
   const line = lineOf(ctx, p.key);
-  checkKeys(ctx, node, `job '${id.slice(0, 60)}'`);
+  checkKeys(ctx, node, `job '${id.slice(0, 60)}'`, JOB_KEYS_READ);
   const permissions = readPermissions(ctx, get(node, "permissions"), keyNode(node, "permissions"));
   const decided = permissions ?? wf.permissions;
   const idToken: GitHubJob["idToken"] = decided ? (grantsIdToken(decided) ? "write" : "none") : wf.callable ? "caller" : "none";
@@ -465,7 +504,7 @@ export function readWorkflow(text: string, file: string): ReadWorkflowResult {
   const name = scalarText(get(root, "name"));
   const callable = triggers.length > 0 && triggers.every((t) => t.event === "workflow_call");
   const jobs: GitHubJob[] = [];
-  checkKeys(ctx, root, "the workflow");
+  checkKeys(ctx, root, "the workflow", WORKFLOW_KEYS_READ);
   if (isMap(jobsNode)) {
     checkKeys(ctx, jobsNode, "'jobs:'");
     for (const p of namedPairs(jobsNode)) {

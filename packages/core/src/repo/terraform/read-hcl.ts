@@ -322,12 +322,20 @@ function heredocValue(n: Node, src: string): string {
   const open = ids[0];
   const close = ids[ids.length - 1];
   if (!open || !close || open === close) return "";
-  let inner = src.slice(open.endIndex, close.startIndex);
-  inner = inner.replace(/^\r?\n/, "").replace(/[ \t]*$/, "");
+  const inner = trimBlanksEnd(src.slice(open.endIndex, close.startIndex).replace(/^\r?\n/, ""));
   const strip = n.namedChildren.find((c) => c.type === "heredoc_start")?.text === "<<-";
   if (!strip) return inner;
   const lines = inner.split("\n");
-  const indents = lines.filter((l) => l.trim() !== "").map((l) => /^[ \t]*/.exec(l)![0].length);
-  const cut = indents.length > 0 ? Math.min(...indents) : 0;
+  // A loop, not Math.min(...): a heredoc of a few hundred thousand lines would overflow the stack.
+  let cut = Infinity;
+  for (const l of lines) if (l.trim() !== "") cut = Math.min(cut, /^[ \t]*/.exec(l)![0].length);
+  if (cut === Infinity) cut = 0;
   return lines.map((l) => l.slice(cut)).join("\n");
+}
+
+/** Trailing spaces and tabs removed by a loop: `/[ \t]*$/` retries at every blank, quadratic on a long run of them. */
+function trimBlanksEnd(s: string): string {
+  let end = s.length;
+  while (end > 0 && (s[end - 1] === " " || s[end - 1] === "\t")) end--;
+  return s.slice(0, end);
 }
