@@ -210,6 +210,12 @@ describe("GitHub options", () => {
     const http = trustscope(["scan", "--github-repo", "acme/app", "--github-api-url", "http://api.github.com"], { env: { ...env, GITHUB_TOKEN: "x" } });
     expect(http.code).toBe(2);
     expect(http.stderr).toMatch(/--github-api-url must be an https:\/\/ URL/);
+    // A URL carrying credentials would reach reports and snapshots as written: refused, and not echoed.
+    const userinfo = trustscope(["scan", "--github-repo", "acme/app", "--github-api-url", "https://bot:ghp_inurl_secret_0123@github.example.com/api/v3"], { env: { ...env, GITHUB_TOKEN: "x" } });
+    expect(userinfo.code).toBe(2);
+    expect(userinfo.stderr).toMatch(/--github-api-url must not carry credentials/);
+    expect(userinfo.stderr).not.toContain("ghp_inurl_secret");
+    expect(trustscope(["scan", "--github-repo", "acme/..", "--github-api-url", "https://github.example.com/api/v3"], { env: { ...env, GITHUB_TOKEN: "x" } }).code).toBe(2);
     const alone = trustscope(["scan", "--snapshot", DEMO_SNAPSHOT, "--format", "json", "--github-api-url", "https://github.example.com/api/v3"], { env });
     expect(alone.stderr).toBe("trustscope: note: --github-api-url has no effect with --snapshot (it says where --github-org and --github-repo are read)\n");
   });
