@@ -11,8 +11,10 @@ import {
   UsageError,
   analyzeRepo,
   gapLines,
+  loadHclParser,
   loadRepo,
   parseInventory,
+  readTerraformPlanFile,
   type AzureCloudName,
   type CollectOptions,
   type Coverage,
@@ -99,14 +101,38 @@ export async function collectDemo(io: Io, base: Pick<CollectOptions, "onProgress
  * path); `root` is where that root is, relative to the working directory, for views that print
  * clickable paths.
  */
-export function loadRepoSource(dir: string, io: Io, githubRepos: string[] = []): RepoAnalysis & { root: string } {
+export async function loadRepoSource(dir: string, io: Io, githubRepos: string[] = []): Promise<RepoAnalysis & { root: string }> {
   const abs = resolve(io.cwd, dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new UsageError(`--repo ${dir}: no such directory`);
-  const { repo, remoteUrl } = loadRepo(abs);
+  // The Terraform parser (WASM) loads once; without it .tf files are a coverage gap, not a crash.
+  const hcl = await loadHclParser().catch((e: unknown) => {
+    io.stderr(`trustscope: warning: ${e instanceof Error ? e.message : String(e)}\n`);
+    return undefined;
+  });
+  const { repo, remoteUrl } = loadRepo(abs, hcl ? { hcl } : {});
   // Which GitHub repository the workflows run in (their subjects name it): one --github-repo, else
   // the one GitHub Actions is running for, else the origin remote (read by the analysis).
   const githubRepository = githubRepos.length === 1 ? githubRepos[0] : io.env.GITHUB_ACTIONS === "true" ? io.env.GITHUB_REPOSITORY : undefined;
   return { ...analyzeRepo(repo, remoteUrl, "", githubRepository ? { githubRepository } : {}), root: relative(io.cwd, abs).split("\\").join("/") };
+}
+
+/**
+ * Adds Terraform plans (`terraform show -json` output) to the repository scan, or makes one of
+ * them alone. A file that is no readable plan is a usage error naming it, like a bad snapshot.
+ */
+export function withTerraformPlans(repo: (RepoAnalysis & { root: string }) | undefined, plans: string[], io: Io): RepoAnalysis & { root: string } {
+  const out = repo ?? { ...analyzeRepo({ pipelines: [], scripts: [], templates: [], diagnostics: [] }), root: "" };
+  for (const plan of plans) {
+    const abs = resolve(io.cwd, plan);
+    const name = relative(io.cwd, abs).split("\\").join("/");
+    const read = readTerraformPlanFile(readText(abs, "the Terraform plan"), name);
+    const fatal = read.models.every((m) => m.objects.origins.size === 0) ? read.diagnostics.find((d) => !d.note) : undefined;
+    if (fatal) throw new UsageError(`${fatal.file}:${fatal.line}: ${fatal.message}`);
+    out.repo.diagnostics.push(...read.diagnostics);
+    out.repo.templates.push(...read.templates);
+    out.repo.terraform = [...(out.repo.terraform ?? []), ...read.models];
+  }
+  return out;
 }
 
 /** A repository-only scan has no inventory: an empty one, so inventory rules stay quiet. */

@@ -23,6 +23,8 @@ export const forkBuildsOnTrustedPipeline: Rule = {
     description:
       "Azure matches a federated credential on the token's subject only: it cannot tell a main-branch build from a build of a stranger's fork. A pipeline that builds pull requests from third-party forks runs the fork's pipeline steps, so anyone who can open a pull request can request an OIDC token and log in as every identity that trusts the pipeline, its cluster, a queue of its cluster, or the organisation.",
     tags: ["security", "federation", "pull-requests"],
+    // Sound on what a Terraform configuration declares: judged again as the configuration will be once applied.
+    declared: true,
   },
   *check({ graph, environments }) {
     for (const pipeline of graph.inventory.buildkite?.pipelines ?? []) {

@@ -20,6 +20,8 @@ export const missingStorageDataRole: Rule = {
     description:
       "With allowSharedKeyAccess set to false, every blob request must be authorised by Microsoft Entra ID. Owner and Contributor manage the account but grant no data actions, so the pipeline's uploads fail with AuthorizationPermissionMismatch, and the usual 'fix' is to turn shared keys back on. A Storage Blob Data role at the account or above it is what the pipeline needs.",
     tags: ["security", "rbac", "storage"],
+    // Sound on what a Terraform configuration declares: judged again as the configuration will be once applied.
+    declared: true,
   },
   *check({ graph }) {
     for (const account of graph.inventory.azure?.storageAccounts ?? []) {

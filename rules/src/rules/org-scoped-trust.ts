@@ -17,6 +17,8 @@ export const orgScopedTrust: Rule = {
     description:
       "A federated credential whose subject is the Buildkite organisation UUID accepts a token from every pipeline in the organisation, including ones created tomorrow and ones that build pull requests. When its identity can act on a production scope, anyone who can create or edit any pipeline can deploy to production.",
     tags: ["security", "federation", "blast-radius"],
+    // Sound on what a Terraform configuration declares: judged again as the configuration will be once applied.
+    declared: true,
   },
   *check({ graph, environments, repo }) {
     for (const use of repo?.tokenUses ?? []) {

@@ -24,6 +24,8 @@ export const ownerWhereContributorWouldDo: Rule = {
     description:
       "Owner, User Access Administrator, Role Based Access Control Administrator and any custom role whose actions include Microsoft.Authorization/roleAssignments/write let the holder grant itself or anyone else any role at that scope. A pipeline identity that only deploys resources needs Contributor (which excludes role assignment writes); holding more turns a compromised build into a permanent foothold.",
     tags: ["security", "rbac", "least-privilege"],
+    // Sound on what a Terraform configuration declares: judged again as the configuration will be once applied.
+    declared: true,
   },
   *check({ graph, environments, repo }) {
     for (const identity of federatedIdentities(graph)) {

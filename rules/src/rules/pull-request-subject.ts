@@ -9,6 +9,8 @@ export const pullRequestSubject: Rule = {
     description:
       "GitHub gives a workflow run for a pull request the subject repo:OWNER/REPO:pull_request, whatever the pull request's branch or content. A federated credential for that subject (or an expression that matches it) lets anyone who can open a pull request from a branch of the repository run their own code with the identity's roles, before any review. Read-only roles for `terraform plan` on pull requests are the safe use; roles that can change things are not.",
     tags: ["security", "federation", "github"],
+    // Sound on what a Terraform configuration declares: judged again as the configuration will be once applied.
+    declared: true,
   },
   *check({ graph, environments }) {
     for (const edge of graph.edges) {

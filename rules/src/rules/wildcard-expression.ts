@@ -9,6 +9,8 @@ export const wildcardExpression: Rule = {
     description:
       "A flexible federated credential whose claims expression matches more than one repository or project, every branch, every service account of a namespace, or more than one Terraform Cloud workspace lets whoever can create or change any of those workloads log in as the identity. When the identity holds a production role, that is production access for all of them. Expressions that stay out of production, or that reach only one workload, are left to wildcard-claims-expression.",
     tags: ["security", "federation", "blast-radius"],
+    // Sound on what a Terraform configuration declares: judged again as the configuration will be once applied.
+    declared: true,
   },
   *check({ graph, environments }) {
     for (const edge of graph.edges) {

@@ -19,7 +19,7 @@ import { hasLiveFlags, LIVE_HELP, LIVE_OPTIONS, liveOptions, liveValues, progres
 import { annotateBuild, annotationFor, annotationMode } from "../buildkite/annotate.ts";
 import { loadRuleSet } from "../rule-set.ts";
 import { noteLines, repoFileText } from "../repo-notes.ts";
-import { collectDemo, collectLive, emptyInventory, incompleteNote, loadRepoSource, loadSnapshot, type LoadedInventory } from "../sources.ts";
+import { collectDemo, collectLive, emptyInventory, incompleteNote, loadRepoSource, loadSnapshot, withTerraformPlans, type LoadedInventory } from "../sources.ts";
 import { HOMEPAGE, VERSION } from "../version.ts";
 
 export const SCAN_HELP = `Usage: trustscope scan [source] [options]
@@ -30,6 +30,8 @@ Sources:
   --snapshot FILE          evaluate a snapshot written by 'trustscope collect'
   --demo                   scan the bundled demo organisation through the real collectors and the
                            bundled loopback emulator (no credentials, no network)
+  --terraform-plan FILE    repeatable: a Terraform plan as JSON ('terraform show -json tfplan'), judged
+                           as it will be once applied; alone or beside any source above
   (live)                   read the APIs directly, see below
 
 ${LIVE_HELP}
@@ -66,6 +68,7 @@ export const SCAN_OPTIONS = {
   snapshot: { type: "string" },
   demo: { type: "boolean" },
   repo: { type: "string" },
+  "terraform-plan": { type: "string", multiple: true },
   config: { type: "string" },
   format: { type: "string" },
   output: { type: "string", short: "o" },
@@ -86,6 +89,8 @@ export type ScanFormat = ReportFormat;
 export interface ScanSources {
   /** A repository's directory; combines with any one of the others, or stands alone. */
   repo?: string;
+  /** Terraform plans as JSON (`terraform show -json`); they combine with any source, or stand alone. */
+  terraformPlans?: string[];
   /** A snapshot written by `trustscope collect`. */
   snapshot?: string;
   /** The bundled demo organisation, through the real collectors and the loopback emulator. */
@@ -114,6 +119,7 @@ export interface ScanOptions {
 /** `scan`'s flags as parsed; other commands' parsed values hold some of them. */
 export interface ScanValues extends LiveValues {
   repo?: string;
+  "terraform-plan"?: string[];
   snapshot?: string;
   demo?: boolean;
   config?: string;
@@ -150,7 +156,7 @@ export interface ScanResult {
 /** The typed options of parsed scan flags (checks --fail-on). */
 export function scanOptionsFrom(values: ScanValues): ScanOptions {
   return {
-    sources: { repo: values.repo, snapshot: values.snapshot, demo: values.demo, live: liveValues(values) },
+    sources: { repo: values.repo, ...(values["terraform-plan"]?.length ? { terraformPlans: values["terraform-plan"] } : {}), snapshot: values.snapshot, demo: values.demo, live: liveValues(values) },
     config: values.config,
     failOn: oneOf("--fail-on", values["fail-on"], FAIL_ON, "high"),
     baseline: values.baseline,
@@ -190,7 +196,8 @@ export async function runScanWith(options: ScanOptions, io: Io, redactor: Redact
 
   const onProgress = progressReporter(io, quiet);
 
-  const repo = sources.repo !== undefined ? loadRepoSource(sources.repo, io, sources.live?.["github-repo"]) : undefined;
+  const fromRepo = sources.repo !== undefined ? await loadRepoSource(sources.repo, io, sources.live?.["github-repo"]) : undefined;
+  const repo = sources.terraformPlans?.length ? withTerraformPlans(fromRepo, sources.terraformPlans, io) : fromRepo;
   const loaded = await readInventory(sources, repo !== undefined, { io, redactor, quiet, onProgress });
   const { inventory } = loaded;
   if (repo && !quiet) for (const line of noteLines(repo.repo.diagnostics, { verbose: Boolean(options.verbose), root: repo.root })) io.stderr(`${line}\n`);

@@ -2,7 +2,6 @@
  * Runs the rules over the trust graph and applies the policy: rule settings, suppressions
  * (expired ones stop suppressing and are reported), stable fingerprints and ordering.
  */
-import { createHash } from "node:crypto";
 import { atLeast, severityRank, SEVERITIES, type Finding, type Severity } from "../model/finding.ts";
 import type { Coverage, CoverageNote, Inventory } from "../model/inventory.ts";
 import { buildTrustGraph, type TrustGraph } from "../graph/trust-graph.ts";
@@ -12,7 +11,11 @@ import { DEFAULT_POLICY, type Policy, type Suppression } from "../policy/policy.
 import { normalizeScope } from "../azure/scope.ts";
 import { UsageError, errorMessage } from "../util/errors.ts";
 import { resultProblem } from "./validate-rule.ts";
-import type { Rule, RuleMeta, RuleResult } from "./rule.ts";
+import { fingerprintOf, toFinding } from "./to-finding.ts";
+import { judgeDeclared } from "./declared-pass.ts";
+
+export { fingerprintOf };
+import type { Rule, RuleMeta } from "./rule.ts";
 import type { RepoAnalysis } from "../repo/analyze.ts";
 
 /** Reported by the engine itself when a policy suppression has passed its expiry date. */
@@ -72,9 +75,6 @@ export interface Evaluation {
   rules: RuleMeta[];
 }
 
-export function fingerprintOf(ruleId: string, key: string[]): string {
-  return createHash("sha256").update([ruleId, ...key.map((k) => k.toLowerCase())].join("\u0000")).digest("hex").slice(0, 32);
-}
 
 /** Check that every rule id the policy names exists: a typo must not silently do nothing. */
 export function checkPolicyRuleIds(policy: Policy, known: Iterable<string>): void {
@@ -153,6 +153,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
     }
   }
   const findings = [...byFingerprint.values()];
+  // Terraform in the repository: the declared rules judge it as it will be once applied.
+  const declared = input.repo ? judgeDeclared({ inventory: input.inventory, rules: input.rules, policy, now, repo: input.repo }) : undefined;
+  for (const f of declared?.findings ?? []) {
+    const was = byFingerprint.get(f.fingerprint);
+    if (!was) findings.push(f);
+    else if (!was.location) Object.assign(was, { location: f.location, evidence: f.evidence, ...(f.relatedLocations ? { relatedLocations: f.relatedLocations } : {}) });
+  }
 
   // Expired suppressions stop suppressing and say so.
   const active = policy.suppressions.filter((s) => !isExpired(s, now));
@@ -240,8 +247,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
   findings.sort(compareFindings);
   const repoGaps = (input.repo?.repo.diagnostics ?? []).filter((d) => !d.note).map((d) => ({ source: "repo", scope: d.file, error: `line ${d.line}: ${d.message}` }));
-  const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...repoGaps, ...ruleGaps, ...(input.extraGaps ?? [])];
-  const notes = [...(input.inventory.coverage.notes ?? []), ...unreadSourceNotes(graph)];
+  const gaps = [...input.inventory.coverage.gaps, ...graph.gaps, ...repoGaps, ...ruleGaps, ...(declared?.gaps ?? []), ...(input.extraGaps ?? [])];
+  const notes = [...(input.inventory.coverage.notes ?? []), ...unreadSourceNotes(graph), ...(declared?.notes ?? [])];
   return {
     findings,
     coverage: { complete: input.inventory.coverage.complete && gaps.length === 0, gaps, ...(notes.length ? { notes } : {}) },
@@ -279,17 +286,6 @@ function unreadSourceNotes(graph: TrustGraph): CoverageNote[] {
   ];
 }
 
-function toFinding(rule: Rule, r: RuleResult, override: Severity | undefined): Finding {
-  const { key, severity, message, ...rest } = r;
-  return {
-    ruleId: rule.meta.id,
-    severity: override ?? severity ?? rule.meta.defaultSeverity,
-    // Messages are sentences; rules may start them with a lower-case noun phrase.
-    message: message.charAt(0).toUpperCase() + message.slice(1),
-    ...rest,
-    fingerprint: fingerprintOf(rule.meta.id, key),
-  };
-}
 
 export type FailOn = Severity | "never";
 

@@ -16,6 +16,12 @@ export interface RuleMeta {
   /** Full documentation in Markdown with a failing and a passing example (`explain`). */
   docs?: string;
   helpUri?: string;
+  /**
+   * The rule is sound on what a Terraform configuration declares (a partial inventory: the
+   * declared objects, over the collected ones when there are any). The engine runs it again over
+   * each configuration laid over the inventory, and keeps what it finds about declared objects.
+   */
+  declared?: boolean;
 }
 
 export interface RuleContext {

@@ -26,6 +26,7 @@ function ruleProblem(value: unknown): string | undefined {
   if (!(SEVERITIES as readonly unknown[]).includes(meta.defaultSeverity)) return `${name}: meta.defaultSeverity must be one of ${SEVERITIES.join(", ")}`;
   if (!isNonEmptyString(meta.description)) return `${name}: meta.description must be a non-empty string (one paragraph: what it looks for and why)`;
   if (!Array.isArray(meta.tags) || !meta.tags.every((t) => typeof t === "string")) return `${name}: meta.tags must be a list of strings`;
+  if (meta.declared !== undefined && typeof meta.declared !== "boolean") return `${name}: meta.declared must be true or false`;
   if (!isNonEmptyString(meta.docs)) return `${name}: meta.docs must be the rule's documentation in Markdown (with a failing and a passing example)`;
   if (meta.helpUri !== undefined && typeof meta.helpUri !== "string") return `${name}: meta.helpUri must be a string`;
   if (typeof check !== "function") return `${name}: 'check' must be a function (ctx) => results`;

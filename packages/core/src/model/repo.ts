@@ -2,6 +2,7 @@
  * Facts read from a repository: pipeline files, shell scripts and infrastructure templates,
  * each with the file and line it came from. Facts only; the rules judge.
  */
+import type { TerraformModel } from "../repo/terraform/join.ts";
 
 export interface Located {
   /** Repository-relative path, `/`-separated. */
@@ -342,11 +343,17 @@ export interface RepoInventory {
   pipelines: PipelineFile[];
   /** Shell facts per file: script files, and the inline commands of pipeline steps. */
   scripts: (ShellFacts & { file: string })[];
-  templates: (TemplateFacts & { file: string; kind: "arm" | "bicep" })[];
+  /** Facts of ARM, Bicep and Terraform files (a plan's facts carry the plan file). */
+  templates: (TemplateFacts & { file: string; kind: "arm" | "bicep" | "terraform" })[];
   /** Files that could not be read fully, with file and line. */
   diagnostics: Diagnostic[];
   /** Inline suppressions found in the files read. */
   inlineSuppressions?: InlineSuppression[];
+  /**
+   * Each Terraform configuration (root module, and each `-var-file` variant; or a plan), joined:
+   * what it declares in inventory shape and where, for the rules that judge declared objects.
+   */
+  terraform?: TerraformModel[];
   /** GitHub Actions workflows under `.github/workflows/` (absent from readers that predate them). */
   githubWorkflows?: GitHubWorkflowFile[];
 }

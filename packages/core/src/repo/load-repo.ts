@@ -22,6 +22,8 @@ import { isPowerShellScript, readStepCommand } from "./step-commands.ts";
 import { hasControl, interpreterOf, isGlob, quoted, resolveScriptPath, type PathScope } from "./shell/script-path.ts";
 import { looksLikeArmTemplate } from "./templates/arm.ts";
 import { readArmTemplate, readBicep, type TemplateHost } from "./templates/index.ts";
+import type { HclParser } from "./terraform/read-hcl.ts";
+import { readTerraform, TERRAFORM_FILE } from "./terraform/index.ts";
 
 /**
  * A script is read once, but its calls are followed once per environment it runs in (the env of
@@ -95,7 +97,7 @@ function listed(items: string[]): string {
  * `pathPrefix` is put before every reported path, so that locations are relative to where the
  * user runs trustscope (usually the repository root, where SARIF wants them).
  */
-export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): LoadedRepo {
+export function loadRepo(rootDir: string, opts: { pathPrefix?: string; hcl?: HclParser } = {}): LoadedRepo {
   // The real root: the repository may sit under a linked directory (a temp dir), and every
   // path read is checked against it.
   let root = resolve(rootDir);
@@ -388,6 +390,24 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string } = {}): L
       diagnostics.push(...d);
       repo.templates.push({ file: path, kind: "arm", ...facts });
     }
+  }
+
+  // Terraform: every `.tf`/`.tfvars` file; the reader groups them into modules and evaluates each
+  // root module (and each `-var-file` beside it), following local modules through the host.
+  const tfFiles = unlinkedFirst(files).filter((abs) => TERRAFORM_FILE.test(abs) && claim("terraform", abs));
+  if (tfFiles.length > 0 && !opts.hcl) {
+    report({ file: rel(tfFiles[0]!), line: 1, message: `${tfFiles.length} Terraform file(s) not read: the HCL parser was not loaded (pass \`hcl\` from loadHclParser())` });
+  } else if (tfFiles.length > 0 && opts.hcl) {
+    for (const abs of tfFiles) {
+      // Read here for inline suppressions and size limits; the reader gets the text from the cache.
+      const text = read(abs);
+      const name = inRepo(abs);
+      if (text !== undefined) hostCache.set(name, { text });
+    }
+    const terraform = readTerraform(tfFiles.map(rel), host, opts.hcl);
+    for (const d of terraform.diagnostics) report(d);
+    repo.templates.push(...terraform.templates);
+    if (terraform.models.length > 0) repo.terraform = terraform.models;
   }
 
   // GitHub Actions workflows: GitHub runs only the files directly under .github/workflows/.

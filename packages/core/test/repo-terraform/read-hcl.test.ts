@@ -172,9 +172,19 @@ describe("readHcl", () => {
     expect(attr(fic.body, "audiences").expression).toMatchObject({ kind: "tuple", items: [{ kind: "string", value: "api://AzureADTokenExchange" }] });
     const subject = attr(fic.body, "subject");
     expect(subject.line).toBe(33);
+    const ref = (raw: string, parts: string[]): HclExpression => ({ kind: "reference", raw, parts, line: 33 });
     expect(subject.expression).toEqual({
       kind: "template",
       raw: '"organization:${local.org}:pipeline:${buildkite_pipeline.deploy.slug}:ref:refs/heads/${each.key}:*"',
+      parts: [
+        { kind: "literal", value: "organization:" },
+        { kind: "interpolation", expression: ref("local.org", ["local", "org"]) },
+        { kind: "literal", value: ":pipeline:" },
+        { kind: "interpolation", expression: ref("buildkite_pipeline.deploy.slug", ["buildkite_pipeline", "deploy", "slug"]) },
+        { kind: "literal", value: ":ref:refs/heads/" },
+        { kind: "interpolation", expression: ref("each.key", ["each", "key"]) },
+        { kind: "literal", value: ":*" },
+      ],
       line: 33,
     });
 
@@ -235,10 +245,77 @@ describe("readHcl", () => {
   it("keeps escapes, operators and for expressions apart from literals", () => {
     const { body } = read('a = "q\\"\\u00e9$${x}"\nb = var.mode == "code" ? 1 : 2\nc = [for b in var.branches : upper(b)]\nd = (local.x)\ne = "${"a"}"\n');
     expect(attr(body, "a").expression).toEqual({ kind: "string", value: 'q"é${x}', line: 1 });
-    expect(attr(body, "b").expression).toEqual({ kind: "other", raw: 'var.mode == "code" ? 1 : 2', line: 2 });
-    expect(attr(body, "c").expression.kind).toBe("other");
+    expect(attr(body, "b").expression).toEqual({
+      kind: "conditional",
+      raw: 'var.mode == "code" ? 1 : 2',
+      condition: {
+        kind: "binary",
+        raw: 'var.mode == "code"',
+        op: "==",
+        left: { kind: "reference", raw: "var.mode", parts: ["var", "mode"], line: 2 },
+        right: { kind: "string", value: "code", line: 2 },
+        line: 2,
+      },
+      then: { kind: "number", value: 1, raw: "1", line: 2 },
+      else: { kind: "number", value: 2, raw: "2", line: 2 },
+      line: 2,
+    });
+    expect(attr(body, "c").expression).toMatchObject({ kind: "for", form: "tuple", valueVar: "b", collection: { kind: "reference", parts: ["var", "branches"] }, value: { kind: "call", name: "upper" } });
     expect(attr(body, "d").expression).toMatchObject({ kind: "reference", parts: ["local", "x"] });
     expect(attr(body, "e").expression.kind).toBe("template");
+  });
+
+  it("reads template parts, operators, for expressions and accessors on any expression", () => {
+    const src = [
+      'a = "x-${var.p}-%{ if c }y%{ endif }\\n"',
+      "b = !(1 + 2 * -var.n >= 3) || var.f",
+      'c = {for k, v in var.m : upper(k) => v... if v != ""}',
+      "d = buildkite_pipeline.p[each.key].uuid",
+      "e = foo(1)[0].bar",
+      "f = [for s in var.l : s][*].id",
+      "g = { (var.k) = 1, plain = 2 }",
+      "h = <<-EOT",
+      "    one ${var.x}",
+      "      two",
+      "    EOT",
+      "",
+    ].join("\n");
+    const { body, diagnostics } = read(src);
+    expect(diagnostics).toEqual([]);
+    const a = attr(body, "a").expression;
+    expect(a.kind === "template" && a.parts).toEqual([
+      { kind: "literal", value: "x-" },
+      { kind: "interpolation", expression: { kind: "reference", raw: "var.p", parts: ["var", "p"], line: 1 } },
+      { kind: "literal", value: "-" },
+      { kind: "directive", raw: "%{ if c }y%{ endif }" },
+      { kind: "literal", value: "\n" },
+    ]);
+    expect(attr(body, "b").expression).toMatchObject({
+      kind: "binary",
+      op: "||",
+      left: { kind: "unary", op: "!", operand: { kind: "binary", op: ">=", left: { kind: "binary", op: "+", right: { kind: "binary", op: "*", right: { kind: "unary", op: "-" } } } } },
+      right: { kind: "reference", parts: ["var", "f"] },
+    });
+    expect(attr(body, "c").expression).toMatchObject({ kind: "for", form: "object", keyVar: "k", valueVar: "v", key: { kind: "call", name: "upper" }, group: true, condition: { kind: "binary", op: "!=" } });
+    expect(attr(body, "d").expression).toMatchObject({
+      kind: "getattr",
+      name: "uuid",
+      raw: "buildkite_pipeline.p[each.key].uuid",
+      target: { kind: "index", target: { kind: "reference", parts: ["buildkite_pipeline", "p"] }, key: { kind: "reference", parts: ["each", "key"] } },
+    });
+    expect(attr(body, "e").expression).toMatchObject({ kind: "getattr", name: "bar", target: { kind: "index", target: { kind: "call", name: "foo" }, key: { kind: "number", value: 0 } } });
+    expect(attr(body, "f").expression).toMatchObject({ kind: "splat", parts: ["id"], target: { kind: "for" } });
+    const g = attr(body, "g").expression;
+    expect(g.kind === "object" && g.items.map((i) => [i.key, i.keyExpression?.kind])).toEqual([
+      ["(var.k)", "reference"],
+      ["plain", undefined],
+    ]);
+    const h = attr(body, "h").expression;
+    expect(h.kind === "template" && h.parts).toEqual([
+      { kind: "literal", value: "one " },
+      { kind: "interpolation", expression: { kind: "reference", raw: "var.x", parts: ["var", "x"], line: 9 } },
+      { kind: "literal", value: "\n  two\n" },
+    ]);
   });
 
   it("reports a syntax error once, at its line, and still reads the rest", () => {

@@ -3,13 +3,13 @@
  * each with its 1-based line. Structure and positions only: nothing is evaluated, and the grammar
  * (tree-sitter's Terraform dialect, run as WASM so no native build is needed) is more lenient than
  * Terraform, so this is a reader, not a validator. Bad input gives diagnostics, never a throw.
- *
- * Groundwork for issue 21: not yet part of the repository scan, so its parser packages are dev
- * dependencies of core (move them to `dependencies` when the scan imports this module).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { Language, LANGUAGE_VERSION, MIN_COMPATIBLE_VERSION, Parser, type Node } from "web-tree-sitter";
+import { fileURLToPath } from "node:url";
+// Types only here: the WASM runtime is imported when a parser is first loaded (a repository scan),
+// so nothing else pays for it.
+import type { Node, Parser } from "web-tree-sitter";
 import type { Diagnostic } from "../../model/repo.ts";
 import { MAX_BYTES } from "../repo-files.ts";
 
@@ -35,9 +35,14 @@ export interface HclAttribute {
 export interface HclObjectItem {
   /** A bare or quoted key's name; any other key expression as written. */
   key: string;
+  /** For a key that is neither a bare name nor a plain string (`(var.k)`, `"${p}-x"`): its expression. */
+  keyExpression?: HclExpression;
   line: number;
   value: HclExpression;
 }
+
+/** A piece of a template: literal text (escapes applied), an interpolation, or a `%{ }` directive kept as written. */
+export type HclTemplatePart = { kind: "literal"; value: string } | { kind: "interpolation"; expression: HclExpression } | { kind: "directive"; raw: string };
 
 export type HclExpression =
   | { kind: "string"; value: string; line: number }
@@ -48,13 +53,43 @@ export type HclExpression =
   | { kind: "object"; items: HclObjectItem[]; line: number }
   /**
    * A traversal: `azuread_application.x.client_id` → parts `["azuread_application", "x", "client_id"]`.
-   * An index is a part as written with its brackets (`[0]`, `["a"]`), a splat is `*`.
+   * An index is a part as written with its brackets (`[0]`, `["a"]`), a splat is `*`. A traversal
+   * with any other index (`x.p[each.key].id`) is an `index` around the traversal before it.
    */
   | { kind: "reference"; raw: string; parts: string[]; line: number }
-  /** A string or heredoc with `${…}` or `%{…}` in it, as written. */
-  | { kind: "template"; raw: string; line: number }
+  /** A string or heredoc with `${…}` or `%{…}` in it: as written, and its parts. */
+  | { kind: "template"; raw: string; parts: HclTemplatePart[]; line: number }
   | { kind: "call"; name: string; args: HclExpression[]; line: number }
-  /** Anything else (operators, conditionals, `for` expressions), as written. */
+  /** `c ? a : b`. */
+  | { kind: "conditional"; raw: string; condition: HclExpression; then: HclExpression; else: HclExpression; line: number }
+  /** `-x`, `!x`. */
+  | { kind: "unary"; raw: string; op: string; operand: HclExpression; line: number }
+  /** `a == b`, `a && b`, `a + b`, … */
+  | { kind: "binary"; raw: string; op: string; left: HclExpression; right: HclExpression; line: number }
+  /**
+   * `[for k, v in coll : value if cond]` (form `tuple`) and `{for k, v in coll : key => value... if cond}`
+   * (form `object`; `group` for the `...`). With one variable, `valueVar` is it and `keyVar` is absent.
+   */
+  | {
+      kind: "for";
+      raw: string;
+      form: "tuple" | "object";
+      keyVar?: string;
+      valueVar: string;
+      collection: HclExpression;
+      key?: HclExpression;
+      value: HclExpression;
+      condition?: HclExpression;
+      group: boolean;
+      line: number;
+    }
+  /** `expr[key]` on anything that is not a plain traversal. */
+  | { kind: "index"; raw: string; target: HclExpression; key: HclExpression; line: number }
+  /** `expr.name` after an index or on a non-reference (`f(x).name`). */
+  | { kind: "getattr"; raw: string; target: HclExpression; name: string; line: number }
+  /** `expr[*].a.b` on anything that is not a plain traversal: `parts` are the accessors after the splat, as in `reference`. */
+  | { kind: "splat"; raw: string; target: HclExpression; parts: string[]; line: number }
+  /** Anything else, as written. */
   | { kind: "other"; raw: string; line: number };
 
 /** A parser with the Terraform grammar set (from `loadHclParser`). */
@@ -62,7 +97,23 @@ export type HclParser = Parser;
 
 /** Blocks, objects, tuples and calls nested deeper than this are not read (a diagnostic says so). */
 export const MAX_HCL_DEPTH = 64;
-const GRAMMAR = "@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-terraform.wasm";
+/**
+ * The two WASM files: the package path, and the file beside this module that the GitHub Action's
+ * bundle has instead of node_modules (its build copies them there; these are literal, non-relative
+ * URLs so the bundler leaves them alone).
+ */
+export const HCL_WASM_FILES = {
+  runtime: "web-tree-sitter/web-tree-sitter.wasm",
+  grammar: "@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-terraform.wasm",
+} as const;
+const BESIDE = { runtime: new URL("web-tree-sitter.wasm", import.meta.url), grammar: new URL("tree-sitter-terraform.wasm", import.meta.url) };
+
+function wasmBytes(which: keyof typeof HCL_WASM_FILES): Buffer {
+  const beside = fileURLToPath(BESIDE[which]);
+  if (existsSync(beside)) return readFileSync(beside);
+  // Any file name in this module's directory serves as createRequire's base.
+  return readFileSync(createRequire(new URL("read-hcl.js", import.meta.url)).resolve(HCL_WASM_FILES[which]));
+}
 
 let loading: Promise<HclParser> | undefined;
 
@@ -77,9 +128,9 @@ export function loadHclParser(): Promise<HclParser> {
 }
 
 async function load(): Promise<HclParser> {
-  await Parser.init();
-  const wasm = createRequire(import.meta.url).resolve(GRAMMAR);
-  const language = await Language.load(readFileSync(wasm));
+  const { Language, LANGUAGE_VERSION, MIN_COMPATIBLE_VERSION, Parser } = await import("web-tree-sitter");
+  await Parser.init({ wasmBinary: wasmBytes("runtime") });
+  const language = await Language.load(wasmBytes("grammar"));
   // Checked here so a grammar built for another runtime fails with a clear message, not mid-parse.
   const abi = language.abiVersion;
   if (abi < MIN_COMPATIBLE_VERSION || abi > LANGUAGE_VERSION) {
@@ -202,14 +253,7 @@ function readExpression(n: Node, ctx: Ctx, depth: number): HclExpression {
   const other = (): HclExpression => ({ kind: "other", raw: n.text, line });
   if (deeper(n, ctx, depth)) return other();
   const kids = n.namedChildren;
-  if (n.type === "expression") {
-    const head = kids[0];
-    if (!head) return other();
-    if (head.type === "variable_expr") return readTraversal(n, kids) ?? other();
-    // Parentheses and other wrappers: `expression` directly inside `expression`.
-    if (kids.length === 1) return readExpression(head, ctx, depth + 1);
-    return other();
-  }
+  if (n.type === "expression") return readSequence(n, kids, ctx, depth);
   switch (n.type) {
     case "literal_value":
       return kids[0] ? readLiteral(kids[0], line) ?? other() : other();
@@ -229,13 +273,189 @@ function readExpression(n: Node, ctx: Ctx, depth: number): HclExpression {
       const t = kids[0];
       if (!t) return other();
       const interpolated = t.namedChildren.some((c) => c.type === "template_interpolation" || c.type === "template_directive");
-      if (interpolated) return { kind: "template", raw: n.text, line };
+      if (interpolated) return { kind: "template", raw: n.text, parts: templateParts(t, ctx, depth), line };
       if (t.type === "heredoc_template") return { kind: "string", value: heredocValue(t, ctx.text), line };
       return { kind: "string", value: unescape(t.namedChildren.filter((c) => c.type === "template_literal").map((c) => c.text).join("")), line };
     }
+    case "operation":
+      return kids.length === 1 ? readExpression(kids[0]!, ctx, depth + 1) : other();
+    case "unary_operation": {
+      const op = n.children[0];
+      if (!op || op.isNamed) return other();
+      return { kind: "unary", raw: n.text, op: op.text, operand: readSequence(n, n.children.slice(1).filter((c) => c.isNamed), ctx, depth + 1, true), line };
+    }
+    case "binary_operation": {
+      // The operands are inlined: `var.x == 1` is variable_expr, get_attr, `==`, literal_value.
+      const all = n.children;
+      // The first anonymous token after an operand that is not a parenthesis is the operator.
+      const at = all.findIndex((c, i) => i > 0 && !c.isNamed && c.type !== "(" && c.type !== ")");
+      if (at <= 0) return other();
+      const left = readSequence(n, all.slice(0, at).filter((c) => c.isNamed), ctx, depth + 1, true);
+      const right = readSequence(n, all.slice(at + 1).filter((c) => c.isNamed), ctx, depth + 1, true);
+      return { kind: "binary", raw: n.text, op: all[at]!.text, left, right, line };
+    }
+    case "conditional": {
+      const parts = kids.filter((c) => c.type === "expression");
+      if (parts.length !== 3) return other();
+      const [c, a, b] = parts.map((x) => readExpression(x, ctx, depth + 1)) as [HclExpression, HclExpression, HclExpression];
+      return { kind: "conditional", raw: n.text, condition: c, then: a, else: b, line };
+    }
+    case "for_expr":
+      return kids[0] ? readFor(kids[0], ctx, depth + 1) ?? other() : other();
     default:
       return other();
   }
+}
+
+/**
+ * A term and its accessors (`a.b[0]`, `f(x)[0].y`, `[for …][0]`): the children of an
+ * `expression`, or an operand inlined in an operation. `own` when the nodes are not the children
+ * of `n` alone (an operand), so `n.text` is not the term's text.
+ */
+function readSequence(n: Node, kids: Node[], ctx: Ctx, depth: number, own = false): HclExpression {
+  const line = lineOf(kids[0] ?? n);
+  const raw = own ? textOf(kids, ctx) : n.text;
+  const head = kids[0];
+  if (!head) return { kind: "other", raw, line };
+  if (head.type === "variable_expr") {
+    const plain = readTraversal(kids, raw, line);
+    if (plain) return plain;
+  }
+  // Parentheses and other wrappers: `expression` directly inside `expression`.
+  if (kids.length === 1) return readExpression(head, ctx, depth + 1);
+  let target: HclExpression;
+  let i = 1;
+  if (head.type === "variable_expr") {
+    // The longest plain traversal first (`x.p`), then the accessors after it one by one.
+    let cut = 1;
+    while (cut < kids.length && kids[cut]!.type === "get_attr") cut++;
+    target = readTraversal(kids.slice(0, cut), textOf(kids.slice(0, cut), ctx), line) ?? { kind: "other", raw: head.text, line };
+    i = cut;
+  } else {
+    target = readExpression(head, ctx, depth + 1);
+  }
+  for (; i < kids.length; i++) {
+    const k = kids[i]!;
+    const sofar = textOf(kids.slice(0, i + 1), ctx);
+    if (k.type === "get_attr") {
+      const id = k.namedChildren.find((c) => c.type === "identifier");
+      if (!id) return { kind: "other", raw, line };
+      target = { kind: "getattr", raw: sofar, target, name: id.text, line };
+    } else if (k.type === "index") {
+      const inner = k.namedChildren[0];
+      let key: HclExpression;
+      if (inner?.type === "legacy_index") key = { kind: "number", value: Number(inner.text.replace(/^\./, "")), raw: inner.text.replace(/^\./, ""), line };
+      else {
+        const e = inner?.namedChildren.find((c) => c.type === "expression");
+        if (!e) return { kind: "other", raw, line };
+        key = readExpression(e, ctx, depth + 1);
+      }
+      target = { kind: "index", raw: sofar, target, key, line };
+    } else if (k.type === "splat") {
+      const parts = splatParts(k);
+      if (i !== kids.length - 1) return { kind: "other", raw, line };
+      target = { kind: "splat", raw: sofar, target, parts, line };
+    } else return { kind: "other", raw, line };
+  }
+  return target;
+}
+
+function textOf(nodes: Node[], ctx: Ctx): string {
+  const first = nodes[0];
+  const last = nodes[nodes.length - 1];
+  return first && last ? ctx.text.slice(first.startIndex, last.endIndex) : "";
+}
+
+function readFor(n: Node, ctx: Ctx, depth: number): HclExpression | undefined {
+  const kids = n.namedChildren;
+  const intro = kids.find((c) => c.type === "for_intro");
+  if (!intro) return undefined;
+  const names = intro.namedChildren.filter((c) => c.type === "identifier").map((c) => c.text);
+  const collection = intro.namedChildren.find((c) => c.type === "expression");
+  if (!collection || names.length < 1 || names.length > 2) return undefined;
+  const exprs = kids.filter((c) => c.type === "expression");
+  const cond = kids.find((c) => c.type === "for_cond")?.namedChildren.find((c) => c.type === "expression");
+  const object = n.type === "for_object_expr";
+  if (exprs.length !== (object ? 2 : 1)) return undefined;
+  const read = (x: Node): HclExpression => readExpression(x, ctx, depth + 1);
+  return {
+    kind: "for",
+    raw: n.text,
+    form: object ? "object" : "tuple",
+    ...(names.length === 2 ? { keyVar: names[0]! } : {}),
+    valueVar: names[names.length - 1]!,
+    collection: read(collection),
+    ...(object ? { key: read(exprs[0]!) } : {}),
+    value: read(exprs[exprs.length - 1]!),
+    ...(cond ? { condition: read(cond) } : {}),
+    group: kids.some((c) => c.type === "ellipsis"),
+    line: lineOf(n),
+  };
+}
+
+/** The literal text between interpolations and directives, as the source has it (whitespace included). */
+function templateParts(t: Node, ctx: Ctx, depth: number): HclTemplatePart[] {
+  const heredoc = t.type === "heredoc_template";
+  const kids = t.namedChildren;
+  let from: number;
+  let to: number;
+  if (heredoc) {
+    const ids = kids.filter((c) => c.type === "heredoc_identifier");
+    const open = ids[0];
+    const close = ids[ids.length - 1];
+    if (!open || !close || open === close) return [];
+    from = open.endIndex;
+    if (ctx.text.startsWith("\r\n", from)) from += 2;
+    else if (ctx.text.startsWith("\n", from)) from += 1;
+    to = close.startIndex;
+  } else {
+    from = kids.find((c) => c.type === "quoted_template_start")?.endIndex ?? t.startIndex;
+    to = kids.find((c) => c.type === "quoted_template_end")?.startIndex ?? t.endIndex;
+  }
+  const strip = heredoc && kids.find((c) => c.type === "heredoc_start")?.text === "<<-" ? indentOf(ctx.text.slice(from, to)) : 0;
+  const parts: HclTemplatePart[] = [];
+  let pos = from;
+  let atLineStart = true;
+  const literal = (end: number, last: boolean): void => {
+    let s = ctx.text.slice(pos, end);
+    if (last && heredoc) s = trimBlanksEnd(s);
+    if (strip > 0) s = dedent(s, strip, atLineStart);
+    if (s.length > 0) atLineStart = s.endsWith("\n");
+    else return;
+    parts.push({ kind: "literal", value: heredoc ? s.replace(/\$\$\{|%%\{/g, (m) => m.slice(1)) : unescape(s) });
+  };
+  for (const c of kids) {
+    if (c.type !== "template_interpolation" && c.type !== "template_directive") continue;
+    literal(c.startIndex, false);
+    atLineStart = false;
+    if (c.type === "template_interpolation") {
+      const e = c.namedChildren.find((x) => x.type === "expression");
+      parts.push(e ? { kind: "interpolation", expression: readExpression(e, ctx, depth + 1) } : { kind: "directive", raw: c.text });
+    } else parts.push({ kind: "directive", raw: c.text });
+    pos = c.endIndex;
+  }
+  literal(to, true);
+  return parts;
+}
+
+/** The common indentation of a `<<-` heredoc's non-blank lines. */
+function indentOf(inner: string): number {
+  let cut = Infinity;
+  for (const l of inner.split("\n")) if (l.trim() !== "") cut = Math.min(cut, /^[ \t]*/.exec(l)![0].length);
+  return cut === Infinity ? 0 : cut;
+}
+
+/** Removes up to `cut` blanks after each line break (and at the start when it begins a line). */
+function dedent(s: string, cut: number, atLineStart: boolean): string {
+  const lines = s.split("\n");
+  return lines
+    .map((l, i) => {
+      if (i === 0 && !atLineStart) return l;
+      let k = 0;
+      while (k < cut && k < l.length && (l[k] === " " || l[k] === "\t")) k++;
+      return l.slice(k);
+    })
+    .join("\n");
 }
 
 function readLiteral(n: Node, line: number): HclExpression | undefined {
@@ -255,25 +475,45 @@ function readLiteral(n: Node, line: number): HclExpression | undefined {
   }
 }
 
-/** `a.b[0].c`, `x[*].id`: an `expression` whose children are a variable then accessors. */
-function readTraversal(n: Node, kids: Node[]): HclExpression | undefined {
+/** `a.b[0].c`, `x[*].id`: a variable then accessors, whose indexes are all literal numbers or strings. */
+function readTraversal(kids: Node[], raw: string, line: number): HclExpression | undefined {
   const parts: string[] = [];
-  for (const k of kids) {
+  for (const [i, k] of kids.entries()) {
     if (k.type === "variable_expr" || k.type === "get_attr") {
       const id = k.namedChildren.find((c) => c.type === "identifier");
       if (!id) return undefined;
       parts.push(id.text);
-    } else if (k.type === "index") parts.push(k.text);
-    else if (k.type === "splat") {
-      parts.push("*");
-      // The accessors after a splat (`[*].id`) are its children.
-      for (const s of k.namedChildren[0]?.namedChildren ?? []) {
-        if (s.type === "get_attr") parts.push(s.namedChildren.find((c) => c.type === "identifier")?.text ?? s.text);
-        else parts.push(s.text);
-      }
+    } else if (k.type === "index") {
+      if (!literalIndex(k)) return undefined;
+      parts.push(k.text);
+    } else if (k.type === "splat") {
+      if (i !== kids.length - 1) return undefined;
+      parts.push("*", ...splatParts(k));
     } else return undefined;
   }
-  return { kind: "reference", raw: n.text, parts, line: lineOf(n) };
+  return { kind: "reference", raw, parts, line };
+}
+
+/** `[0]`, `["a"]`, `.0`: an index the traversal keeps as text. */
+function literalIndex(k: Node): boolean {
+  const inner = k.namedChildren[0];
+  if (inner?.type === "legacy_index") return true;
+  const e = inner?.namedChildren.find((c) => c.type === "expression");
+  const kids = e?.namedChildren ?? [];
+  if (kids.length !== 1 || kids[0]!.type !== "literal_value") return false;
+  const lit = kids[0]!.namedChildren[0];
+  if (lit?.type === "numeric_lit") return true;
+  return lit?.type === "string_lit" && !lit.namedChildren.some((c) => c.type !== "template_literal" && c.type !== "quoted_template_start" && c.type !== "quoted_template_end");
+}
+
+/** The accessors after a splat (`[*].id`), which are its children. */
+function splatParts(k: Node): string[] {
+  const parts: string[] = [];
+  for (const s of k.namedChildren[0]?.namedChildren ?? []) {
+    if (s.type === "get_attr") parts.push(s.namedChildren.find((c) => c.type === "identifier")?.text ?? s.text);
+    else parts.push(s.text);
+  }
+  return parts;
 }
 
 function readObject(n: Node, ctx: Ctx, depth: number): HclObjectItem[] {
@@ -284,18 +524,21 @@ function readObject(n: Node, ctx: Ctx, depth: number): HclObjectItem[] {
     const key = elem.childForFieldName("key");
     const val = elem.childForFieldName("val");
     if (!key || !val) continue;
-    items.push({ key: objectKey(key), line: lineOf(elem), value: readExpression(val, ctx, depth + 1) });
+    const name = objectKey(key);
+    const item: HclObjectItem = { key: name.key, line: lineOf(elem), value: readExpression(val, ctx, depth + 1) };
+    if (!name.simple) item.keyExpression = readExpression(key, ctx, depth + 1);
+    items.push(item);
   }
   return items;
 }
 
 /** A bare identifier key is its name (HCL reads `{ a = 1 }` as the key "a"), a string its value. */
-function objectKey(key: Node): string {
+function objectKey(key: Node): { key: string; simple: boolean } {
   const kids = key.namedChildren;
   const only = kids.length === 1 ? kids[0]! : undefined;
-  if (only?.type === "variable_expr") return only.text;
-  if (only?.type === "literal_value" && only.namedChildren[0]?.type === "string_lit") return stringValue(only.namedChildren[0]);
-  return key.text;
+  if (only?.type === "variable_expr") return { key: only.text, simple: true };
+  if (only?.type === "literal_value" && only.namedChildren[0]?.type === "string_lit") return { key: stringValue(only.namedChildren[0]), simple: true };
+  return { key: key.text, simple: false };
 }
 
 function stringValue(n: Node): string {

@@ -1,0 +1,337 @@
+/**
+ * Lays what a Terraform configuration declares over the collected inventory: the tenant and
+ * organisation as they will be once the configuration is applied. Declared objects are joined to
+ * collected ones by name (pipelines by slug, clusters, applications and managed identities by name,
+ * resource groups and storage accounts by ID or name) and take their IDs, so a credential declared
+ * for `buildkite_pipeline.deploy.uuid` reaches the collected pipeline `deploy`. Without an
+ * inventory, declared objects stand alone with their Terraform text as IDs. Pure.
+ */
+import { builtinRoleByGuid } from "../azure/builtin-roles.ts";
+import { normalizeScope } from "../azure/scope.ts";
+import type { BuildkitePipeline, EntraApplication, Inventory, ManagedIdentity, RoleDefinition, StorageAccount } from "../model/inventory.ts";
+import type { DeclaredOrigin, TerraformModel } from "../repo/terraform/join.ts";
+
+export type DeclaredKind = "pipeline" | "credential" | "application" | "managedIdentity" | "roleAssignment" | "storageAccount";
+
+export interface LocatedOrigin extends DeclaredOrigin {
+  kind: DeclaredKind;
+}
+
+export interface DeclaredOverlay {
+  inventory: Inventory;
+  /** Declared objects by JSON pointer into `inventory` (finding anchors point there). */
+  byPointer: Map<string, LocatedOrigin>;
+  /** Declared pipelines by lower-case UUID, role assignments by lower-case ID, storage accounts by normalised ID. */
+  pipelines: Map<string, LocatedOrigin>;
+  assignments: Map<string, LocatedOrigin>;
+  storageAccounts: Map<string, LocatedOrigin>;
+  /** What could not be joined or judged (a role neither built in nor in the inventory). */
+  notes: string[];
+}
+
+const lower = (s: string) => s.toLowerCase();
+
+/** Replaces each placeholder (Terraform text standing for an ID) by the collected value it joined to. */
+class Substitution {
+  private readonly map = new Map<string, string>();
+  private sorted: [string, string][] | undefined;
+
+  set(from: string, to: string): void {
+    if (from === to) return;
+    this.map.set(from, to);
+    this.sorted = undefined;
+  }
+
+  apply(s: string): string {
+    const exact = this.map.get(s);
+    if (exact !== undefined) return exact;
+    // Only IDs built from placeholders hold one inside them.
+    if (!s.includes("${")) return s;
+    // Longest first: a resource group ID is a prefix of the IDs inside it.
+    this.sorted ??= [...this.map].sort((a, b) => b[0].length - a[0].length);
+    let out = s;
+    for (const [from, to] of this.sorted) if (out.toLowerCase().includes(from.toLowerCase())) out = replaceAllCaseless(out, from, to);
+    return out;
+  }
+}
+
+function replaceAllCaseless(s: string, from: string, to: string): string {
+  const l = s.toLowerCase();
+  const f = from.toLowerCase();
+  let out = "";
+  let i = 0;
+  for (;;) {
+    const at = l.indexOf(f, i);
+    if (at < 0) return out + s.slice(i);
+    out += s.slice(i, at) + to;
+    i = at + f.length;
+  }
+}
+
+/** A deep copy with every string substituted, and origins carried to the copies. */
+function copy<T>(value: T, sub: Substitution, origins: Map<object, DeclaredOrigin>, carried: Map<object, DeclaredOrigin>): T {
+  if (typeof value === "string") return sub.apply(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => copy(v, sub, origins, carried)) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copy(v, sub, origins, carried);
+    const o = origins.get(value);
+    if (o) carried.set(out, o);
+    return out as T;
+  }
+  return value;
+}
+
+function byName<T>(items: T[], name: (t: T) => string | undefined): Map<string, T | null> {
+  // null: more than one, so the name does not join.
+  const m = new Map<string, T | null>();
+  for (const t of items) {
+    const n = name(t);
+    if (n === undefined) continue;
+    const k = lower(n);
+    m.set(k, m.has(k) ? null : t);
+  }
+  return m;
+}
+
+const guidOf = (id: string) => lower(id.slice(id.lastIndexOf("/") + 1));
+
+export function overlayDeclared(base: Inventory, model: TerraformModel): DeclaredOverlay {
+  const d = model.objects;
+  const sub = new Substitution();
+  const notes: string[] = [];
+  const bk = base.buildkite;
+  const entra = base.entra;
+  const az = base.azure;
+
+  // 1. Joins: each declared placeholder to the collected value.
+  if (bk && d.organization) sub.set(d.organization.uuid, bk.organization.uuid);
+  const clusters = byName(bk?.clusters ?? [], (c) => c.name);
+  for (const c of d.clusters) {
+    const hit = clusters.get(lower(c.name));
+    if (!hit) continue;
+    sub.set(c.uuid, hit.uuid);
+    for (const q of c.queues) {
+      const hq = hit.queues.find((x) => x.key === q.key);
+      if (hq) sub.set(q.uuid, hq.uuid);
+    }
+  }
+  const pipelines = byName(bk?.pipelines ?? [], (p) => p.slug);
+  for (const p of d.pipelines) {
+    const hit = pipelines.get(lower(p.slug));
+    if (hit) sub.set(p.uuid, hit.uuid);
+  }
+  const apps = byName(entra?.applications ?? [], (a) => a.displayName);
+  const appsById = new Map((entra?.applications ?? []).map((a) => [lower(a.objectId), a]));
+  for (const a of d.applications) {
+    const hit = d.stubs.has(a) ? appsById.get(lower(a.objectId)) : apps.get(lower(a.displayName));
+    if (!hit) continue;
+    sub.set(a.objectId, hit.objectId);
+    sub.set(a.appId, hit.appId);
+  }
+  const sps = new Map((entra?.servicePrincipals ?? []).map((s) => [lower(s.appId), s]));
+  for (const s of d.servicePrincipals) {
+    const hit = sps.get(lower(sub.apply(s.appId)));
+    if (hit) sub.set(s.objectId, hit.objectId);
+  }
+  // Subscription and resource groups first, so IDs inside them follow.
+  const subs = az?.subscriptions ?? [];
+  const rgs = byName(az?.resourceGroups ?? [], (r) => r.name);
+  const rgsById = new Map((az?.resourceGroups ?? []).map((r) => [normalizeScope(r.id), r]));
+  for (const rg of d.resourceGroups) {
+    if (rgsById.has(normalizeScope(rg.id))) continue;
+    // By name only where the configuration does not say which subscription.
+    const hit = rg.id.includes("${") ? rgs.get(lower(rg.name)) : undefined;
+    if (hit) sub.set(rg.id, hit.id);
+    else if (subs.length === 1 && rg.subscriptionId.includes("${")) sub.set(rg.subscriptionId, subs[0]!.subscriptionId);
+  }
+  const mis = az?.managedIdentities ?? [];
+  for (const m of d.managedIdentities) {
+    const id = sub.apply(m.id);
+    const hit = mis.find((x) => lower(x.id) === lower(id)) ?? (d.stubs.has(m) ? undefined : uniqueBy(mis, (x) => lower(x.name) === lower(m.name)));
+    if (!hit) continue;
+    sub.set(m.id, hit.id);
+    sub.set(m.clientId, hit.clientId);
+    sub.set(m.principalId, hit.principalId);
+  }
+  const accounts = byName(az?.storageAccounts ?? [], (a) => a.name);
+  for (const a of d.storageAccounts) {
+    const hit = accounts.get(lower(a.name));
+    if (hit) sub.set(a.id, hit.id);
+  }
+
+  // 2. Copies with collected IDs, origins carried over.
+  const carried = new Map<object, DeclaredOrigin>();
+  const c = <T>(v: T): T => copy(v, sub, d.origins, carried);
+  const inventory: Inventory = { ...base, coverage: base.coverage };
+
+  if (d.organization || d.pipelines.length > 0 || d.clusters.length > 0) {
+    const org = bk?.organization ?? c(d.organization) ?? { uuid: "${data.buildkite_organization.uuid}", slug: "${provider.buildkite.organization}" };
+    const outClusters = (bk?.clusters ?? []).map((x) => ({ ...x, queues: [...x.queues] }));
+    for (const dc of d.clusters.map(c)) {
+      const hit = outClusters.find((x) => x.uuid === dc.uuid);
+      if (!hit) outClusters.push(dc);
+      else for (const q of dc.queues) if (!hit.queues.some((x) => x.uuid === q.uuid)) hit.queues.push(q);
+    }
+    const outPipelines = [...(bk?.pipelines ?? [])];
+    d.pipelines.forEach((p0) => {
+      const p = c(p0);
+      const own = d.declaredSettings.get(p0) ?? {};
+      const at = outPipelines.findIndex((x) => lower(x.uuid) === lower(p.uuid));
+      const origin = d.origins.get(p0)!;
+      if (at >= 0) {
+        const was = outPipelines[at]!;
+        const merged: BuildkitePipeline = {
+          ...was,
+          ...(p.repository ? { repository: { ...p.repository, settings: { ...was.repository?.settings, ...own } } } : {}),
+          visibility: p.visibility,
+          ...(p.clusterUuid !== null ? { clusterUuid: p.clusterUuid } : {}),
+        };
+        carried.set(merged, origin);
+        outPipelines[at] = merged;
+      } else {
+        // Buildkite's defaults for what the configuration does not set: pull requests built, forks not.
+        const fresh: BuildkitePipeline = p.repository ? { ...p, repository: { ...p.repository, settings: { buildPullRequests: true, buildPullRequestForks: false, ...own } } } : p;
+        carried.set(fresh, origin);
+        outPipelines.push(fresh);
+      }
+    });
+    inventory.buildkite = { organization: org, clusters: outClusters, pipelines: outPipelines, agents: bk?.agents ?? [] };
+  }
+
+  if (d.applications.length > 0 || d.servicePrincipals.length > 0) {
+    const outApps = [...(entra?.applications ?? [])];
+    for (const a0 of d.applications) {
+      const a = c(a0);
+      const at = outApps.findIndex((x) => lower(x.objectId) === lower(a.objectId));
+      if (at >= 0) outApps[at] = mergeCredentials(outApps[at]!, a, carried);
+      else outApps.push(a);
+    }
+    const outSps = [...(entra?.servicePrincipals ?? [])];
+    for (const s of d.servicePrincipals.map(c)) if (!outSps.some((x) => lower(x.objectId) === lower(s.objectId))) outSps.push(s);
+    inventory.entra = { applications: outApps, servicePrincipals: outSps, groups: entra?.groups ?? [] };
+  }
+
+  const touchesAzure = d.managedIdentities.length + d.resourceGroups.length + d.roleAssignments.length + d.storageAccounts.length + d.roleDefinitions.length > 0;
+  if (touchesAzure) {
+    const outMis = [...(az?.managedIdentities ?? [])];
+    for (const m0 of d.managedIdentities) {
+      const m = c(m0);
+      const at = outMis.findIndex((x) => lower(x.id) === lower(m.id));
+      if (at >= 0) outMis[at] = mergeCredentials(outMis[at]!, m, carried);
+      else outMis.push(m);
+    }
+    const outRgs = [...(az?.resourceGroups ?? [])];
+    for (const rg of d.resourceGroups.map(c)) {
+      const at = outRgs.findIndex((x) => normalizeScope(x.id) === normalizeScope(rg.id));
+      if (at < 0) outRgs.push(rg);
+      // The configuration's tags are the ones the group will have.
+      else if (Object.keys(rg.tags).length > 0) outRgs[at] = { ...outRgs[at]!, tags: rg.tags };
+    }
+    const outDefs: RoleDefinition[] = [...(az?.roleDefinitions ?? [])];
+    const defGuids = new Set(outDefs.map((r) => lower(r.name)));
+    const addDefinition = (def: RoleDefinition) => {
+      outDefs.push(def);
+      defGuids.add(lower(def.name));
+    };
+    for (const def of d.roleDefinitions.map(c)) if (!defGuids.has(lower(def.name))) addDefinition(def);
+    const byRoleName = byName(outDefs, (r) => r.roleName);
+    const outAssignments = [...(az?.roleAssignments ?? [])];
+    const existing = new Set(outAssignments.map((a) => `${normalizeScope(a.scope)}|${lower(a.principalId)}|${guidOf(a.roleDefinitionId)}`));
+    for (const { assignment: a0, roleName } of d.roleAssignments) {
+      const a = c(a0);
+      if (roleName !== undefined) {
+        const def = byRoleName.get(lower(roleName));
+        if (!def) {
+          notes.push(`${d.origins.get(a0)?.address ?? "a role assignment"}: role '${roleName}' is neither a built-in role trustscope knows nor in the inventory, so its grant is not judged`);
+          continue;
+        }
+        a.roleDefinitionId = def.id;
+      } else if (!defGuids.has(guidOf(a.roleDefinitionId))) {
+        const builtin = builtinRoleByGuid(a.roleDefinitionId);
+        if (builtin) addDefinition(builtin);
+        else notes.push(`${d.origins.get(a0)?.address ?? "a role assignment"}: role definition ${a.roleDefinitionId} is neither a built-in role trustscope knows nor in the inventory, so its grant is not judged`);
+      }
+      const key = `${normalizeScope(a.scope)}|${lower(a.principalId)}|${guidOf(a.roleDefinitionId)}`;
+      if (existing.has(key)) continue;
+      existing.add(key);
+      const o = d.origins.get(a0);
+      if (o) carried.set(a, o);
+      outAssignments.push(a);
+    }
+    const outAccounts: StorageAccount[] = [...(az?.storageAccounts ?? [])];
+    for (const s0 of d.storageAccounts) {
+      const s = c(s0);
+      const at = outAccounts.findIndex((x) => normalizeScope(x.id) === normalizeScope(s.id));
+      if (at >= 0) {
+        const merged = { ...outAccounts[at]!, allowSharedKeyAccess: s.allowSharedKeyAccess ?? true, tags: { ...outAccounts[at]!.tags, ...s.tags } };
+        carried.set(merged, d.origins.get(s0)!);
+        outAccounts[at] = merged;
+      } else outAccounts.push(s);
+    }
+    inventory.azure = {
+      managementGroups: az?.managementGroups ?? [],
+      subscriptions: az?.subscriptions ?? [],
+      resourceGroups: outRgs,
+      roleDefinitions: outDefs,
+      roleAssignments: outAssignments,
+      storageAccounts: outAccounts,
+      managedIdentities: outMis,
+      ...(az?.activity ? { activity: az.activity } : {}),
+    };
+  }
+
+  // 3. Where each declared object sits in the overlay.
+  const byPointer = new Map<string, LocatedOrigin>();
+  const pipelinesOut = new Map<string, LocatedOrigin>();
+  const assignments = new Map<string, LocatedOrigin>();
+  const storage = new Map<string, LocatedOrigin>();
+  const at = (o: object, kind: DeclaredKind): LocatedOrigin | undefined => {
+    const origin = carried.get(o);
+    return origin ? { ...origin, kind } : undefined;
+  };
+  inventory.buildkite?.pipelines.forEach((p, i) => {
+    const o = at(p, "pipeline");
+    if (!o) return;
+    byPointer.set(`/buildkite/pipelines/${i}`, o);
+    pipelinesOut.set(lower(p.uuid), o);
+  });
+  const identities = (list: (EntraApplication | ManagedIdentity)[], base: string, kind: DeclaredKind) =>
+    list.forEach((x, i) => {
+      const o = at(x, kind);
+      if (o) byPointer.set(`${base}/${i}`, o);
+      x.federatedIdentityCredentials.forEach((f, j) => {
+        const fo = at(f, "credential");
+        if (fo) byPointer.set(`${base}/${i}/federatedIdentityCredentials/${j}`, fo);
+      });
+    });
+  identities(inventory.entra?.applications ?? [], "/entra/applications", "application");
+  identities(inventory.azure?.managedIdentities ?? [], "/azure/managedIdentities", "managedIdentity");
+  inventory.azure?.roleAssignments.forEach((a, i) => {
+    const o = at(a, "roleAssignment");
+    if (!o) return;
+    byPointer.set(`/azure/roleAssignments/${i}`, o);
+    assignments.set(lower(a.id), o);
+  });
+  inventory.azure?.storageAccounts.forEach((s, i) => {
+    const o = at(s, "storageAccount");
+    if (!o) return;
+    byPointer.set(`/azure/storageAccounts/${i}`, o);
+    storage.set(normalizeScope(s.id), o);
+  });
+  return { inventory, byPointer, pipelines: pipelinesOut, assignments, storageAccounts: storage, notes };
+}
+
+function uniqueBy<T>(items: T[], test: (t: T) => boolean): T | undefined {
+  const hits = items.filter(test);
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+/** A collected identity with the declared one's credentials: a declared name replaces the collected one of that name. */
+function mergeCredentials<T extends EntraApplication | ManagedIdentity>(was: T, declared: T, carried: Map<object, DeclaredOrigin>): T {
+  const names = new Set(declared.federatedIdentityCredentials.map((f) => lower(f.name)));
+  const merged = { ...was, federatedIdentityCredentials: [...was.federatedIdentityCredentials.filter((f) => !names.has(lower(f.name))), ...declared.federatedIdentityCredentials] };
+  const o = carried.get(declared);
+  if (o) carried.set(merged, o);
+  return merged;
+}

@@ -1,0 +1,243 @@
+/**
+ * Terraform in the repository scan, judged end to end: the fixtures under
+ * test/fixtures/repos/terraform* read with the HCL reader, joined, and judged by every rule, alone
+ * and laid over a collected inventory.
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { analyzeRepo, evaluate, loadHclParser, loadRepo, type Evaluation, type Finding, type HclParser, type Inventory } from "@trustscope/core";
+import { InventoryBuilder } from "@trustscope/core/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { builtinRules } from "../src/index.ts";
+
+const FIXTURES = fileURLToPath(new URL("../../test/fixtures/repos/", import.meta.url));
+const NOW = new Date("2026-12-01T12:00:00Z");
+const EMPTY: Inventory = { schemaVersion: 1, cloud: "AzureCloud", coverage: { complete: true, gaps: [] } };
+const DECLARED_RULES = ["fork-builds-on-trusted-pipeline", "org-scoped-trust", "owner-where-contributor-would-do", "missing-storage-data-role"];
+
+let hcl: HclParser;
+beforeAll(async () => {
+  hcl = await loadHclParser();
+});
+
+function judge(dir: string, inventory: Inventory = EMPTY): Evaluation {
+  const { repo, remoteUrl } = loadRepo(dir, { hcl });
+  return evaluate({ inventory, rules: builtinRules, repo: analyzeRepo(repo, remoteUrl), now: NOW });
+}
+
+const of = (e: Evaluation, rule: string): Finding[] => e.findings.filter((f) => f.ruleId === rule);
+const at = (f: Finding) => `${f.location?.file}:${f.location?.line}`;
+
+describe("the Terraform fixture that widens trust", () => {
+  let e: Evaluation;
+  beforeAll(() => {
+    e = judge(join(FIXTURES, "terraform/ci"));
+  });
+
+  it("reads every file with no gap", () => {
+    expect(e.coverage.gaps).toEqual([]);
+    expect(e.coverage.complete).toBe(true);
+  });
+
+  it("org-scoped-trust: an organisation-UUID subject on an identity with a production role, at the credential", () => {
+    const [f, ...rest] = of(e, "org-scoped-trust");
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "critical", location: { file: "azure.tf", line: 36 } });
+    expect(f!.message).toContain("'buildkite-org-wide'");
+    expect(f!.evidence.join("\n")).toContain("subject ${data.buildkite_organization.acme.uuid} is the organisation UUID");
+    expect(f!.relatedLocations?.map((r) => `${r.file}:${r.line}`)).toEqual(["azure.tf:44", "azure.tf:28"]);
+  });
+
+  it("owner-where-contributor-would-do: Owner by role name, judged from the built-in definition, at the role assignment", () => {
+    const [f, ...rest] = of(e, "owner-where-contributor-would-do");
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "critical", location: { file: "azure.tf", line: 66 } });
+    expect(f!.message).toContain("managed identity 'id-app-release'".replace(/^m/, "M"));
+    expect(f!.evidence[0]).toContain("from its role definition, not its name");
+  });
+
+  it("missing-storage-data-role: shared keys off, and each identity that manages the account without a data role", () => {
+    const found = of(e, "missing-storage-data-role");
+    expect(found.map(at)).toEqual(["azure.tf:9", "azure.tf:9", "azure.tf:9"]);
+    expect(found.map((f) => f.identity?.displayName).sort()).toEqual(["app-prod-deployer", "buildkite-org-wide", "id-app-release"]);
+  });
+
+  it("fork-builds-on-trusted-pipeline: the -var-file that turns fork builds on changes the verdict", () => {
+    const found = of(e, "fork-builds-on-trusted-pipeline");
+    const deploy = found.filter((f) => f.pipeline?.slug === "app-deploy");
+    // Only prod.tfvars turns fork builds on for app-deploy: each credential that trusts it is a finding.
+    expect(deploy.map((f) => f.credential?.name).sort()).toEqual(["buildkite-app-deploy", "buildkite-app-prod-deployer", "buildkite-one-commit", "buildkite-organisation"]);
+    for (const f of deploy) {
+      expect(at(f)).toBe("buildkite.tf:17");
+      expect(f.evidence.join("\n")).toContain("with -var-file prod.tfvars");
+    }
+    // The docs pipeline builds forks in every variant, and only the organisation-wide credential reaches it.
+    const docs = found.filter((f) => f.pipeline?.slug === "app-docs");
+    expect(docs.map((f) => f.credential?.name)).toEqual(["buildkite-organisation"]);
+    expect(docs[0]!.evidence.join("\n")).not.toContain("-var-file");
+  });
+
+  it("joins across the local module: the module's credential trusts the pipeline passed in, its grant is the module's role", () => {
+    const f = of(e, "fork-builds-on-trusted-pipeline").find((x) => x.credential?.name === "buildkite-app-prod-deployer")!;
+    expect(f.identity?.displayName).toBe("app-prod-deployer");
+    expect(f.credential?.subject).toBe("${buildkite_pipeline.deploy.uuid}");
+    // The module's resources are reported at the module call, the blocks themselves as related locations.
+    expect(f.relatedLocations).toContainEqual(expect.objectContaining({ file: "azure.tf", line: 19 }));
+  });
+
+  it("the template rules judge declared credentials: issuer, audience, compound subject", () => {
+    expect(of(e, "issuer-near-miss").map(at)).toEqual(["azure.tf:73"]);
+    expect(of(e, "unexpected-audience").map(at)).toEqual(["azure.tf:82"]);
+    expect(of(e, "compound-subject").map(at)).toEqual(["azure.tf:82"]);
+  });
+
+  it("does not put an anchor into a snapshot that has no such object", () => {
+    for (const f of e.findings.filter((x) => DECLARED_RULES.includes(x.ruleId))) expect(f.anchor).toBeUndefined();
+  });
+});
+
+describe("the Terraform fixture that keeps trust narrow", () => {
+  it("fires none of the rules", () => {
+    const e = judge(join(FIXTURES, "terraform-quiet"));
+    expect(e.coverage.gaps).toEqual([]);
+    expect(e.findings.map((f) => `${f.ruleId} ${at(f)}`)).toEqual([]);
+  });
+});
+
+describe("declared objects joined to a collected inventory", () => {
+  function inventory(): { inv: Inventory; pipelineUuid: string } {
+    const b = new InventoryBuilder({ org: "acme" });
+    const pipelineUuid = b.pipeline("app-deploy", { settings: { buildPullRequests: true, buildPullRequestForks: false } });
+    const sub = b.subscription("Production", { tags: { environment: "production" } });
+    b.resourceGroup(sub, "rg-app-prod");
+    const inv = b.build();
+    return { inv, pipelineUuid };
+  }
+
+  it("takes the collected pipeline's UUID and organisation, so the finding names real IDs", () => {
+    const { inv, pipelineUuid } = inventory();
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+    try {
+      cpSync(join(FIXTURES, "terraform/ci"), dir, { recursive: true });
+      const e = judge(dir, inv);
+      const fork = of(e, "fork-builds-on-trusted-pipeline").filter((f) => f.pipeline?.slug === "app-deploy");
+      expect(fork.length).toBeGreaterThan(0);
+      for (const f of fork) expect(f.pipeline?.uuid).toBe(pipelineUuid);
+      const org = of(e, "org-scoped-trust")[0]!;
+      expect(org.credential?.subject).toBe(inv.buildkite!.organization.uuid);
+      // The collected pipeline builds no forks today: only the configuration's change does.
+      expect(fork.every((f) => f.evidence.some((x) => x.includes("judged as it will be once applied")))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a role name neither built in nor in the inventory is a note, not a guess", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+    try {
+      writeFileSync(
+        join(dir, "main.tf"),
+        `resource "azurerm_user_assigned_identity" "x" {
+  name                = "id-x"
+  resource_group_name = "rg-app-prod"
+  location            = "westeurope"
+}
+
+resource "azurerm_role_assignment" "x" {
+  scope                = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-app-prod"
+  role_definition_name = "Acme Deployer"
+  principal_id         = azurerm_user_assigned_identity.x.principal_id
+}
+`,
+      );
+      const e = judge(dir);
+      expect(e.coverage.complete).toBe(true);
+      expect(e.coverage.notes?.map((n) => n.message)).toContainEqual(expect.stringContaining("role 'Acme Deployer' is neither a built-in role trustscope knows nor in the inventory"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("GitHub credentials declared in Terraform", () => {
+  function judgeFiles(files: Record<string, string>): Evaluation {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+    try {
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      return judge(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const identity = (credential: string) => `provider "azurerm" {
+  features {}
+  subscription_id = "11111111-2222-3333-4444-555555555555"
+}
+
+resource "azurerm_resource_group" "prod" {
+  name     = "rg-web-prod"
+  location = "westeurope"
+  tags     = { environment = "production" }
+}
+
+resource "azuread_application" "web" {
+  display_name = "web-deployer"
+}
+
+resource "azuread_service_principal" "web" {
+  client_id = azuread_application.web.client_id
+}
+
+resource "azurerm_role_assignment" "web" {
+  scope                = azurerm_resource_group.prod.id
+  role_definition_name = "Website Contributor"
+  principal_id         = azuread_service_principal.web.object_id
+}
+
+${credential}`;
+
+  it("pull-request-subject fires for a pull_request subject on an identity that can change production", () => {
+    const e = judgeFiles({
+      "main.tf": identity(`resource "azuread_application_federated_identity_credential" "pr" {
+  application_id = azuread_application.web.id
+  display_name   = "github-pr"
+  audiences      = ["api://AzureADTokenExchange"]
+  issuer         = "https://token.actions.githubusercontent.com"
+  subject        = "repo:acme/web:pull_request"
+}`),
+    });
+    const [f, ...rest] = of(e, "pull-request-subject");
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "critical", location: { file: "main.tf", line: 26 } });
+  });
+
+  it("wildcard-expression fires for a flexible credential that accepts every repository of the owner", () => {
+    const e = judgeFiles({
+      "main.tf": identity(`resource "azuread_application_flexible_federated_identity_credential" "any" {
+  application_id             = azuread_application.web.id
+  display_name               = "github-any-repo"
+  audience                   = "api://AzureADTokenExchange"
+  issuer                     = "https://token.actions.githubusercontent.com"
+  claims_matching_expression = "claims['sub'] matches 'repo:acme/*'"
+}`),
+    });
+    expect(of(e, "wildcard-expression").map(at)).toEqual(["main.tf:26"]);
+  });
+
+  it("both stay quiet for an environment subject", () => {
+    const e = judgeFiles({
+      "main.tf": identity(`resource "azuread_application_federated_identity_credential" "env" {
+  application_id = azuread_application.web.id
+  display_name   = "github-production"
+  audiences      = ["api://AzureADTokenExchange"]
+  issuer         = "https://token.actions.githubusercontent.com"
+  subject        = "repo:acme/web:environment:production"
+}`),
+    });
+    expect(e.coverage.gaps).toEqual([]);
+    expect([...of(e, "pull-request-subject"), ...of(e, "wildcard-expression")]).toEqual([]);
+  });
+});
+
