@@ -3,9 +3,9 @@
  * test/fixtures/repos/terraform* read with the HCL reader, joined, and judged by every rule, alone
  * and laid over a collected inventory.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyzeRepo, evaluate, loadHclParser, loadRepo, type Evaluation, type Finding, type HclParser, type Inventory } from "@trustscope/core";
 import { InventoryBuilder } from "@trustscope/core/testing";
@@ -238,6 +238,139 @@ ${credential}`;
     });
     expect(e.coverage.gaps).toEqual([]);
     expect([...of(e, "pull-request-subject"), ...of(e, "wildcard-expression")]).toEqual([]);
+  });
+});
+
+describe("inline suppressions in Terraform files", () => {
+  it("a comment above the resource that a finding is reported at suppresses it; one elsewhere is unused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+    try {
+      cpSync(join(FIXTURES, "terraform/ci"), dir, { recursive: true });
+      const azure = join(dir, "azure.tf");
+      const text = readFileSync(azure, "utf8").replace(
+        'resource "azurerm_role_assignment" "release_owner" {',
+        '# trustscope: ignore[owner-where-contributor-would-do] the release identity rotates role assignments (ticket SEC-12)\nresource "azurerm_role_assignment" "release_owner" {',
+      );
+      writeFileSync(azure, text);
+      const e = judge(dir);
+      const [f] = of(e, "owner-where-contributor-would-do");
+      expect(f?.suppression).toMatchObject({ kind: "inline", reason: "the release identity rotates role assignments (ticket SEC-12)" });
+      expect(of(e, "unused-suppression")).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("shapes met in real repositories", () => {
+  function judgeTree(files: Record<string, string>, base?: string): Evaluation {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+    try {
+      if (base) cpSync(base, dir, { recursive: true });
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      return judge(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const prodIdentity = `provider "azurerm" {
+  features {}
+  subscription_id = "11111111-2222-3333-4444-555555555555"
+}
+
+resource "azurerm_resource_group" "prod" {
+  name     = "rg-prod"
+  location = "westeurope"
+  tags     = { environment = "production" }
+}
+
+resource "azurerm_user_assigned_identity" "ci" {
+  name                = "id-ci"
+  resource_group_name = azurerm_resource_group.prod.name
+  location            = "westeurope"
+}
+
+resource "azurerm_federated_identity_credential" "pr" {
+  name                      = "github-pr"
+  resource_group_name       = azurerm_resource_group.prod.name
+  user_assigned_identity_id = azurerm_user_assigned_identity.ci.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://token.actions.githubusercontent.com"
+  subject                   = "repo:acme/infra:pull_request"
+}
+`;
+
+  it("a test harness that calls the root as a module does not hide the root or its -var-file", () => {
+    const e = judgeTree({ "ci/tests/smoke/main.tf": 'module "ci" {\n  source            = "../../"\n  allow_fork_builds = false\n  environment       = "smoke"\n}\n' }, join(FIXTURES, "terraform"));
+    const fork = of(e, "fork-builds-on-trusted-pipeline").filter((f) => f.pipeline?.slug === "app-deploy");
+    expect(fork.length).toBe(4);
+    // The root's own location, not the harness's.
+    expect(fork.map(at)).toEqual(Array(4).fill("ci/buildkite.tf:17"));
+  });
+
+  it("modules that only call each other are still read", () => {
+    const e = judgeTree({
+      "a/main.tf": `${prodIdentity}\nresource "azurerm_role_assignment" "owner" {\n  scope                = azurerm_resource_group.prod.id\n  role_definition_name = "Owner"\n  principal_id         = azurerm_user_assigned_identity.ci.principal_id\n}\n\nmodule "b" {\n  source = "../b"\n}\n`,
+      "b/main.tf": 'module "a" {\n  source = "../a"\n}\n',
+    });
+    expect(of(e, "owner-where-contributor-would-do").map(at)).toEqual(["a/main.tf:27"]);
+  });
+
+  it("the Azure Verified Modules role pattern (strcontains … ? null : name) is judged", () => {
+    const e = judgeTree({
+      "main.tf": `${prodIdentity}
+locals {
+  role_definition_resource_substring = "/providers/Microsoft.Authorization/roleDefinitions"
+  role_assignments = { owner = { role_definition_id_or_name = "Owner" } }
+}
+
+resource "azurerm_role_assignment" "this" {
+  for_each             = local.role_assignments
+  scope                = azurerm_resource_group.prod.id
+  principal_id         = azurerm_user_assigned_identity.ci.principal_id
+  role_definition_id   = strcontains(lower(each.value.role_definition_id_or_name), lower(local.role_definition_resource_substring)) ? each.value.role_definition_id_or_name : null
+  role_definition_name = strcontains(lower(each.value.role_definition_id_or_name), lower(local.role_definition_resource_substring)) ? null : each.value.role_definition_id_or_name
+}
+`,
+    });
+    expect(of(e, "owner-where-contributor-would-do")).toHaveLength(1);
+    expect(of(e, "pull-request-subject")).toHaveLength(1);
+  });
+
+  it("optional() defaults in a variable's type apply, and a numeric string count counts", () => {
+    const e = judgeTree({
+      "main.tf": `provider "buildkite" {
+  organization = "acme"
+}
+
+variable "pipelines" {
+  type    = map(object({ name = string, forks = optional(bool, true) }))
+  default = { deploy = { name = "deploy" } }
+}
+
+resource "buildkite_pipeline" "p" {
+  for_each   = var.pipelines
+  name       = each.value.name
+  repository = "git@github.com:acme/app.git"
+  provider_settings = {
+    build_pull_request_forks = each.value.forks
+  }
+}
+${prodIdentity.replace('"repo:acme/infra:pull_request"', 'buildkite_pipeline.p["deploy"].uuid').replace("https://token.actions.githubusercontent.com", "https://agent.buildkite.com")}
+resource "azurerm_role_assignment" "deploy" {
+  count                = "1"
+  scope                = azurerm_resource_group.prod.id
+  role_definition_name = "Contributor"
+  principal_id         = azurerm_user_assigned_identity.ci.principal_id
+}
+`,
+    });
+    const [f, ...rest] = of(e, "fork-builds-on-trusted-pipeline");
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "critical", pipeline: { slug: "deploy" } });
   });
 });
 

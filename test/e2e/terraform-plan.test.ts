@@ -200,3 +200,23 @@ describe("sensitive values in a plan", () => {
     });
   }
 });
+
+describe("Terraform in scan --repo, as a user meets it", () => {
+  it("a .tf file that does not parse is a coverage gap naming its line (exit 3); the rest is still judged", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-broken-"));
+    cpSync(resolve(REPO_ROOT, HCL_DIR), dir, { recursive: true });
+    writeFileSync(join(dir, "broken.tf"), 'resource "azurerm_resource_group" "x" {\n  name = "rg"\n  tags = {\n    a = \n}\n');
+    const r = trustscope(["scan", "--repo", ".", "--format", "json"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/broken\.tf.*line [45]: not valid HCL/);
+    const report = JSON.parse(r.stdout) as Report & { coverage: { complete: boolean } };
+    expect(report.coverage.complete).toBe(false);
+    expect(report.findings.some((f) => f.ruleId === "org-scoped-trust")).toBe(true);
+  });
+
+  it("scan --help names --terraform-plan", () => {
+    const r = trustscope(["scan", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--terraform-plan FILE");
+  });
+});

@@ -38,7 +38,7 @@ function inRoot(root: string, file: string): string {
 
 /** The table prints a repository file's location relative to the working directory, to click. */
 export function repoFileText(repo: RepoAnalysis & { root: string }): (file: string) => string {
-  const files = new Set([...repo.repo.pipelines, ...repo.repo.scripts, ...repo.repo.templates, ...repo.repo.diagnostics].map((f) => f.file));
+  const files = new Set([...repo.repo.pipelines, ...repo.repo.scripts, ...repo.repo.templates, ...(repo.repo.githubWorkflows ?? []), ...repo.repo.diagnostics].map((f) => f.file));
   // Terraform files that declare only what the engine locates findings at (a pipeline, an identity).
   for (const m of repo.repo.terraform ?? []) for (const o of m.objects.origins.values()) files.add(o.location.file);
   return (file) => (files.has(file) ? inRoot(repo.root, file) : file);

@@ -202,7 +202,8 @@ export async function runScanWith(options: ScanOptions, io: Io, redactor: Redact
   const { inventory } = loaded;
   if (repo && !quiet) for (const line of noteLines(repo.repo.diagnostics, { verbose: Boolean(options.verbose), root: repo.root })) io.stderr(`${line}\n`);
   if (repo && onProgress) {
-    io.stderr(`trustscope: repository: ${repo.repo.pipelines.length} pipeline files, ${repo.repo.scripts.length} scripts, ${repo.repo.templates.length} templates\n`);
+    const terraform = repo.repo.terraform?.length ? `, ${repo.repo.terraform.length} Terraform configuration${repo.repo.terraform.length === 1 ? "" : "s"}` : "";
+    io.stderr(`trustscope: repository: ${repo.repo.pipelines.length} pipeline files, ${repo.repo.scripts.length} scripts, ${repo.repo.templates.length} templates${terraform}\n`);
   }
   if (onProgress) {
     io.stderr(`trustscope: evaluating ${inventory.buildkite?.pipelines.length ?? 0} pipelines, ${inventory.entra?.applications.length ?? 0} app registrations, ${inventory.azure?.roleAssignments.length ?? 0} role assignments\n`);

@@ -82,6 +82,36 @@ function copy<T>(value: T, sub: Substitution, origins: Map<object, DeclaredOrigi
   return value;
 }
 
+/** A list with an index by key, kept as items are added or replaced: joins stay linear on large inventories. */
+class Keyed<T> {
+  private readonly at = new Map<string, number>();
+
+  constructor(
+    readonly items: T[],
+    private readonly key: (t: T) => string,
+  ) {
+    items.forEach((t, i) => {
+      const k = key(t);
+      if (!this.at.has(k)) this.at.set(k, i);
+    });
+  }
+
+  get(t: T): T | undefined {
+    const i = this.at.get(this.key(t));
+    return i === undefined ? undefined : this.items[i];
+  }
+
+  /** Replaces the item with the same key, or adds it; `merge` makes the replacement from the one there. */
+  put(t: T, merge?: (was: T) => T): void {
+    const k = this.key(t);
+    const i = this.at.get(k);
+    if (i === undefined) {
+      this.at.set(k, this.items.length);
+      this.items.push(t);
+    } else if (merge) this.items[i] = merge(this.items[i]!);
+  }
+}
+
 function byName<T>(items: T[], name: (t: T) => string | undefined): Map<string, T | null> {
   // null: more than one, so the name does not join.
   const m = new Map<string, T | null>();
@@ -146,9 +176,11 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
     else if (subs.length === 1 && rg.subscriptionId.includes("${")) sub.set(rg.subscriptionId, subs[0]!.subscriptionId);
   }
   const mis = az?.managedIdentities ?? [];
+  const misById = new Map(mis.map((x) => [lower(x.id), x]));
+  const misByName = byName(mis, (x) => x.name);
   for (const m of d.managedIdentities) {
     const id = sub.apply(m.id);
-    const hit = mis.find((x) => lower(x.id) === lower(id)) ?? (d.stubs.has(m) ? undefined : uniqueBy(mis, (x) => lower(x.name) === lower(m.name)));
+    const hit = misById.get(lower(id)) ?? (d.stubs.has(m) ? undefined : (misByName.get(lower(m.name)) ?? undefined));
     if (!hit) continue;
     sub.set(m.id, hit.id);
     sub.set(m.clientId, hit.clientId);
@@ -167,20 +199,24 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
 
   if (d.organization || d.pipelines.length > 0 || d.clusters.length > 0) {
     const org = bk?.organization ?? c(d.organization) ?? { uuid: "${data.buildkite_organization.uuid}", slug: "${provider.buildkite.organization}" };
-    const outClusters = (bk?.clusters ?? []).map((x) => ({ ...x, queues: [...x.queues] }));
+    const outClusters = new Keyed((bk?.clusters ?? []).map((x) => ({ ...x, queues: [...x.queues] })), (x) => x.uuid);
     for (const dc of d.clusters.map(c)) {
-      const hit = outClusters.find((x) => x.uuid === dc.uuid);
-      if (!hit) outClusters.push(dc);
-      else for (const q of dc.queues) if (!hit.queues.some((x) => x.uuid === q.uuid)) hit.queues.push(q);
+      const hit = outClusters.get(dc);
+      if (!hit) outClusters.put(dc);
+      else {
+        const known = new Set(hit.queues.map((x) => x.uuid));
+        for (const q of dc.queues) if (!known.has(q.uuid)) hit.queues.push(q);
+      }
     }
-    const outPipelines = [...(bk?.pipelines ?? [])];
+    const outPipelines = new Keyed([...(bk?.pipelines ?? [])], (x) => lower(x.uuid));
     d.pipelines.forEach((p0) => {
       const p = c(p0);
       const own = d.declaredSettings.get(p0) ?? {};
-      const at = outPipelines.findIndex((x) => lower(x.uuid) === lower(p.uuid));
       const origin = d.origins.get(p0)!;
-      if (at >= 0) {
-        const was = outPipelines[at]!;
+      // Buildkite's defaults for what a new pipeline does not set: pull requests built, forks not.
+      const fresh: BuildkitePipeline = p.repository ? { ...p, repository: { ...p.repository, settings: { buildPullRequests: true, buildPullRequestForks: false, ...own } } } : p;
+      carried.set(fresh, origin);
+      outPipelines.put(fresh, (was) => {
         const merged: BuildkitePipeline = {
           ...was,
           ...(p.repository ? { repository: { ...p.repository, settings: { ...was.repository?.settings, ...own } } } : {}),
@@ -188,46 +224,33 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
           ...(p.clusterUuid !== null ? { clusterUuid: p.clusterUuid } : {}),
         };
         carried.set(merged, origin);
-        outPipelines[at] = merged;
-      } else {
-        // Buildkite's defaults for what the configuration does not set: pull requests built, forks not.
-        const fresh: BuildkitePipeline = p.repository ? { ...p, repository: { ...p.repository, settings: { buildPullRequests: true, buildPullRequestForks: false, ...own } } } : p;
-        carried.set(fresh, origin);
-        outPipelines.push(fresh);
-      }
+        return merged;
+      });
     });
-    inventory.buildkite = { organization: org, clusters: outClusters, pipelines: outPipelines, agents: bk?.agents ?? [] };
+    inventory.buildkite = { organization: org, clusters: outClusters.items, pipelines: outPipelines.items, agents: bk?.agents ?? [] };
   }
 
   if (d.applications.length > 0 || d.servicePrincipals.length > 0) {
-    const outApps = [...(entra?.applications ?? [])];
+    const outApps = new Keyed([...(entra?.applications ?? [])], (x) => lower(x.objectId));
     for (const a0 of d.applications) {
       const a = c(a0);
-      const at = outApps.findIndex((x) => lower(x.objectId) === lower(a.objectId));
-      if (at >= 0) outApps[at] = mergeCredentials(outApps[at]!, a, carried);
-      else outApps.push(a);
+      outApps.put(a, (was) => mergeCredentials(was, a, carried));
     }
-    const outSps = [...(entra?.servicePrincipals ?? [])];
-    for (const s of d.servicePrincipals.map(c)) if (!outSps.some((x) => lower(x.objectId) === lower(s.objectId))) outSps.push(s);
-    inventory.entra = { applications: outApps, servicePrincipals: outSps, groups: entra?.groups ?? [] };
+    const outSps = new Keyed([...(entra?.servicePrincipals ?? [])], (x) => lower(x.objectId));
+    for (const s of d.servicePrincipals.map(c)) outSps.put(s);
+    inventory.entra = { applications: outApps.items, servicePrincipals: outSps.items, groups: entra?.groups ?? [] };
   }
 
   const touchesAzure = d.managedIdentities.length + d.resourceGroups.length + d.roleAssignments.length + d.storageAccounts.length + d.roleDefinitions.length > 0;
   if (touchesAzure) {
-    const outMis = [...(az?.managedIdentities ?? [])];
+    const outMis = new Keyed([...(az?.managedIdentities ?? [])], (x) => lower(x.id));
     for (const m0 of d.managedIdentities) {
       const m = c(m0);
-      const at = outMis.findIndex((x) => lower(x.id) === lower(m.id));
-      if (at >= 0) outMis[at] = mergeCredentials(outMis[at]!, m, carried);
-      else outMis.push(m);
+      outMis.put(m, (was) => mergeCredentials(was, m, carried));
     }
-    const outRgs = [...(az?.resourceGroups ?? [])];
-    for (const rg of d.resourceGroups.map(c)) {
-      const at = outRgs.findIndex((x) => normalizeScope(x.id) === normalizeScope(rg.id));
-      if (at < 0) outRgs.push(rg);
-      // The configuration's tags are the ones the group will have.
-      else if (Object.keys(rg.tags).length > 0) outRgs[at] = { ...outRgs[at]!, tags: rg.tags };
-    }
+    const outRgs = new Keyed([...(az?.resourceGroups ?? [])], (x) => normalizeScope(x.id));
+    // The configuration's tags are the ones the group will have.
+    for (const rg of d.resourceGroups.map(c)) outRgs.put(rg, (was) => (Object.keys(rg.tags).length > 0 ? { ...was, tags: rg.tags } : was));
     const outDefs: RoleDefinition[] = [...(az?.roleDefinitions ?? [])];
     const defGuids = new Set(outDefs.map((r) => lower(r.name)));
     const addDefinition = (def: RoleDefinition) => {
@@ -259,24 +282,23 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
       if (o) carried.set(a, o);
       outAssignments.push(a);
     }
-    const outAccounts: StorageAccount[] = [...(az?.storageAccounts ?? [])];
+    const outAccounts = new Keyed<StorageAccount>([...(az?.storageAccounts ?? [])], (x) => normalizeScope(x.id));
     for (const s0 of d.storageAccounts) {
       const s = c(s0);
-      const at = outAccounts.findIndex((x) => normalizeScope(x.id) === normalizeScope(s.id));
-      if (at >= 0) {
-        const merged = { ...outAccounts[at]!, allowSharedKeyAccess: s.allowSharedKeyAccess ?? true, tags: { ...outAccounts[at]!.tags, ...s.tags } };
+      outAccounts.put(s, (was) => {
+        const merged = { ...was, allowSharedKeyAccess: s.allowSharedKeyAccess ?? true, tags: { ...was.tags, ...s.tags } };
         carried.set(merged, d.origins.get(s0)!);
-        outAccounts[at] = merged;
-      } else outAccounts.push(s);
+        return merged;
+      });
     }
     inventory.azure = {
       managementGroups: az?.managementGroups ?? [],
       subscriptions: az?.subscriptions ?? [],
-      resourceGroups: outRgs,
+      resourceGroups: outRgs.items,
       roleDefinitions: outDefs,
       roleAssignments: outAssignments,
-      storageAccounts: outAccounts,
-      managedIdentities: outMis,
+      storageAccounts: outAccounts.items,
+      managedIdentities: outMis.items,
       ...(az?.activity ? { activity: az.activity } : {}),
     };
   }
@@ -320,11 +342,6 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
     storage.set(normalizeScope(s.id), o);
   });
   return { inventory, byPointer, pipelines: pipelinesOut, assignments, storageAccounts: storage, notes };
-}
-
-function uniqueBy<T>(items: T[], test: (t: T) => boolean): T | undefined {
-  const hits = items.filter(test);
-  return hits.length === 1 ? hits[0] : undefined;
 }
 
 /** A collected identity with the declared one's credentials: a declared name replaces the collected one of that name. */

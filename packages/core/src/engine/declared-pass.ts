@@ -41,6 +41,8 @@ export function judgeDeclared(input: { inventory: Inventory; rules: Rule[]; poli
   const models = input.repo.repo.terraform ?? [];
   if (rules.length === 0 || models.length === 0) return out;
   const seen = new Set<string>();
+  // Without Azure and Entra read, what the configuration does not declare is not seen.
+  const alone = !input.inventory.azure && !input.inventory.entra;
   for (const model of models) {
     const overlay = overlayDeclared(input.inventory, model);
     for (const message of overlay.notes) out.notes.push({ source: "terraform", message: `${variantOf(model)}: ${message}` });
@@ -58,7 +60,7 @@ export function judgeDeclared(input: { inventory: Inventory; rules: Rule[]; poli
           }
           const f = toFinding(rule, r, input.policy.ruleSettings[rule.meta.id]?.severity);
           if (seen.has(f.fingerprint)) continue;
-          const placed = place(f, graph, overlay, model);
+          const placed = place(f, graph, overlay, model, alone);
           if (!placed) continue;
           seen.add(f.fingerprint);
           out.findings.push(placed);
@@ -90,7 +92,7 @@ function originsOf(f: Finding, graph: TrustGraph, overlay: DeclaredOverlay): Loc
   if (f.pipeline) add(overlay.pipelines.get(f.pipeline.uuid.toLowerCase()));
   const anchored = f.anchor !== undefined ? overlay.byPointer.get(f.anchor) : undefined;
   if (anchored?.kind === "credential") add(anchored);
-  const identity = f.identity ? graph.identities.find((i) => i.appId.toLowerCase() === f.identity!.appId.toLowerCase()) : undefined;
+  const identity = f.identity ? identitiesOf(graph).get(f.identity.appId.toLowerCase()) : undefined;
   if (f.scope && identity) {
     const scope = normalizeScope(f.scope);
     for (const g of identity.grants) if (normalizeScope(g.assignment.scope) === scope) add(overlay.assignments.get(g.assignment.id.toLowerCase()));
@@ -101,7 +103,20 @@ function originsOf(f: Finding, graph: TrustGraph, overlay: DeclaredOverlay): Loc
   return found;
 }
 
-function place(f: Finding, graph: TrustGraph, overlay: DeclaredOverlay, model: TerraformModel): Finding | undefined {
+const identityIndex = new WeakMap<TrustGraph, Map<string, TrustGraph["identities"][number]>>();
+
+/** The graph's identities by lower-case client ID, built once per graph (findings are many). */
+function identitiesOf(graph: TrustGraph): Map<string, TrustGraph["identities"][number]> {
+  let m = identityIndex.get(graph);
+  if (!m) {
+    m = new Map();
+    for (const i of graph.identities) if (!m.has(i.appId.toLowerCase())) m.set(i.appId.toLowerCase(), i);
+    identityIndex.set(graph, m);
+  }
+  return m;
+}
+
+function place(f: Finding, graph: TrustGraph, overlay: DeclaredOverlay, model: TerraformModel, alone: boolean): Finding | undefined {
   const origins = originsOf(f, graph, overlay);
   const first = origins[0];
   if (!first) return undefined;
@@ -119,6 +134,7 @@ function place(f: Finding, graph: TrustGraph, overlay: DeclaredOverlay, model: T
     evidence: [
       ...f.evidence,
       `${variantOf(model)} declares ${WHAT[first.kind]} ${first.address} at ${where(first)}${origins.length > 1 ? `, and ${origins.slice(1).map((o) => `${WHAT[o.kind]} ${o.address} at ${where(o)}`).join(", ")}` : ""}; judged as it will be once applied`,
+      ...(alone ? ["judged from the repository alone: roles, credentials and settings made outside this configuration are not seen (scan with --snapshot or live sources to include them)"] : []),
     ],
   };
 }

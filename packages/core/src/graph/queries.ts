@@ -49,8 +49,16 @@ export function federatedIdentities(graph: TrustGraph): Identity[] {
  * The identity's credentials of issuers other than Buildkite's (and its near misses) that can
  * match a token: one whose subject the platform never issues (`trust.problem`) lets nobody in.
  */
+const otherEdges = new WeakMap<Identity, TrustEdge[]>();
+
+/** Cached per identity: rules ask once per finding, and an identity may have many credentials. */
 export function otherIssuerEdges(identity: Identity): TrustEdge[] {
-  return identity.credentials.filter((e) => e.trust.platform !== "buildkite" && e.trust.problem === undefined);
+  let edges = otherEdges.get(identity);
+  if (!edges) {
+    edges = identity.credentials.filter((e) => e.trust.platform !== "buildkite" && e.trust.problem === undefined);
+    otherEdges.set(identity, edges);
+  }
+  return edges;
 }
 
 /**
@@ -98,5 +106,7 @@ export function listSome(items: string[], max = 5): string {
 export function describeReach(edge: TrustEdge): string {
   const n = edge.reach.length;
   const subject = edge.subject?.label ?? describeMatch(edge.credential);
+  // An organisation the scan knows no pipeline of (a Terraform configuration that declares none) is still every pipeline.
+  if (n === 0 && edge.subject?.kind === "organization") return `credential '${edge.credential.name}' trusts ${subject}: every pipeline in it can mint a token for it (the scan knows of none)`;
   return `credential '${edge.credential.name}' trusts ${subject}, which ${n === 1 ? "1 pipeline" : `${n} pipelines`} can mint a token for${n ? `: ${listSome(edge.reach.map((p) => p.slug))}` : ""}`;
 }

@@ -398,13 +398,16 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string; hcl?: Hcl
   if (tfFiles.length > 0 && !opts.hcl) {
     report({ file: rel(tfFiles[0]!), line: 1, message: `${tfFiles.length} Terraform file(s) not read: the HCL parser was not loaded (pass \`hcl\` from loadHclParser())` });
   } else if (tfFiles.length > 0 && opts.hcl) {
+    const readable: string[] = [];
     for (const abs of tfFiles) {
-      // Read here for inline suppressions and size limits; the reader gets the text from the cache.
+      // Read here for inline suppressions and size limits (a file that cannot be read is reported
+      // here, once); the reader gets the text from the cache.
       const text = read(abs);
-      const name = inRepo(abs);
-      if (text !== undefined) hostCache.set(name, { text });
+      if (text === undefined) continue;
+      hostCache.set(inRepo(abs), { text });
+      readable.push(abs);
     }
-    const terraform = readTerraform(tfFiles.map(rel), host, opts.hcl);
+    const terraform = readTerraform(readable.map(rel), host, opts.hcl);
     for (const d of terraform.diagnostics) report(d);
     repo.templates.push(...terraform.templates);
     if (terraform.models.length > 0) repo.terraform = terraform.models;

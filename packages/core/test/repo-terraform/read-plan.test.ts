@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DeclaredConfiguration, DeclaredResource, TfValue } from "../../src/repo/terraform/declared.ts";
 import { readTerraformPlan } from "../../src/repo/terraform/read-plan.ts";
-import { MAX_BYTES } from "../../src/repo/repo-files.ts";
+import { MAX_PLAN_BYTES } from "../../src/repo/terraform/read-plan.ts";
 
 const SECRET = "Zq8~app-password-NEVER-print-4417";
 const API_TOKEN = "bkua_0123456789abcdef0123456789abcdef01234567";
@@ -285,8 +285,8 @@ describe("readTerraformPlan: bad input", () => {
     expect(gap("[".repeat(200_000)).message).toContain("deeper than 200");
   });
 
-  it("larger than MAX_BYTES", () => {
-    expect(gap(`{"format_version":"1.2","resource_changes":[]}${" ".repeat(MAX_BYTES)}`)).toEqual({ line: 1, message: expect.stringContaining(String(MAX_BYTES)) });
+  it("larger than MAX_PLAN_BYTES", () => {
+    expect(gap(`{"format_version":"1.2","resource_changes":[]}${" ".repeat(MAX_PLAN_BYTES)}`)).toEqual({ line: 1, message: expect.stringContaining(String(MAX_PLAN_BYTES)) });
   });
 
   it("JSON that is not a plan", () => {

@@ -381,7 +381,7 @@ class Joiner {
       if (v === undefined || v.k === "null") continue;
       const value = field === "filterCondition" || field === "pullRequestBranchFilterConfiguration" || field === "triggerMode" ? strOf(v) : boolOf(v);
       if (value === undefined) {
-        this.unknown(r, `provider_settings.${key}`, v, "it is read as not set");
+        this.unknown(r, `provider_settings.${key}`, v, "it is not judged: Buildkite's default (or the collected pipeline's setting) stands");
         continue;
       }
       (settings as Record<string, unknown>)[field] = value;
@@ -663,7 +663,8 @@ class Joiner {
 function conditionOf(v: TfValue | undefined): string | undefined {
   const s = strOf(v);
   if (s !== undefined) return s.trim() === "" ? undefined : s;
-  if (v?.k !== "unknown") return undefined;
+  // Only a string template has text of its own; any other expression may be empty.
+  if (v?.k !== "unknown" || !/^\s*(?:"|<<)/.test(v.raw)) return undefined;
   const own = v.raw.replace(/\$\{[^}]*\}/g, "").replace(/^\s*(?:<<-?\s*\w+|")|(?:\w+|")\s*$/g, "").trim();
   return own !== "" ? v.raw : undefined;
 }

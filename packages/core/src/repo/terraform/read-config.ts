@@ -225,20 +225,40 @@ export function readTerraformConfigurations(tfFiles: string[], host: TemplateHos
   const perConfig = STEPS_PER_CHAR * (total + 256);
   const overall = new Budget(perConfig * 10);
 
-  // Which directories are called as local modules: those are not roots.
-  const called = new Set<string>();
+  // Which directories are called as local modules, and which configure what they deploy (a
+  // provider, a backend, their own tfvars): a root is one nobody calls, or one that configures
+  // itself even if something calls it (a test harness or example calling `../..` must not hide it).
+  const calls = new Map<string, Set<string>>();
+  const configures = new Set<string>();
   for (const [dir, list] of byDir) {
+    if (list.some(isTfvars)) configures.add(dir);
     for (const f of list.filter((x) => x.endsWith(".tf"))) {
       const parsed = safeParse(env, f, early);
       for (const b of parsed?.body.blocks ?? []) {
+        if (b.type === "provider" || (b.type === "terraform" && b.body.blocks.some((x) => x.type === "backend" || x.type === "cloud"))) configures.add(dir);
         if (b.type !== "module") continue;
         const src = literalSource(b);
         const target = src !== undefined && isLocalSource(src) ? resolveDir(dir, src) : undefined;
-        if (target !== undefined && target !== dir) called.add(target);
+        if (target !== undefined && target !== dir) calls.set(dir, (calls.get(dir) ?? new Set<string>()).add(target));
       }
     }
   }
-  const roots = [...byDir.keys()].filter((d) => !called.has(d) && byDir.get(d)!.some(isTf)).sort();
+  const called = new Set([...calls.values()].flatMap((t) => [...t]));
+  const hasTf = (d: string) => byDir.get(d)!.some(isTf);
+  const roots = [...byDir.keys()].filter((d) => hasTf(d) && (!called.has(d) || configures.has(d))).sort((a, b) => Number(configures.has(b)) - Number(configures.has(a)) || (a < b ? -1 : a > b ? 1 : 0));
+  // Directories no root reaches (modules that only call each other) are read as roots too, never skipped.
+  const reached = new Set<string>();
+  const reach = (d: string): void => {
+    if (reached.has(d)) return;
+    reached.add(d);
+    for (const t of calls.get(d) ?? []) reach(t);
+  };
+  roots.forEach(reach);
+  for (const d of [...byDir.keys()].sort()) {
+    if (!hasTf(d) || reached.has(d)) continue;
+    roots.push(d);
+    reach(d);
+  }
   for (const dir of roots) {
     const all = byDir.get(dir)!;
     const auto = all.filter((f) => isTfvars(f) && (baseName(f) === "terraform.tfvars" || baseName(f) === "terraform.tfvars.json" || /\.auto\.tfvars(\.json)?$/.test(f)));
@@ -610,7 +630,10 @@ function loopKeys(run: Run, block: HclBlock, scope: Scope, file: string, what: s
     return unread(forEach.line, exprRaw(forEach.expression), v.k === "unknown" ? v.why : v.k === "ref" ? "it is only known after apply" : "not a map or set");
   }
   if (count) {
-    const v = ev(run, count.expression, scope);
+    const got = ev(run, count.expression, scope);
+    // Terraform converts a numeric string (`count = "1"`, a variable typed string).
+    const asNum = got.k === "str" ? toNum(got) : undefined;
+    const v: TfValue = asNum !== undefined ? { k: "num", n: asNum } : got;
     if (v.k === "num" && Number.isInteger(v.n) && v.n >= 0) {
       const n = Math.min(v.n, MAX_INSTANCES + 1);
       const keys = Array.from({ length: n }, (_, i) => i);
@@ -1106,11 +1129,59 @@ function variable(run: Run, mod: Mod, name: string, raw: string): TfValue {
     if (input) v = input();
     else if (def) v = ev(run, def.expression, { mod, literal: true });
     else v = unknown(raw, `variable '${name}' has no value in the repository`);
+    // The declared type converts the value, and fills object attributes left out with their optional() defaults.
+    const type = decl.block.body.attributes.find((a) => a.name === "type");
+    if (type) v = convertTo(run, v, type.expression, mod, 0);
   } finally {
     run.inProgress.delete(lockKey);
   }
   mod.cache.set(key, v);
   return v;
+}
+
+/** A value converted to a variable's type constraint, as Terraform does; what it cannot convert is left as it is. */
+function convertTo(run: Run, v: TfValue, type: HclExpression, mod: Mod, depth: number): TfValue {
+  run.budget.tick();
+  if (depth > 32 || v.k === "unknown" || v.k === "ref" || v.k === "null") return v;
+  if (type.kind === "reference" && type.parts.length === 1) {
+    const t = type.parts[0];
+    if (t === "string" && (v.k === "num" || v.k === "bool")) return { k: "str", s: v.k === "num" ? String(v.n) : String(v.b) };
+    if (t === "number" && v.k === "str") {
+      const n = toNum(v);
+      return n === undefined ? v : { k: "num", n };
+    }
+    if (t === "bool" && v.k === "str" && (v.s === "true" || v.s === "false")) return { k: "bool", b: v.s === "true" };
+    return v;
+  }
+  if (type.kind !== "call") return v;
+  const [inner] = type.args;
+  switch (type.name) {
+    case "list":
+    case "set":
+      return inner && v.k === "list" ? { k: "list", items: v.items.map((x) => convertTo(run, x, inner, mod, depth + 1)) } : v;
+    case "map":
+      return inner && v.k === "map" ? { k: "map", entries: v.entries.map(([key, x]): [string, TfValue] => [key, convertTo(run, x, inner, mod, depth + 1)]) } : v;
+    case "object": {
+      if (inner?.kind !== "object" || v.k !== "map") return v;
+      const given = new Map(v.entries);
+      const entries: [string, TfValue][] = [];
+      for (const attr of inner.items) {
+        const decl = attr.value;
+        const optional = decl.kind === "call" && decl.name === "optional" ? decl : undefined;
+        const attrType = optional ? optional.args[0] : decl;
+        const value = given.get(attr.key);
+        if (value !== undefined && value.k !== "null") entries.push([attr.key, attrType ? convertTo(run, value, attrType, mod, depth + 1) : value]);
+        else if (optional) {
+          const d = optional.args[1];
+          const fallback = d ? ev(run, d, { mod, literal: true }) : ({ k: "null" } as TfValue);
+          entries.push([attr.key, attrType ? convertTo(run, fallback, attrType, mod, depth + 1) : fallback]);
+        } else if (value !== undefined) entries.push([attr.key, value]);
+      }
+      return { k: "map", entries };
+    }
+    default:
+      return v;
+  }
 }
 
 function local(run: Run, mod: Mod, name: string, raw: string): TfValue {
@@ -1268,6 +1339,24 @@ const FUNCTIONS = new Set([
   "tostring",
   "tonumber",
   "tobool",
+  // Those Azure Verified Modules and common modules use on the values that matter (role names, settings).
+  "strcontains",
+  "startswith",
+  "endswith",
+  "trimprefix",
+  "trimsuffix",
+  "substr",
+  "compact",
+  "one",
+  "min",
+  "max",
+  "sort",
+  "reverse",
+  "setunion",
+  "setintersection",
+  "setsubtract",
+  "zipmap",
+  "range",
 ]);
 
 function applyFunction(run: Run, name: string, args: TfValue[], raw: string): TfValue {
@@ -1506,6 +1595,110 @@ function applyFunction(run: Run, name: string, args: TfValue[], raw: string): Tf
       if (a.k === "bool" || a.k === "null") return a;
       if (a.k === "str" && (a.s === "true" || a.s === "false")) return { k: "bool", b: a.s === "true" };
       return bad("not a bool");
+    }
+    case "strcontains":
+    case "startswith":
+    case "endswith":
+    case "trimprefix":
+    case "trimsuffix": {
+      if (!a || !b) return bad();
+      const k = needKnown(a, b);
+      if (k) return k;
+      if (a.k !== "str" || b.k !== "str") return bad("needs strings");
+      run.budget.tick(a.s.length / 64);
+      if (name === "strcontains") return { k: "bool", b: a.s.includes(b.s) };
+      if (name === "startswith") return { k: "bool", b: a.s.startsWith(b.s) };
+      if (name === "endswith") return { k: "bool", b: a.s.endsWith(b.s) };
+      if (name === "trimprefix") return { k: "str", s: b.s !== "" && a.s.startsWith(b.s) ? a.s.slice(b.s.length) : a.s };
+      return { k: "str", s: b.s !== "" && a.s.endsWith(b.s) ? a.s.slice(0, -b.s.length) : a.s };
+    }
+    case "substr": {
+      if (!a || !b || !c) return bad();
+      const k = needKnown(a, b, c);
+      if (k) return k;
+      if (a.k !== "str" || b.k !== "num" || c.k !== "num") return bad();
+      const chars = [...a.s];
+      const from = b.n < 0 ? chars.length + b.n : b.n;
+      if (from < 0 || from > chars.length) return bad("offset out of range");
+      return { k: "str", s: chars.slice(from, c.n < 0 ? undefined : from + c.n).join("") };
+    }
+    case "compact": {
+      if (!a) return bad();
+      const s = shallow(a);
+      if (s) return s;
+      if (a.k !== "list") return bad("needs a list");
+      if (a.items.some((x) => x.k === "unknown" || x.k === "ref")) return unknown(raw, "an item is not known", a);
+      return { k: "list", items: a.items.filter((x) => !(x.k === "null" || (x.k === "str" && x.s === ""))) };
+    }
+    case "one": {
+      if (!a) return bad();
+      const s = shallow(a);
+      if (s) return s;
+      if (a.k !== "list" || a.items.length > 1) return bad("needs a list of at most one item");
+      return a.items[0] ?? { k: "null" };
+    }
+    case "min":
+    case "max": {
+      const k = needKnown(...args);
+      if (k) return k;
+      const ns = args.map((x) => (x.k === "num" ? x.n : undefined));
+      if (ns.length === 0 || ns.some((x) => x === undefined)) return bad("needs numbers");
+      return { k: "num", n: name === "min" ? Math.min(...(ns as number[])) : Math.max(...(ns as number[])) };
+    }
+    case "sort":
+    case "reverse": {
+      if (!a) return bad();
+      const k = needKnown(a);
+      if (k) return k;
+      if (a.k !== "list") return bad("needs a list");
+      if (name === "reverse") return { k: "list", items: [...a.items].reverse() };
+      const texts = a.items.map(scalarText);
+      if (texts.some((t) => t === undefined)) return bad("needs strings");
+      run.budget.tick(texts.length);
+      return { k: "list", items: (texts as string[]).sort().map((t) => ({ k: "str", s: t })) };
+    }
+    case "setunion":
+    case "setintersection":
+    case "setsubtract": {
+      const k = needKnown(...args);
+      if (k) return k;
+      if (args.length === 0 || args.some((x) => x.k !== "list")) return bad("needs sets");
+      const lists = args as Extract<TfValue, { k: "list" }>[];
+      const keyed = (l: Extract<TfValue, { k: "list" }>) => new Map(l.items.map((x) => [valueKey(run, x) ?? "", x] as const));
+      run.budget.tick(lists.reduce((n, l) => n + l.items.length, 0));
+      const first = keyed(lists[0]!);
+      if (name === "setunion") {
+        for (const l of lists.slice(1)) for (const [key, x] of keyed(l)) if (!first.has(key)) first.set(key, x);
+        return capList([...first.values()], raw);
+      }
+      const others = lists.slice(1).map(keyed);
+      const keep = [...first].filter(([key]) => (name === "setintersection" ? others.every((o) => o.has(key)) : !others.some((o) => o.has(key))));
+      return { k: "list", items: keep.map(([, x]) => x) };
+    }
+    case "zipmap": {
+      if (!a || !b) return bad();
+      const k = needKnown(a);
+      if (k) return k;
+      if (a.k !== "list" || b.k !== "list" || a.items.length !== b.items.length) return bad("needs two lists of the same length");
+      const ks = a.items.map(scalarText);
+      if (ks.some((x) => x === undefined)) return bad("needs string keys");
+      run.budget.tick(ks.length);
+      return capMap(
+        (ks as string[]).map((key, i): [string, TfValue] => [key, b.items[i]!]),
+        raw,
+      );
+    }
+    case "range": {
+      const k = needKnown(...args);
+      if (k) return k;
+      const ns = args.map((x) => (x.k === "num" ? x.n : Number.NaN));
+      if (ns.length === 0 || ns.length > 3 || ns.some((x) => !Number.isFinite(x))) return bad("needs numbers");
+      const [start, end, step] = ns.length === 1 ? [0, ns[0]!, 1] : [ns[0]!, ns[1]!, ns[2] ?? (ns[1]! >= ns[0]! ? 1 : -1)];
+      if (step === 0) return bad("step is zero");
+      const count = Math.max(0, Math.ceil((end - start) / step));
+      if (count > MAX_ITEMS) return unknown(raw, `a range of ${count} numbers is more than ${MAX_ITEMS}`);
+      run.budget.tick(count);
+      return { k: "list", items: Array.from({ length: count }, (_, i): TfValue => ({ k: "num", n: start + i * step })) };
     }
     default:
       return unknown(raw, `function '${name}' is not evaluated`);

@@ -166,7 +166,11 @@ export function readHcl(text: string, file: string, parser: HclParser): { body: 
   try {
     const root = tree.rootNode;
     if (root.hasError) {
-      const bad = firstError(root);
+      const found = firstError(root);
+      // An ERROR that wraps what parsed before it (a whole block) starts where the block does; the
+      // parser gave up at its last piece, which is where the reader should look.
+      const topLevel = found !== undefined && (found.parent === null || found.parent.type === "config_file" || (found.parent.type === "body" && found.parent.parent?.type === "config_file"));
+      const bad = found?.isError && topLevel && found.childCount > 0 && found.startPosition.row !== found.endPosition.row ? (found.child(found.childCount - 1) ?? found) : found;
       diagnostics.push({ file, line: (bad?.startPosition.row ?? 0) + 1, message: `not valid HCL: ${bad ? describeError(bad) : "syntax error"}` });
     }
     const ctx: Ctx = { file, text, diagnostics, tooDeep: false };

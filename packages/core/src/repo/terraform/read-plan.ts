@@ -12,7 +12,6 @@ import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type 
 import type { Diagnostic } from "../../model/repo.ts";
 import { jsonHazard } from "../../util/json-guard.ts";
 import { LineIndex } from "../../util/line-index.ts";
-import { MAX_BYTES } from "../repo-files.ts";
 import type { DeclaredConfiguration, DeclaredProvider, DeclaredResource, TfRef, TfValue } from "./declared.ts";
 
 type Obj = Record<string, unknown>;
@@ -22,6 +21,12 @@ const SENSITIVE: TfValue = { k: "unknown", raw: "(sensitive value)", why: "sensi
 const AFTER_APPLY: TfValue = { k: "unknown", raw: "(known after apply)", why: "known only after apply" };
 /** Module outputs that lead to further module outputs are followed this far (a cycle is invalid Terraform, but the input is untrusted). */
 const MAX_OUTPUT_HOPS = 16;
+/**
+ * A plan repeats every value in planned_values, resource_changes and prior_state: a medium
+ * configuration's plan is tens of MiB, far past the cap on repository files. Named on the command
+ * line, it is read up to this size.
+ */
+export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 /**
  * Provider arguments whose constant values are secrets. The plan's `configuration` carries
  * constants as written, with no sensitivity marks, so a `client_secret = "…"` would be copied.
@@ -57,7 +62,7 @@ function words(code: string): string {
 
 function parsePlan(text: string, file: string): { plan: Obj; root: JsonNode } | { gap: Diagnostic } {
   const gap = (line: number, message: string): { gap: Diagnostic } => ({ gap: { file, line, message } });
-  if (Buffer.byteLength(text, "utf8") > MAX_BYTES) return gap(1, `not read: larger than ${MAX_BYTES} bytes`);
+  if (Buffer.byteLength(text, "utf8") > MAX_PLAN_BYTES) return gap(1, `not read: larger than ${MAX_PLAN_BYTES} bytes`);
   // A byte-order mark is not JSON; a space in its place keeps every offset.
   const src = text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text;
   const lines = new LineIndex(src);
