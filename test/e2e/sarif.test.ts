@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { multitoolProblems, schemaErrors } from "../support/sarif.ts";
 import { trustscope } from "../support/cli.ts";
+import { REPO_ROOT } from "../support/paths.ts";
 
 interface Sarif {
   runs: {
@@ -57,5 +58,23 @@ describe("SARIF for GitHub code scanning", () => {
     const near = run.results.find((r) => r.ruleId === "issuer-near-miss")!;
     const line = near.locations[0]!.physicalLocation.region.startLine;
     expect(lines.slice(line - 1, line + 3).join("\n")).toContain('"issuer": "https://agent.buildkite.com/"');
+  });
+});
+
+describe("SARIF for Terraform findings", () => {
+  // From the fixture's directory, as a pull-request check runs it: locations are its .tf files.
+  const out = trustscope(["scan", "--repo", ".", "--format", "sarif"], { cwd: `${REPO_ROOT}/test/fixtures/repos/terraform/ci` });
+  const sarif = JSON.parse(out.stdout) as Sarif & { runs: { results: { relatedLocations?: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
+  const results = sarif.runs[0]!.results;
+
+  it("is valid and clean under the Multitool, with results at the .tf lines that declare them", () => {
+    expect(out.code).toBe(1);
+    expect(schemaErrors(sarif)).toEqual([]);
+    expect(multitoolProblems(out.stdout)).toEqual([]);
+    const owner = results.find((r) => r.ruleId === "owner-where-contributor-would-do")!;
+    expect(owner.locations[0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: "azure.tf" }, region: { startLine: 66 } });
+    // The other declared objects of the finding are related locations.
+    const org = results.find((r) => r.ruleId === "org-scoped-trust")!;
+    expect(org.relatedLocations?.map((l) => `${l.physicalLocation.artifactLocation.uri}:${l.physicalLocation.region.startLine}`)).toEqual(["azure.tf:44", "azure.tf:28"]);
   });
 });
