@@ -5,9 +5,10 @@
  * privileged federated identities against theirs, the GitHub organisation's repositories (and
  * those credentials name) against theirs, wall time against its lower bound,
  * rule-evaluation time and memory at 1×, 2×, 4× and 8×, the straightforward collector's figures,
- * the installed CLI's start-up (startup.ts), and whether every planted finding was found. Exit 1
- * when a planted finding is missed; targets that are missed are printed as FAIL (timings vary by
- * machine, correctness does not).
+ * the reading of a big tree of templates and Terraform (repo-read-child.ts), the installed CLI's
+ * start-up (startup.ts), and whether every planted finding was found. Exit 1 when a planted
+ * finding is missed; targets that are missed are printed as FAIL (timings vary by machine,
+ * correctness does not).
  *
  *   pnpm bench [--latency MS] [--concurrency N] [--buildkite-page N] [--graph-page N]
  *              [--scale N] [--factors 1,2,4,8] [--runs N] [--no-naive] [--seed N]
@@ -26,10 +27,13 @@ import { ACTIVITY_PAGE, lowerBound, MAX_PAGE, type Family } from "./lower-bound.
 import { collectNaively } from "./naive.ts";
 import { scanSyntheticRepo } from "./repo.ts";
 import { measureStartup, type StartupCase, type StartupResult } from "./startup.ts";
+import { SHARED_MODULES } from "./terraform-tree.ts";
 
 const TARGET = { requests: 1.2, wall: 1.5, evalMs: 2000, evalMb: 1024, repoFilesPerSecond: 1000 };
 /** Files in the synthetic template tree (the size of a registry checkout's templates). */
 const TEMPLATE_FILES = 3000;
+/** Root modules in the synthetic Terraform estate beside it (each with a `-var-file` variant). */
+const TERRAFORM_ROOTS = 200;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -288,18 +292,21 @@ if (first && last && last !== first) {
   if (!linear) failures.push("evaluation time grows faster than linearly");
 }
 
-// 7. Reading a big repository of templates (scan --repo on a registry-sized tree), in a fresh process.
+// 7. Reading a big repository of templates and Terraform (scan --repo on a registry-sized tree), in a fresh process.
 out();
-out(`Repository reading: ${TEMPLATE_FILES} template files (Bicep modules and callers, .bicepparam, ARM with parameter files), median of 3 runs`);
+out(`Repository reading: ${TEMPLATE_FILES} template files (Bicep modules and callers, .bicepparam, ARM with parameter files) and ${TERRAFORM_ROOTS} Terraform root modules (prod.tfvars variants, ${SHARED_MODULES} shared local modules, a registry module each), median of 3 runs`);
 {
   progress("bench: reading the template tree…");
-  const r = await ask(forkTs("./repo-read-child.ts"), { kind: "read-repo", files: TEMPLATE_FILES, runs: 3 }, "read-repo");
+  const r = await ask(forkTs("./repo-read-child.ts"), { kind: "read-repo", files: TEMPLATE_FILES, terraformRoots: TERRAFORM_ROOTS, runs: 3 }, "read-repo");
   const rate = r.files / (r.medianMs / 1000);
-  out(`  ${r.files} files in ${ms(r.medianMs)}: ${Math.round(rate)} files/s; ${r.facts} facts, ${r.notes} notes, ${r.gaps} gaps; peak RSS ${r.peakRssMb} MB`);
+  const tf = r.terraform;
+  out(`  ${r.files} files in ${ms(r.medianMs)}: ${Math.round(rate)} files/s; ${r.facts} facts, ${r.notes} notes, ${r.gaps} gaps; peak RSS ${r.peakRssMb} MB; HCL parser loaded in ${ms(r.hclLoadMs)}`);
+  out(`  Terraform alone: ${tf.files} files in ${ms(tf.medianMs)}: ${Math.round(tf.files / (tf.medianMs / 1000))} files/s; ${tf.roots} root modules, ${tf.configurations} configurations, ${tf.declared} declared objects, ${tf.facts} facts, ${tf.notes} notes, ${tf.gaps} gaps`);
   const fastEnough = rate >= TARGET.repoFilesPerSecond;
   out(`  ${verdict(fastEnough)}  ≥ ${TARGET.repoFilesPerSecond} files/s`);
   if (!fastEnough) failures.push("repository reading too slow");
   if (r.gaps > 0) failures.push("the template tree was not read fully");
+  if (tf.configurations !== 2 * TERRAFORM_ROOTS) failures.push(`the Terraform tree read as ${tf.configurations} configurations, not ${2 * TERRAFORM_ROOTS}`);
 }
 
 // 8. Start-up of the installed CLI (measured first, in section 0).

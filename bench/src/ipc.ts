@@ -22,18 +22,34 @@ export interface RequestCounts {
   failed: number;
 }
 
+/** The Terraform part of the repository-reading figures. */
+export interface TerraformRead {
+  files: number;
+  roots: number;
+  /** Configurations evaluated: one per root module and one per `-var-file` variant. */
+  configurations: number;
+  /** Objects the configurations declare (pipelines, applications, identities, role assignments, …), summed over configurations. */
+  declared: number;
+  /** Role assignments, federated credentials and storage accounts in the Terraform files' template facts. */
+  facts: number;
+  notes: number;
+  gaps: number;
+  /** Median time to read the Terraform part alone (its directory as the repository). */
+  medianMs: number;
+}
+
 export type ChildRequest =
   | { kind: "start"; size: TenantSize; seed: number; activity: ActivityOptions; latencyMs: number; tls: { key: string; cert: string } }
   | { kind: "counts" }
   | { kind: "close" }
   | { kind: "evaluate"; size: TenantSize; seed: number; activity: ActivityOptions; factor: number }
-  | { kind: "read-repo"; files: number; runs: number };
+  | { kind: "read-repo"; files: number; terraformRoots: number; runs: number };
 
 export type ChildReply =
   | { kind: "started"; buildkiteGraphqlUrl: string; graphUrl: string; armUrl: string; githubApiUrl: string; caPem: string; tokens: { buildkite: string; graph: string; arm: string; github: string } }
   | { kind: "counts"; counts: RequestCounts; /** CPU time the process has used so far (user + system). */ cpuMs: number }
   | { kind: "evaluated"; factor: number; roleAssignments: number; evaluationMs: number; heapBeforeMb: number; heapAfterMb: number; peakRssMb: number; findings: number; missed: string[] }
-  | { kind: "read-repo"; files: number; medianMs: number; gaps: number; notes: number; facts: number; peakRssMb: number }
+  | { kind: "read-repo"; files: number; medianMs: number; gaps: number; notes: number; facts: number; peakRssMb: number; hclLoadMs: number; terraform: TerraformRead }
   | { kind: "error"; message: string };
 
 /** Forks a TypeScript module of this package under tsx. */

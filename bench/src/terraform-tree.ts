@@ -1,14 +1,17 @@
 /**
  * A synthetic Terraform estate shaped like real infrastructure repositories, for timing
- * `scan --repo` with the HCL parser on big trees: root modules under `envs/<team>-<n>/`, each with
- * its providers (Buildkite, AzureRM, AzureAD), variables with defaults, a `terraform.tfvars` and a
- * `prod.tfvars` (a `-var-file` variant, so two configurations per root), a Buildkite pipeline
- * whose UUID an app registration's federated credential trusts, a role assignment by role name, a
- * storage account, a `for_each` over a small map, a call to one of the shared local modules under
- * `modules/`, and a call to a registry module (which the reader notes, not reads).
- * Deterministic: the same count gives the same files.
+ * `scan --repo` with the HCL parser on big trees: root modules under
+ * `terraform/envs/<team>-<n>/`, each with its providers (Buildkite, AzureRM, AzureAD), variables
+ * with defaults, a `terraform.tfvars` and a `prod.tfvars` (a `-var-file` variant, so two
+ * configurations per root), a Buildkite pipeline whose UUID an app registration's federated
+ * credential trusts, a role assignment by role name, a storage account, a `for_each` over a small
+ * map, a call to one of the shared local modules under `terraform/modules/`, and a call to a
+ * registry module (which the reader notes, not reads). Deterministic: the same count gives the
+ * same files.
  */
 
+/** Where the tree sits in the repository (so the bench can also read it alone). */
+export const TERRAFORM_DIR = "terraform";
 const TEAMS = ["payments", "identity", "search", "platform", "data", "mobile", "web", "billing"] as const;
 /** Shared local modules: each declares an identity, its federated credential and a role assignment from its inputs. */
 export const SHARED_MODULES = 10;
@@ -270,8 +273,8 @@ resource "azurerm_role_assignment" "this" {
 `;
   const principal = m % 2 === 0 ? "azurerm_user_assigned_identity.this.principal_id" : "azuread_service_principal.this.object_id";
   return {
-    [`modules/shared-${m}/main.tf`]: identity,
-    [`modules/shared-${m}/variables.tf`]: `variable "name" {
+    [`${TERRAFORM_DIR}/modules/shared-${m}/main.tf`]: identity,
+    [`${TERRAFORM_DIR}/modules/shared-${m}/variables.tf`]: `variable "name" {
   type = string
 }
 
@@ -297,21 +300,21 @@ variable "role" {
   default = "${role}"
 }
 `,
-    [`modules/shared-${m}/outputs.tf`]: `output "principal_id" {
+    [`${TERRAFORM_DIR}/modules/shared-${m}/outputs.tf`]: `output "principal_id" {
   value = ${principal}
 }
 `,
   };
 }
 
-/** `roots` root modules and the shared modules they call, path → text. */
+/** `roots` root modules and the shared modules they call, under TERRAFORM_DIR: path → text. */
 export function terraformTree(roots: number): Record<string, string> {
   const files: Record<string, string> = {};
   for (let m = 0; m < SHARED_MODULES; m++) Object.assign(files, sharedModule(m));
   for (let i = 0; i < roots; i++) {
     const team = TEAMS[i % TEAMS.length]!;
     const root = `${team}-${i}`;
-    const dir = `envs/${root}`;
+    const dir = `${TERRAFORM_DIR}/envs/${root}`;
     files[`${dir}/providers.tf`] = providers(root);
     files[`${dir}/variables.tf`] = variables(i);
     files[`${dir}/main.tf`] = main(team, i, root);

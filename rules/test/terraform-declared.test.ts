@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { analyzeRepo, evaluate, loadHclParser, loadRepo, type Evaluation, type Finding, type HclParser, type Inventory } from "@trustscope/core";
+import { analyzeRepo, evaluate, loadHclParser, loadRepo, parseInventory, type Evaluation, type Finding, type HclParser, type Inventory } from "@trustscope/core";
 import { InventoryBuilder } from "@trustscope/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { builtinRules } from "../src/index.ts";
@@ -83,8 +83,9 @@ describe("the Terraform fixture that widens trust", () => {
     const f = of(e, "fork-builds-on-trusted-pipeline").find((x) => x.credential?.name === "buildkite-app-prod-deployer")!;
     expect(f.identity?.displayName).toBe("app-prod-deployer");
     expect(f.credential?.subject).toBe("${buildkite_pipeline.deploy.uuid}");
-    // The module's resources are reported at the module call, the blocks themselves as related locations.
-    expect(f.relatedLocations).toContainEqual(expect.objectContaining({ file: "azure.tf", line: 19 }));
+    // The module's resources are reported at the module call (here the pipeline's block is first), and
+    // related locations are the module's own blocks: its credential, role assignment and application.
+    expect(f.relatedLocations?.map((r) => `${r.file}:${r.line}`)).toEqual(["modules/deployer/main.tf:9", "modules/deployer/main.tf:18", "modules/deployer/main.tf:1"]);
   });
 
   it("the template rules judge declared credentials: issuer, audience, compound subject", () => {
@@ -154,7 +155,7 @@ resource "azurerm_role_assignment" "x" {
       );
       const e = judge(dir);
       expect(e.coverage.complete).toBe(true);
-      expect(e.coverage.notes?.map((n) => n.message)).toContainEqual(expect.stringContaining("role 'Acme Deployer' is neither a built-in role trustscope knows nor in the inventory"));
+      expect(e.coverage.notes?.map((n) => n.message)).toContainEqual("1 role assignment in Terraform names a role that is neither a built-in role trustscope knows nor in the inventory, so its grant is not judged: 'Acme Deployer' (azurerm_role_assignment.x)");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -371,6 +372,205 @@ resource "azurerm_role_assignment" "deploy" {
     const [f, ...rest] = of(e, "fork-builds-on-trusted-pipeline");
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ severity: "critical", pipeline: { slug: "deploy" } });
+  });
+});
+
+describe("review cases: joins that must not mislead", () => {
+  const DEMO = fileURLToPath(new URL("../../packages/cli/demo/organisation.json", import.meta.url));
+  const demo = (): Inventory => parseInventory(readFileSync(DEMO, "utf8"), DEMO);
+  function judgeFiles(files: Record<string, string>, inventory: Inventory = EMPTY): Evaluation {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+    try {
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      return judge(dir, inventory);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const env = (name: string) => `provider "azurerm" {
+  features {}
+  subscription_id = "11111111-2222-3333-4444-555555555555"
+}
+resource "buildkite_pipeline" "deploy" {
+  name       = "app-${name}"
+  repository = "https://github.com/acme/app.git"
+  provider_settings = { build_pull_request_forks = true }
+}
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-app-${name}"
+  location = "westeurope"
+}
+resource "azurerm_user_assigned_identity" "deployer" {
+  name                = "id-app-${name}"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = "westeurope"
+}
+resource "azurerm_federated_identity_credential" "deployer" {
+  name                      = "buildkite"
+  resource_group_name       = azurerm_resource_group.rg.name
+  parent_id                 = azurerm_user_assigned_identity.deployer.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://agent.buildkite.com"
+  subject                   = buildkite_pipeline.deploy.uuid
+}
+resource "azurerm_role_assignment" "deployer" {
+  scope                = azurerm_resource_group.rg.id
+  role_definition_name = "Owner"
+  principal_id         = azurerm_user_assigned_identity.deployer.principal_id
+}
+`;
+
+  it("two roots with the same addresses are two sets of findings, each with its own severity", () => {
+    const e = judgeFiles({ "infra/dev/main.tf": env("dev"), "infra/prod/main.tf": env("prod") });
+    const owner = of(e, "owner-where-contributor-would-do").map((f) => `${f.severity} ${at(f)}`).sort();
+    expect(owner).toEqual(["critical infra/prod/main.tf:27", "high infra/dev/main.tf:27"]);
+    expect(new Set(of(e, "owner-where-contributor-would-do").map((f) => f.fingerprint)).size).toBe(2);
+  });
+
+  it("a change that makes a collected finding worse reports it as it will be", () => {
+    // nonprod-deployer (a fork-building pipeline can log in as it) gains Contributor on the prod subscription.
+    const e = judgeFiles(
+      {
+        "main.tf": `resource "azurerm_role_assignment" "nonprod_to_prod" {
+  scope                = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
+  role_definition_name = "Contributor"
+  principal_id         = "5b0e0003-0000-4000-8000-000000000003"
+}
+`,
+      },
+      demo(),
+    );
+    const f = of(e, "fork-builds-on-trusted-pipeline").find((x) => x.identity?.displayName === "nonprod-deployer")!;
+    expect(f).toMatchObject({ severity: "critical", location: { file: "main.tf", line: 1 } });
+  });
+
+  it("a data source is looked up in the inventory: a service principal by object ID, a pipeline by slug", () => {
+    const e = judgeFiles(
+      {
+        "main.tf": `data "azuread_service_principal" "np" {
+  display_name = "nonprod-deployer"
+}
+data "buildkite_pipeline" "lz" {
+  slug = "landing-zone-nonprod"
+}
+resource "azurerm_role_assignment" "np_prod" {
+  scope                = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
+  role_definition_name = "Owner"
+  principal_id         = data.azuread_service_principal.np.object_id
+}
+`,
+      },
+      demo(),
+    );
+    expect(of(e, "owner-where-contributor-would-do").filter((f) => f.identity?.displayName === "nonprod-deployer").map(at)).toEqual(["main.tf:7"]);
+    expect(e.coverage.notes ?? []).toEqual([]);
+  });
+
+  it("a data source the inventory does not have is a note, not a silent skip", () => {
+    const e = judgeFiles({ "main.tf": 'data "azuread_service_principal" "x" {\n  display_name = "nobody"\n}\nresource "azurerm_role_assignment" "x" {\n  scope                = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"\n  role_definition_name = "Owner"\n  principal_id         = data.azuread_service_principal.x.object_id\n}\n' }, demo());
+    expect(e.coverage.notes?.map((n) => n.message)).toContainEqual(expect.stringContaining("data.azuread_service_principal.x"));
+  });
+
+  it("another organisation's Buildkite side is not joined to the one read", () => {
+    const e = judgeFiles(
+      {
+        "main.tf": `provider "buildkite" {
+  organization = "globex"
+}
+data "buildkite_organization" "this" {}
+resource "azuread_application" "globex" {
+  display_name = "globex-deployer"
+}
+resource "azuread_application_federated_identity_credential" "globex" {
+  application_id = azuread_application.globex.id
+  display_name   = "globex-org"
+  audiences      = ["api://AzureADTokenExchange"]
+  issuer         = "https://agent.buildkite.com"
+  subject        = data.buildkite_organization.this.uuid
+}
+`,
+      },
+      demo(),
+    );
+    expect(e.findings.filter((f) => f.identity?.displayName === "globex-deployer")).toEqual([]);
+    expect(e.coverage.notes?.map((n) => n.message)).toContainEqual(expect.stringContaining("manages Buildkite organisation 'globex', not 'acme'"));
+  });
+
+  it("a managed identity whose ID the configuration gives is not joined to another one by name", () => {
+    const e = judgeFiles(
+      {
+        "main.tf": `provider "azurerm" {
+  features {}
+  subscription_id = "0b1f6471-1bf0-4dda-aec3-111122223333"
+}
+resource "azurerm_user_assigned_identity" "lz" {
+  name                = "id-dev-sandbox"
+  resource_group_name = "rg-scratch"
+  location            = "westeurope"
+}
+resource "azurerm_federated_identity_credential" "lz" {
+  name                      = "buildkite"
+  resource_group_name       = "rg-scratch"
+  parent_id                 = azurerm_user_assigned_identity.lz.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://agent.buildkite.com"
+  subject                   = "01890c9e-7a1b-4c2d-8e3f-4a5b6c7d8e04"
+}
+`,
+      },
+      demo(),
+    );
+    const declared = of(e, "fork-builds-on-trusted-pipeline").filter((f) => f.location?.file === "main.tf");
+    expect(declared.map((f) => f.identity?.appId)).toEqual(["${azurerm_user_assigned_identity.lz.client_id}"]);
+  });
+
+  it("addresses that differ only in case are different resources", () => {
+    const e = judgeFiles(
+      {
+        "main.tf": `resource "azuread_application" "Deployer" {
+  display_name = "app-platform-deployer"
+}
+resource "azuread_application" "deployer" {
+  display_name = "sandbox-fork-builder"
+}
+resource "azuread_application_federated_identity_credential" "sandbox" {
+  application_id = azuread_application.deployer.id
+  display_name   = "sandbox-forks"
+  audiences      = ["api://AzureADTokenExchange"]
+  issuer         = "https://agent.buildkite.com"
+  subject        = "01890c9e-7a1b-4c2d-8e3f-4a5b6c7d8e04"
+}
+`,
+      },
+      demo(),
+    );
+    const sandbox = of(e, "fork-builds-on-trusted-pipeline").filter((f) => f.credential?.name === "sandbox-forks");
+    expect(sandbox.map((f) => f.identity?.displayName)).toEqual(["sandbox-fork-builder"]);
+  });
+
+  it("fork settings on a GitLab pipeline are not read as fork builds (Buildkite honours them for GitHub only)", () => {
+    const e = judgeFiles({
+      "main.tf": `resource "buildkite_pipeline" "deploy" {
+  name       = "gl-deploy"
+  repository = "git@gitlab.com:github-tools/app.git"
+  provider_settings = { build_pull_request_forks = true }
+}
+resource "azuread_application" "a" {
+  display_name = "gl-deployer"
+}
+resource "azuread_application_federated_identity_credential" "c" {
+  application_id = azuread_application.a.id
+  display_name   = "gl"
+  audiences      = ["api://AzureADTokenExchange"]
+  issuer         = "https://agent.buildkite.com"
+  subject        = buildkite_pipeline.deploy.uuid
+}
+`,
+    });
+    expect(of(e, "fork-builds-on-trusted-pipeline")).toEqual([]);
   });
 });
 

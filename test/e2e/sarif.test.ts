@@ -64,8 +64,9 @@ describe("SARIF for GitHub code scanning", () => {
 describe("SARIF for Terraform findings", () => {
   // From the fixture's directory, as a pull-request check runs it: locations are its .tf files.
   const out = trustscope(["scan", "--repo", ".", "--format", "sarif"], { cwd: `${REPO_ROOT}/test/fixtures/repos/terraform/ci` });
-  const sarif = JSON.parse(out.stdout) as Sarif & { runs: { results: { relatedLocations?: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
-  const results = sarif.runs[0]!.results;
+  type Location = { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } };
+  const sarif = JSON.parse(out.stdout) as Sarif;
+  const results = sarif.runs[0]!.results as (Sarif["runs"][number]["results"][number] & { relatedLocations?: Location[] })[];
 
   it("is valid and clean under the Multitool, with results at the .tf lines that declare them", () => {
     expect(out.code).toBe(1);

@@ -126,7 +126,9 @@ export function withTerraformPlans(repo: (RepoAnalysis & { root: string }) | und
     const abs = resolve(io.cwd, plan);
     const name = relative(io.cwd, abs).split("\\").join("/");
     const read = readTerraformPlanFile(readText(abs, "the Terraform plan"), name);
-    const fatal = read.models.every((m) => m.objects.origins.size === 0) ? read.diagnostics.find((d) => !d.note) : undefined;
+    // Nothing read and a gap: the file is no plan (or not one trustscope can read). A plan that
+    // reads with a malformed entry keeps that entry's gap and is judged.
+    const fatal = read.resources === 0 ? read.diagnostics.find((d) => !d.note) : undefined;
     if (fatal) throw new UsageError(`${fatal.file}:${fatal.line}: ${fatal.message}`);
     out.repo.diagnostics.push(...read.diagnostics);
     out.repo.templates.push(...read.templates);

@@ -25,8 +25,12 @@ export interface DeclaredOverlay {
   pipelines: Map<string, LocatedOrigin>;
   assignments: Map<string, LocatedOrigin>;
   storageAccounts: Map<string, LocatedOrigin>;
-  /** What could not be joined or judged (a role neither built in nor in the inventory). */
-  notes: string[];
+  /** Role assignments whose role is neither built in nor in the inventory (their grants are not judged): address → role as written. */
+  unknownRoles: { address: string; role: string }[];
+  /** `data` sources the inventory does not have (or no inventory was read): what refers to them is not judged. */
+  unresolved: { address: string; what: string }[];
+  /** Set when the configuration manages another Buildkite organisation than the one read: its Buildkite side is left out. */
+  otherOrganization?: string;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -47,24 +51,12 @@ class Substitution {
     if (exact !== undefined) return exact;
     // Only IDs built from placeholders hold one inside them.
     if (!s.includes("${")) return s;
-    // Longest first: a resource group ID is a prefix of the IDs inside it.
+    // Longest first: a resource group ID is a prefix of the IDs inside it. Case matters: Terraform
+    // addresses differ by case (`azuread_application.Deployer` is not `…deployer`).
     this.sorted ??= [...this.map].sort((a, b) => b[0].length - a[0].length);
     let out = s;
-    for (const [from, to] of this.sorted) if (out.toLowerCase().includes(from.toLowerCase())) out = replaceAllCaseless(out, from, to);
+    for (const [from, to] of this.sorted) if (out.includes(from)) out = out.split(from).join(to);
     return out;
-  }
-}
-
-function replaceAllCaseless(s: string, from: string, to: string): string {
-  const l = s.toLowerCase();
-  const f = from.toLowerCase();
-  let out = "";
-  let i = 0;
-  for (;;) {
-    const at = l.indexOf(f, i);
-    if (at < 0) return out + s.slice(i);
-    out += s.slice(i, at) + to;
-    i = at + f.length;
   }
 }
 
@@ -129,8 +121,14 @@ const guidOf = (id: string) => lower(id.slice(id.lastIndexOf("/") + 1));
 export function overlayDeclared(base: Inventory, model: TerraformModel): DeclaredOverlay {
   const d = model.objects;
   const sub = new Substitution();
-  const notes: string[] = [];
-  const bk = base.buildkite;
+  const unknownRoles: DeclaredOverlay["unknownRoles"] = [];
+  const unresolved: DeclaredOverlay["unresolved"] = [];
+  /** Lookups (`data` sources) the inventory has: the others are left out. */
+  const found = new Set<object>();
+  // Another organisation's pipelines must not join this one's by slug.
+  const declaredSlug = d.organization?.slug;
+  const otherOrganization = base.buildkite && declaredSlug && !declaredSlug.includes("${") && lower(declaredSlug) !== lower(base.buildkite.organization.slug) ? declaredSlug : undefined;
+  const bk = otherOrganization ? undefined : base.buildkite;
   const entra = base.entra;
   const az = base.azure;
 
@@ -149,20 +147,33 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
   const pipelines = byName(bk?.pipelines ?? [], (p) => p.slug);
   for (const p of d.pipelines) {
     const hit = pipelines.get(lower(p.slug));
-    if (hit) sub.set(p.uuid, hit.uuid);
+    if (!hit) continue;
+    sub.set(p.uuid, hit.uuid);
+    found.add(p);
   }
   const apps = byName(entra?.applications ?? [], (a) => a.displayName);
   const appsById = new Map((entra?.applications ?? []).map((a) => [lower(a.objectId), a]));
+  const appsByAppId = new Map((entra?.applications ?? []).map((a) => [lower(a.appId), a]));
   for (const a of d.applications) {
-    const hit = d.stubs.has(a) ? appsById.get(lower(a.objectId)) : apps.get(lower(a.displayName));
+    // A stub by its IDs (a literal object ID, a data source's lookup key); a lookup also by name.
+    const hit = d.stubs.has(a)
+      ? (appsById.get(lower(a.objectId)) ?? appsByAppId.get(lower(a.appId)) ?? (d.lookups.has(a) ? (apps.get(lower(a.displayName)) ?? undefined) : undefined))
+      : (apps.get(lower(a.displayName)) ?? undefined);
     if (!hit) continue;
     sub.set(a.objectId, hit.objectId);
     sub.set(a.appId, hit.appId);
+    found.add(a);
   }
   const sps = new Map((entra?.servicePrincipals ?? []).map((s) => [lower(s.appId), s]));
+  const spsById = new Map((entra?.servicePrincipals ?? []).map((s) => [lower(s.objectId), s]));
+  const spsByName = byName(entra?.servicePrincipals ?? [], (s) => s.displayName);
   for (const s of d.servicePrincipals) {
-    const hit = sps.get(lower(sub.apply(s.appId)));
-    if (hit) sub.set(s.objectId, hit.objectId);
+    const hit =
+      sps.get(lower(sub.apply(s.appId))) ?? (d.lookups.has(s) ? (spsById.get(lower(s.objectId)) ?? spsByName.get(lower(s.displayName)) ?? undefined) : undefined);
+    if (!hit) continue;
+    sub.set(s.objectId, hit.objectId);
+    sub.set(s.appId, hit.appId);
+    found.add(s);
   }
   // Subscription and resource groups first, so IDs inside them follow.
   const subs = az?.subscriptions ?? [];
@@ -180,8 +191,10 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
   const misByName = byName(mis, (x) => x.name);
   for (const m of d.managedIdentities) {
     const id = sub.apply(m.id);
-    const hit = misById.get(lower(id)) ?? (d.stubs.has(m) ? undefined : (misByName.get(lower(m.name)) ?? undefined));
+    // By name only where the configuration does not say where the identity is (its ID holds an unknown).
+    const hit = misById.get(lower(id)) ?? (id.includes("${") && (!d.stubs.has(m) || d.lookups.has(m)) ? (misByName.get(lower(m.name)) ?? undefined) : undefined);
     if (!hit) continue;
+    found.add(m);
     sub.set(m.id, hit.id);
     sub.set(m.clientId, hit.clientId);
     sub.set(m.principalId, hit.principalId);
@@ -192,12 +205,20 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
     if (hit) sub.set(a.id, hit.id);
   }
 
+  for (const o of d.lookups) {
+    if (found.has(o)) continue;
+    const origin = d.origins.get(o);
+    if (origin) unresolved.push({ address: origin.address, what: base.buildkite || base.entra || base.azure ? "the inventory has no such object" : "no inventory was read" });
+  }
+  /** Declared objects to add: not lookups the inventory lacks, nor another organisation's Buildkite side. */
+  const keep = <T extends object>(list: T[]): T[] => list.filter((o) => !d.lookups.has(o) || found.has(o));
+
   // 2. Copies with collected IDs, origins carried over.
   const carried = new Map<object, DeclaredOrigin>();
   const c = <T>(v: T): T => copy(v, sub, d.origins, carried);
   const inventory: Inventory = { ...base, coverage: base.coverage };
 
-  if (d.organization || d.pipelines.length > 0 || d.clusters.length > 0) {
+  if (!otherOrganization && (d.organization || d.pipelines.length > 0 || d.clusters.length > 0)) {
     const org = bk?.organization ?? c(d.organization) ?? { uuid: "${data.buildkite_organization.uuid}", slug: "${provider.buildkite.organization}" };
     const outClusters = new Keyed((bk?.clusters ?? []).map((x) => ({ ...x, queues: [...x.queues] })), (x) => x.uuid);
     for (const dc of d.clusters.map(c)) {
@@ -209,7 +230,7 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
       }
     }
     const outPipelines = new Keyed([...(bk?.pipelines ?? [])], (x) => lower(x.uuid));
-    d.pipelines.forEach((p0) => {
+    keep(d.pipelines).forEach((p0) => {
       const p = c(p0);
       const own = d.declaredSettings.get(p0) ?? {};
       const origin = d.origins.get(p0)!;
@@ -232,19 +253,19 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
 
   if (d.applications.length > 0 || d.servicePrincipals.length > 0) {
     const outApps = new Keyed([...(entra?.applications ?? [])], (x) => lower(x.objectId));
-    for (const a0 of d.applications) {
+    for (const a0 of keep(d.applications)) {
       const a = c(a0);
       outApps.put(a, (was) => mergeCredentials(was, a, carried));
     }
     const outSps = new Keyed([...(entra?.servicePrincipals ?? [])], (x) => lower(x.objectId));
-    for (const s of d.servicePrincipals.map(c)) outSps.put(s);
+    for (const s of keep(d.servicePrincipals).map(c)) outSps.put(s);
     inventory.entra = { applications: outApps.items, servicePrincipals: outSps.items, groups: entra?.groups ?? [] };
   }
 
   const touchesAzure = d.managedIdentities.length + d.resourceGroups.length + d.roleAssignments.length + d.storageAccounts.length + d.roleDefinitions.length > 0;
   if (touchesAzure) {
     const outMis = new Keyed([...(az?.managedIdentities ?? [])], (x) => lower(x.id));
-    for (const m0 of d.managedIdentities) {
+    for (const m0 of keep(d.managedIdentities)) {
       const m = c(m0);
       outMis.put(m, (was) => mergeCredentials(was, m, carried));
     }
@@ -266,14 +287,14 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
       if (roleName !== undefined) {
         const def = byRoleName.get(lower(roleName));
         if (!def) {
-          notes.push(`${d.origins.get(a0)?.address ?? "a role assignment"}: role '${roleName}' is neither a built-in role trustscope knows nor in the inventory, so its grant is not judged`);
+          unknownRoles.push({ address: d.origins.get(a0)?.address ?? "a role assignment", role: roleName });
           continue;
         }
         a.roleDefinitionId = def.id;
       } else if (!defGuids.has(guidOf(a.roleDefinitionId))) {
         const builtin = builtinRoleByGuid(a.roleDefinitionId);
         if (builtin) addDefinition(builtin);
-        else notes.push(`${d.origins.get(a0)?.address ?? "a role assignment"}: role definition ${a.roleDefinitionId} is neither a built-in role trustscope knows nor in the inventory, so its grant is not judged`);
+        else unknownRoles.push({ address: d.origins.get(a0)?.address ?? "a role assignment", role: a.roleDefinitionId });
       }
       const key = `${normalizeScope(a.scope)}|${lower(a.principalId)}|${guidOf(a.roleDefinitionId)}`;
       if (existing.has(key)) continue;
@@ -341,7 +362,7 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
     byPointer.set(`/azure/storageAccounts/${i}`, o);
     storage.set(normalizeScope(s.id), o);
   });
-  return { inventory, byPointer, pipelines: pipelinesOut, assignments, storageAccounts: storage, notes };
+  return { inventory, byPointer, pipelines: pipelinesOut, assignments, storageAccounts: storage, unknownRoles, unresolved, ...(otherOrganization ? { otherOrganization } : {}) };
 }
 
 /** A collected identity with the declared one's credentials: a declared name replaces the collected one of that name. */

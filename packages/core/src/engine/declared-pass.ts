@@ -14,9 +14,10 @@ import type { Policy } from "../policy/policy.ts";
 import type { RepoAnalysis } from "../repo/analyze.ts";
 import type { TerraformModel } from "../repo/terraform/join.ts";
 import { errorMessage } from "../util/errors.ts";
+import { listSome } from "../graph/queries.ts";
 import { overlayDeclared, type DeclaredOverlay, type LocatedOrigin } from "./declared-overlay.ts";
 import type { Rule } from "./rule.ts";
-import { toFinding } from "./to-finding.ts";
+import { fingerprintOf, toFinding } from "./to-finding.ts";
 import { resultProblem } from "./validate-rule.ts";
 
 const WHAT: Record<LocatedOrigin["kind"], string> = {
@@ -40,12 +41,25 @@ export function judgeDeclared(input: { inventory: Inventory; rules: Rule[]; poli
   const rules = input.rules.filter((r) => r.meta.declared && input.policy.ruleSettings[r.meta.id]?.enabled !== false);
   const models = input.repo.repo.terraform ?? [];
   if (rules.length === 0 || models.length === 0) return out;
-  const seen = new Set<string>();
+  /**
+   * By fingerprint, the findings kept. Values known only after apply are Terraform text, so the same
+   * address in two roots or two -var-file variants gives the same key: the same verdict is one
+   * finding, a different one (another severity, scope or message: a dev and a prod deployment) is
+   * its own, its fingerprint made distinct by the configuration it comes from.
+   */
+  const kept = new Map<string, Finding[]>();
   // Without Azure and Entra read, what the configuration does not declare is not seen.
   const alone = !input.inventory.azure && !input.inventory.entra;
+  // One note for all configurations: a large repository names the same few unknown roles many times.
+  const unknownRoles = new Map<string, Set<string>>();
+  const unresolved = new Map<string, string>();
   for (const model of models) {
     const overlay = overlayDeclared(input.inventory, model);
-    for (const message of overlay.notes) out.notes.push({ source: "terraform", message: `${variantOf(model)}: ${message}` });
+    for (const u of overlay.unknownRoles) unknownRoles.set(u.role, (unknownRoles.get(u.role) ?? new Set<string>()).add(u.address));
+    for (const u of overlay.unresolved) unresolved.set(u.address, u.what);
+    if (overlay.otherOrganization) {
+      out.notes.push({ source: "terraform", message: `${variantOf(model)} manages Buildkite organisation '${overlay.otherOrganization}', not '${input.inventory.buildkite?.organization.slug}' that was read: its pipelines and what trusts them are not joined to the inventory` });
+    }
     if (overlay.byPointer.size === 0) continue;
     const graph = buildTrustGraph(overlay.inventory);
     const environments = new EnvironmentClassifier(overlay.inventory, input.policy, graph.pipelineUse);
@@ -59,16 +73,34 @@ export function judgeDeclared(input: { inventory: Inventory; rules: Rule[]; poli
             continue;
           }
           const f = toFinding(rule, r, input.policy.ruleSettings[rule.meta.id]?.severity);
-          if (seen.has(f.fingerprint)) continue;
+          const same = kept.get(f.fingerprint) ?? [];
+          if (same.some((x) => x.severity === f.severity && x.scope === f.scope && x.message === f.message)) continue;
           const placed = place(f, graph, overlay, model, alone);
           if (!placed) continue;
-          seen.add(f.fingerprint);
+          if (same.length > 0) placed.fingerprint = fingerprintOf(rule.meta.id, [f.fingerprint, model.root, model.varFile ?? ""]);
+          kept.set(f.fingerprint, [...same, f]);
           out.findings.push(placed);
         }
       } catch (e) {
         out.gaps.push({ source: "rule", scope: rule.meta.id, error: `rule '${rule.meta.id}' failed on ${variantOf(model)}: ${errorMessage(e).split("\n")[0]}` });
       }
     }
+  }
+  if (unresolved.size > 0) {
+    const list = [...unresolved].sort(([a], [b]) => (a < b ? -1 : 1));
+    const why = [...new Set(list.map(([, w]) => w))].join("; ");
+    out.notes.push({
+      source: "terraform",
+      message: `${list.length} data source${list.length === 1 ? "" : "s"} in Terraform look${list.length === 1 ? "s" : ""} up what trustscope cannot find (${why}), so what refers to ${list.length === 1 ? "it" : "them"} is not judged: ${listSome(list.map(([a]) => a), 6)}`,
+    });
+  }
+  if (unknownRoles.size > 0) {
+    const count = [...unknownRoles.values()].reduce((n, a) => n + a.size, 0);
+    const roles = [...unknownRoles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([role, at]) => `'${role}' (${listSome([...at].sort(), 2)})`);
+    out.notes.push({
+      source: "terraform",
+      message: `${count} role assignment${count === 1 ? "" : "s"} in Terraform name${count === 1 ? "s" : ""} a role that is neither a built-in role trustscope knows nor in the inventory, so ${count === 1 ? "its grant is" : "their grants are"} not judged: ${listSome(roles, 6)}`,
+    });
   }
   return out;
 }
@@ -121,10 +153,12 @@ function place(f: Finding, graph: TrustGraph, overlay: DeclaredOverlay, model: T
   const first = origins[0];
   if (!first) return undefined;
   const where = (o: LocatedOrigin) => `${o.location.file}:${o.location.line}`;
-  const related: RelatedLocation[] = [
+  // A module's resources: their own block (the primary's location is the module call).
+  const candidates: RelatedLocation[] = [
     ...(first.definedAt ? [{ ...first.definedAt, message: `${first.address} is defined here` }] : []),
-    ...origins.slice(1).map((o) => ({ file: o.location.file, line: o.location.line, message: `${WHAT[o.kind]} ${o.address} is declared here` })),
+    ...origins.slice(1).map((o) => ({ ...(o.definedAt ?? o.location), message: `${WHAT[o.kind]} ${o.address} is declared here` })),
   ];
+  const related = candidates.filter((r, i) => candidates.findIndex((x) => x.file === r.file && x.line === r.line) === i && !(r.file === first.location.file && r.line === first.location.line));
   const { anchor: _anchor, ...rest } = f;
   void _anchor;
   return {

@@ -157,8 +157,14 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const declared = input.repo ? judgeDeclared({ inventory: input.inventory, rules: input.rules, policy, now, repo: input.repo }) : undefined;
   for (const f of declared?.findings ?? []) {
     const was = byFingerprint.get(f.fingerprint);
-    if (!was) findings.push(f);
-    else if (!was.location) Object.assign(was, { location: f.location, evidence: f.evidence, ...(f.relatedLocations ? { relatedLocations: f.relatedLocations } : {}) });
+    if (!was) {
+      findings.push(f);
+      byFingerprint.set(f.fingerprint, f);
+    } else if (severityRank(f.severity) < severityRank(was.severity)) {
+      // The configuration makes it worse (a production role added): reported as it will be.
+      findings[findings.indexOf(was)] = f;
+      byFingerprint.set(f.fingerprint, f);
+    } else if (!was.location) Object.assign(was, { location: f.location, evidence: f.evidence, ...(f.relatedLocations ? { relatedLocations: f.relatedLocations } : {}) });
   }
 
   // Expired suppressions stop suppressing and say so.

@@ -131,7 +131,7 @@ describe("overlayDeclared", () => {
     const declared = o.inventory.azure!.roleAssignments;
     expect(declared).toHaveLength(1);
     expect(o.inventory.azure!.roleDefinitions.find((r) => r.id === declared[0]!.roleDefinitionId)?.roleName).toBe("Acme Deployer");
-    expect(o.notes).toEqual(["azurerm_role_assignment.b: role 'Nobody Knows' is neither a built-in role trustscope knows nor in the inventory, so its grant is not judged"]);
+    expect(o.unknownRoles).toEqual([{ address: "azurerm_role_assignment.b", role: "Nobody Knows" }]);
   });
 
   it("joins a resource group by name when the configuration does not say which subscription, and IDs inside it follow", () => {

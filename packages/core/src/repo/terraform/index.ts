@@ -19,6 +19,8 @@ export interface TerraformRead {
   /** Facts per file, merged over the configurations that declare them (a module called from two roots, a root's var-file variants). */
   templates: (TemplateFacts & { file: string; kind: "terraform" })[];
   diagnostics: Diagnostic[];
+  /** Resource instances read, over all configurations (a plan with none and a gap could not be read at all). */
+  resources: number;
 }
 
 /** Reads and joins every Terraform configuration among `files` (repository-relative paths). */
@@ -61,5 +63,5 @@ function joinAll(configs: DeclaredConfiguration[]): TerraformRead {
     seen.add(key);
     diagnostics.push(d);
   }
-  return { models, templates: [...byFile.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), diagnostics };
+  return { models, resources: configs.reduce((n, c) => n + c.resources.length, 0), templates: [...byFile.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), diagnostics };
 }

@@ -60,10 +60,13 @@ export interface DeclaredObjects {
   roleDefinitions: RoleDefinition[];
   storageAccounts: StorageAccount[];
   /**
-   * Objects that stand for ones declared elsewhere (an application named by a literal object ID):
-   * joined to the inventory by ID, never added to it.
+   * Objects that stand for ones declared elsewhere (an application named by a literal object ID, a
+   * `data` source): joined to the inventory by ID or name, and added as they are when the inventory
+   * lacks them. Those made from `data` sources are also in `lookups`: one the inventory does not
+   * have is left out (and noted), not invented.
    */
   stubs: Set<object>;
+  lookups: Set<object>;
   /** The provider settings each pipeline sets itself (the rest are Buildkite's defaults, or the collected pipeline's). */
   declaredSettings: Map<BuildkitePipeline, ProviderSettings>;
   origins: Map<object, DeclaredOrigin>;
@@ -144,6 +147,7 @@ function emptyObjects(): DeclaredObjects {
     roleDefinitions: [],
     storageAccounts: [],
     stubs: new Set(),
+    lookups: new Set(),
     declaredSettings: new Map(),
     origins: new Map(),
   };
@@ -328,6 +332,10 @@ class Joiner {
       if (t === "buildkite_organization") this.organization();
       else if (t === "buildkite_cluster") this.cluster(r);
       else if (t === "azurerm_resource_group") this.resourceGroup(r);
+      else if (t === "buildkite_pipeline") this.lookup(r, this.dataPipeline(r));
+      else if (APPLICATION_TYPES.has(t)) this.lookup(r, this.application(r));
+      else if (t === "azuread_service_principal") this.lookup(r, this.dataServicePrincipal(r));
+      else if (t === "azurerm_user_assigned_identity") this.lookup(r, this.managedIdentity(r));
       return;
     }
     if (t === "buildkite_cluster") this.cluster(r);
@@ -343,6 +351,34 @@ class Joiner {
     else if (t === "azurerm_role_definition") this.roleDefinition(r);
     else if (t === "azurerm_role_assignment") this.roleAssignment(r);
     else if (t === "azurerm_storage_account") this.storageAccount(r);
+  }
+
+  /** A `data` source's object: it stands for one that exists, found in the inventory by what it is looked up by. */
+  private lookup(r: DeclaredResource, obj: object | undefined): void {
+    if (!obj) return;
+    this.objects.stubs.add(obj);
+    this.objects.lookups.add(obj);
+  }
+
+  private dataPipeline(r: DeclaredResource): BuildkitePipeline | undefined {
+    const slug = strOf(r.attributes["slug"]);
+    if (slug === undefined) return void this.unknown(r, "slug", r.attributes["slug"], "what trusts the pipeline is not judged");
+    this.organization();
+    const pipeline: BuildkitePipeline = { uuid: this.computed(r, "uuid"), slug, name: strOf(r.attributes["name"]) ?? slug, clusterUuid: null, visibility: "PRIVATE", teams: [] };
+    this.objects.pipelines.push(this.keep(r, pipeline));
+    return pipeline;
+  }
+
+  private dataServicePrincipal(r: DeclaredResource): EntraServicePrincipal {
+    const name = strOf(r.attributes["display_name"]);
+    const sp: EntraServicePrincipal = {
+      objectId: this.computed(r, "object_id"),
+      appId: strOf(r.attributes["client_id"]) ?? strOf(r.attributes["application_id"]) ?? this.computed(r, "client_id"),
+      displayName: name ?? r.address,
+      memberOf: [],
+    };
+    this.objects.servicePrincipals.push(this.keep(r, sp));
+    return sp;
   }
 
   private cluster(r: DeclaredResource): void {
@@ -386,6 +422,8 @@ class Joiner {
       }
       (settings as Record<string, unknown>)[field] = value;
     }
+    const provider = repository !== undefined ? repositoryProvider(repository) : undefined;
+    if (provider === "RepositoryProviderGitlab" || provider === "RepositoryProviderBitbucket") for (const k of GITHUB_ONLY) delete settings[k];
     const visibility = strOf(r.attributes["visibility"])?.toUpperCase() ?? "PRIVATE";
     const pipeline: BuildkitePipeline = {
       uuid: this.computed(r, "uuid"),
@@ -393,7 +431,7 @@ class Joiner {
       name: name ?? r.address,
       clusterUuid: cluster?.uuid ?? null,
       visibility,
-      ...(repository !== undefined ? { repository: { url: repository, provider: repositoryProvider(repository), settings } } : {}),
+      ...(repository !== undefined ? { repository: { url: repository, provider: provider!, settings } } : {}),
       ...(strOf(r.attributes["default_branch"]) !== undefined ? { defaultBranch: strOf(r.attributes["default_branch"])! } : {}),
       teams: [],
     };
@@ -402,7 +440,7 @@ class Joiner {
     this.objects.pipelines.push(this.keep(r, pipeline));
   }
 
-  private application(r: DeclaredResource): void {
+  private application(r: DeclaredResource): EntraApplication {
     const name = strOf(r.attributes["display_name"]);
     if (name === undefined) this.unknown(r, "display_name", r.attributes["display_name"], "it cannot be matched to a collected application");
     const app: EntraApplication = {
@@ -413,6 +451,7 @@ class Joiner {
       federatedIdentityCredentials: [],
     };
     this.objects.applications.push(this.keep(r, app));
+    return app;
   }
 
   private applicationFor(v: TfValue | undefined): EntraApplication | undefined {
@@ -450,7 +489,7 @@ class Joiner {
     this.objects.servicePrincipals.push(this.keep(r, sp));
   }
 
-  private managedIdentity(r: DeclaredResource): void {
+  private managedIdentity(r: DeclaredResource): ManagedIdentity {
     const name = strOf(r.attributes["name"]);
     if (name === undefined) this.unknown(r, "name", r.attributes["name"], "it cannot be matched to a collected identity");
     const mi: ManagedIdentity = {
@@ -461,6 +500,7 @@ class Joiner {
       federatedIdentityCredentials: [],
     };
     this.objects.managedIdentities.push(this.keep(r, mi));
+    return mi;
   }
 
   private identityFor(v: TfValue | undefined): ManagedIdentity | undefined {
@@ -669,13 +709,18 @@ function conditionOf(v: TfValue | undefined): string | undefined {
   return own !== "" ? v.raw : undefined;
 }
 
+/** The provider Buildkite would see, from the repository's host (`git@host:…`, `https://host/…`). */
 function repositoryProvider(url: string): string {
-  const u = url.toLowerCase();
-  if (u.includes("github")) return "RepositoryProviderGithub";
-  if (u.includes("gitlab")) return "RepositoryProviderGitlab";
-  if (u.includes("bitbucket")) return "RepositoryProviderBitbucket";
+  const host = (/^[a-z+]+:\/\/(?:[^@/]*@)?([^/:]+)/i.exec(url.trim()) ?? /^[^@/]+@([^:/]+):/.exec(url.trim()))?.[1]?.toLowerCase() ?? "";
+  if (host === "github.com" || host.endsWith(".ghe.com")) return "RepositoryProviderGithub";
+  if (host === "gitlab.com" || host.startsWith("gitlab.")) return "RepositoryProviderGitlab";
+  if (host === "bitbucket.org" || host.startsWith("bitbucket.")) return "RepositoryProviderBitbucket";
+  // A GitHub Enterprise Server or any other host: Buildkite's provider is not known from the URL.
   return "RepositoryProviderUnknown";
 }
+
+/** Settings Buildkite honours only for GitHub (and GitHub Enterprise). */
+const GITHUB_ONLY: (keyof ProviderSettings)[] = ["buildPullRequestForks", "prefixPullRequestForkBranchNames"];
 
 /** Joins one configuration (see the module comment). */
 export function joinTerraform(config: DeclaredConfiguration): TerraformModel {
