@@ -375,6 +375,69 @@ resource "azurerm_role_assignment" "deploy" {
   });
 });
 
+describe("configuration read from files", () => {
+  function judgeTree(files: Record<string, string>): Evaluation {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+    try {
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      return judge(join(dir, "infra"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const main = (roles: string) => `provider "azurerm" {
+  features {}
+  subscription_id = "11111111-2222-3333-4444-555555555555"
+}
+resource "azurerm_resource_group" "prod" {
+  name     = "rg-prod"
+  location = "westeurope"
+}
+resource "azurerm_user_assigned_identity" "ci" {
+  name                = "id-ci"
+  resource_group_name = azurerm_resource_group.prod.name
+  location            = "westeurope"
+}
+resource "azurerm_federated_identity_credential" "ci" {
+  name                      = "buildkite"
+  resource_group_name       = azurerm_resource_group.prod.name
+  user_assigned_identity_id = azurerm_user_assigned_identity.ci.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://agent.buildkite.com"
+  subject                   = "01890c9e-7a1b-4c2d-8e3f-4a5b6c7d8e04"
+}
+locals {
+  roles = ${roles}
+}
+resource "azurerm_role_assignment" "ci" {
+  for_each             = local.roles
+  scope                = azurerm_resource_group.prod.id
+  role_definition_name = each.value
+  principal_id         = azurerm_user_assigned_identity.ci.principal_id
+}
+`;
+
+  it("yamldecode(file(…)) and jsondecode(file(…)) beside the module are read", () => {
+    const yaml = judgeTree({ "infra/main.tf": main('yamldecode(file("${path.module}/roles.yaml"))'), "infra/roles.yaml": "deploy: Owner\n" });
+    expect(of(yaml, "owner-where-contributor-would-do").map(at)).toEqual(["main.tf:25"]);
+    const json = judgeTree({ "infra/main.tf": main('jsondecode(file("roles.json"))'), "infra/roles.json": '{"deploy": "Owner"}' });
+    expect(of(json, "owner-where-contributor-would-do").map(at)).toEqual(["main.tf:25"]);
+  });
+
+  it("a file outside the repository, or a YAML alias bomb, is not read: a note, never a crash", () => {
+    const outside = judgeTree({ "infra/main.tf": main('yamldecode(file("../../../../etc/passwd"))') });
+    expect(outside.coverage.complete).toBe(true);
+    expect(of(outside, "owner-where-contributor-would-do")).toEqual([]);
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
+    const e = judgeTree({ "infra/main.tf": main('yamldecode(file("bomb.yaml"))'), "infra/bomb.yaml": `${bomb}\n` });
+    expect(e.coverage.complete).toBe(true);
+    expect(of(e, "owner-where-contributor-would-do")).toEqual([]);
+  });
+});
+
 describe("review cases: joins that must not mislead", () => {
   const DEMO = fileURLToPath(new URL("../../packages/cli/demo/organisation.json", import.meta.url));
   const demo = (): Inventory => parseInventory(readFileSync(DEMO, "utf8"), DEMO);

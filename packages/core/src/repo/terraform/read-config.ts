@@ -10,6 +10,9 @@ import { Budget, BudgetExceeded, errorText, MAX_DIAGNOSTICS, STEPS_PER_CHAR } fr
 import type { TemplateHost } from "../templates/index.ts";
 import type { DeclaredConfiguration, DeclaredProvider, DeclaredResource, TfRef, TfValue } from "./declared.ts";
 import { MAX_BYTES } from "../repo-files.ts";
+import { posix } from "node:path";
+import { parseDocument } from "yaml";
+import { jsonHazard } from "../../util/json-guard.ts";
 import { readHcl, type HclBlock, type HclBody, type HclExpression, type HclParser } from "./read-hcl.ts";
 
 /** Items in one list or map before it is given up as unknown. */
@@ -1357,6 +1360,10 @@ const FUNCTIONS = new Set([
   "setsubtract",
   "zipmap",
   "range",
+  // Configuration read from the repository: `yamldecode(file("${path.module}/roles.yaml"))`.
+  "file",
+  "jsondecode",
+  "yamldecode",
 ]);
 
 function applyFunction(run: Run, name: string, args: TfValue[], raw: string): TfValue {
@@ -1700,9 +1707,73 @@ function applyFunction(run: Run, name: string, args: TfValue[], raw: string): Tf
       run.budget.tick(count);
       return { k: "list", items: Array.from({ length: count }, (_, i): TfValue => ({ k: "num", n: start + i * step })) };
     }
+    case "file": {
+      if (!a) return bad();
+      const k = needKnown(a);
+      if (k) return k;
+      if (a.k !== "str") return bad("needs a path");
+      // `${path.module}/x` evaluates repository-relative here; a bare relative path is relative to
+      // where Terraform runs, the root module. The host never leaves the repository.
+      if (posix.isAbsolute(a.s)) return unknown(raw, `file '${clipText(a.s)}' is outside the repository`);
+      let problem = "not in the repository";
+      for (const candidate of [a.s, run.rootDir ? `${run.rootDir}/${a.s}` : a.s]) {
+        const path = posix.normalize(candidate);
+        if (path === ".." || path.startsWith("../")) continue;
+        const text = run.env.text(path);
+        if (typeof text === "string") {
+          run.budget.tick(text.length / 64);
+          return str(text, raw);
+        }
+        problem = text.problem;
+      }
+      return unknown(raw, `file '${clipText(a.s)}' is not read (${problem})`);
+    }
+    case "jsondecode":
+    case "yamldecode": {
+      if (!a) return bad();
+      const k = needKnown(a);
+      if (k) return k;
+      if (a.k !== "str") return bad("needs a string");
+      run.budget.tick(a.s.length / 16);
+      const decoded = decodeDocument(name === "jsondecode" ? "json" : "yaml", a.s);
+      if (decoded === undefined) return unknown(raw, `${name}: the document is not read (malformed, too deep or too large)`);
+      return fromJs(run, decoded, raw);
+    }
     default:
       return unknown(raw, `function '${name}' is not evaluated`);
   }
+}
+
+function clipText(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+/** A JSON or YAML document as plain data, bounded: undefined when malformed, deeper than 64 or with aliases that multiply it. */
+function decodeDocument(format: "json" | "yaml", text: string): unknown {
+  try {
+    if (format === "json") {
+      if (jsonHazard(text, { max: 64 })) return undefined;
+      return JSON.parse(text) as unknown;
+    }
+    const doc = parseDocument(text, { uniqueKeys: false });
+    if (doc.errors.length > 0) return undefined;
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Plain data (from JSON or YAML) as a TfValue, within the item and depth caps. */
+function fromJs(run: Run, v: unknown, raw: string, depth = 0): TfValue {
+  run.budget.tick();
+  if (depth > 64) return unknown(raw, "the document is nested too deeply");
+  if (v === null || v === undefined) return { k: "null" };
+  if (typeof v === "string") return str(v, raw);
+  if (typeof v === "number") return { k: "num", n: v };
+  if (typeof v === "boolean") return { k: "bool", b: v };
+  if (Array.isArray(v)) return capList(v.map((x) => fromJs(run, x, raw, depth + 1)), raw);
+  if (typeof v === "object") return capMap(Object.entries(v as Record<string, unknown>).map(([key, x]): [string, TfValue] => [key, fromJs(run, x, raw, depth + 1)]), raw);
+  return unknown(raw, "a value of the document is not read");
 }
 
 /** A string equal for equal known values (numbers and their strings apart, as a set keeps them). */
