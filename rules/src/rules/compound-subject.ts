@@ -17,7 +17,7 @@ export const compoundSubject: Rule = {
       const c = subject !== undefined ? parseCompoundSubject(subject) : undefined;
       if (!c || issuer === undefined || classifyIssuer(issuer) !== "buildkite") continue;
       yield {
-        message: `The template declares a Buildkite federated credential whose subject is the compound form for pipeline '${c.pipeline}'; it ${c.hasWildcard ? "never matches (Azure has no wildcards)" : "matches one commit and step at most"}.`,
+        message: `The ${t.declaredBy} declares a Buildkite federated credential whose subject is the compound form for pipeline '${c.pipeline}'; it ${c.hasWildcard ? "never matches (Azure has no wildcards)" : "matches one commit and step at most"}.`,
         location: { file: t.file, line: t.line },
         evidence: [`subject ${t.subject!.raw} in ${t.file}`],
         remediation: "Use the pipeline's UUID as the subject and request tokens with --audience api://AzureADTokenExchange.",

@@ -14,7 +14,7 @@ export const issuerNearMiss: Rule = {
       const issuer = literal(t.issuer);
       if (issuer === undefined || classifyIssuer(issuer) !== "buildkite-near-miss") continue;
       yield {
-        message: `The template declares federated credential${t.name ? ` '${t.name}'` : ""} with issuer '${issuer}', which never matches Buildkite's '${BUILDKITE_ISSUER}'.`,
+        message: `The ${t.declaredBy} declares federated credential${t.name ? ` '${t.name}'` : ""} with issuer '${issuer}', which never matches Buildkite's '${BUILDKITE_ISSUER}'.`,
         location: { file: t.file, line: t.line },
         evidence: [`issuer ${t.issuer!.raw} in ${t.file}`, "Entra matches issuer, subject and audience exactly (case-sensitive, no normalisation)"],
         remediation: `Set the issuer to exactly ${BUILDKITE_ISSUER}.`,

@@ -22,7 +22,7 @@ export const unexpectedAudience: Rule = {
       if (auds.some((a) => a === undefined)) continue; // an expression: nothing to judge
       if (auds.length === 1 && auds[0] === expected) continue;
       yield {
-        message: `The template declares a Buildkite federated credential${t.name ? ` '${t.name}'` : ""} with audiences ${JSON.stringify(auds)}; a tenant in ${cloud} expects exactly ["${expected}"].`,
+        message: `The ${t.declaredBy} declares a Buildkite federated credential${t.name ? ` '${t.name}'` : ""} with audiences ${JSON.stringify(auds)}; a tenant in ${cloud} expects exactly ["${expected}"].`,
         location: { file: t.file, line: t.line },
         evidence: [`audiences in ${t.file}: ${t.audiences.map((a) => a.raw).join(", ")}`, `the cloud is ${cloud}${graph.inventory.azure ? "" : " (the default; give --cloud or an inventory to check another)"}`],
         remediation: `Set audiences to ['${expected}'].`,

@@ -256,6 +256,9 @@ function readExpression(n: Node, ctx: Ctx, depth: number): HclExpression {
   const line = lineOf(n);
   const other = (): HclExpression => ({ kind: "other", raw: n.text, line });
   if (deeper(n, ctx, depth)) return other();
+  // Inside a parse error (an unterminated string at the end of a cut file reads as its prefix):
+  // nothing is taken from it, so a broken file invents no value.
+  if (n.hasError || n.isMissing) return other();
   const kids = n.namedChildren;
   if (n.type === "expression") return readSequence(n, kids, ctx, depth);
   switch (n.type) {
