@@ -27,6 +27,24 @@ function judge(dir: string, inventory: Inventory = EMPTY): Evaluation {
   return evaluate({ inventory, rules: builtinRules, repo: analyzeRepo(repo, remoteUrl), now: NOW });
 }
 
+/**
+ * Judges a repository made of `files` (path → text), copied over `base` when given; `under` is the
+ * subdirectory scanned (`--repo DIR`). The directory is removed afterwards.
+ */
+function judgeFiles(files: Record<string, string>, opts: { inventory?: Inventory; base?: string; under?: string } = {}): Evaluation {
+  const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
+  try {
+    if (opts.base) cpSync(opts.base, dir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    return judge(opts.under ? join(dir, opts.under) : dir, opts.inventory);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const of = (e: Evaluation, rule: string): Finding[] => e.findings.filter((f) => f.ruleId === rule);
 const at = (f: Finding) => `${f.location?.file}:${f.location?.line}`;
 
@@ -163,15 +181,6 @@ resource "azurerm_role_assignment" "x" {
 });
 
 describe("GitHub credentials declared in Terraform", () => {
-  function judgeFiles(files: Record<string, string>): Evaluation {
-    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
-    try {
-      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-      return judge(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
   const identity = (credential: string) => `provider "azurerm" {
   features {}
   subscription_id = "11111111-2222-3333-4444-555555555555"
@@ -264,19 +273,6 @@ describe("inline suppressions in Terraform files", () => {
 });
 
 describe("shapes met in real repositories", () => {
-  function judgeTree(files: Record<string, string>, base?: string): Evaluation {
-    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
-    try {
-      if (base) cpSync(base, dir, { recursive: true });
-      for (const [name, text] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, name)), { recursive: true });
-        writeFileSync(join(dir, name), text);
-      }
-      return judge(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
   const prodIdentity = `provider "azurerm" {
   features {}
   subscription_id = "11111111-2222-3333-4444-555555555555"
@@ -305,7 +301,7 @@ resource "azurerm_federated_identity_credential" "pr" {
 `;
 
   it("a test harness that calls the root as a module does not hide the root or its -var-file", () => {
-    const e = judgeTree({ "ci/tests/smoke/main.tf": 'module "ci" {\n  source            = "../../"\n  allow_fork_builds = false\n  environment       = "smoke"\n}\n' }, join(FIXTURES, "terraform"));
+    const e = judgeFiles({ "ci/tests/smoke/main.tf": 'module "ci" {\n  source            = "../../"\n  allow_fork_builds = false\n  environment       = "smoke"\n}\n' }, { base: join(FIXTURES, "terraform") });
     const fork = of(e, "fork-builds-on-trusted-pipeline").filter((f) => f.pipeline?.slug === "app-deploy");
     expect(fork.length).toBe(4);
     // The root's own location, not the harness's.
@@ -313,7 +309,7 @@ resource "azurerm_federated_identity_credential" "pr" {
   });
 
   it("modules that only call each other are still read", () => {
-    const e = judgeTree({
+    const e = judgeFiles({
       "a/main.tf": `${prodIdentity}\nresource "azurerm_role_assignment" "owner" {\n  scope                = azurerm_resource_group.prod.id\n  role_definition_name = "Owner"\n  principal_id         = azurerm_user_assigned_identity.ci.principal_id\n}\n\nmodule "b" {\n  source = "../b"\n}\n`,
       "b/main.tf": 'module "a" {\n  source = "../a"\n}\n',
     });
@@ -321,7 +317,7 @@ resource "azurerm_federated_identity_credential" "pr" {
   });
 
   it("the Azure Verified Modules role pattern (strcontains … ? null : name) is judged", () => {
-    const e = judgeTree({
+    const e = judgeFiles({
       "main.tf": `${prodIdentity}
 locals {
   role_definition_resource_substring = "/providers/Microsoft.Authorization/roleDefinitions"
@@ -342,7 +338,7 @@ resource "azurerm_role_assignment" "this" {
   });
 
   it("optional() defaults in a variable's type apply, and a numeric string count counts", () => {
-    const e = judgeTree({
+    const e = judgeFiles({
       "main.tf": `provider "buildkite" {
   organization = "acme"
 }
@@ -376,18 +372,6 @@ resource "azurerm_role_assignment" "deploy" {
 });
 
 describe("configuration read from files", () => {
-  function judgeTree(files: Record<string, string>): Evaluation {
-    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
-    try {
-      for (const [name, text] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, name)), { recursive: true });
-        writeFileSync(join(dir, name), text);
-      }
-      return judge(join(dir, "infra"));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
   const main = (roles: string) => `provider "azurerm" {
   features {}
   subscription_id = "11111111-2222-3333-4444-555555555555"
@@ -421,18 +405,18 @@ resource "azurerm_role_assignment" "ci" {
 `;
 
   it("yamldecode(file(…)) and jsondecode(file(…)) beside the module are read", () => {
-    const yaml = judgeTree({ "infra/main.tf": main('yamldecode(file("${path.module}/roles.yaml"))'), "infra/roles.yaml": "deploy: Owner\n" });
+    const yaml = judgeFiles({ "infra/main.tf": main('yamldecode(file("${path.module}/roles.yaml"))'), "infra/roles.yaml": "deploy: Owner\n" }, { under: "infra" });
     expect(of(yaml, "owner-where-contributor-would-do").map(at)).toEqual(["main.tf:25"]);
-    const json = judgeTree({ "infra/main.tf": main('jsondecode(file("roles.json"))'), "infra/roles.json": '{"deploy": "Owner"}' });
+    const json = judgeFiles({ "infra/main.tf": main('jsondecode(file("roles.json"))'), "infra/roles.json": '{"deploy": "Owner"}' }, { under: "infra" });
     expect(of(json, "owner-where-contributor-would-do").map(at)).toEqual(["main.tf:25"]);
   });
 
   it("a file outside the repository, or a YAML alias bomb, is not read: a note, never a crash", () => {
-    const outside = judgeTree({ "infra/main.tf": main('yamldecode(file("../../../../etc/passwd"))') });
+    const outside = judgeFiles({ "infra/main.tf": main('yamldecode(file("../../../../etc/passwd"))') }, { under: "infra" });
     expect(outside.coverage.complete).toBe(true);
     expect(of(outside, "owner-where-contributor-would-do")).toEqual([]);
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
-    const e = judgeTree({ "infra/main.tf": main('yamldecode(file("bomb.yaml"))'), "infra/bomb.yaml": `${bomb}\n` });
+    const e = judgeFiles({ "infra/main.tf": main('yamldecode(file("bomb.yaml"))'), "infra/bomb.yaml": `${bomb}\n` }, { under: "infra" });
     expect(e.coverage.complete).toBe(true);
     expect(of(e, "owner-where-contributor-would-do")).toEqual([]);
   });
@@ -441,18 +425,6 @@ resource "azurerm_role_assignment" "ci" {
 describe("review cases: joins that must not mislead", () => {
   const DEMO = fileURLToPath(new URL("../../packages/cli/demo/organisation.json", import.meta.url));
   const demo = (): Inventory => parseInventory(readFileSync(DEMO, "utf8"), DEMO);
-  function judgeFiles(files: Record<string, string>, inventory: Inventory = EMPTY): Evaluation {
-    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-"));
-    try {
-      for (const [name, text] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, name)), { recursive: true });
-        writeFileSync(join(dir, name), text);
-      }
-      return judge(dir, inventory);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
   const env = (name: string) => `provider "azurerm" {
   features {}
   subscription_id = "11111111-2222-3333-4444-555555555555"
@@ -504,7 +476,7 @@ resource "azurerm_role_assignment" "deployer" {
 }
 `,
       },
-      demo(),
+      { inventory: demo() },
     );
     const f = of(e, "fork-builds-on-trusted-pipeline").find((x) => x.identity?.displayName === "nonprod-deployer")!;
     expect(f).toMatchObject({ severity: "critical", location: { file: "main.tf", line: 1 } });
@@ -526,14 +498,14 @@ resource "azurerm_role_assignment" "np_prod" {
 }
 `,
       },
-      demo(),
+      { inventory: demo() },
     );
     expect(of(e, "owner-where-contributor-would-do").filter((f) => f.identity?.displayName === "nonprod-deployer").map(at)).toEqual(["main.tf:7"]);
     expect(e.coverage.notes ?? []).toEqual([]);
   });
 
   it("a data source the inventory does not have is a note, not a silent skip", () => {
-    const e = judgeFiles({ "main.tf": 'data "azuread_service_principal" "x" {\n  display_name = "nobody"\n}\nresource "azurerm_role_assignment" "x" {\n  scope                = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"\n  role_definition_name = "Owner"\n  principal_id         = data.azuread_service_principal.x.object_id\n}\n' }, demo());
+    const e = judgeFiles({ "main.tf": 'data "azuread_service_principal" "x" {\n  display_name = "nobody"\n}\nresource "azurerm_role_assignment" "x" {\n  scope                = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"\n  role_definition_name = "Owner"\n  principal_id         = data.azuread_service_principal.x.object_id\n}\n' }, { inventory: demo() });
     expect(e.coverage.notes?.map((n) => n.message)).toContainEqual(expect.stringContaining("data.azuread_service_principal.x"));
   });
 
@@ -556,7 +528,7 @@ resource "azuread_application_federated_identity_credential" "globex" {
 }
 `,
       },
-      demo(),
+      { inventory: demo() },
     );
     expect(e.findings.filter((f) => f.identity?.displayName === "globex-deployer")).toEqual([]);
     expect(e.coverage.notes?.map((n) => n.message)).toContainEqual(expect.stringContaining("manages Buildkite organisation 'globex', not 'acme'"));
@@ -584,7 +556,7 @@ resource "azurerm_federated_identity_credential" "lz" {
 }
 `,
       },
-      demo(),
+      { inventory: demo() },
     );
     const declared = of(e, "fork-builds-on-trusted-pipeline").filter((f) => f.location?.file === "main.tf");
     expect(declared.map((f) => f.identity?.appId)).toEqual(["${azurerm_user_assigned_identity.lz.client_id}"]);
@@ -608,7 +580,7 @@ resource "azuread_application_federated_identity_credential" "sandbox" {
 }
 `,
       },
-      demo(),
+      { inventory: demo() },
     );
     const sandbox = of(e, "fork-builds-on-trusted-pipeline").filter((f) => f.credential?.name === "sandbox-forks");
     expect(sandbox.map((f) => f.identity?.displayName)).toEqual(["sandbox-fork-builder"]);
