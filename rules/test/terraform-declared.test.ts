@@ -504,6 +504,31 @@ resource "azurerm_role_assignment" "np_prod" {
     expect(e.coverage.notes ?? []).toEqual([]);
   });
 
+  it("a finding through a data source is placed at what the configuration declares, not at the lookup", () => {
+    const e = judgeFiles(
+      {
+        "main.tf": `data "buildkite_pipeline" "np" {
+  slug = "app-platform-nonprod"
+}
+resource "azuread_application" "new" {
+  display_name = "new-deployer"
+}
+resource "azuread_application_federated_identity_credential" "new" {
+  application_id = azuread_application.new.id
+  display_name   = "buildkite-np"
+  audiences      = ["api://AzureADTokenExchange"]
+  issuer         = "https://agent.buildkite.com"
+  subject        = data.buildkite_pipeline.np.uuid
+}
+`,
+      },
+      { inventory: demo() },
+    );
+    const f = of(e, "fork-builds-on-trusted-pipeline").filter((x) => x.identity?.displayName === "new-deployer");
+    expect(f.map(at)).toEqual(["main.tf:7"]);
+    expect(f[0]!.pipeline?.uuid).toBe("01890c9e-7a1b-4c2d-8e3f-4a5b6c7d8e04");
+  });
+
   it("a data source the inventory does not have is a note, not a silent skip", () => {
     const e = judgeFiles({ "main.tf": 'data "azuread_service_principal" "x" {\n  display_name = "nobody"\n}\nresource "azurerm_role_assignment" "x" {\n  scope                = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"\n  role_definition_name = "Owner"\n  principal_id         = data.azuread_service_principal.x.object_id\n}\n' }, { inventory: demo() });
     expect(e.coverage.notes?.map((n) => n.message)).toContainEqual(expect.stringContaining("data.azuread_service_principal.x"));

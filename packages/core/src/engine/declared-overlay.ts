@@ -238,6 +238,8 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
       const fresh: BuildkitePipeline = p.repository ? { ...p, repository: { ...p.repository, settings: { buildPullRequests: true, buildPullRequestForks: false, ...own } } } : p;
       carried.set(fresh, origin);
       outPipelines.put(fresh, (was) => {
+        // A `data` lookup only names the pipeline: the collected one stands as it is.
+        if (d.lookups.has(p0)) return was;
         const merged: BuildkitePipeline = {
           ...was,
           ...(p.repository ? { repository: { ...p.repository, settings: { ...was.repository?.settings, ...own } } } : {}),
@@ -329,9 +331,11 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
   const pipelinesOut = new Map<string, LocatedOrigin>();
   const assignments = new Map<string, LocatedOrigin>();
   const storage = new Map<string, LocatedOrigin>();
+  // A `data` source declares nothing: findings are not placed at it.
+  const lookedUp = new Set([...d.lookups].map((o) => d.origins.get(o)));
   const at = (o: object, kind: DeclaredKind): LocatedOrigin | undefined => {
     const origin = carried.get(o);
-    return origin ? { ...origin, kind } : undefined;
+    return origin && !lookedUp.has(origin) ? { ...origin, kind } : undefined;
   };
   inventory.buildkite?.pipelines.forEach((p, i) => {
     const o = at(p, "pipeline");

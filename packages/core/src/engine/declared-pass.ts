@@ -130,6 +130,10 @@ function originsOf(f: Finding, graph: TrustGraph, overlay: DeclaredOverlay): Loc
     for (const g of identity.grants) if (normalizeScope(g.assignment.scope) === scope) add(overlay.assignments.get(g.assignment.id.toLowerCase()));
   }
   if (f.scope) add(overlay.storageAccounts.get(normalizeScope(f.scope)));
+  // A declared grant above the scope (Contributor on the group that holds the account) is part of it too.
+  if (f.scope && identity) {
+    for (const g of identity.grants) if (graph.rbac.scopes.overlaps(g.assignment.scope, f.scope)) add(overlay.assignments.get(g.assignment.id.toLowerCase()));
+  }
   if (anchored && anchored.kind !== "credential") add(anchored);
   if (identity) add(overlay.byPointer.get(identity.anchor));
   return found;
