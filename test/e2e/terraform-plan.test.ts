@@ -214,6 +214,14 @@ describe("Terraform in scan --repo, as a user meets it", () => {
     expect(report.findings.some((f) => f.ruleId === "org-scoped-trust")).toBe(true);
   });
 
+  it("a Terraform file past 2 MiB is a gap naming it, not a gigabyte of parser memory", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustscope-tf-big-"));
+    writeFileSync(join(dir, "main.tf"), `locals {\n  a = "${"x".repeat(2 * 1024 * 1024)}"\n}\n`);
+    const r = trustscope(["scan", "--repo", ".", "--fail-on", "never"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("main.tf: line 1: not read: a Terraform file larger than 2097152 bytes");
+  });
+
   it("scan --help names --terraform-plan", () => {
     const r = trustscope(["scan", "--help"]);
     expect(r.code).toBe(0);

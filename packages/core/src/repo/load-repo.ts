@@ -41,6 +41,13 @@ const MAX_GLOB_FILES = 64;
  * YAML files under .buildkite/ must not hold a check for minutes. Real pipelines are kilobytes.
  */
 const MAX_PIPELINE_BYTES = 8 * 1024 * 1024;
+/**
+ * Terraform read per file and in all. Real files are kilobytes (the largest in the azurerm
+ * provider's examples is 37 KB; whole estates of 1,800 files 3 MB); the HCL parser's memory grows
+ * about 250 bytes per byte, so a pull request's 5 MB file would cost over a gigabyte.
+ */
+const MAX_TERRAFORM_FILE_BYTES = 2 * 1024 * 1024;
+const MAX_TERRAFORM_BYTES = 32 * 1024 * 1024;
 /** What `buildkite-agent pipeline upload` with no file reads: the first of these that exists. */
 const DEFAULT_UPLOADS = ["buildkite.yml", "buildkite.yaml", "buildkite.json", ".buildkite/pipeline.yml", ".buildkite/pipeline.yaml", ".buildkite/pipeline.json", "buildkite/pipeline.yml", "buildkite/pipeline.yaml", "buildkite/pipeline.json"];
 
@@ -399,11 +406,18 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string; hcl?: Hcl
     report({ file: rel(tfFiles[0]!), line: 1, message: `${tfFiles.length} Terraform file(s) not read: the HCL parser was not loaded (pass \`hcl\` from loadHclParser())` });
   } else if (tfFiles.length > 0 && opts.hcl) {
     const readable: string[] = [];
+    let bytes = 0;
     for (const abs of tfFiles) {
       // Read here for inline suppressions and size limits (a file that cannot be read is reported
       // here, once); the reader gets the text from the cache.
       const text = read(abs);
       if (text === undefined) continue;
+      // The parser holds ~250 bytes of memory per byte of HCL: bounded per file and in all.
+      if (text.length > MAX_TERRAFORM_FILE_BYTES || bytes + text.length > MAX_TERRAFORM_BYTES) {
+        report({ file: rel(abs), line: 1, message: text.length > MAX_TERRAFORM_FILE_BYTES ? `not read: a Terraform file larger than ${MAX_TERRAFORM_FILE_BYTES} bytes` : `not read: the Terraform files of this repository exceed ${MAX_TERRAFORM_BYTES} bytes in all` });
+        continue;
+      }
+      bytes += text.length;
       hostCache.set(inRepo(abs), { text });
       readable.push(abs);
     }
