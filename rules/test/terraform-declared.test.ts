@@ -411,6 +411,11 @@ resource "azurerm_role_assignment" "ci" {
     expect(of(json, "owner-where-contributor-would-do").map(at)).toEqual(["main.tf:25"]);
   });
 
+  it("a bare path is the root module's file before one of the same name at the repository root", () => {
+    const e = judgeFiles({ "infra/main.tf": main('yamldecode(file("roles.yaml"))'), "infra/roles.yaml": "deploy: Owner\n", "roles.yaml": "deploy: Reader\n" }, { under: "" });
+    expect(of(e, "owner-where-contributor-would-do").map(at)).toEqual(["infra/main.tf:25"]);
+  });
+
   it("a file outside the repository, or a YAML alias bomb, is not read: a note, never a crash", () => {
     const outside = judgeFiles({ "infra/main.tf": main('yamldecode(file("../../../../etc/passwd"))') }, { under: "infra" });
     expect(outside.coverage.complete).toBe(true);
@@ -463,6 +468,36 @@ resource "azurerm_role_assignment" "deployer" {
     const owner = of(e, "owner-where-contributor-would-do").map((f) => `${f.severity} ${at(f)}`).sort();
     expect(owner).toEqual(["critical infra/prod/main.tf:27", "high infra/dev/main.tf:27"]);
     expect(new Set(of(e, "owner-where-contributor-would-do").map((f) => f.fingerprint)).size).toBe(2);
+  });
+
+  it("a root's findings keep their fingerprints when another root with the same addresses is added", () => {
+    const fp = (e: Evaluation, file: string) => of(e, "owner-where-contributor-would-do").find((f) => f.location?.file === file)?.fingerprint;
+    const two = judgeFiles({ "infra/dev/main.tf": env("dev"), "infra/prod/main.tf": env("prod") });
+    const three = judgeFiles({ "infra/canary/main.tf": env("canary"), "infra/dev/main.tf": env("dev"), "infra/prod/main.tf": env("prod") });
+    expect(fp(three, "infra/dev/main.tf")).toBe(fp(two, "infra/dev/main.tf"));
+    expect(fp(three, "infra/prod/main.tf")).toBe(fp(two, "infra/prod/main.tf"));
+    expect(new Set(of(three, "owner-where-contributor-would-do").map((f) => f.fingerprint)).size).toBe(3);
+  });
+
+  it("a managed identity looked up by name is joined only in the resource group the configuration names", () => {
+    const lookup = (rg: string) =>
+      judgeFiles(
+        {
+          "main.tf": `data "azurerm_user_assigned_identity" "x" {
+  name                = "id-dev-sandbox"
+  resource_group_name = "${rg}"
+}
+resource "azurerm_role_assignment" "x" {
+  scope                = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
+  role_definition_name = "Owner"
+  principal_id         = data.azurerm_user_assigned_identity.x.principal_id
+}
+`,
+        },
+        { inventory: demo() },
+      );
+    expect(of(lookup("rg-somewhere-else"), "owner-where-contributor-would-do").filter((f) => f.location)).toEqual([]);
+    expect(of(lookup("rg-dev-sandbox"), "owner-where-contributor-would-do").filter((f) => f.location).map(at)).toEqual(["main.tf:5"]);
   });
 
   it("a change that makes a collected finding worse reports it as it will be", () => {

@@ -116,6 +116,11 @@ function byName<T>(items: T[], name: (t: T) => string | undefined): Map<string, 
   return m;
 }
 
+/** The resource group segment of an ARM ID, as written. */
+function resourceGroupOf(id: string): string | undefined {
+  return /\/resourceGroups\/([^/]+)/i.exec(id)?.[1];
+}
+
 const guidOf = (id: string) => lower(id.slice(id.lastIndexOf("/") + 1));
 
 export function overlayDeclared(base: Inventory, model: TerraformModel): DeclaredOverlay {
@@ -192,7 +197,10 @@ export function overlayDeclared(base: Inventory, model: TerraformModel): Declare
   for (const m of d.managedIdentities) {
     const id = sub.apply(m.id);
     // By name only where the configuration does not say where the identity is (its ID holds an unknown).
-    const hit = misById.get(lower(id)) ?? (id.includes("${") && (!d.stubs.has(m) || d.lookups.has(m)) ? (misByName.get(lower(m.name)) ?? undefined) : undefined);
+    const byName = id.includes("${") && (!d.stubs.has(m) || d.lookups.has(m)) ? (misByName.get(lower(m.name)) ?? undefined) : undefined;
+    // By name, then only in the resource group the configuration names (when it names one).
+    const rg = resourceGroupOf(id);
+    const hit = misById.get(lower(id)) ?? (byName && (rg === undefined || rg.includes("${") || lower(resourceGroupOf(byName.id) ?? "") === lower(rg)) ? byName : undefined);
     if (!hit) continue;
     found.add(m);
     sub.set(m.id, hit.id);

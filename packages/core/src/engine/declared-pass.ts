@@ -73,12 +73,16 @@ export function judgeDeclared(input: { inventory: Inventory; rules: Rule[]; poli
             continue;
           }
           const f = toFinding(rule, r, input.policy.ruleSettings[rule.meta.id]?.severity);
-          const same = kept.get(f.fingerprint) ?? [];
+          // An object known only by its Terraform text is the object of this root module: its
+          // fingerprint says which root, so another root's same address never takes it over.
+          const own = placeholderIn(f) ? fingerprintOf(rule.meta.id, [f.fingerprint, model.root]) : f.fingerprint;
+          const same = kept.get(own) ?? [];
           if (same.some((x) => x.severity === f.severity && x.scope === f.scope && x.message === f.message)) continue;
           const placed = place(f, graph, overlay, model, alone);
           if (!placed) continue;
-          if (same.length > 0) placed.fingerprint = fingerprintOf(rule.meta.id, [f.fingerprint, model.root, model.varFile ?? ""]);
-          kept.set(f.fingerprint, [...same, f]);
+          // Another verdict for it in a -var-file variant: that variant's own (the default variant comes first).
+          placed.fingerprint = same.length > 0 ? fingerprintOf(rule.meta.id, [own, model.root, model.varFile ?? ""]) : own;
+          kept.set(own, [...same, f]);
           out.findings.push(placed);
         }
       } catch (e) {
@@ -103,6 +107,11 @@ export function judgeDeclared(input: { inventory: Inventory; rules: Rule[]; poli
     });
   }
   return out;
+}
+
+/** Whether a finding names an object by its Terraform text (`${…}`): one the configuration creates. */
+function placeholderIn(f: Finding): boolean {
+  return [f.identity?.appId, f.identity?.objectId, f.pipeline?.uuid, f.scope, f.credential?.subject].some((x) => x?.includes("${"));
 }
 
 function variantOf(model: TerraformModel): string {

@@ -414,7 +414,10 @@ export function loadRepo(rootDir: string, opts: { pathPrefix?: string; hcl?: Hcl
       if (text === undefined) continue;
       // The parser holds ~250 bytes of memory per byte of HCL: bounded per file and in all.
       if (text.length > MAX_TERRAFORM_FILE_BYTES || bytes + text.length > MAX_TERRAFORM_BYTES) {
-        report({ file: rel(abs), line: 1, message: text.length > MAX_TERRAFORM_FILE_BYTES ? `not read: a Terraform file larger than ${MAX_TERRAFORM_FILE_BYTES} bytes` : `not read: the Terraform files of this repository exceed ${MAX_TERRAFORM_BYTES} bytes in all` });
+        const message = text.length > MAX_TERRAFORM_FILE_BYTES ? `not read: a Terraform file larger than ${MAX_TERRAFORM_FILE_BYTES} bytes` : `not read: the Terraform files of this repository exceed ${MAX_TERRAFORM_BYTES} bytes in all`;
+        // Refused for a module call that reaches it too (the reader asks the host; the same words are said once).
+        hostCache.set(inRepo(abs), { problem: message });
+        report({ file: rel(abs), line: 1, message });
         continue;
       }
       bytes += text.length;

@@ -470,3 +470,16 @@ resource "x" "y" { v = [for a in local.l : [for b in local.l : [for c in local.l
     );
   });
 });
+
+describe("yamldecode", () => {
+  it("gives binary as base64 and timestamps as RFC 3339 text, as Terraform does; a non-finite number is unknown", () => {
+    const c = only({
+      "main.tf": 'locals {\n  d = yamldecode("when: !!timestamp 2026-12-01T00:00:00Z\\nblob: !!binary aGVsbG8=\\nbig: .inf\\n")\n}\nresource "x" "y" {\n  a = local.d.blob\n  b = local.d.when\n  c = local.d.big\n}\n',
+    });
+    const r = res(c, "x.y");
+    expect(r.attributes["a"]).toEqual(s("aGVsbG8="));
+    expect(r.attributes["b"]).toEqual(s("2026-12-01T00:00:00.000Z"));
+    expect(r.attributes["c"]?.k).toBe("unknown");
+  });
+});
+

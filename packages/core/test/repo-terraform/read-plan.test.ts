@@ -341,3 +341,21 @@ describe("readTerraformPlan: bad input", () => {
     );
   });
 });
+
+describe("an unknown value built from several pieces", () => {
+  it("is not the value of its one resolvable reference (var.prefix beside local.slug)", () => {
+    const plan = {
+      format_version: "1.2",
+      variables: { prefix: { value: "organization:acme:pipeline:" } },
+      resource_changes: [change("azuread_application_federated_identity_credential.c", ["create"], { issuer: "https://agent.buildkite.com" }, { unknown: { subject: true } })],
+      configuration: {
+        root_module: {
+          variables: { prefix: {} },
+          resources: [{ address: "azuread_application_federated_identity_credential.c", mode: "managed", type: "azuread_application_federated_identity_credential", name: "c", expressions: { subject: refs("var.prefix", "local.slug") } }],
+        },
+      },
+    };
+    const c = readTerraformPlan(JSON.stringify(plan), "plan.json");
+    expect(resource(c, "azuread_application_federated_identity_credential.c").attributes["subject"]?.k).toBe("unknown");
+  });
+});

@@ -177,7 +177,7 @@ class Env {
     let result = this.parsed.get(path);
     if (!result) {
       const text = this.text(path);
-      if (typeof text !== "string") result = { path, body: { blocks: [], attributes: [] }, diagnostics: [{ file: path, line: 1, message: `not read: ${text.problem}` }], reported: false };
+      if (typeof text !== "string") result = { path, body: { blocks: [], attributes: [] }, diagnostics: [{ file: path, line: 1, message: notRead(text.problem) }], reported: false };
       else {
         const { body, diagnostics } = readHcl(text, path, this.parser);
         result = { path, body, diagnostics, reported: false };
@@ -301,6 +301,11 @@ export function readTerraformConfigurations(tfFiles: string[], host: TemplateHos
   return out;
 }
 
+/** The host's reason, said as a gap (it may already say "not read"). */
+function notRead(problem: string): string {
+  return problem.startsWith("not read") ? problem : `not read: ${problem}`;
+}
+
 function safeParse(env: Env, path: string, into: Diagnostic[]): ParsedFile | undefined {
   try {
     return env.parse(path);
@@ -417,7 +422,7 @@ function applyTfvars(run: Run, mod: Mod, path: string): void {
   const scope: Scope = { mod, literal: true };
   if (path.endsWith(".json")) {
     const text = run.env.text(path);
-    if (typeof text !== "string") return run.gap(path, 1, `not read: ${text.problem}`);
+    if (typeof text !== "string") return run.gap(path, 1, notRead(text.problem));
     if (text.length > MAX_BYTES) return run.gap(path, 1, `not read: larger than ${MAX_BYTES} bytes`);
     let json: unknown;
     try {
@@ -1716,7 +1721,8 @@ function applyFunction(run: Run, name: string, args: TfValue[], raw: string): Tf
       // where Terraform runs, the root module. The host never leaves the repository.
       if (posix.isAbsolute(a.s)) return unknown(raw, `file '${clipText(a.s)}' is outside the repository`);
       let problem = "not in the repository";
-      for (const candidate of [a.s, run.rootDir ? `${run.rootDir}/${a.s}` : a.s]) {
+      // The root module's directory first (where Terraform resolves a bare path), then as given.
+      for (const candidate of [run.rootDir ? `${run.rootDir}/${a.s}` : a.s, a.s]) {
         const path = posix.normalize(candidate);
         if (path === ".." || path.startsWith("../")) continue;
         const text = run.env.text(path);
@@ -1755,7 +1761,7 @@ function decodeDocument(format: "json" | "yaml", text: string): unknown {
       if (jsonHazard(text, { max: 64 })) return undefined;
       return JSON.parse(text) as unknown;
     }
-    const doc = parseDocument(text, { uniqueKeys: false });
+    const doc = parseDocument(text, { uniqueKeys: false, logLevel: "silent" });
     if (doc.errors.length > 0) return undefined;
     return doc.toJS({ maxAliasCount: 100 }) as unknown;
   } catch {
@@ -1769,8 +1775,13 @@ function fromJs(run: Run, v: unknown, raw: string, depth = 0): TfValue {
   if (depth > 64) return unknown(raw, "the document is nested too deeply");
   if (v === null || v === undefined) return { k: "null" };
   if (typeof v === "string") return str(v, raw);
-  if (typeof v === "number") return { k: "num", n: v };
+  if (typeof v === "number") return Number.isFinite(v) ? { k: "num", n: v } : unknown(raw, "a number of the document is not finite");
   if (typeof v === "boolean") return { k: "bool", b: v };
+  // Terraform's yamldecode gives `!!binary` as base64 and `!!timestamp` as RFC 3339 text.
+  if (v instanceof Uint8Array) return str(Buffer.from(v).toString("base64"), raw);
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? unknown(raw, "a timestamp of the document is not valid") : str(v.toISOString(), raw);
+  if (v instanceof Set) return capList([...v].map((x) => fromJs(run, x, raw, depth + 1)), raw);
+  if (v instanceof Map) return capMap([...v].map(([key, x]): [string, TfValue] => [String(key), fromJs(run, x, raw, depth + 1)]), raw);
   if (Array.isArray(v)) return capList(v.map((x) => fromJs(run, x, raw, depth + 1)), raw);
   if (typeof v === "object") return capMap(Object.entries(v as Record<string, unknown>).map(([key, x]): [string, TfValue] => [key, fromJs(run, x, raw, depth + 1)]), raw);
   return unknown(raw, "a value of the document is not read");

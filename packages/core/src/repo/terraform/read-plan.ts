@@ -290,7 +290,14 @@ class PlanReader {
     if (!expr) return AFTER_APPLY;
     const parsed = dedupe(maximal(referencesOf(expr)).map(parseRef));
     const usable = parsed.filter((p) => (p.kind === "resource" && p.attribute !== "") || p.kind === "module" || p.kind === "var");
-    if (usable.length === 1) return this.resolveValue(usable[0]!, scope, index, 0) ?? AFTER_APPLY;
+    // One usable reference beside others the plan does not resolve (`local.x`, `each.key`): a value built
+    // from several pieces, not that reference's value.
+    const composite = parsed.some((p) => p.kind === "other");
+    if (usable.length === 1 && !composite) return this.resolveValue(usable[0]!, scope, index, 0) ?? AFTER_APPLY;
+    if (usable.length === 1) {
+      const only = usable[0]!.kind === "var" ? undefined : this.resolve(usable[0]!, scope, index, 0);
+      return { k: "unknown", raw: "(known after apply)", why: "built from several values, known only after apply", ...(only ? { refs: [{ address: only.address, attribute: only.attribute }] } : {}) };
+    }
     if (usable.length > 1) {
       // Several refs: a string built from them (`"org:${a.slug}:pipeline:${b.slug}"`), not one of them.
       const refs = usable.map((p) => (p.kind === "var" ? undefined : this.resolve(p, scope, index, 0))).filter((r): r is { k: "ref" } & TfRef => r !== undefined);
