@@ -26,6 +26,7 @@ import type { Diagnostic, Located, TemplateFacts, TemplateFederatedCredential, T
 import { builtinRoleByGuid, builtinRoleByName } from "../../azure/builtin-roles.ts";
 import { refText, valueText, type DeclaredConfiguration, type DeclaredResource, type TfRef, type TfValue } from "./declared.ts";
 import { clip } from "../templates/support.ts";
+import { normalizeRepoUrl } from "../analyze.ts";
 
 /** Where a declared object is written. */
 export interface DeclaredOrigin {
@@ -711,7 +712,7 @@ function conditionOf(v: TfValue | undefined): string | undefined {
 
 /** The provider Buildkite would see, from the repository's host (`git@host:…`, `https://host/…`). */
 function repositoryProvider(url: string): string {
-  const host = (/^[a-z+]+:\/\/(?:[^@/]*@)?([^/:]+)/i.exec(url.trim()) ?? /^[^@/]+@([^:/]+):/.exec(url.trim()))?.[1]?.toLowerCase() ?? "";
+  const host = normalizeRepoUrl(url).split("/")[0]!;
   if (host === "github.com" || host.endsWith(".ghe.com")) return "RepositoryProviderGithub";
   if (host === "gitlab.com" || host.startsWith("gitlab.")) return "RepositoryProviderGitlab";
   if (host === "bitbucket.org" || host.startsWith("bitbucket.")) return "RepositoryProviderBitbucket";
@@ -726,17 +727,6 @@ const GITHUB_ONLY: (keyof ProviderSettings)[] = ["buildPullRequestForks", "prefi
 export function joinTerraform(config: DeclaredConfiguration): TerraformModel {
   const j = new Joiner(config);
   j.run();
-  const model = j.model();
-  model.diagnostics = dedupe(model.diagnostics);
-  return model;
-}
-
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const key = `${d.file}\u0000${d.line}\u0000${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  // Said once each: readTerraform de-duplicates the diagnostics of all configurations together.
+  return j.model();
 }

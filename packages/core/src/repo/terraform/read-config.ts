@@ -6,7 +6,7 @@
  * host's; it never throws, and its work is bounded by the size of the input.
  */
 import type { Diagnostic, Located } from "../../model/repo.ts";
-import { Budget, BudgetExceeded, errorText, MAX_DIAGNOSTICS, STEPS_PER_CHAR } from "../templates/support.ts";
+import { Budget, BudgetExceeded, clip, errorText, MAX_DIAGNOSTICS, STEPS_PER_CHAR } from "../templates/support.ts";
 import type { TemplateHost } from "../templates/index.ts";
 import type { DeclaredConfiguration, DeclaredProvider, DeclaredResource, TfRef, TfValue } from "./declared.ts";
 import { MAX_BYTES } from "../repo-files.ts";
@@ -1719,7 +1719,7 @@ function applyFunction(run: Run, name: string, args: TfValue[], raw: string): Tf
       if (a.k !== "str") return bad("needs a path");
       // `${path.module}/x` evaluates repository-relative here; a bare relative path is relative to
       // where Terraform runs, the root module. The host never leaves the repository.
-      if (posix.isAbsolute(a.s)) return unknown(raw, `file '${clipText(a.s)}' is outside the repository`);
+      if (posix.isAbsolute(a.s)) return unknown(raw, `file '${clip(a.s, 60)}' is outside the repository`);
       let problem = "not in the repository";
       // The root module's directory first (where Terraform resolves a bare path), then as given.
       for (const candidate of [run.rootDir ? `${run.rootDir}/${a.s}` : a.s, a.s]) {
@@ -1732,7 +1732,7 @@ function applyFunction(run: Run, name: string, args: TfValue[], raw: string): Tf
         }
         problem = text.problem;
       }
-      return unknown(raw, `file '${clipText(a.s)}' is not read (${problem})`);
+      return unknown(raw, `file '${clip(a.s, 60)}' is not read (${problem})`);
     }
     case "jsondecode":
     case "yamldecode": {
@@ -1748,10 +1748,6 @@ function applyFunction(run: Run, name: string, args: TfValue[], raw: string): Tf
     default:
       return unknown(raw, `function '${name}' is not evaluated`);
   }
-}
-
-function clipText(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }
 
 /** A JSON or YAML document as plain data, bounded: undefined when malformed, deeper than 64 or with aliases that multiply it. */
